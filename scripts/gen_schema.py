@@ -1,0 +1,268 @@
+"""Generate schemas/*.schema.json (JSON Schema 2020-12) from the resource registry.
+
+Run ``python scripts/gen_schema.py`` after changing twilio_iac/resources/ and commit
+the result; ``--check`` exits 1 when the committed files are stale. Descriptions
+come from the Field definitions so yaml-language-server users get hover docs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from a source checkout
+    sys.path.insert(0, str(ROOT))
+
+from twilio_iac.resources import REGISTRY, Field, ResourceType, get  # noqa: E402
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+HEX32 = "[0-9a-fA-F]{32}"
+E164 = r"^\+[1-9]\d{1,14}$"
+URL = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+([/?#]\S*)?$"
+Schema = dict[str, Any]
+
+# Extra constraints for fields whose plain type says too little.
+_FORMATS = {
+    ("phone_numbers", "phone_number"): (
+        E164,
+        "must be an E.164 number like +14155550100",
+    ),
+}
+
+_TEXT = {
+    "string": "Text.",
+    "uri": "Absolute http(s) URL.",
+    "method": "HTTP method for the matching URL: GET or POST (any case).",
+    "boolean": "true or false.",
+    "enum": "One of the listed values.",
+    "integer": "A whole number in the allowed range.",
+}
+
+
+def build() -> dict[str, Schema]:
+    """File name → schema: manifest.schema.json plus one file per kind."""
+    schemas = {"manifest.schema.json": _manifest()}
+    for kind in sorted(REGISTRY):
+        schemas[f"{kind}.schema.json"] = _kind(REGISTRY[kind])
+    return schemas
+
+
+def render(schema: Schema) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def _manifest() -> Schema:
+    properties: Schema = {
+        "account_sid": {
+            "type": "string",
+            "description": "Guard: plan and apply refuse to run against any other "
+            "account. Every file that sets it must agree.",
+            **_sid_pattern("AC", "an account SID"),
+        },
+        "prune": {
+            "type": ["array", "null"],
+            "description": "Kinds whose live objects that no manifest declares are "
+            "deleted. Default: none (undeclared objects are left alone). The lists "
+            "of all files are combined.",
+            "uniqueItems": True,
+            "items": {"type": "string", "enum": sorted(REGISTRY)},
+        },
+    }
+    for kind in sorted(REGISTRY):
+        properties[kind] = {
+            "type": ["array", "null"],
+            "description": REGISTRY[kind].description,
+            "items": {"$ref": f"{kind}.schema.json"},
+        }
+    return {
+        "$schema": DRAFT,
+        "title": "twilio-iac manifest",
+        "description": "A Twilio account as code. Fields use the snake_case names "
+        "of Twilio's API responses; a field left out is unmanaged, null clears it.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+def _kind(rt: ResourceType) -> Schema:
+    properties = _nest(rt, [f for f in rt.fields if f.name == rt.identity])
+    properties.update(_nest(rt, [f for f in rt.fields if f.name != rt.identity]))
+    properties["sid"] = {
+        "type": "string",
+        "description": f"Pins this entry to one live {rt.title} by SID instead of "
+        f"matching on {rt.identity}.",
+        **_sid_pattern(rt.sid_prefix, f"a {rt.title} SID"),
+    }
+    if rt.kind == "phone_numbers":
+        properties["purchase"] = {
+            "type": "boolean",
+            "default": False,
+            "description": "Buy this number if the account does not own it yet "
+            "(this costs money). Without it a missing number is an error.",
+        }
+    return {
+        "$schema": DRAFT,
+        "title": rt.title,
+        "description": _kind_text(rt),
+        "type": "object",
+        "additionalProperties": False,
+        "required": [rt.identity],
+        "properties": properties,
+    }
+
+
+def _kind_text(rt: ResourceType) -> str:
+    if "identified by" in rt.description.lower():
+        return rt.description
+    return f"{rt.description} Identified by {rt.identity}."
+
+
+def _nest(rt: ResourceType, fields: list[Field]) -> Schema:
+    """Properties for fields, dotted names becoming nested objects."""
+    properties: Schema = {}
+    for f in fields:
+        *groups, leaf = f.name.split(".")
+        target = properties
+        for group in groups:
+            target = target.setdefault(group, _group(group))["properties"]
+        if f.alias:
+            target[f.alias] = _alias(f)
+        target[leaf] = _field(rt, f)
+    return properties
+
+
+def _group(name: str) -> Schema:
+    return {
+        "type": "object",
+        "description": f"{name} settings; write the fields nested under {name}:.",
+        "additionalProperties": False,
+        "properties": {},
+    }
+
+
+def _field(rt: ResourceType, f: Field) -> Schema:
+    identity = f.name == rt.identity
+    schema: Schema = {"title": f.name, "description": _describe(rt, f, identity)}
+    schema.update(_constraints(f))
+    if identity:
+        schema["minLength"] = 1
+    if (rt.kind, f.name) in _FORMATS:
+        pattern, message = _FORMATS[(rt.kind, f.name)]
+        schema.update(pattern=pattern, patternErrorMessage=message)
+    if f.nullable and not identity:
+        schema["type"] = [schema["type"], "null"]
+        if "enum" in schema:
+            schema["enum"] = [*schema["enum"], None]
+    if f.default is not None:
+        schema["default"] = f.default
+    return schema
+
+
+def _constraints(f: Field) -> Schema:
+    if f.type == "uri":
+        message = "must be an absolute http(s) URL like https://example.com/voice"
+        return {
+            "type": "string",
+            "format": "uri",
+            "pattern": URL,
+            "patternErrorMessage": message,
+        }
+    if f.type == "method":
+        pattern = "^(" + "|".join(map(_any_case, f.enum)) + ")$"
+        message = "must be " + " or ".join(f.enum)
+        return {
+            "type": "string",
+            "pattern": pattern,
+            "patternErrorMessage": message,
+            "examples": list(f.enum),
+        }
+    if f.type in ("sid", "ref"):
+        return {"type": "string", **_sid_pattern(f.prefix or "", "a SID")}
+    if f.type == "enum":
+        return {"type": "string", "enum": list(f.enum)}
+    if f.type == "integer":
+        bounds = {"minimum": f.minimum, "maximum": f.maximum}
+        return {"type": "integer", **{k: v for k, v in bounds.items() if v is not None}}
+    if f.type == "boolean":
+        return {"type": "boolean"}
+    return {"type": "string", **({"maxLength": f.max_length} if f.max_length else {})}
+
+
+def _alias(f: Field) -> Schema:
+    target = get(f.ref or "")
+    return {
+        "title": f.alias,
+        "description": f"The {target.title} to use, by its {target.identity} as "
+        f"declared in these manifests. Write {f.name} instead for "
+        f"{_a(target.title)} managed elsewhere; null clears it.",
+        "type": ["string", "null"],
+        "minLength": 1,
+    }
+
+
+def _describe(rt: ResourceType, f: Field, identity: bool) -> str:
+    parts = [f.description or ("" if identity else _TEXT.get(f.type, ""))]
+    if f.type == "ref":
+        target = get(f.ref or "")
+        parts.append(
+            f"SID of {_a(target.title)} managed elsewhere; write "
+            f"{f.alias} to name one declared in these manifests."
+        )
+    elif f.type == "sid":
+        parts.append(f"SID ({f.prefix} + 32 hex digits).")
+    if identity:
+        parts.append(f"Identifies the {rt.title}; required, cannot be null.")
+    elif not f.nullable:
+        parts.append("Cannot be null.")
+    else:
+        parts.append("null clears it.")
+    if f.create_only and not identity:
+        parts.append(f"Changing it replaces the {rt.title}.")
+    if f.write_only:
+        parts.append("Sent on every apply but never compared.")
+    if f.default is not None:
+        parts.append(f"Twilio's default: {json.dumps(f.default)}.")
+    return " ".join(part for part in parts if part)
+
+
+def _sid_pattern(prefix: str, what: str) -> Schema:
+    return {
+        "pattern": f"^{prefix}{HEX32}$",
+        "patternErrorMessage": f"must be {what}: {prefix} followed by 32 hex digits",
+    }
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "schemas")
+    parser.add_argument("--check", action="store_true", help="only compare")
+    args = parser.parse_args(argv)
+    stale = []
+    for name, schema in build().items():
+        path, text = args.out / name, render(schema)
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        stale.append(name)
+        if not args.check:
+            args.out.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    verb = "stale" if args.check else "written"
+    print(f"{verb}: {', '.join(stale)}" if stale else "schemas are up to date")
+    return 1 if args.check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

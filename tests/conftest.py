@@ -1,0 +1,73 @@
+"""Shared fixtures: a sandbox state file per test and a CLI runner against it."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from twilio_iac.cli import cli
+from twilio_iac.emulator import Emulator
+
+CREDENTIAL_VARS = (
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_API_KEY",
+    "TWILIO_API_SECRET",
+    "MATON_API_KEY",
+    "MATON_CONNECTION",
+    "TWILIO_API_BASE_URL",
+    "TWILIO_VERIFY_BASE_URL",
+    "TWILIO_IAC_SANDBOX",
+    "NO_COLOR",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in CREDENTIAL_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def state_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "sandbox.json"
+    monkeypatch.setenv("TWILIO_IAC_SANDBOX_STATE", str(path))
+    return path
+
+
+@pytest.fixture
+def sandbox(state_path: Path) -> Callable[[], Emulator]:
+    """Open the sandbox state the CLI uses (call again to see its latest state)."""
+    return lambda: Emulator(state_path=state_path)
+
+
+@pytest.fixture
+def run(state_path: Path) -> Callable[..., Result]:
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(cli, ["--sandbox", *args], input=input)
+
+    return invoke
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Write a manifest file (dedented) and return its path."""
+
+    def _write(name: str, body: str) -> Path:
+        path = tmp_path / "manifests" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(body).lstrip())
+        return path
+
+    return _write
+
+
+def plan_json(run: Callable[..., Result], *paths: Path) -> dict:
+    result = run("plan", *map(str, paths), "--output", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)

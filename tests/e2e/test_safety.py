@@ -1,0 +1,148 @@
+"""End to end: replace ordering, partial failure and recovery, out-of-band changes."""
+
+from __future__ import annotations
+
+from tests.conftest import plan_json
+from tests.e2e.test_reconcile import STARTER
+
+
+def test_address_replace_repoints_numbers_before_old_address_goes(run, write, sandbox):
+    path = write("twilio.yaml", STARTER)
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    old = sandbox().records("addresses")[0]["sid"]
+
+    write("twilio.yaml", STARTER.replace("iso_country: US", "iso_country: CA"))
+    plan = plan_json(run, path)
+    assert [(c["action"], c["kind"]) for c in plan["changes"]] == [
+        ("replace", "addresses"),
+        ("update", "phone_numbers"),
+    ]
+    assert plan["changes"][0]["fields"] == {
+        "iso_country": {"before": "US", "after": "CA"}
+    }
+    assert plan["changes"][1]["fields"] == {
+        "address_sid": {"before": "HQ", "after": "HQ"}
+    }
+
+    result = run("apply", str(path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line.startswith("✓")]
+    assert lines[0].startswith('✓ create replacement for addresses "HQ"')
+    assert lines[1].startswith('✓ update phone_numbers "+14155550100"')
+    assert lines[2].startswith(f'✓ delete old addresses "HQ" ({old})')
+
+    emulator = sandbox()
+    (address,) = emulator.records("addresses")
+    assert address["sid"] != old and address["iso_country"] == "CA"
+    number = next(
+        r
+        for r in emulator.records("phone_numbers")
+        if r["phone_number"] == "+14155550100"
+    )
+    assert number["address_sid"] == address["sid"]
+    assert "No changes." in run("plan", str(path)).stdout
+
+
+def test_failure_mid_apply_reports_then_replan_and_reapply_converge(
+    run, write, sandbox
+):
+    emulator = sandbox()
+    # A 400 is final (a 5xx create would be re-read and retried by the client).
+    emulator.add_fault("POST", r"/Queues\.json$", 400, 21999, "Queue quota exceeded")
+    emulator.save()
+    path = write("twilio.yaml", STARTER)
+
+    failed = run("apply", str(path), "--auto-approve")
+    assert failed.exit_code == 1
+    err = failed.stderr
+    assert 'Apply stopped: create queues "support" failed.' in err
+    assert "21999" in err and "Queue quota exceeded" in err
+    assert "https://www.twilio.com/docs/errors/21999" in err
+    assert (
+        '✓ create addresses "HQ"' in err and '✓ create applications "ivr-main"' in err
+    )
+    assert 'update phone_numbers "+14155550100"' in err.split("Not attempted")[1]
+    assert "Traceback" not in failed.output
+
+    remaining = plan_json(run, path)
+    assert [(c["action"], c["kind"]) for c in remaining["changes"]] == [
+        ("create", "queues"),
+        ("create", "verify_services"),
+        ("update", "phone_numbers"),
+    ]
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    assert "No changes." in run("plan", str(path)).stdout
+
+
+def test_object_deleted_out_of_band_is_planned_as_create(run, write, sandbox):
+    path = write("twilio.yaml", STARTER)
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    emulator = sandbox()
+    emulator.remove("queues", emulator.records("queues")[0]["sid"])
+    emulator.save()
+    plan = plan_json(run, path)
+    assert [(c["action"], c["kind"], c["name"]) for c in plan["changes"]] == [
+        ("create", "queues", "support")
+    ]
+
+
+def test_two_live_objects_with_one_identity_is_an_error_naming_both(
+    run, write, sandbox
+):
+    emulator = sandbox()
+    a = emulator.insert("queues", friendly_name="support")["sid"]
+    b = emulator.insert("queues", friendly_name="support")["sid"]
+    emulator.save()
+    path = write("q.yaml", "queues:\n  - friendly_name: support\n")
+    result = run("plan", str(path))
+    assert result.exit_code == 1
+    assert a in result.stderr and b in result.stderr
+    assert "sid:" in result.stderr
+
+    write("q.yaml", f"queues:\n  - friendly_name: support\n    sid: {b}\n")
+    assert "No changes." in run("plan", str(path)).stdout
+
+
+def test_sid_pin_turns_a_rename_into_an_update(run, write, sandbox):
+    emulator = sandbox()
+    sid = emulator.insert("applications", friendly_name="old-name")["sid"]
+    emulator.save()
+    path = write(
+        "a.yaml", f"applications:\n  - friendly_name: new-name\n    sid: {sid}\n"
+    )
+    plan = plan_json(run, path)
+    (change,) = plan["changes"]
+    assert change["action"] == "update" and change["sid"] == sid
+    assert change["fields"] == {
+        "friendly_name": {"before": "old-name", "after": "new-name"}
+    }
+
+
+def test_account_guard_refuses_other_account(run, write):
+    other = "AC" + "1" * 32
+    path = write("g.yaml", f"account_sid: {other}\nqueues:\n  - friendly_name: q\n")
+    result = run("plan", str(path))
+    assert result.exit_code == 1
+    assert other in result.stderr and "Nothing was read or changed" in result.stderr
+
+
+def test_manifest_error_exits_1_without_any_request(run, write, state_path):
+    path = write(
+        "bad.yaml",
+        "applications:\n  - friendly_name: x\n    voice_ulr: https://e.com\n",
+    )
+    result = run("apply", str(path), "--auto-approve")
+    assert result.exit_code == 1
+    assert "bad.yaml:3" in result.stderr and "did you mean voice_url?" in result.stderr
+    assert "Traceback" not in result.output
+    # The sandbox is only opened to send requests: no state file, no request.
+    assert not state_path.exists()
+
+
+def test_plan_json_stdout_is_clean_with_debug_logs(run, write):
+    import json
+
+    path = write("twilio.yaml", STARTER)
+    result = run("--debug", "plan", str(path), "--output", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summary"]["create"] == 4

@@ -1,0 +1,275 @@
+"""schema: committed JSON Schema files, and every problem located in plain words."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from twilio_iac import desired, schema
+from twilio_iac.errors import (
+    ManifestError,
+    ManifestSyntaxError,
+    SchemaError,
+    UnresolvedReference,
+)
+
+ROOT = Path(__file__).parent.parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "manifests"
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "gen_schema", ROOT / "scripts" / "gen_schema.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def _in_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES)
+
+
+def _reasons(*paths: str, error: type[ManifestError] = SchemaError) -> list[str]:
+    with pytest.raises(error) as caught:
+        desired.load(list(paths), env={})
+    assert type(caught.value) is error
+    return caught.value.reasons
+
+
+def test_committed_schemas_equal_freshly_generated_output() -> None:
+    gen = _generator()
+    built = gen.build()
+    committed = {p.name for p in (ROOT / "schemas").glob("*.json")}
+    assert set(built) <= committed, "run scripts/gen_schema.py"
+    for name, contents in built.items():
+        text = (ROOT / "schemas" / name).read_text(encoding="utf-8")
+        assert text == gen.render(contents), (
+            f"{name} is stale: run scripts/gen_schema.py"
+        )
+
+
+def test_schemas_are_valid_draft_2020_12_with_refs_per_kind() -> None:
+    manifest = json.loads(schema.schema_path().read_text(encoding="utf-8"))
+    assert manifest["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert manifest["additionalProperties"] is False
+    for path in schema.schema_dir().glob("*.schema.json"):
+        Draft202012Validator.check_schema(json.loads(path.read_text(encoding="utf-8")))
+    ref = manifest["properties"]["phone_numbers"]["items"]["$ref"]
+    assert ref == "phone_numbers.schema.json"
+
+
+def test_kind_schema_carries_descriptions_for_hover_docs() -> None:
+    numbers = json.loads((schema.schema_dir() / "addresses.schema.json").read_text())
+    iso = numbers["properties"]["iso_country"]
+    assert iso["description"].startswith("ISO 3166-1 alpha-2 country code")
+    assert numbers["additionalProperties"] is False
+    assert numbers["required"] == ["friendly_name"]
+
+
+def test_unknown_field_suggests_the_closest_name() -> None:
+    assert _reasons("unknown-field.yaml") == [
+        "unknown-field.yaml:4 phone_numbers[0].voice_ulr: unknown field; "
+        "did you mean voice_url?"
+    ]
+
+
+def test_bad_url() -> None:
+    assert _reasons("bad-url.yaml") == [
+        "bad-url.yaml:4 applications[0].sms_url: must be an absolute http(s) URL "
+        'like https://example.com/voice (got "example.com/sms")'
+    ]
+
+
+def test_bad_e164_number() -> None:
+    assert _reasons("bad-e164.yaml") == [
+        "bad-e164.yaml:3 phone_numbers[1].phone_number: must be an E.164 number "
+        'like +14155550100 (got "(415) 555-0101")'
+    ]
+
+
+def test_bad_enum_suggests_the_right_case() -> None:
+    assert _reasons("bad-enum.yaml") == [
+        "bad-enum.yaml:3 phone_numbers[0].emergency_status: must be one of Active, "
+        'Inactive (got "active"); did you mean Active?'
+    ]
+
+
+def test_bad_method() -> None:
+    assert _reasons("bad-method.yaml") == [
+        "bad-method.yaml:4 applications[0].voice_method: must be GET or POST "
+        '(got "PUT")'
+    ]
+
+
+def test_integers_out_of_range() -> None:
+    assert _reasons("out-of-range.yaml") == [
+        "out-of-range.yaml:3 queues[0].max_size: must be at least 1 (got 0)",
+        "out-of-range.yaml:5 queues[1].max_size: must be at most 5000 (got 5001)",
+    ]
+
+
+def test_null_only_where_the_field_is_nullable() -> None:
+    assert _reasons("null-non-nullable.yaml") == [
+        "null-non-nullable.yaml:3 queues[0].max_size: cannot be null (Twilio cannot "
+        "clear it); leave it out to leave it as is",
+        "null-non-nullable.yaml:5 phone_numbers[0].phone_number: cannot be null: "
+        "phone_number identifies the phone number",
+    ]
+
+
+def test_duplicate_identity_across_two_files() -> None:
+    assert _reasons("duplicate-identity") == [
+        "duplicate-identity/b.yaml:4 queues[1].friendly_name: queue support is "
+        "already declared at duplicate-identity/a.yaml:2"
+    ]
+
+
+def test_unresolved_reference_alone_raises_unresolved_reference() -> None:
+    reasons = _reasons("unresolved-reference.yaml", error=UnresolvedReference)
+    assert reasons == [
+        "unresolved-reference.yaml:7 phone_numbers[0].voice_application: no "
+        "application named 'ivr-mian' is declared in the manifests; "
+        "did you mean ivr-main?"
+    ]
+
+
+def test_alias_and_raw_sid_both_given() -> None:
+    assert _reasons("alias-and-sid.yaml") == [
+        "alias-and-sid.yaml:5 phone_numbers[0].voice_application: give either "
+        "voice_application or voice_application_sid, not both"
+    ]
+
+
+def test_unset_env_var_is_reported_once() -> None:
+    assert _reasons("unset-env.yaml") == [
+        "unset-env.yaml:3 applications[0].voice_url: environment variable "
+        "WEBHOOK_HOST is not set and has no default"
+    ]
+
+
+def test_yaml_syntax_error() -> None:
+    (reason,) = _reasons("syntax-error.yaml", error=ManifestSyntaxError)
+    assert reason.startswith("syntax-error.yaml:4 invalid YAML")
+
+
+def test_duplicate_key() -> None:
+    assert _reasons("duplicate-key.yaml") == [
+        "duplicate-key.yaml:4 queues[0].max_size: duplicate key in mapping"
+    ]
+
+
+def test_voice_application_with_trunk_would_flap() -> None:
+    assert _reasons("voice-app-and-trunk.yaml") == [
+        "voice-app-and-trunk.yaml:6 phone_numbers[0].trunk_sid: conflicts with "
+        "voice_application: Twilio clears one when the other is set, so every "
+        "apply would flap; keep only one of them"
+    ]
+
+
+def test_sms_application_with_sms_url_is_only_a_warning() -> None:
+    loaded = desired.load(["sms-app-and-url.yaml"], env={})
+    assert loaded.warnings == (
+        "sms-app-and-url.yaml:6 phone_numbers[0].sms_url: sms_url is ignored by "
+        "Twilio while sms_application is set",
+    )
+
+
+def test_every_problem_is_reported_at_once_in_file_order() -> None:
+    # The unresolved reference rides along in the SchemaError.
+    assert _reasons("many-errors.yaml", "duplicate-key.yaml") == [
+        "many-errors.yaml:3 phone_numbers[0].voice_ulr: unknown field; "
+        "did you mean voice_url?",
+        "many-errors.yaml:4 phone_numbers[0].voice_method: must be GET or POST "
+        '(got "put")',
+        "many-errors.yaml:5 phone_numbers[0].voice_application: no application "
+        "named 'nowhere' is declared in the manifests; no applications are declared",
+        "many-errors.yaml:8 queues[0].max_size: must be at most 5000 (got 9000)",
+        "many-errors.yaml:12 verify_services[0].push.include_dat: unknown field; "
+        "did you mean include_date?",
+        "duplicate-key.yaml:2 queues[0].friendly_name: queue support is already "
+        "declared at many-errors.yaml:7",
+        "duplicate-key.yaml:4 queues[0].max_size: duplicate key in mapping",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "phone_numbrs: []\n",
+            "x.yaml:1 phone_numbrs: unknown field; did you mean phone_numbers?",
+        ),
+        ("- a\n", "x.yaml:1 (top level): expected a mapping, got a list"),
+        (
+            "account_sid: AC12\n",
+            "x.yaml:1 account_sid: must be an account SID: AC "
+            'followed by 32 hex digits (got "AC12")',
+        ),
+        (
+            "prune: [queue]\n",
+            "x.yaml:1 prune[0]: must be one of addresses, "
+            'applications, phone_numbers, queues, verify_services (got "queue"); '
+            "did you mean queues?",
+        ),
+        (
+            "queues:\n  - max_size: 5\n",
+            "x.yaml:2 queues[0]: missing friendly_name, which identifies the queue",
+        ),
+        (
+            "queues:\n  - friendly_name: 42\n",
+            "x.yaml:2 queues[0].friendly_name: "
+            "expected text, got 42; quote it to make it text",
+        ),
+        (
+            "queues:\n  - friendly_name: q\n    purchase: true\n",
+            "x.yaml:3 "
+            "queues[0].purchase: unknown field; purchase applies to phone_numbers only",
+        ),
+        (
+            "queues:\n  - friendly_name: q\n    sid: PN123\n",
+            "x.yaml:3 queues[0].sid: "
+            'must be a queue SID: QU followed by 32 hex digits (got "PN123")',
+        ),
+        (
+            "verify_services:\n  - friendly_name: " + "v" * 33 + "\n",
+            "x.yaml:2 verify_services[0].friendly_name: is 33 characters long; at most "
+            "32 are allowed",
+        ),
+        (
+            "verify_services:\n  - friendly_name: v\n    push: {include_date: 'no'}\n",
+            "x.yaml:3 verify_services[0].push.include_date: expected true or false "
+            '(or null), got "no"',
+        ),
+    ],
+)
+def test_plain_word_messages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, reason: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.yaml").write_text(text, encoding="utf-8")
+    assert _reasons("x.yaml") == [reason]
+
+
+def test_absolute_paths_stay_absolute() -> None:
+    path = str(FIXTURES / "bad-url.yaml")
+    assert _reasons(path)[0].startswith(f"{path}:4 ")
+
+
+def test_schema_path_falls_back_to_the_repository_in_a_checkout() -> None:
+    assert schema.schema_path() == ROOT / "schemas" / "manifest.schema.json"
+
+
+def test_generator_check_mode_detects_stale_files(tmp_path: Path) -> None:
+    gen = _generator()
+    assert gen.main(["--out", str(tmp_path)]) == 0
+    assert gen.main(["--out", str(tmp_path), "--check"]) == 0
+    (tmp_path / "queues.schema.json").write_text("{}\n", encoding="utf-8")
+    assert gen.main(["--out", str(tmp_path), "--check"]) == 1

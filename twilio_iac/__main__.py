@@ -1,0 +1,3 @@
+from twilio_iac.cli import main
+
+main()

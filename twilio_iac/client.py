@@ -1,0 +1,372 @@
+"""TwilioClient: the one place that talks HTTP (and the only importer of httpx).
+
+It owns authentication, form encoding, both pagination styles, retries with
+backoff, and the mapping of HTTP failures onto errors.ApiError subclasses.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+import structlog
+
+from twilio_iac import __version__, logs, wire
+from twilio_iac.errors import (
+    ApiError,
+    AuthError,
+    ConfigError,
+    NotFound,
+    RateLimited,
+    TransportError,
+)
+from twilio_iac.settings import DEFAULT_BASE_URLS, Settings
+
+_BACKOFF_BASE = 0.5
+_BACKOFF_CAP = 8.0
+_MAYBE_CREATED = (
+    "The create may have happened on Twilio's side: run `twilio-iac plan` "
+    "to check before applying again."
+)
+# Failures where the request provably never reached Twilio: safe to resend
+# even a create.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class _Call:
+    method: str
+    url: str
+    query: tuple[tuple[str, str], ...] = ()
+    body: str | None = None
+    idempotent: bool = True
+    find_existing: Callable[[], dict | None] | None = None
+
+    @property
+    def path(self) -> str:
+        """The URL's path for logs: queries may carry phone numbers."""
+        return urlsplit(self.url).path
+
+    @property
+    def bare_url(self) -> str:
+        """The URL without its query, for error messages."""
+        return wire.bare(self.url)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    response: httpx.Response | None = None
+    failure: httpx.TransportError | None = None
+
+    @property
+    def retryable(self) -> bool:
+        if self.response is None:
+            return True
+        status = self.response.status_code
+        return status == 429 or status >= 500
+
+    @property
+    def ambiguous(self) -> bool:
+        """Twilio may have acted on the request even though it failed."""
+        if self.response is not None:
+            return self.response.status_code >= 500
+        return not isinstance(self.failure, _NOT_SENT)
+
+
+class TwilioClient:
+    """A thread-safe Twilio REST client; use it as a context manager."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        app: Callable[..., Any] | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        max_attempts: int = 5,
+        max_wait: float = 60.0,
+        timeout: float = 30.0,
+    ) -> None:
+        if app is not None and transport is not None:
+            raise ValueError("pass either app or transport, not both")
+        if app is not None:
+            transport = httpx.WSGITransport(app=app)
+        self.settings = settings
+        self.request_count = 0
+        self._sleep = sleep
+        self._max_attempts = max(1, max_attempts)
+        self._max_wait = max_wait
+        self._random = random.Random()
+        self._account_sid = settings.account_sid
+        self._sid_lock = threading.Lock()
+        self._count_lock = threading.Lock()
+        for secret in settings.secrets():
+            logs.register_secret(secret)
+        headers = {
+            "User-Agent": f"twilio-iac/{__version__}",
+            "Accept": "application/json",
+            "Authorization": settings.auth.authorization(),
+            **settings.headers,
+        }
+        self._http = httpx.Client(transport=transport, headers=headers, timeout=timeout)
+
+    def __enter__(self) -> TwilioClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    @property
+    def account_sid(self) -> str:
+        """The account SID, asked of the gateway once when it was not configured."""
+        with self._sid_lock:
+            if self._account_sid is None:
+                self._account_sid = self._discover_account_sid()
+            return self._account_sid
+
+    def _discover_account_sid(self) -> str:
+        body = self._json(self._get("core", "/2010-04-01/Accounts.json"))
+        accounts = body.get("accounts") or []
+        if not accounts:
+            raise ConfigError(
+                f"{self.settings.source} gives access to no Twilio account: "
+                "connect one, or set TWILIO_ACCOUNT_SID"
+            )
+        sid: str = accounts[0]["sid"]
+        log.debug("account.discovered", account_sid=sid)
+        return sid
+
+    def list(
+        self,
+        api: str,
+        path: str,
+        list_key: str,
+        params: Mapping[str, Any] | None = None,
+    ) -> list[dict]:
+        """Every item of a collection, following every page."""
+        query = wire.encode_form({"PageSize": wire.PAGE_SIZE, **(params or {})})
+        url: str | None = self._url(api, path)
+        items: list[dict] = []
+        seen: set[str] = set()
+        while url is not None:
+            seen.add(url)
+            call = _Call("GET", url, query=query)
+            body = self._json(self._send_with_retries(call))
+            if not isinstance(body.get(list_key), list):
+                raise ApiError(
+                    "GET", call.bare_url, 200, message=f"no {list_key!r} list"
+                )
+            items.extend(body[list_key])
+            base = self.settings.base_urls[api]
+            url = wire.next_page_url(body, base, DEFAULT_BASE_URLS[api])
+            query = ()
+            if url in seen:
+                raise ApiError("GET", call.bare_url, 200, message="pagination loops")
+        return items
+
+    def fetch(self, api: str, path: str) -> dict:
+        return self._json(self._get(api, path))
+
+    def create(
+        self,
+        api: str,
+        path: str,
+        params: Mapping[str, Any],
+        *,
+        find_existing: Callable[[], dict | None] | None = None,
+    ) -> dict:
+        """POST a new object. After an ambiguous failure, find_existing() tells
+        whether it landed (a dict) or not (None, and the POST is resent)."""
+        call = _Call(
+            "POST",
+            self._url(api, path),
+            body=urlencode(wire.encode_form(params)),
+            idempotent=False,
+            find_existing=find_existing,
+        )
+        result = self._send_with_retries(call)
+        return result if isinstance(result, dict) else self._json(result)
+
+    def update(self, api: str, path: str, params: Mapping[str, Any]) -> dict:
+        """POST the full set of changed params: resending it is harmless."""
+        call = _Call(
+            "POST", self._url(api, path), body=urlencode(wire.encode_form(params))
+        )
+        return self._json(self._send_with_retries(call))
+
+    def delete(self, api: str, path: str) -> None:
+        call = _Call("DELETE", self._url(api, path))
+        self._check(self._send_with_retries(call))
+
+    def _get(self, api: str, path: str) -> httpx.Response:
+        return self._send_with_retries(_Call("GET", self._url(api, path)))
+
+    def _send_with_retries(self, call: _Call) -> Any:
+        """A response (or, for a recovered create, the found object)."""
+        waited = 0.0
+        for attempt in range(1, self._max_attempts + 1):
+            outcome = self._send_once(call)
+            if not outcome.retryable:
+                return self._after_retried_delete(call, outcome.response, attempt)
+            if not call.idempotent and outcome.ambiguous:
+                found = self._recover_create(call, outcome)
+                if found is not None:
+                    return found
+            delay = self._delay(attempt, outcome.response)
+            if attempt == self._max_attempts or waited + delay > self._max_wait:
+                break
+            log.warning(
+                "http.retried",
+                method=call.method,
+                path=call.path,
+                attempt=attempt,
+                delay=round(delay, 3),
+                status=outcome.response.status_code if outcome.response else None,
+                error=type(outcome.failure).__name__ if outcome.failure else None,
+            )
+            self._sleep(delay)
+            waited += delay
+        raise self._give_up(call, outcome)
+
+    def _send_once(self, call: _Call) -> _Outcome:
+        headers = {}
+        if call.body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        start = time.monotonic()
+        with self._count_lock:
+            self.request_count += 1
+        try:
+            response = self._http.request(
+                call.method,
+                call.url,
+                params=call.query or None,
+                content=call.body,
+                headers=headers,
+            )
+        except httpx.TransportError as exc:
+            log.debug(
+                "http.failed", method=call.method, path=call.path, error=repr(exc)
+            )
+            return _Outcome(failure=exc)
+        ms = round((time.monotonic() - start) * 1000)
+        log.debug(
+            "http.response",
+            method=call.method,
+            path=call.path,
+            status=response.status_code,
+            ms=ms,
+        )
+        return _Outcome(response=response)
+
+    def _recover_create(self, call: _Call, outcome: _Outcome) -> dict | None:
+        if call.find_existing is None:
+            raise self._give_up(call, outcome, hint=_MAYBE_CREATED)
+        found = call.find_existing()
+        if found is not None:
+            log.info("http.create_recovered", path=call.path, sid=found.get("sid"))
+        return found
+
+    def _after_retried_delete(
+        self, call: _Call, response: httpx.Response | None, attempt: int
+    ) -> httpx.Response | None:
+        # A DELETE that failed ambiguously may have landed: the retry's 404
+        # then means the object is gone, which is what was asked for.
+        retried = call.method == "DELETE" and attempt > 1
+        if retried and response is not None and response.status_code == 404:
+            return None
+        return response
+
+    def _delay(self, attempt: int, response: httpx.Response | None) -> float:
+        retry_after = response.headers.get("Retry-After") if response else None
+        if retry_after and retry_after.strip().isdigit():
+            return float(retry_after)
+        # Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"):
+        # concurrent planner threads spread out instead of retrying in step.
+        ceiling = min(_BACKOFF_CAP, _BACKOFF_BASE * 2 ** (attempt - 1))
+        return self._random.uniform(0, ceiling)
+
+    def _url(self, api: str, path: str) -> str:
+        return self.settings.base_urls[api] + path
+
+    def _json(self, response: httpx.Response) -> dict:
+        self._check(response)
+        if not response.content:
+            return {}
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise ApiError(
+                response.request.method,
+                wire.bare(str(response.request.url)),
+                response.status_code,
+                message="the response is not a JSON object",
+                hint=f"Check that {self.settings.source} points at a Twilio API.",
+            )
+        return body
+
+    def _check(self, response: httpx.Response | None) -> None:
+        if response is not None and not response.is_success:
+            raise self._error(response.request.method, response)
+
+    def _give_up(
+        self, call: _Call, outcome: _Outcome, hint: str | None = None
+    ) -> ApiError:
+        if outcome.response is not None:
+            error = self._error(call.method, outcome.response, hint)
+        else:
+            error = _transport_error(call, outcome.failure, hint)
+        return error
+
+    def _error(
+        self, method: str, response: httpx.Response, hint: str | None = None
+    ) -> ApiError:
+        """The one mapping from an HTTP error response to an ApiError."""
+        status = response.status_code
+        code, message, more_info = wire.error_fields(
+            response.text, response.reason_phrase
+        )
+        if status == 401:
+            cls, hint = AuthError, hint or self.settings.rejected_hint()
+        elif status == 403:
+            cls = AuthError
+            hint = hint or (
+                f"The credentials from {self.settings.source} were accepted but "
+                "may not do this: restricted API keys and subaccounts lack some "
+                "permissions."
+            )
+        else:
+            cls = {404: NotFound, 429: RateLimited}.get(status, ApiError)
+        url = wire.bare(str(response.request.url))
+        return cls(method, url, status, code, message, more_info, hint)
+
+
+def _transport_error(
+    call: _Call, failure: BaseException | None, hint: str | None
+) -> TransportError:
+    host = urlsplit(call.url).netloc
+    kind = "timed out" if isinstance(failure, httpx.TimeoutException) else "failed"
+    message = f"the connection to {host} {kind} ({type(failure).__name__})"
+    advice = (
+        f"Could not reach {host}: check the network, and the base URL "
+        "(TWILIO_API_BASE_URL / TWILIO_VERIFY_BASE_URL) if you set one."
+    )
+    return TransportError(
+        call.method, call.bare_url, None, message=message, hint=_join(hint, advice)
+    )
+
+
+def _join(first: str | None, second: str) -> str:
+    return f"{first}\n  {second}" if first else second

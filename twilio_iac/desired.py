@@ -1,0 +1,79 @@
+"""The desired state: validated manifests turned into Resources keyed by identity.
+
+load() runs the whole front half of the pipeline: manifest.read (files, YAML,
+interpolation, merging), schema.check (every problem at once), then builds one
+Resource per entry with flat, normalized fields.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import manifest, schema
+from .model import Key, Ref, Resource
+from .resources import REGISTRY, ResourceType
+
+# Entry keys that describe how to manage the resource rather than its state.
+_META = frozenset({"sid", "purchase"})
+
+
+@dataclass(frozen=True)
+class Desired:
+    resources: dict[Key, Resource]
+    account_sid: str | None
+    prune: frozenset[str]
+    files: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def load(paths: Sequence[str | Path], env: Mapping[str, str] | None = None) -> Desired:
+    """Read and validate manifests; raises a ManifestError listing every problem."""
+    parsed = manifest.read(paths, os.environ if env is None else env)
+    warnings = schema.check(parsed)
+    resources = [build(entry) for entry in parsed.entries]
+    return Desired(
+        resources={resource.key: resource for resource in resources},
+        account_sid=parsed.account_sid,
+        prune=parsed.prune,
+        files=parsed.files,
+        warnings=warnings,
+    )
+
+
+def build(entry: manifest.Entry) -> Resource:
+    """One validated entry as a Resource holding only the fields it sets."""
+    rt = REGISTRY[entry.kind]
+    fields = dict(_fields(rt, entry.data))
+    return Resource(
+        kind=rt.kind,
+        name=entry.data[rt.identity],
+        fields=fields,
+        sid=entry.data.get("sid"),
+        location=entry.location,
+        purchase=bool(entry.data.get("purchase", False)),
+    )
+
+
+def _fields(rt: ResourceType, data: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    for name, value in _flatten(data, ""):
+        if name in _META:
+            continue
+        if name in rt.aliases:
+            field = rt.aliases[name]
+            value = Ref(field.ref or "", value) if value is not None else None
+        else:
+            field = rt.by_name[name]
+        yield field.name, field.normalize(value)
+
+
+def _flatten(data: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
+    """``{"push": {"include_date": True}}`` → ``("push.include_date", True)``."""
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            yield from _flatten(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value

@@ -1,0 +1,20 @@
+"""A local, Twilio-compatible test double of the Twilio REST API (a WSGI app).
+
+Behaviour follows the packaged OpenAPI descriptions (oai/). It is stricter
+than Twilio in one deliberate way: unknown parameters are rejected with 400
+(Twilio ignores them with warning 20001), which makes it a contract check.
+"""
+
+from __future__ import annotations
+
+from .app import Emulator
+from .seed import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, SEED_NUMBERS
+from .server import serve
+
+__all__ = [
+    "SANDBOX_ACCOUNT_SID",
+    "SANDBOX_AUTH_TOKEN",
+    "SEED_NUMBERS",
+    "Emulator",
+    "serve",
+]

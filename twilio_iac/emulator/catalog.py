@@ -1,0 +1,187 @@
+"""The collections the emulator serves, with Twilio's server-side defaults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .kinds import Behaviour, Kind, register
+from .numbers import PhoneNumbers, numbers_using_address, release_application
+from .problems import ADDRESS_IN_USE, bad_request
+from .store import Store
+
+P = "/2010-04-01/Accounts/{AccountSid}"
+_WEBHOOK_METHODS = {
+    name: "POST"
+    for name in (
+        "voice_method",
+        "voice_fallback_method",
+        "sms_method",
+        "sms_fallback_method",
+        "status_callback_method",
+    )
+}
+
+
+class Applications(Behaviour):
+    def on_delete(self, store: Store, record: dict[str, Any]) -> None:
+        release_application(store, record["sid"])
+
+
+class Addresses(Behaviour):
+    def on_delete(self, store: Store, record: dict[str, Any]) -> None:
+        users = numbers_using_address(store, record["sid"])
+        if users:
+            raise bad_request(
+                ADDRESS_IN_USE,
+                f"Address {record['sid']} cannot be deleted: it is used by "
+                f"{', '.join(users)}",
+            )
+
+
+ACCOUNTS = register(
+    Kind(
+        name="accounts",
+        api="v2010",
+        collection="/2010-04-01/Accounts.json",
+        instance="/2010-04-01/Accounts/{Sid}.json",
+        list_key="accounts",
+        prefix="AC",
+        schema="api.v2010.account",
+        defaults={"status": "active", "type": "Full"},
+        filters={"FriendlyName": "friendly_name", "Status": "status"},
+        operations=frozenset({"list", "fetch"}),
+    )
+)
+PHONE_NUMBERS = register(
+    Kind(
+        name="phone_numbers",
+        api="v2010",
+        collection=f"{P}/IncomingPhoneNumbers.json",
+        instance=f"{P}/IncomingPhoneNumbers/{{Sid}}.json",
+        list_key="incoming_phone_numbers",
+        prefix="PN",
+        schema="api.v2010.account.incoming_phone_number",
+        defaults={
+            **_WEBHOOK_METHODS,
+            "api_version": "2010-04-01",
+            "address_requirements": "none",
+            "beta": False,
+            "voice_caller_id_lookup": False,
+            "voice_receive_mode": "voice",
+            "emergency_status": "Inactive",
+            "emergency_address_status": "unregistered",
+            "origin": "twilio",
+            "status": "in-use",
+        },
+        filters={
+            "FriendlyName": "friendly_name",
+            "PhoneNumber": "phone_number",
+            "Origin": "origin",
+        },
+        behaviour=PhoneNumbers(),
+    )
+)
+APPLICATIONS = register(
+    Kind(
+        name="applications",
+        api="v2010",
+        collection=f"{P}/Applications.json",
+        instance=f"{P}/Applications/{{Sid}}.json",
+        list_key="applications",
+        prefix="AP",
+        schema="api.v2010.account.application",
+        defaults={
+            **_WEBHOOK_METHODS,
+            "api_version": "2010-04-01",
+            "voice_caller_id_lookup": False,
+            "public_application_connect_enabled": False,
+        },
+        filters={"FriendlyName": "friendly_name"},
+        behaviour=Applications(),
+    )
+)
+QUEUES = register(
+    Kind(
+        name="queues",
+        api="v2010",
+        collection=f"{P}/Queues.json",
+        instance=f"{P}/Queues/{{Sid}}.json",
+        list_key="queues",
+        prefix="QU",
+        schema="api.v2010.account.queue",
+        defaults={"max_size": 1000, "current_size": 0, "average_wait_time": 0},
+    )
+)
+ADDRESSES = register(
+    Kind(
+        name="addresses",
+        api="v2010",
+        collection=f"{P}/Addresses.json",
+        instance=f"{P}/Addresses/{{Sid}}.json",
+        list_key="addresses",
+        prefix="AD",
+        schema="api.v2010.account.address",
+        defaults={"emergency_enabled": False, "validated": False, "verified": False},
+        filters={
+            "CustomerName": "customer_name",
+            "FriendlyName": "friendly_name",
+            "EmergencyEnabled": "emergency_enabled",
+            "IsoCountry": "iso_country",
+        },
+        behaviour=Addresses(),
+    )
+)
+VERIFY_SERVICES = register(
+    Kind(
+        name="verify_services",
+        api="verify",
+        collection="/v2/Services",
+        instance="/v2/Services/{Sid}",
+        list_key="services",
+        prefix="VA",
+        schema="verify.v2.service",
+        defaults={
+            "code_length": 6,
+            **dict.fromkeys(
+                (
+                    "lookup_enabled",
+                    "psd2_enabled",
+                    "skip_sms_to_landlines",
+                    "dtmf_input_required",
+                    "do_not_share_warning_enabled",
+                    "custom_code_enabled",
+                    "verify_event_subscription_enabled",
+                ),
+                False,
+            ),
+            # The spec's fetch example: nested objects are always present.
+            "push": {
+                "include_date": False,
+                "apn_credential_sid": None,
+                "fcm_credential_sid": None,
+            },
+            "totp": {
+                "issuer": None,
+                "time_step": None,
+                "code_length": None,
+                "skew": None,
+            },
+            "whatsapp": {"msg_service_sid": None, "from": None},
+            "passkeys": {
+                "relying_party": {"id": None, "name": None, "origins": None},
+                "authenticator_attachment": None,
+                "discoverable_credentials": None,
+                "user_verification": None,
+            },
+        },
+        links={
+            "verification_checks": "VerificationCheck",
+            "verifications": "Verifications",
+            "rate_limits": "RateLimits",
+            "messaging_configurations": "MessagingConfigurations",
+            "entities": "Entities",
+            "webhooks": "Webhooks",
+            "access_tokens": "AccessTokens",
+        },
+    )
+)

@@ -1,0 +1,46 @@
+"""Serve the emulator over HTTP with the standard library's threaded WSGI server."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from .app import Emulator
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """No per-request access log; the emulator keeps its own request_log."""
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    state_path: Path | None = None,
+    credentials: Mapping[str, str] | None = None,
+) -> None:
+    """Serve until interrupted, saving the state after every write request."""
+    emulator = Emulator(state_path=state_path, credentials=credentials)
+    emulator.autosave = True
+    with make_server(
+        host, port, emulator, server_class=_ThreadingServer, handler_class=_QuietHandler
+    ) as server:
+        bound = server.server_address[1]
+        # Name the account, never the token.
+        print(
+            f"Twilio emulator listening on http://{host}:{bound} "
+            f"(account {emulator.account_sid})",
+            flush=True,
+        )
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            emulator.save()

@@ -1,0 +1,51 @@
+"""Values the pipeline passes around: Key, Ref and Resource.
+
+A Resource's ``fields`` are flat (dotted for nested objects), normalized with
+Field.normalize, and hold a Ref wherever a SID field points at another object
+twilio-iac knows by name. Desired resources carry only the fields a manifest
+sets; live resources carry every field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+
+class Key(NamedTuple):
+    kind: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}[{self.name}]"
+
+
+@dataclass(frozen=True, order=True)
+class Ref:
+    """A reference to another object by its identity, e.g. an application name."""
+
+    kind: str
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Resource:
+    kind: str
+    name: str
+    fields: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    sid: str | None = None  # live SID, or a manifest `sid:` pin
+    location: str | None = None  # "file:line" of the manifest entry
+    purchase: bool = False  # manifest asked to buy this phone number
+
+    @property
+    def key(self) -> Key:
+        return Key(self.kind, self.name)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Resource) and other.key == self.key

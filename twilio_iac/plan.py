@@ -1,0 +1,139 @@
+"""A plan: the ordered changes that make live state match the manifests.
+
+Changes are small frozen values (like octoDNS's record changes). The planner
+builds them already in execution order; the plan knows its counts, its JSON
+form, and when it is unsafe to apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from .errors import UnsafePlan
+from .model import Ref
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    before: Any
+    after: Any
+    note: str | None = None  # why this field is in the plan, when not obvious
+
+
+@dataclass(frozen=True)
+class Change:
+    action: ClassVar[str] = ""
+    symbol: ClassVar[str] = ""
+
+    kind: str
+    name: str
+    sid: str | None
+    fields: tuple[FieldChange, ...] = ()
+    # field name → desired value to send: the changed fields plus write-only
+    # ones (Twilio never returns those, so they cannot be diffed).
+    send: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f'{self.kind} "{self.name}"'
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "kind": self.kind,
+            "name": self.name,
+            "sid": self.sid,
+            "fields": {
+                fc.name: {"before": _json(fc.before), "after": _json(fc.after)}
+                for fc in self.fields
+            },
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class Create(Change):
+    action: ClassVar[str] = "create"
+    symbol: ClassVar[str] = "+"
+    purchase: bool = False  # a phone number bought from Twilio
+
+
+@dataclass(frozen=True)
+class Update(Change):
+    action: ClassVar[str] = "update"
+    symbol: ClassVar[str] = "~"
+
+
+@dataclass(frozen=True)
+class Replace(Change):
+    """Create the new object, re-point referrers, then delete the old one."""
+
+    action: ClassVar[str] = "replace"
+    symbol: ClassVar[str] = "-/+"
+
+
+@dataclass(frozen=True)
+class Delete(Change):
+    action: ClassVar[str] = "delete"
+    symbol: ClassVar[str] = "-"
+    guarded: bool = False  # releases a phone number: needs --allow-release
+
+
+ACTIONS = ("create", "update", "replace", "delete")
+
+
+@dataclass(frozen=True)
+class Plan:
+    account_sid: str
+    changes: tuple[Change, ...]
+    warnings: tuple[str, ...] = ()
+    # SIDs of the live objects references may name, for the applier.
+    sids: dict[Ref, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(ACTIONS, 0)
+        for change in self.changes:
+            counts[change.action] += 1
+        return counts
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    @property
+    def releases(self) -> list[Delete]:
+        return [c for c in self.changes if isinstance(c, Delete) and c.guarded]
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "account_sid": self.account_sid,
+            "summary": self.counts,
+            "changes": [change.data for change in self.changes],
+            "warnings": list(self.warnings),
+        }
+
+    def raise_if_unsafe(self, allow_release: bool) -> None:
+        if allow_release or not self.releases:
+            return
+        numbers = [c.name for c in self.releases]
+        raise UnsafePlan(
+            f"Refusing to apply: this plan releases {len(numbers)} phone "
+            "number(s), and a released number may never come back. Nothing was "
+            "changed. If releasing them is intended, run apply again with "
+            "--allow-release; otherwise declare them in the manifests or remove "
+            "phone_numbers from `prune`.",
+            [f"release {n}" for n in numbers],
+        )
+
+
+def _json(value: Any) -> Any:
+    return value.name if isinstance(value, Ref) else value

@@ -1,0 +1,326 @@
+"""Compare desired and live state and produce an ordered, safe Plan.
+
+Design note. live.py has already normalized every value (null vs "", booleans,
+method case, server defaults), so the diff itself is a plain comparison of the
+fields a manifest sets; fields it leaves out are never compared. The steps:
+
+1. Match: a manifest entry claims the live object its `sid:` pin names, else
+   the one live object with its identity. Two candidates is an error, never a
+   guess. Live objects nobody claims are left alone unless their kind is pruned.
+2. Resolve: SIDs become Refs to the name the plan knows the target by, on both
+   sides, so `voice_application: ivr` equals a live `voice_application_sid: AP…`.
+3. Diff: absent → Create (phone numbers only with `purchase: true`); changed
+   create-only field → Replace (never for phone numbers: that would release
+   one); other changes → Update; unclaimed live objects of pruned kinds → Delete.
+4. Re-point objects that refer to a replaced target, refuse deletes that would
+   leave a dangling reference, then order by the kind dependency graph:
+   writes in dependency order, deletes in reverse.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from .desired import Desired
+from .errors import AmbiguousLiveState, PlanError
+from .model import Key, Ref, Resource
+from .plan import Change, Create, Delete, FieldChange, Plan, Replace, Update
+from .resources import REGISTRY, ResourceType, apply_order
+
+Live = Mapping[str, list[Resource]]
+
+_RANK = {"create": 0, "replace": 1, "update": 2, "delete": 3}
+
+
+def plan(desired: Desired, live: Live, account_sid: str) -> Plan:
+    problems: list[str] = []
+    warnings = list(desired.warnings)
+    pairs, leftovers = _match(desired.resources, live, problems, warnings)
+    if problems:
+        raise AmbiguousLiveState(
+            "Live objects share an identity, so the plan cannot tell which one a "
+            "manifest entry means. Nothing was changed.",
+            problems,
+        )
+    refs = _ref_names(pairs, leftovers)
+    changes: dict[Key, Change] = {}
+    for key, want in desired.resources.items():
+        have = pairs[key]
+        change = _diff_one(
+            REGISTRY[key.kind], _resolve(want, refs), _resolve(have, refs), problems
+        )
+        if change:
+            changes[key] = change
+    owners = _owners(pairs, leftovers)
+    for kind in desired.prune:
+        for have in leftovers.get(kind, []):
+            changes[owners[have.sid]] = _delete(REGISTRY[kind], have)
+    resolved_live = [
+        (owners[r.sid], _resolve(r, refs)) for items in live.values() for r in items
+    ]
+    _repoint_referrers(changes, resolved_live)
+    _check_dangling(changes, resolved_live, problems)
+    warnings += _exclusion_notes(changes, resolved_live)
+    if problems:
+        raise PlanError("The manifests cannot be applied to this account:", problems)
+    sids = {ref: sid for sid, ref in refs.items()}
+    return Plan(account_sid, tuple(_ordered(changes.values())), tuple(warnings), sids)
+
+
+def _match(
+    wanted: Mapping[Key, Resource], live: Live, problems: list[str], warnings: list[str]
+) -> tuple[dict[Key, Resource | None], dict[str, list[Resource]]]:
+    pairs: dict[Key, Resource | None] = {}
+    leftovers: dict[str, list[Resource]] = {}
+    by_kind: dict[str, list[Resource]] = defaultdict(list)
+    for want in wanted.values():
+        by_kind[want.kind].append(want)
+    for kind in set(by_kind) | set(live):
+        claimed: set[str | None] = set()
+        lives = live.get(kind, [])
+        by_sid = {r.sid: r for r in lives}
+        for want in (w for w in by_kind[kind] if w.sid):
+            hit = by_sid.get(want.sid)
+            pairs[want.key] = hit
+            claimed.add(want.sid)
+            if hit is None:
+                warnings.append(
+                    f'{want.location} {REGISTRY[kind].title} "{want.name}" is pinned '
+                    f"to {want.sid}, which does not exist (deleted outside "
+                    "twilio-iac?): it is planned as a create."
+                )
+        by_name: dict[str, list[Resource]] = defaultdict(list)
+        for r in lives:
+            if r.sid not in claimed:
+                by_name[r.name].append(r)
+        for want in (w for w in by_kind[kind] if not w.sid):
+            found = by_name.get(want.name, [])
+            if len(found) > 1:
+                sids = ", ".join(r.sid or "?" for r in found)
+                problems.append(
+                    f'{want.location} {kind} "{want.name}": {len(found)} live objects '
+                    f"have this identity ({sids}); add `sid:` to the entry to pin one"
+                )
+            pairs[want.key] = found[0] if len(found) == 1 else None
+            claimed.update(r.sid for r in found)
+        leftovers[kind] = [r for r in lives if r.sid not in claimed]
+    return pairs, leftovers
+
+
+def _ref_names(
+    pairs: Mapping[Key, Resource | None], leftovers: Mapping[str, list[Resource]]
+) -> dict[str, Ref]:
+    """SID → the name the plan calls that object (the manifest's, when matched)."""
+    refs = {r.sid: Ref(r.kind, r.name) for items in leftovers.values() for r in items}
+    for key, have in pairs.items():
+        if have is not None and have.sid:
+            refs[have.sid] = Ref(key.kind, key.name)
+    return refs
+
+
+def _owners(
+    pairs: Mapping[Key, Resource | None], leftovers: Mapping[str, list[Resource]]
+) -> dict[str | None, Key]:
+    owners = {r.sid: r.key for items in leftovers.values() for r in items}
+    owners.update({have.sid: key for key, have in pairs.items() if have is not None})
+    return owners
+
+
+def _resolve(resource: Resource | None, refs: Mapping[str, Ref]) -> Resource | None:
+    if resource is None:
+        return None
+    rt = REGISTRY[resource.kind]
+    fields = dict(resource.fields)
+    for name in rt.references:
+        value = fields.get(name)
+        if isinstance(value, str):
+            fields[name] = refs.get(value, value)
+    return replace(resource, fields=fields)
+
+
+def _diff_one(
+    rt: ResourceType, want: Resource, have: Resource | None, problems: list[str]
+) -> Change | None:
+    if have is None:
+        return _create(rt, want, problems)
+    changed = [
+        FieldChange(name, have.fields.get(name), after)
+        for name, after in want.fields.items()
+        if not rt.by_name[name].write_only and have.fields.get(name) != after
+    ]
+    if not changed:
+        return None
+    names = {fc.name for fc in changed}
+    if names & rt.create_only:
+        return _replace(rt, want, have, changed, problems)
+    send = {fc.name: fc.after for fc in changed} | _write_only(rt, want)
+    return Update(rt.kind, want.name, have.sid, tuple(changed), send)
+
+
+def _create(rt: ResourceType, want: Resource, problems: list[str]) -> Change | None:
+    if not rt.creatable and not want.purchase:
+        problems.append(
+            f"{want.location} {rt.title} {want.name} is not owned by this account. "
+            "Fix the number, or add `purchase: true` to the entry to buy it."
+        )
+        return None
+    missing = [f.name for f in rt.fields if f.required and f.name not in want.fields]
+    if missing:
+        problems.append(
+            f'{want.location} {rt.title} "{want.name}" does not exist yet, and '
+            f"creating it needs: {', '.join(missing)}"
+        )
+        return None
+    fields = tuple(
+        FieldChange(name, None, value)
+        for name, value in want.fields.items()
+        if not rt.by_name[name].write_only
+    )
+    notes = ("purchases this number from Twilio",) if want.purchase else ()
+    return Create(
+        rt.kind,
+        want.name,
+        None,
+        fields,
+        dict(want.fields),
+        notes,
+        purchase=want.purchase,
+    )
+
+
+def _replace(
+    rt: ResourceType,
+    want: Resource,
+    have: Resource,
+    changed: list[FieldChange],
+    problems: list[str],
+) -> Change | None:
+    forced = sorted({fc.name for fc in changed} & rt.create_only)
+    if rt.guard_delete:
+        problems.append(
+            f'{want.location} {rt.title} "{want.name}" ({have.sid}): '
+            f"{', '.join(forced)} cannot be changed in place, and replacing a "
+            f"{rt.title} would release it. Point the entry's `sid:` at the number "
+            "you mean, or declare the new number as its own entry."
+        )
+        return None
+    # Carry over what the manifest leaves unmanaged, so the replacement keeps it.
+    kept = {
+        name: value
+        for name, value in have.fields.items()
+        if value is not None and name != rt.identity
+    }
+    send = kept | dict(want.fields)
+    note = f"{', '.join(forced)} cannot change in place: creates a new {rt.title}, "
+    note += "re-points what uses it, then deletes the old one"
+    return Replace(rt.kind, want.name, have.sid, tuple(changed), send, (note,))
+
+
+def _delete(rt: ResourceType, have: Resource) -> Delete:
+    notes = ("releases this phone number",) if rt.guard_delete else ()
+    fields = tuple(
+        FieldChange(name, value, None)
+        for name, value in have.fields.items()
+        if value is not None
+    )
+    return Delete(
+        rt.kind, have.name, have.sid, fields, {}, notes, guarded=rt.guard_delete
+    )
+
+
+def _write_only(rt: ResourceType, want: Resource) -> dict[str, Any]:
+    return {n: v for n, v in want.fields.items() if rt.by_name[n].write_only}
+
+
+def _repoint_referrers(
+    changes: dict[Key, Change], live: list[tuple[Key, Resource | None]]
+) -> None:
+    """Objects that use a replaced target get an update to the replacement."""
+    replaced = {Ref(c.kind, c.name) for c in changes.values() if isinstance(c, Replace)}
+    if not replaced:
+        return
+    for key, have in live:
+        current = changes.get(key)
+        if have is None or isinstance(current, Delete):
+            continue
+        for name in REGISTRY[key.kind].references:
+            ref = have.fields.get(name)
+            if ref not in replaced or (current and name in current.send):
+                continue
+            fc = FieldChange(name, ref, ref, "re-pointed to the replacement")
+            current = _add_field(current, key, have, fc)
+            changes[key] = current
+
+
+def _add_field(
+    current: Change | None, key: Key, have: Resource, fc: FieldChange
+) -> Change:
+    if current is None:
+        return Update(key.kind, key.name, have.sid, (fc,), {fc.name: fc.after})
+    send = current.send | {fc.name: fc.after}
+    return replace(current, fields=current.fields + (fc,), send=send)
+
+
+def _check_dangling(
+    changes: Mapping[Key, Change],
+    live: list[tuple[Key, Resource | None]],
+    problems: list[str],
+) -> None:
+    deleted = {
+        Ref(c.kind, c.name): c for c in changes.values() if isinstance(c, Delete)
+    }
+    if not deleted:
+        return
+    for key, have in live:
+        current = changes.get(key)
+        if have is None or isinstance(current, Delete):
+            continue
+        for name in REGISTRY[key.kind].references:
+            after = have.fields.get(name)
+            if current is not None:
+                after = current.send.get(name, after)
+            if after in deleted:
+                problems.append(
+                    f'{REGISTRY[after.kind].title} "{after.name}" would be deleted '
+                    f"(prune) but {REGISTRY[key.kind].title} {key.name} still uses it "
+                    f"({name}). Point it elsewhere in the manifests, or declare the "
+                    f"{REGISTRY[after.kind].title} to keep it."
+                )
+
+
+def _exclusion_notes(
+    changes: Mapping[Key, Change], live: list[tuple[Key, Resource | None]]
+) -> list[str]:
+    """Explain Twilio clearing trunk_sid/voice_application_sid for each other."""
+    notes = []
+    pairs = (
+        ("voice_application_sid", "trunk_sid"),
+        ("trunk_sid", "voice_application_sid"),
+    )
+    for key, have in live:
+        change = changes.get(key)
+        if have is None or not isinstance(change, Update):
+            continue
+        for setting, cleared in pairs:
+            if (
+                change.send.get(setting)
+                and have.fields.get(cleared)
+                and cleared not in change.send
+            ):
+                notes.append(
+                    f"{key.name}: setting {setting} makes Twilio clear {cleared} "
+                    f"({have.fields[cleared]}); Twilio keeps only one of the two."
+                )
+    return notes
+
+
+def _ordered(changes: Any) -> list[Change]:
+    position = {kind: i for i, kind in enumerate(apply_order())}
+    writes = [c for c in changes if not isinstance(c, Delete)]
+    deletes = [c for c in changes if isinstance(c, Delete)]
+    writes.sort(key=lambda c: (position[c.kind], _RANK[c.action], c.name))
+    deletes.sort(key=lambda c: (-position[c.kind], c.name))
+    return writes + deletes

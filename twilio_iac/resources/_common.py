@@ -1,0 +1,41 @@
+"""Field definitions that several kinds share (Twilio names them identically)."""
+
+from __future__ import annotations
+
+from .base import Field
+
+METHOD = ("GET", "POST")
+
+
+def method(name: str, default: str | None = "POST") -> Field:
+    return Field(name, "method", enum=METHOD, default=default, nullable=True)
+
+
+def url(name: str) -> Field:
+    return Field(name, "uri")
+
+
+def flag(name: str, default: bool = False) -> Field:
+    return Field(name, "boolean", default=default)
+
+
+def friendly_name(max_length: int = 64, required: bool = False) -> Field:
+    return Field("friendly_name", max_length=max_length, required=required)
+
+
+def webhooks() -> tuple[Field, ...]:
+    """Voice and SMS webhook fields common to numbers and applications."""
+    return (
+        Field("api_version", enum=("2010-04-01", "2008-08-01"), default="2010-04-01"),
+        url("voice_url"),
+        method("voice_method"),
+        url("voice_fallback_url"),
+        method("voice_fallback_method"),
+        url("status_callback"),
+        method("status_callback_method"),
+        flag("voice_caller_id_lookup"),
+        url("sms_url"),
+        method("sms_method"),
+        url("sms_fallback_url"),
+        method("sms_fallback_method"),
+    )

@@ -1,0 +1,46 @@
+"""Addresses for regulatory and emergency use: .../Addresses.json."""
+
+from __future__ import annotations
+
+from ._common import flag, friendly_name
+from .base import Field, ResourceType, register
+
+ADDRESSES = register(
+    ResourceType(
+        kind="addresses",
+        title="address",
+        api="core",
+        collection="/2010-04-01/Accounts/{account_sid}/Addresses.json",
+        instance="/2010-04-01/Accounts/{account_sid}/Addresses/{sid}.json",
+        list_key="addresses",
+        sid_prefix="AD",
+        identity="friendly_name",
+        description="Addresses; iso_country cannot change, so a new country "
+        "replaces the address (create, re-point numbers, delete).",
+        fields=(
+            friendly_name(),
+            Field("customer_name", required=True, nullable=False),
+            Field("street", required=True, nullable=False),
+            Field("street_secondary"),
+            Field("city", required=True, nullable=False),
+            Field("region", required=True, nullable=False),
+            Field("postal_code", required=True, nullable=False),
+            Field(
+                "iso_country",
+                required=True,
+                nullable=False,
+                create_only=True,
+                description="ISO 3166-1 alpha-2 country code, e.g. US.",
+            ),
+            flag("emergency_enabled"),
+            # Twilio never returns it, so diffing it would flap on every plan.
+            Field(
+                "auto_correct_address",
+                "boolean",
+                write_only=True,
+                description="Sent with creates and updates, never compared: "
+                "Twilio does not return it.",
+            ),
+        ),
+    )
+)

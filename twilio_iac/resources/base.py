@@ -1,0 +1,156 @@
+"""Declarative description of each Twilio collection twilio-iac manages.
+
+A ResourceType says where a kind lives, how it is identified, which fields a
+manifest may set (named as in Twilio's JSON responses, dotted for nested
+objects such as Verify's ``push.include_date``), and how they reach the wire.
+Everything else (schema, planner, applier, renderer) reads these definitions.
+"""
+
+from __future__ import annotations
+
+import graphlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+# Field types. "method" is GET/POST; "sid" is a raw SID with a fixed prefix;
+# "ref" is a SID field that manifests may also write by the target's identity.
+TYPES = frozenset(
+    {"string", "uri", "method", "boolean", "integer", "enum", "sid", "ref"}
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str = "string"
+    enum: tuple[str, ...] = ()
+    prefix: str | None = None  # SID prefix for "sid"/"ref" fields
+    ref: str | None = None  # target kind for "ref" fields
+    alias: str | None = None  # manifest name of a reference by identity
+    default: Any = None  # Twilio's server-side default: null on either side means this
+    nullable: bool = True  # may a manifest write `null` to clear it?
+    required: bool = False  # Twilio rejects a create without it
+    create_only: bool = False  # cannot be updated: a change means replace
+    write_only: bool = False  # accepted by Twilio but never returned: sent, not diffed
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int | None = None
+    param: str | None = None  # request parameter when not derivable from name
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise ValueError(f"{self.name}: unknown field type {self.type!r}")
+        if self.type == "ref" and not (self.ref and self.alias and self.prefix):
+            raise ValueError(f"{self.name}: a ref field needs ref, alias and prefix")
+
+    @property
+    def request_param(self) -> str:
+        """``sms_url`` → ``SmsUrl``; ``push.include_date`` → ``Push.IncludeDate``."""
+        if self.param:
+            return self.param
+        return ".".join(_pascal(part) for part in self.name.split("."))
+
+    def normalize(self, value: Any) -> Any:
+        """The comparable form of a value from a manifest or from Twilio."""
+        if value == "" or value is None:
+            return self.default
+        if self.type == "boolean" and isinstance(value, str):
+            return value.strip().lower() == "true"
+        if self.type == "method" and isinstance(value, str):
+            return value.upper()
+        if self.type == "integer" and isinstance(value, str) and value.isdigit():
+            return int(value)
+        return value
+
+
+def _pascal(snake: str) -> str:
+    return "".join(word[:1].upper() + word[1:] for word in snake.split("_"))
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    kind: str
+    title: str  # "phone number", for messages
+    api: str  # "core" (api.twilio.com) or "verify" (verify.twilio.com)
+    collection: str  # path template with {account_sid}
+    instance: str  # path template with {account_sid} and {sid}
+    list_key: str
+    sid_prefix: str
+    identity: str
+    fields: tuple[Field, ...]
+    guard_delete: bool = False  # deleting releases something irreplaceable
+    creatable: bool = True  # False: a create needs explicit opt-in (purchase)
+    description: str = ""
+    by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+        if self.identity not in self.by_name:
+            raise ValueError(f"{self.kind}: identity {self.identity!r} is not a field")
+
+    @property
+    def create_only(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields if f.create_only)
+
+    @property
+    def references(self) -> dict[str, str]:
+        """Field name → kind it points at."""
+        return {f.name: f.ref for f in self.fields if f.ref}
+
+    @property
+    def aliases(self) -> dict[str, Field]:
+        """Manifest alias (``voice_application``) → its ref field."""
+        return {f.alias: f for f in self.fields if f.alias}
+
+    def path(self, account_sid: str, sid: str | None = None) -> str:
+        template = self.instance if sid else self.collection
+        return template.format(account_sid=account_sid, sid=sid)
+
+
+REGISTRY: dict[str, ResourceType] = {}
+
+
+def register(rt: ResourceType) -> ResourceType:
+    if rt.kind in REGISTRY:
+        raise ValueError(f"resource kind {rt.kind!r} is registered twice")
+    REGISTRY[rt.kind] = rt
+    return rt
+
+
+def get(kind: str) -> ResourceType:
+    return REGISTRY[kind]
+
+
+def apply_order(kinds: Iterable[str] | None = None) -> list[str]:
+    """Kinds with referenced kinds first; raises graphlib.CycleError on a cycle."""
+    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    for rt in sorted(REGISTRY.values(), key=lambda r: r.kind):
+        sorter.add(rt.kind, *sorted(set(rt.references.values())))
+    order = list(sorter.static_order())
+    if kinds is None:
+        return order
+    wanted = set(kinds)
+    return [kind for kind in order if kind in wanted]
+
+
+def related_kinds(kinds: Iterable[str]) -> set[str]:
+    """The kinds plus every kind they reference or that references them.
+
+    Deleting or replacing a target needs its referrers' live state, and a
+    referrer's SIDs only map back to names when the targets are fetched too.
+    """
+    result = set(kinds)
+    changed = True
+    while changed:
+        changed = False
+        for rt in REGISTRY.values():
+            linked = set(rt.references.values())
+            if rt.kind in result and not linked <= result:
+                result |= linked
+                changed = True
+            if rt.kind not in result and linked & result:
+                result.add(rt.kind)
+                changed = True
+    return result

@@ -1,0 +1,291 @@
+"""Validate manifests: JSON Schema (schemas/*.json), then rules that span fields.
+
+check() reports every problem at once, each located as ``<file>:<line> <path>:
+<message>`` in plain words, and returns warnings for settings Twilio ignores.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+import twilio_iac
+
+from .errors import SchemaError, UnresolvedReference
+from .manifest import Document, Entry, Located, Manifest, Reason
+from .resources import REGISTRY, Field
+
+# Twilio clears the second field whenever the first is set (and vice versa), so
+# declaring both would flap on every apply.
+_EXCLUSIVE = (("phone_numbers", "voice_application_sid", "trunk_sid"),)
+# Twilio keeps the second field but ignores it while the first is set.
+_IGNORED = (("phone_numbers", "sms_application_sid", "sms_url"),)
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "null",
+}
+# When several checks fail on one value, the first of these explains it best.
+_RANK = {"type": 0, "required": 1, "additionalProperties": 2}
+
+
+def schema_dir() -> Path:
+    # A wheel ships schemas/ inside the package (pyproject force-includes it);
+    # a source checkout or editable install has it at the repository root.
+    packaged = Path(twilio_iac.__file__).parent / "schemas"
+    return packaged if packaged.is_dir() else packaged.parent.parent / "schemas"
+
+
+def schema_path() -> Path:
+    """The manifest schema, for `$schema` lines and editor configuration."""
+    return schema_dir() / "manifest.schema.json"
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    resources = []
+    for name in ["manifest", *sorted(REGISTRY)]:
+        path = schema_dir() / f"{name}.schema.json"
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        resource = Resource.from_contents(contents, default_specification=DRAFT202012)
+        resources.append((path.name, resource))
+    registry: Registry[Any] = Registry().with_resources(resources)
+    root = registry.contents("manifest.schema.json")
+    return Draft202012Validator(root, registry=registry)
+
+
+def check(manifest: Manifest) -> tuple[str, ...]:
+    """Raise SchemaError (or UnresolvedReference) listing every problem; else
+    return the warnings."""
+    problems = list(manifest.problems)
+    # A value that failed interpolation would fail the schema too: say it once.
+    known = {(reason.file, reason.path) for reason in problems}
+    for doc in manifest.documents:
+        reasons = _schema_reasons(doc)
+        problems += [r for r in reasons if (r.file, r.path) not in known]
+    names = _declared(manifest)
+    unresolved, warnings = [], []
+    for entry in manifest.entries:
+        problems += _both_forms(entry) + _exclusive(entry)
+        unresolved += _unresolved(entry, names)
+        warnings += _ignored(entry)
+    order = {file: i for i, file in enumerate(manifest.files)}
+    if problems:
+        raise SchemaError(_sorted(problems + unresolved, order))
+    if unresolved:
+        raise UnresolvedReference(_sorted(unresolved, order))
+    return tuple(_sorted(warnings, order))
+
+
+def _sorted(reasons: list[Reason], order: dict[str, int]) -> list[str]:
+    ranked = sorted(reasons, key=lambda r: (order.get(r.file, -1), r.line))
+    return [str(reason) for reason in ranked]
+
+
+def _schema_reasons(doc: Document) -> list[Reason]:
+    errors = _validator().iter_errors(doc.data)
+    ranked = sorted(errors, key=lambda e: _RANK.get(str(e.validator), len(_RANK)))
+    reasons: dict[str, Reason] = {}
+    for error in ranked:
+        for reason in _explain(doc, error):
+            reasons.setdefault(reason.path, reason)
+    return list(reasons.values())
+
+
+def _explain(doc: Document, error: ValidationError) -> list[Reason]:
+    path = list(error.absolute_path)
+    line, where = _line_of(doc.data, path), _path_text(path)
+    instance = error.instance
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = list(error.schema.get("properties", {}))
+        return [
+            Reason(
+                doc.file,
+                _line_of(doc.data, [*path, key]),
+                _join(where, key),
+                _unknown(key, allowed, path),
+            )
+            for key in instance
+            if key not in allowed
+        ]
+    if error.validator == "required" and isinstance(instance, dict):
+        return [
+            Reason(doc.file, line, where, f"missing {key}, which {_why(path)}")
+            for key in error.validator_value
+            if key not in instance
+        ]
+    return [Reason(doc.file, line, where or "(top level)", _message(error, path))]
+
+
+def _message(error: ValidationError, path: list[Any]) -> str:
+    value, rule, got = error.instance, error.validator_value, _show(error.instance)
+    if error.validator == "type":
+        return _type_message(value, rule, path)
+    if error.validator == "enum":
+        choices = [str(choice) for choice in rule if choice is not None]
+        hint = _suggest(str(value), choices)
+        return f"must be one of {', '.join(choices)} (got {got}){hint}"
+    if error.validator == "pattern":
+        expected = error.schema.get("patternErrorMessage", "has the wrong form")
+        return f"{expected} (got {got})"
+    if error.validator == "minimum":
+        return f"must be at least {rule} (got {got})"
+    if error.validator == "maximum":
+        return f"must be at most {rule} (got {got})"
+    if error.validator == "maxLength":
+        return f"is {len(value)} characters long; at most {rule} are allowed"
+    if error.validator == "minLength":
+        return "cannot be empty"
+    if error.validator == "uniqueItems":
+        return "lists the same value more than once"
+    return error.message
+
+
+def _type_message(value: Any, expected: str | list[str], path: list[Any]) -> str:
+    types = [expected] if isinstance(expected, str) else expected
+    if value is None and len(path) >= 3 and path[0] in REGISTRY:
+        rt, field = REGISTRY[path[0]], ".".join(map(str, path[2:]))
+        if field == rt.identity:
+            return f"cannot be null: {field} identifies the {rt.title}"
+        return "cannot be null (Twilio cannot clear it); leave it out to leave it as is"
+    words = " or ".join(_TYPE_WORDS.get(t, t) for t in types if t != "null")
+    text = (
+        f"expected {words}{' (or null)' if 'null' in types else ''}, got {_show(value)}"
+    )
+    if "string" in types and isinstance(value, (int, float)):
+        text += "; quote it to make it text"
+    return text
+
+
+def _why(path: list[Any]) -> str:
+    if len(path) == 2 and path[0] in REGISTRY:
+        return f"identifies the {REGISTRY[path[0]].title}"
+    return "is required"
+
+
+def _unknown(key: str, allowed: list[str], path: list[Any]) -> str:
+    if key == "purchase" and path and path[0] in REGISTRY:
+        return "unknown field; purchase applies to phone_numbers only"
+    return "unknown field" + _suggest(key, allowed)
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    by_fold = {choice.casefold(): choice for choice in choices}
+    match = difflib.get_close_matches(word.casefold(), list(by_fold), n=1)
+    return f"; did you mean {by_fold[match[0]]}?" if match else ""
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _line_of(data: Any, path: list[Any]) -> int:
+    """Line of the last key on ``path`` that exists (else of its mapping)."""
+    node, line = data, data.line() if isinstance(data, Located) else 1
+    for part in path:
+        if isinstance(node, Located) and part in node:
+            line, node = node.line(part), node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            line = node.line() if isinstance(node, Located) else line
+        else:
+            break
+    return line
+
+
+def _path_text(path: list[Any]) -> str:
+    text = ""
+    for part in path:
+        text = f"{text}[{part}]" if isinstance(part, int) else _join(text, str(part))
+    return text
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _declared(manifest: Manifest) -> dict[str, set[str]]:
+    names: dict[str, set[str]] = {kind: set() for kind in REGISTRY}
+    for entry in manifest.entries:
+        value = entry.data.get(REGISTRY[entry.kind].identity)
+        if isinstance(value, str):
+            names[entry.kind].add(value)
+    return names
+
+
+def _refs(entry: Entry) -> list[Field]:
+    # References are top-level fields today; a nested one would need a walk here.
+    return list(REGISTRY[entry.kind].aliases.values())
+
+
+def _both_forms(entry: Entry) -> list[Reason]:
+    return [
+        entry.reason(f.alias, f"give either {f.alias} or {f.name}, not both")
+        for f in _refs(entry)
+        if f.alias in entry.data and f.name in entry.data
+    ]
+
+
+def _unresolved(entry: Entry, names: dict[str, set[str]]) -> list[Reason]:
+    problems = []
+    for f in _refs(entry):
+        value = entry.data.get(f.alias or "")
+        target = REGISTRY[f.ref or ""]
+        if not isinstance(value, str) or not value or value in names[target.kind]:
+            continue
+        declared = sorted(names[target.kind])
+        hint = _suggest(value, declared) or (
+            "" if declared else f"; no {target.kind} are declared"
+        )
+        message = f"no {target.title} named {value!r} is declared in the manifests"
+        problems.append(entry.reason(f.alias, message + hint))
+    return problems
+
+
+def _set_by(entry: Entry, name: str) -> str | None:
+    """The manifest key that gives field ``name`` a non-null value, if any."""
+    alias = REGISTRY[entry.kind].by_name[name].alias
+    for key in (name, alias):
+        if key and entry.data.get(key) is not None:
+            return key
+    return None
+
+
+def _exclusive(entry: Entry) -> list[Reason]:
+    problems = []
+    for kind, first, second in _EXCLUSIVE:
+        one = _set_by(entry, first) if kind == entry.kind else None
+        other = _set_by(entry, second) if one else None
+        if one and other:
+            message = (
+                f"conflicts with {one}: Twilio clears one when the other is set, "
+                "so every apply would flap; keep only one of them"
+            )
+            problems.append(entry.reason(other, message))
+    return problems
+
+
+def _ignored(entry: Entry) -> list[Reason]:
+    warnings = []
+    for kind, winner, ignored in _IGNORED:
+        key = _set_by(entry, winner) if kind == entry.kind else None
+        if key and _set_by(entry, ignored):
+            message = f"{ignored} is ignored by Twilio while {key} is set"
+            warnings.append(entry.reason(ignored, message))
+    return warnings
