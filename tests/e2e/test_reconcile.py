@@ -185,11 +185,11 @@ def test_apply_without_terminal_and_without_auto_approve_refuses(run, write, san
 
 
 def test_apply_asks_and_only_yes_proceeds(run, write, sandbox, monkeypatch):
-    monkeypatch.setattr("twilio_iac.cli._stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("twilio_iac.cli.context.stdin_is_terminal", lambda: True)
     path = write("twilio.yaml", STARTER)
     declined = run("apply", str(path), input="y\n")
     assert declined.exit_code == 1
-    assert "nothing was changed" in declined.stderr
+    assert "Cancelled; nothing was changed." in declined.stderr
     assert sandbox().records("applications") == []
     accepted = run("apply", str(path), input="yes\n")
     assert accepted.exit_code == 0, accepted.output

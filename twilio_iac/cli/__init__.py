@@ -1,0 +1,80 @@
+"""The twilio-iac command line: parse, call one function, print.
+
+stdout carries only each command's output (so `plan --output json > f` is
+clean); logs and errors go to stderr. The group and its error boundary live
+here; each family of verbs has its own module and is added below.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from .. import __version__, logs
+from ..errors import TwilioIacError
+from .context import Options
+from .emulator import emulator
+from .reconcile import apply, plan, validate
+
+
+class _Group(click.Group):
+    """Turns every expected error into one paragraph on stderr and exit 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except TwilioIacError as exc:
+            _fail(ctx, str(exc))
+        except KeyboardInterrupt:
+            _fail(ctx, "Interrupted.")
+        except Exception as exc:  # a bug: say so, keep the traceback for --debug
+            _fail(
+                ctx,
+                f"Unexpected error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in twilio-iac. Rerun with --debug for the traceback.",
+            )
+        return None
+
+
+def _fail(ctx: click.Context, message: str) -> None:
+    options = ctx.find_object(Options)
+    if options and options.debug:
+        traceback.print_exc(file=sys.stderr)
+    click.echo(f"Error: {message}", err=True)
+    ctx.exit(1)
+
+
+@click.group(cls=_Group)
+@click.option(
+    "--sandbox",
+    is_flag=True,
+    envvar="TWILIO_IAC_SANDBOX",
+    help="Use the built-in Twilio emulator instead of api.twilio.com "
+    "(no credentials, no network). Also TWILIO_IAC_SANDBOX=1.",
+)
+@click.option("--debug", is_flag=True, help="Verbose logs and tracebacks on errors.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Format of the log lines on stderr.",
+)
+@click.version_option(__version__, prog_name="twilio-iac")
+@click.pass_context
+def cli(ctx: click.Context, sandbox: bool, debug: bool, log_format: str) -> None:
+    """Manage a Twilio account as code: YAML manifests, plan, apply."""
+    logs.configure(debug=debug, fmt=log_format)
+    ctx.obj = Options(sandbox=sandbox, debug=debug)
+
+
+for command in (validate, plan, apply, emulator):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="twilio-iac")

@@ -1,0 +1,47 @@
+"""What the top-level options hand to every command, and shared helpers."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from ..errors import TwilioIacError
+
+
+@dataclass
+class Options:
+    sandbox: bool
+    debug: bool
+
+
+pass_options = click.make_pass_decorator(Options)
+
+paths_argument = click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+)
+
+
+def colour() -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set."""
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def confirm(question: str, refusal: str) -> None:
+    """Ask for a literal 'yes'; refuse outright when nobody can answer."""
+    if not stdin_is_terminal():
+        raise TwilioIacError(refusal)
+    answer = click.prompt(
+        f"\n{question} Only 'yes' will be accepted",
+        default="",
+        show_default=False,
+    )
+    if answer.strip() != "yes":
+        raise TwilioIacError("Cancelled; nothing was changed.")

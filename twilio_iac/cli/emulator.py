@@ -1,0 +1,39 @@
+"""`twilio-iac emulator serve`: the sandbox over HTTP for other clients."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def emulator() -> None:
+    """The built-in Twilio emulator (a test double, not Twilio)."""
+
+
+@emulator.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="State file (default: TWILIO_IAC_SANDBOX_STATE or .twilio-iac/sandbox.json).",
+)
+def serve(port: int, state: Path | None) -> None:
+    """Serve the emulator on 127.0.0.1 for other clients (e.g. the Twilio SDK).
+
+    It accepts TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN when both are set at start,
+    else the documented sandbox pair; other credentials get Twilio's 401.
+    """
+    from ..emulator import serve as serve_emulator
+    from ..workflow import sandbox_state_path
+
+    sid = os.environ.get("TWILIO_ACCOUNT_SID")
+    token = os.environ.get("TWILIO_AUTH_TOKEN")
+    serve_emulator(
+        port=port,
+        state_path=state or sandbox_state_path(os.environ),
+        credentials={sid: token} if sid and token else None,
+    )
