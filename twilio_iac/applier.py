@@ -66,6 +66,35 @@ def steps(plan: Plan) -> list[Step]:
     return writes + [Step("delete", c) for c in removals]
 
 
+def requests(plan: Plan) -> list[dict[str, Any]]:
+    """The calls apply will make, for reviewers; unknown SIDs stay references."""
+    made = {
+        Ref(c.kind, c.name) for c in plan.changes if isinstance(c, (Create, Replace))
+    }
+    known = {ref: sid for ref, sid in plan.sids.items() if ref not in made}
+    calls = []
+    for step in steps(plan):
+        change, rt = step.change, REGISTRY[step.change.kind]
+        if step.phase == "delete":
+            method, path, params = "DELETE", rt.path(plan.account_sid, change.sid), {}
+        elif isinstance(change, Update):
+            method, path = "POST", rt.path(plan.account_sid, change.sid)
+            params = _params(rt, change.send, known, lenient=True)
+        else:
+            method, path = "POST", rt.path(plan.account_sid)
+            params = _params(rt, change.send, known, lenient=True)
+        calls.append(
+            {
+                "step": step.label,
+                "method": method,
+                "api": rt.api,
+                "path": path,
+                "params": params,
+            }
+        )
+    return calls
+
+
 def apply(
     plan: Plan,
     client: Writer,
@@ -109,11 +138,14 @@ def _run(
 
 
 def _params(
-    rt: ResourceType, send: Mapping[str, Any], known: Mapping[Ref, str]
+    rt: ResourceType,
+    send: Mapping[str, Any],
+    known: Mapping[Ref, str],
+    lenient: bool = False,
 ) -> dict[str, Any]:
     params = {}
     for name, value in send.items():
-        if isinstance(value, Ref):
+        if isinstance(value, Ref) and (value in known or not lenient):
             value = known[value]
         params[rt.by_name[name].request_param] = value
     return params

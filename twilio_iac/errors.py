@@ -75,6 +75,10 @@ class AmbiguousLiveState(PlanError):
     pass
 
 
+class StalePlan(PlanError):
+    pass
+
+
 class ApiError(TwilioIacError):
     """A request Twilio answered with an error (or never answered)."""
 

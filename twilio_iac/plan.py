@@ -14,6 +14,10 @@ from .errors import UnsafePlan
 from .model import Ref
 
 FORMAT_VERSION = 1
+# octoDNS's defaults: refuse when deletes + replaces pass 30% of a kind that
+# has at least 10 live objects, unless --force.
+THRESHOLD = 0.30
+THRESHOLD_MIN = 10
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,13 @@ class Plan:
     warnings: tuple[str, ...] = ()
     # SIDs of the live objects references may name, for the applier.
     sids: dict[Ref, str] = field(default_factory=dict, compare=False, hash=False)
+    # What the plan was computed against: live fields by SID of every object a
+    # change touches (a saved plan refuses to apply when they moved), and how
+    # many live objects each kind had (for the too-much-change threshold).
+    observed: dict[str, dict[str, Any]] = field(
+        default_factory=dict, compare=False, hash=False
+    )
+    live_counts: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -121,18 +132,43 @@ class Plan:
             "warnings": list(self.warnings),
         }
 
-    def raise_if_unsafe(self, allow_release: bool) -> None:
-        if allow_release or not self.releases:
-            return
-        numbers = [c.name for c in self.releases]
-        raise UnsafePlan(
-            f"Refusing to apply: this plan releases {len(numbers)} phone "
-            "number(s), and a released number may never come back. Nothing was "
-            "changed. If releasing them is intended, run apply again with "
-            "--allow-release; otherwise declare them in the manifests or remove "
-            "phone_numbers from `prune`.",
-            [f"release {n}" for n in numbers],
-        )
+    def too_much_change(self) -> list[str]:
+        """Kinds where deletes plus replaces exceed the safety threshold."""
+        reasons = []
+        for kind, total in sorted(self.live_counts.items()):
+            risky = sum(
+                1
+                for c in self.changes
+                if c.kind == kind and isinstance(c, (Delete, Replace))
+            )
+            if total >= THRESHOLD_MIN and risky / total > THRESHOLD:
+                reasons.append(
+                    f"{kind}: {risky} of {total} live objects would be deleted or "
+                    f"replaced ({risky / total:.0%}; the limit is {THRESHOLD:.0%})"
+                )
+        return reasons
+
+    def raise_if_unsafe(self, allow_release: bool, force: bool = False) -> None:
+        too_much = [] if force else self.too_much_change()
+        releases = [] if allow_release else [c.name for c in self.releases]
+        if too_much:
+            raise UnsafePlan(
+                "Refusing to apply: this plan changes more than the safety "
+                "threshold allows, which usually means a manifest went missing or "
+                "a prune rule is too wide. Nothing was changed. If the plan above "
+                "is what you want, rerun apply with --force"
+                + (" and --allow-release." if releases else "."),
+                too_much,
+            )
+        if releases:
+            raise UnsafePlan(
+                f"Refusing to apply: this plan releases {len(releases)} phone "
+                "number(s), and a released number may never come back. Nothing was "
+                "changed. If releasing them is intended, run apply again with "
+                "--allow-release; otherwise declare them in the manifests or remove "
+                "phone_numbers from `prune`.",
+                [f"release {n}" for n in releases],
+            )
 
 
 def _json(value: Any) -> Any:

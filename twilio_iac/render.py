@@ -35,9 +35,17 @@ def text(plan: Plan, colour: bool = False) -> str:
     created = {Ref(c.kind, c.name) for c in plan.changes if isinstance(c, Create)}
     for change in plan.changes:
         lines += _change_lines(change, created, colour)
-    if plan.warnings:
+    warnings = list(plan.warnings)
+    if plan.releases:
+        count = len(plan.releases)
+        warnings.insert(
+            0,
+            f"this plan releases {count} phone number{'s' if count > 1 else ''}; "
+            "apply refuses without --allow-release",
+        )
+    if warnings:
         lines += ["", _paint("Warnings:", "yellow", colour)]
-        lines += [f"  ! {w}" for w in plan.warnings]
+        lines += [f"  ! {w}" for w in warnings]
     if not plan.empty:
         lines += ["", _paint(summary(plan), None, colour, bold=True)]
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import structlog
@@ -16,8 +17,8 @@ import structlog
 from . import live, planner
 from .client import TwilioClient
 from .desired import Desired
-from .errors import PlanError
-from .plan import Plan
+from .errors import AuthError, NotFound, PlanError, StalePlan
+from .plan import Create, Plan
 from .resources import related_kinds
 from .settings import Settings
 
@@ -40,6 +41,8 @@ def session(
     settings = Settings.from_env(env, sandbox=sandbox, account_sid=account_sid)
     if not sandbox:
         with TwilioClient(settings) as client:
+            if account_sid:
+                _check_reachable(client)
             yield client
         return
     from .emulator import Emulator  # only the sandbox needs it
@@ -47,6 +50,8 @@ def session(
     emulator = Emulator(state_path=sandbox_state_path(env))
     try:
         with TwilioClient(settings, app=emulator) as client:
+            if account_sid:
+                _check_reachable(client)
             yield client
     finally:
         emulator.save()
@@ -56,13 +61,78 @@ def make_plan(desired: Desired, client: TwilioClient) -> Plan:
     account_sid = client.account_sid
     if desired.account_sid and desired.account_sid != account_sid:
         raise PlanError(
-            f"The manifests are for account {desired.account_sid}, but the "
-            f"credentials ({client.settings.source}) belong to {account_sid}. "
-            "Nothing was read or changed. Use the credentials of that account, "
-            "or fix `account_sid` in the manifests."
+            f"The manifests are for account {desired.account_sid}, but this run "
+            f"targets {account_sid} (credentials from {client.settings.source}). "
+            "Nothing was read or changed. Drop --account-sid, or fix `account_sid` "
+            "in the manifests."
         )
     kinds = {key.kind for key in desired.resources} | set(desired.prune)
     state = live.fetch(client, account_sid, related_kinds(kinds))
     result = planner.plan(desired, state, account_sid)
+    by_sid = {r.sid: r for items in state.values() for r in items}
+    result = replace(
+        result,
+        observed={c.sid: dict(by_sid[c.sid].fields) for c in result.changes if c.sid},
+        live_counts={kind: len(items) for kind, items in state.items()},
+    )
+    too_much = result.too_much_change()
+    if too_much:
+        note = "apply will refuse without --force: " + "; ".join(too_much)
+        result = replace(result, warnings=(*result.warnings, note))
     log.info("plan.computed", **result.counts)
     return result
+
+
+def _check_reachable(client: TwilioClient) -> None:
+    """A targeted account must be these credentials' own or a subaccount of it.
+
+    This is also the manifests' `account_sid` guard: credentials of an unrelated
+    account cannot read it, so nothing is planned against the wrong account.
+    """
+    target = client.account_sid
+    try:
+        client.fetch("core", f"/2010-04-01/Accounts/{target}.json")
+    except (NotFound, AuthError) as exc:
+        raise PlanError(
+            f"The credentials from {client.settings.source} cannot reach account "
+            f"{target}: it is neither their account nor one of its subaccounts "
+            f"(Twilio answered HTTP {exc.status}). Nothing was read or changed."
+        ) from exc
+
+
+def check_fresh(plan: Plan, client: TwilioClient) -> None:
+    """Refuse a saved plan when what it touches moved since it was computed."""
+    state = live.fetch(client, plan.account_sid, {c.kind for c in plan.changes})
+    by_sid = {r.sid: r for items in state.values() for r in items}
+    planned = set(plan.sids.values())
+    problems = []
+    for change in plan.changes:
+        if isinstance(change, Create):
+            if any(
+                r.name == change.name and r.sid not in planned
+                for r in state[change.kind]
+            ):
+                problems.append(f"{change.label} now exists (created since the plan)")
+            continue
+        now = by_sid.get(change.sid)
+        if now is None:
+            problems.append(f"{change.label} ({change.sid}) no longer exists")
+            continue
+        seen = plan.observed.get(change.sid or "", {})
+        moved = sorted(
+            name
+            for name in set(seen) | set(now.fields)
+            if seen.get(name) != now.fields.get(name)
+        )
+        problems += [
+            f"{change.label} {name}: {seen.get(name)!r} when planned, "
+            f"{now.fields.get(name)!r} now"
+            for name in moved
+        ]
+    if problems:
+        raise StalePlan(
+            "Stale plan: live state changed since the plan was written, so it "
+            "may no longer do what was reviewed. Nothing was sent. Run plan "
+            "again, review it, and apply the new plan.",
+            problems,
+        )

@@ -64,12 +64,29 @@ def _fail(ctx: click.Context, message: str) -> None:
     show_default=True,
     help="Format of the log lines on stderr.",
 )
+@click.option(
+    "--account-sid",
+    metavar="AC…",
+    envvar="TWILIO_IAC_ACCOUNT_SID",
+    help="Target this (sub)account with the parent account's credentials. "
+    "Default: the manifests' account_sid, else the credentials' account.",
+)
 @click.version_option(__version__, prog_name="twilio-iac")
 @click.pass_context
-def cli(ctx: click.Context, sandbox: bool, debug: bool, log_format: str) -> None:
-    """Manage a Twilio account as code: YAML manifests, plan, apply."""
+def cli(
+    ctx: click.Context,
+    sandbox: bool,
+    debug: bool,
+    log_format: str,
+    account_sid: str | None,
+) -> None:
+    """Manage a Twilio account as code: YAML manifests, plan, apply.
+
+    Start with the sandbox, a built-in emulator that needs no account:
+    twilio-iac --sandbox apply examples/starter
+    """
     logs.configure(debug=debug, fmt=log_format)
-    ctx.obj = Options(sandbox=sandbox, debug=debug)
+    ctx.obj = Options(sandbox=sandbox, debug=debug, account_sid=account_sid)
 
 
 for command in (validate, plan, apply, emulator):

@@ -16,6 +16,7 @@ from ..errors import TwilioIacError
 class Options:
     sandbox: bool
     debug: bool
+    account_sid: str | None = None  # --account-sid: a subaccount to target
 
 
 pass_options = click.make_pass_decorator(Options)

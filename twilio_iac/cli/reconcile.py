@@ -3,20 +3,36 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from .. import applier, desired, render
+from .. import applier, desired, planfile, render
+from ..client import TwilioClient
+from ..errors import PlanError
+from ..plan import Plan
 from ..resources import REGISTRY
-from ..workflow import make_plan, session
+from ..workflow import check_fresh, make_plan, session
 from .context import Options, colour, confirm, pass_options, paths_argument
+
+
+@contextmanager
+def open_session(options: Options, declared: str | None) -> Iterator[TwilioClient]:
+    """--account-sid wins, then the manifests' (or plan's) account_sid."""
+    with session(options.sandbox, account_sid=options.account_sid or declared) as c:
+        yield c
 
 
 @click.command()
 @paths_argument
 def validate(paths: tuple[Path, ...]) -> None:
-    """Check manifests offline: schema, references, duplicates. Sends nothing."""
+    """Check manifests offline: schema, references, duplicates. Sends nothing.
+
+    Each PATH is a file or a directory of *.yaml/*.yml files; several PATHs
+    are layers (a later one changes an earlier one only through `overrides:`).
+    """
     result = desired.load(paths)
     counts = Counter(key.kind for key in result.resources)
     detail = ", ".join(f"{counts[k]} {k}" for k in REGISTRY if counts[k]) or "empty"
@@ -30,21 +46,55 @@ def validate(paths: tuple[Path, ...]) -> None:
 @paths_argument
 @click.option(
     "--output",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "markdown"]),
     default="text",
     show_default=True,
-    help="text for people, json (schemas/plan.schema.json) for machines.",
+    help="text for people, json (schemas/plan.schema.json) for machines, "
+    "markdown for a pull-request comment.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also save the complete plan to this file, for `apply FILE`.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
 @pass_options
-def plan(options: Options, paths: tuple[Path, ...], output: str) -> None:
+@click.pass_context
+def plan(
+    ctx: click.Context,
+    options: Options,
+    paths: tuple[Path, ...],
+    output: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+) -> None:
     """Show what apply would change, field by field. Changes nothing."""
     wanted = desired.load(paths)
-    with session(options.sandbox) as client:
+    with open_session(options, wanted.account_sid) as client:
         result = make_plan(wanted, client)
+    if out:
+        out.write_text(planfile.dumps(result, list(wanted.files)), encoding="utf-8")
+        click.echo(
+            f"Saved the plan to {out}; apply exactly it with: twilio-iac apply {out}",
+            err=True,
+        )
+    click.echo(_render(result, output), nl=False)
+    if detailed_exitcode and not result.empty:
+        ctx.exit(2)
+
+
+def _render(result: Plan, output: str) -> str:
     if output == "json":
-        click.echo(render.as_json(result), nl=False)
-    else:
-        click.echo(render.text(result, colour=colour()), nl=False)
+        return render.as_json(result)
+    if output == "markdown":
+        from .. import markdown
+
+        return markdown.render(result)
+    return render.text(result, colour=colour())
 
 
 @click.command()
@@ -55,18 +105,39 @@ def plan(options: Options, paths: tuple[Path, ...], output: str) -> None:
     is_flag=True,
     help="Permit releasing phone numbers that the plan deletes (prune).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Apply even when deletes and replaces pass 30% of a kind's live objects.",
+)
 @pass_options
 def apply(
-    options: Options, paths: tuple[Path, ...], auto_approve: bool, allow_release: bool
+    options: Options,
+    paths: tuple[Path, ...],
+    auto_approve: bool,
+    allow_release: bool,
+    force: bool,
 ) -> None:
-    """Compute the plan, show it, ask, then make the calls in dependency order."""
-    wanted = desired.load(paths)
-    with session(options.sandbox) as client:
-        result = make_plan(wanted, client)
+    """Make live state match: compute the plan (or read a saved one), show it,
+    ask, then make the calls in dependency order.
+
+    PATH is manifests (as for plan), or one plan file written by
+    `plan --out FILE`: that plan is applied exactly, after checking that
+    nothing it touches changed since it was written.
+    """
+    saved = _saved_plan(paths)
+    declared = saved.account_sid if saved else None
+    wanted = None if saved else desired.load(paths)
+    with open_session(options, declared or (wanted and wanted.account_sid)) as client:
+        if saved:
+            check_fresh(saved, client)
+            result = saved
+        else:
+            result = make_plan(wanted, client)
         click.echo(render.text(result, colour=colour()), nl=False)
         if result.empty:
             return
-        result.raise_if_unsafe(allow_release)
+        result.raise_if_unsafe(allow_release, force)
         if not auto_approve:
             confirm(
                 "Apply these changes to Twilio?",
@@ -77,3 +148,14 @@ def apply(
         click.echo("")
         count = applier.apply(result, client, progress=click.echo)
     click.echo(f"\nApply complete: {count} call(s) made. " + render.summary(result))
+
+
+def _saved_plan(paths: tuple[Path, ...]) -> Plan | None:
+    files = [p for p in paths if p.is_file() and p.suffix == ".json"]
+    if not files:
+        return None
+    if len(paths) > 1:
+        raise PlanError(
+            f"{files[0]} is a plan file; apply it on its own, without manifests."
+        )
+    return planfile.load(files[0])

@@ -1,0 +1,144 @@
+"""End to end: saved plans, stale-plan refusal, exit codes, safety threshold."""
+
+from __future__ import annotations
+
+import json
+
+from tests.e2e.test_reconcile import STARTER
+from twilio_iac.client import TwilioClient
+from twilio_iac.settings import Settings
+
+
+def _out_of_band(sandbox, method_path_params):
+    """Change the sandbox through its HTTP API, as another tool would."""
+    emulator = sandbox()
+    with TwilioClient(Settings.from_env({}, sandbox=True), app=emulator) as client:
+        method_path_params(client, emulator.account_sid)
+    emulator.save()
+
+
+def test_saved_plan_applies_exactly_and_converges(run, write, tmp_path, sandbox):
+    path = write("twilio.yaml", STARTER)
+    saved = tmp_path / "plan.json"
+    result = run("plan", str(path), "--out", str(saved))
+    assert result.exit_code == 0, result.output
+    data = json.loads(saved.read_text())
+    assert data["summary"]["create"] == 4
+    first = data["apply"]["requests"][0]
+    assert first["method"] == "POST" and first["path"].endswith("/Addresses.json")
+    assert first["params"]["IsoCountry"] == "US"
+    number = next(r for r in data["apply"]["requests"] if "IncomingPhone" in r["path"])
+    assert number["params"]["VoiceApplicationSid"] == {
+        "$ref": ["applications", "ivr-main"]
+    }
+
+    # The manifests change after review: the saved plan, not the manifests, applies.
+    write("twilio.yaml", STARTER.replace("max_size: 50", "max_size: 99"))
+    applied = run("apply", str(saved), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    (queue,) = sandbox().records("queues")
+    assert queue["max_size"] == 50
+    write("twilio.yaml", STARTER)
+    assert "No changes." in run("plan", str(path)).stdout
+
+
+def test_stale_plan_is_refused_after_out_of_band_change(run, write, tmp_path, sandbox):
+    path = write("twilio.yaml", STARTER)
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    write("twilio.yaml", STARTER.replace("max_size: 50", "max_size: 60"))
+    saved = tmp_path / "plan.json"
+    assert run("plan", str(path), "--out", str(saved)).exit_code == 0
+
+    def bump(client, account):
+        (queue,) = sandbox().records("queues")
+        client.update(
+            "core",
+            f"/2010-04-01/Accounts/{account}/Queues/{queue['sid']}.json",
+            {"MaxSize": 70},
+        )
+
+    _out_of_band(sandbox, bump)
+    result = run("apply", str(saved), "--auto-approve")
+    assert result.exit_code == 1
+    assert "Stale plan" in result.stderr
+    assert 'queues "support" max_size: 50 when planned, 70 now' in result.stderr
+    assert sandbox().records("queues")[0]["max_size"] == 70
+
+
+def test_stale_plan_when_a_planned_create_appeared(run, write, tmp_path, sandbox):
+    path = write("q.yaml", "queues:\n  - friendly_name: fresh\n")
+    saved = tmp_path / "plan.json"
+    assert run("plan", str(path), "--out", str(saved)).exit_code == 0
+    emulator = sandbox()
+    emulator.insert("queues", friendly_name="fresh")
+    emulator.save()
+    result = run("apply", str(saved), "--auto-approve")
+    assert result.exit_code == 1
+    assert 'queues "fresh" now exists' in result.stderr
+    assert len(sandbox().records("queues")) == 1
+
+
+def test_edited_plan_file_is_refused(run, write, tmp_path, sandbox):
+    path = write("q.yaml", "queues:\n  - friendly_name: fresh\n    max_size: 10\n")
+    saved = tmp_path / "plan.json"
+    assert run("plan", str(path), "--out", str(saved)).exit_code == 0
+    saved.write_text(saved.read_text().replace('"MaxSize": 10', '"MaxSize": 4000'))
+    result = run("apply", str(saved), "--auto-approve")
+    assert result.exit_code == 1
+    assert "checksum does not match" in result.stderr
+    assert sandbox().records("queues") == []
+
+
+def test_plan_for_another_account_is_refused(run, write, tmp_path, sandbox):
+    path = write("q.yaml", "queues:\n  - friendly_name: fresh\n")
+    saved = tmp_path / "plan.json"
+    assert run("plan", str(path), "--out", str(saved)).exit_code == 0
+    other = "AC" + "7" * 32
+    data = saved.read_text().replace(sandbox().account_sid, other)
+    saved.write_text(data)
+    result = run("apply", str(saved), "--auto-approve")
+    assert result.exit_code == 1
+    assert "Nothing was sent" in result.stderr or "Nothing was read" in result.stderr
+
+
+def test_detailed_exitcode_0_2_1(run, write):
+    path = write("twilio.yaml", STARTER)
+    assert run("plan", str(path), "--detailed-exitcode").exit_code == 2
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    assert run("plan", str(path), "--detailed-exitcode").exit_code == 0
+    bad = write("bad.yaml", "queues:\n  - friendly_name: q\n    max_size: lots\n")
+    assert run("plan", str(bad), "--detailed-exitcode").exit_code == 1
+
+
+def test_threshold_refuses_mass_delete_unless_forced(run, write, sandbox):
+    emulator = sandbox()
+    for n in range(10):
+        emulator.insert("queues", friendly_name=f"q{n}")
+    emulator.save()
+    keep = "".join(f"  - friendly_name: q{n}\n" for n in range(6))
+    path = write("q.yaml", f"queues:\n{keep}prune: [queues]\n")
+    planned = run("plan", str(path))
+    assert "apply will refuse without --force" in planned.stdout
+    refused = run("apply", str(path), "--auto-approve")
+    assert refused.exit_code == 1
+    assert (
+        "queues: 4 of 10 live objects would be deleted or replaced (40%"
+        in refused.stderr
+    )
+    assert "--force" in refused.stderr
+    assert len(sandbox().records("queues")) == 10
+
+    forced = run("apply", str(path), "--auto-approve", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert len(sandbox().records("queues")) == 6
+
+
+def test_threshold_not_tripped_at_30_percent_or_under_ten(run, write, sandbox):
+    emulator = sandbox()
+    for n in range(10):
+        emulator.insert("queues", friendly_name=f"q{n}")
+    emulator.save()
+    keep = "".join(f"  - friendly_name: q{n}\n" for n in range(7))
+    path = write("q.yaml", f"queues:\n{keep}prune: [queues]\n")
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    assert len(sandbox().records("queues")) == 7

@@ -1,0 +1,131 @@
+"""Saved plans: `plan --out FILE` writes one; `apply FILE` applies exactly it.
+
+The file is the plan's JSON (schemas/plan.schema.json) plus an `apply` section
+with what execution needs at full fidelity (references as {"$ref": [kind,
+name]}), the exact requests for reviewers, the live values the plan was
+computed against, and a checksum so an edited file is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .applier import requests
+from .errors import PlanError
+from .model import Ref
+from .plan import Change, Create, Delete, FieldChange, Plan, Replace, Update
+
+_CLASSES: dict[str, type[Change]] = {
+    cls.action: cls for cls in (Create, Update, Replace, Delete)
+}
+
+
+def dumps(plan: Plan, manifests: list[str]) -> str:
+    section = {
+        "twilio_iac_version": __version__,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "manifests": manifests,
+        "requests": _encode(requests(plan)),
+        "changes": [_encode(_change_state(c)) for c in plan.changes],
+        "sids": [
+            {"kind": ref.kind, "name": ref.name, "sid": sid}
+            for ref, sid in sorted(plan.sids.items())
+        ],
+        "observed": plan.observed,
+        "live_counts": plan.live_counts,
+    }
+    section["checksum"] = _checksum(plan.data, section)
+    return json.dumps(plan.data | {"apply": section}, indent=2, ensure_ascii=False)
+
+
+def load(path: Path) -> Plan:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        section = data["apply"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise PlanError(
+            f"{path} is not a plan file written by `twilio-iac plan --out` "
+            f"({type(exc).__name__}: {exc}). Nothing was sent."
+        ) from exc
+    public = {k: v for k, v in data.items() if k != "apply"}
+    expected = section.get("checksum")
+    body = {k: v for k, v in section.items() if k != "checksum"}
+    if expected != _checksum(public, body):
+        raise PlanError(
+            f"{path} was changed after `twilio-iac plan --out` wrote it (its "
+            "checksum does not match). Nothing was sent. Write the plan again "
+            "and review that file."
+        )
+    return _plan(public, section)
+
+
+def _plan(public: dict[str, Any], section: dict[str, Any]) -> Plan:
+    changes = tuple(
+        _change(item, _decode(state))
+        for item, state in zip(public["changes"], section["changes"], strict=True)
+    )
+    sids = {Ref(s["kind"], s["name"]): s["sid"] for s in section["sids"]}
+    return Plan(
+        account_sid=public["account_sid"],
+        changes=changes,
+        warnings=tuple(public.get("warnings", ())),
+        sids=sids,
+        observed=section["observed"],
+        live_counts=section["live_counts"],
+    )
+
+
+def _change_state(change: Change) -> dict[str, Any]:
+    state: dict[str, Any] = {
+        "fields": [[f.name, f.before, f.after, f.note] for f in change.fields],
+        "send": change.send,
+    }
+    if isinstance(change, Create):
+        state["purchase"] = change.purchase
+    if isinstance(change, Delete):
+        state["guarded"] = change.guarded
+    return state
+
+
+def _change(item: dict[str, Any], state: dict[str, Any]) -> Change:
+    cls = _CLASSES[item["action"]]
+    extra = {k: state[k] for k in ("purchase", "guarded") if k in state}
+    return cls(
+        item["kind"],
+        item["name"],
+        item["sid"],
+        tuple(FieldChange(*f) for f in state["fields"]),
+        state["send"],
+        tuple(item.get("notes", ())),
+        **extra,
+    )
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Ref):
+        return {"$ref": [value.kind, value.name]}
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"$ref"}:
+            return Ref(*value["$ref"])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def _checksum(public: dict[str, Any], section: dict[str, Any]) -> str:
+    canonical = json.dumps([public, section], sort_keys=True, ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
