@@ -73,11 +73,14 @@ def _manifest() -> Schema:
         },
     }
     for kind in sorted(REGISTRY):
+        rt = REGISTRY[kind]
         properties[kind] = {
             "type": ["array", "null"],
-            "description": REGISTRY[kind].description,
-            "items": {"$ref": f"{kind}.schema.json"},
+            "description": rt.description,
+            "items": _item(kind, {"required": [rt.identity]}),
         }
+    properties["overrides"] = _overrides()
+    properties["ignore"] = _ignore()
     return {
         "$schema": DRAFT,
         "title": "twilio-iac manifest",
@@ -86,6 +89,61 @@ def _manifest() -> Schema:
         "type": "object",
         "additionalProperties": False,
         "properties": properties,
+    }
+
+
+def _item(kind: str, identified: Schema) -> Schema:
+    """The kind's schema plus how an item is identified. allOf, not siblings of
+    $ref: draft-07 editors (yaml-language-server) drop keywords beside $ref."""
+    return {"allOf": [{"$ref": f"{kind}.schema.json"}], **identified}
+
+
+def _overrides() -> Schema:
+    kinds: Schema = {}
+    for kind in sorted(REGISTRY):
+        rt = REGISTRY[kind]
+        kinds[kind] = {
+            "type": ["array", "null"],
+            "description": f"Changes to {rt.title} entries of earlier layers, each "
+            f"named by {rt.identity} (or sid). Only the fields written change.",
+            "items": _item(
+                kind, {"anyOf": [{"required": [rt.identity]}, {"required": ["sid"]}]}
+            ),
+        }
+    text = (
+        "Field changes to resources declared in an earlier layer (an earlier PATH "
+        "argument). A field written here replaces the earlier value (nested "
+        "objects merge per field; null clears); declaring the same resource again "
+        "outside overrides is an error."
+    )
+    return _section(text, kinds)
+
+
+def _ignore() -> Schema:
+    kinds: Schema = {}
+    for kind in sorted(REGISTRY):
+        kinds[kind] = {
+            "type": ["array", "null"],
+            "description": "Glob patterns (*, ?, [...]; case-sensitive) on "
+            f"{REGISTRY[kind].identity} of {kind.replace('_', ' ')} managed "
+            "elsewhere.",
+            "uniqueItems": True,
+            "items": {"type": "string", "minLength": 1},
+        }
+    text = (
+        "Live objects managed elsewhere: never compared, never deleted (even with "
+        "prune). Declaring an object a rule matches is an error. The rules of all "
+        "files and layers are combined."
+    )
+    return _section(text, kinds)
+
+
+def _section(text: str, kinds: Schema) -> Schema:
+    return {
+        "type": ["object", "null"],
+        "description": text,
+        "additionalProperties": False,
+        "properties": kinds,
     }
 
 
@@ -111,7 +169,6 @@ def _kind(rt: ResourceType) -> Schema:
         "description": _kind_text(rt),
         "type": "object",
         "additionalProperties": False,
-        "required": [rt.identity],
         "properties": properties,
     }
 

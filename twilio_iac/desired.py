@@ -1,15 +1,16 @@
 """The desired state: validated manifests turned into Resources keyed by identity.
 
-load() runs the whole front half of the pipeline: manifest.read (files, YAML,
-interpolation, merging), schema.check (every problem at once), then builds one
-Resource per entry with flat, normalized fields.
+load() runs the whole front half of the pipeline: manifest.read (layers, files,
+YAML, interpolation, overrides, merging), schema.check (every problem at once),
+then builds one Resource per declaration with flat, normalized fields.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,20 @@ class Desired:
     prune: frozenset[str]
     files: tuple[str, ...]
     warnings: tuple[str, ...]
+    # kind → glob patterns on identity for live objects managed elsewhere.
+    ignore: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    layers: tuple[tuple[str, ...], ...] = ()  # the files of each PATH argument
+
+    def ignored(self, kind: str, name: str) -> bool:
+        """Does an ignore rule hand this live object to someone else?"""
+        return any(fnmatchcase(name, rule) for rule in self.ignore.get(kind, ()))
 
 
 def load(paths: Sequence[str | Path], env: Mapping[str, str] | None = None) -> Desired:
-    """Read and validate manifests; raises a ManifestError listing every problem."""
+    """Read and validate manifests; raises a ManifestError listing every problem.
+
+    Each path is a layer (a directory is one layer), applied in order.
+    """
     parsed = manifest.read(paths, os.environ if env is None else env)
     warnings = schema.check(parsed)
     resources = [build(entry) for entry in parsed.entries]
@@ -41,7 +52,17 @@ def load(paths: Sequence[str | Path], env: Mapping[str, str] | None = None) -> D
         prune=parsed.prune,
         files=parsed.files,
         warnings=warnings,
+        ignore=_ignore(parsed.ignore),
+        layers=parsed.layers,
     )
+
+
+def _ignore(rules: Sequence[manifest.IgnoreRule]) -> dict[str, tuple[str, ...]]:
+    patterns: dict[str, tuple[str, ...]] = {}
+    for rule in rules:
+        if rule.pattern not in patterns.get(rule.kind, ()):
+            patterns[rule.kind] = (*patterns.get(rule.kind, ()), rule.pattern)
+    return patterns
 
 
 def build(entry: manifest.Entry) -> Resource:
@@ -63,11 +84,11 @@ def _fields(rt: ResourceType, data: Mapping[str, Any]) -> Iterator[tuple[str, An
         if name in _META:
             continue
         if name in rt.aliases:
-            field = rt.aliases[name]
-            value = Ref(field.ref or "", value) if value is not None else None
+            spec = rt.aliases[name]
+            value = Ref(spec.ref or "", value) if value is not None else None
         else:
-            field = rt.by_name[name]
-        yield field.name, field.normalize(value)
+            spec = rt.by_name[name]
+        yield spec.name, spec.normalize(value)
 
 
 def _flatten(data: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:

@@ -1,118 +1,48 @@
-"""Read manifest files into located mappings and merge them.
+"""Read manifest files, layer by layer, into located mappings and merge them.
 
-Owns file discovery, YAML with file:line on every mapping, ``${VAR}``
-interpolation, and the cross-file rules: one declaration per resource, one
-account_sid, the union of ``prune``. Field-level checks live in schema.py.
+Owns file discovery, YAML parsing and ``${VAR}`` interpolation; layers.py owns
+the rules across files and layers (duplicates, overrides, ignore, account_sid,
+prune). Field-level checks live in schema.py.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from . import layers
 from .errors import ManifestSyntaxError
-from .resources import REGISTRY
+from .layers import IgnoreRule
+from .located import Document, Entry, Loader, Located, Reason
 
-
-class Located(dict):
-    """A YAML mapping that remembers where it, and each of its keys, was written."""
-
-    def __init__(self, mark: yaml.Mark | None = None) -> None:
-        super().__init__()
-        self.mark = mark or yaml.Mark("", 0, 0, 0, "", 0)
-        self.key_marks: dict[str, yaml.Mark] = {}
-        self.duplicates: list[tuple[str, yaml.Mark]] = []
-
-    def line(self, key: str | None = None) -> int:
-        """1-based line of ``key``, or of the mapping itself."""
-        mark = self.key_marks.get(key, self.mark) if key is not None else self.mark
-        return mark.line + 1
-
-
-class Loader(yaml.SafeLoader):
-    """SafeLoader whose mappings are Located and whose keys stay as written."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Located:
-        data = Located(node.start_mark)
-        data.duplicates = _duplicate_keys(node)
-        self.flatten_mapping(node)  # resolve `<<` merge keys first
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                problem = "a mapping key must be a plain name"
-                raise yaml.MarkedYAMLError(None, None, problem, key_node.start_mark)
-            # Keys are field names: read them as text so `on:` stays "on".
-            data[key_node.value] = self.construct_object(value_node, deep=deep)
-            data.key_marks[key_node.value] = key_node.start_mark
-        return data
-
-
-Loader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, Loader.construct_mapping
-)
-
-
-def _duplicate_keys(node: yaml.MappingNode) -> list[tuple[str, yaml.Mark]]:
-    names = [k.value for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"]
-    marks = [k.start_mark for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"]
-    return [(n, marks[i]) for i, n in enumerate(names) if n in names[:i]]
-
-
-@dataclass(frozen=True)
-class Reason:
-    """One problem, printed as ``<file>:<line> <path>: <message>``."""
-
-    file: str
-    line: int
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        if not self.path:  # YAML syntax: no path to name
-            return f"{self.file}:{self.line} {self.message}"
-        return f"{self.file}:{self.line} {self.path}: {self.message}"
-
-
-@dataclass(frozen=True)
-class Document:
-    file: str  # as the user gave it
-    data: Any  # a Located mapping unless the file is malformed
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One resource declaration: ``kind[index]`` in ``file``."""
-
-    kind: str
-    index: int
-    file: str
-    data: Located
-
-    @property
-    def path(self) -> str:
-        return f"{self.kind}[{self.index}]"
-
-    @property
-    def location(self) -> str:
-        return f"{self.file}:{self.data.line()}"
-
-    def reason(self, key: str | None, message: str) -> Reason:
-        path = f"{self.path}.{key}" if key else self.path
-        return Reason(self.file, self.data.line(key), path, message)
+__all__ = [
+    "Document",
+    "Entry",
+    "IgnoreRule",
+    "Located",
+    "Manifest",
+    "Reason",
+    "expand",
+    "read",
+]
 
 
 @dataclass(frozen=True)
 class Manifest:
     documents: tuple[Document, ...]
-    entries: tuple[Entry, ...]
+    entries: tuple[Entry, ...]  # declarations, with later layers' overrides merged
     account_sid: str | None
     prune: frozenset[str]
     problems: tuple[Reason, ...]  # found while reading; schema.check reports them
+    ignore: tuple[IgnoreRule, ...] = ()
+    overrides: tuple[Entry, ...] = ()  # as written, before merging
+    layers: tuple[tuple[str, ...], ...] = ()  # the files of each PATH argument
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -120,18 +50,28 @@ class Manifest:
 
 
 def read(paths: Sequence[str | Path], env: Mapping[str, str]) -> Manifest:
-    """Parse, interpolate and merge; raises ManifestSyntaxError on bad YAML."""
-    files = expand(paths)
-    documents, problems = _parse_all(files, env)
-    entries = tuple(_entries(documents))
-    account_sid, sid_problems = _account_sid(documents)
-    problems += sid_problems + _duplicates(entries)
+    """Parse, interpolate and merge; each path is a layer, in order.
+
+    Raises ManifestSyntaxError on bad YAML; every other problem is collected.
+    """
+    groups = [expand([path]) for path in paths]
+    documents, problems = _parse_all(groups, env)
+    declared = layers.declarations(documents)
+    changes = layers.overrides(documents)
+    entries, override_problems = layers.apply_overrides(declared, changes)
+    account_sid, sid_problems = layers.account_sid(documents)
+    rules = layers.ignore_rules(documents)
+    problems += sid_problems + layers.duplicates(declared) + override_problems
+    problems += layers.ignored_declarations(entries, rules)
     return Manifest(
         documents=tuple(documents),
-        entries=entries,
+        entries=tuple(entries),
         account_sid=account_sid,
-        prune=_prune(documents),
+        prune=layers.prune(documents),
         problems=tuple(problems),
+        ignore=tuple(rules),
+        overrides=tuple(changes),
+        layers=tuple(tuple(files) for files in groups),
     )
 
 
@@ -148,16 +88,16 @@ def expand(paths: Sequence[str | Path]) -> list[str]:
 
 
 def _parse_all(
-    files: list[str], env: Mapping[str, str]
+    groups: list[list[str]], env: Mapping[str, str]
 ) -> tuple[list[Document], list[Reason]]:
     documents, problems, syntax = [], [], []
-    for file in files:
+    for layer, file in ((i, f) for i, files in enumerate(groups) for f in files):
         try:
             data = _parse(file)
         except yaml.MarkedYAMLError as exc:
             syntax.append(_syntax_reason(file, exc))
             continue
-        documents.append(Document(file, data))
+        documents.append(Document(file, data, layer))
         problems += _interpolate(file, data, "", 1, env)
     if syntax:
         raise ManifestSyntaxError([str(r) for r in syntax])
@@ -239,62 +179,3 @@ def _substitute(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
-
-
-def _mappings(documents: list[Document]) -> Iterator[tuple[str, Located]]:
-    """(file, top-level mapping); schema.check reports files that are not one."""
-    return ((d.file, d.data) for d in documents if isinstance(d.data, Located))
-
-
-def _entries(documents: list[Document]) -> Iterator[Entry]:
-    for file, data in _mappings(documents):
-        for kind in REGISTRY:
-            items = data.get(kind)
-            for index, item in enumerate(items if isinstance(items, list) else []):
-                if isinstance(item, Located):
-                    yield Entry(kind, index, file, item)
-
-
-def _account_sid(documents: list[Document]) -> tuple[str | None, list[Reason]]:
-    declared = [
-        (file, data)
-        for file, data in _mappings(documents)
-        if isinstance(data.get("account_sid"), str)
-    ]
-    if not declared:
-        return None, []
-    file, first = declared[0]
-    sid, where = first["account_sid"], f"{file}:{first.line('account_sid')}"
-    message = "{} disagrees with " + f"{sid} declared at {where}"
-    return sid, [
-        Reason(file, data.line("account_sid"), "account_sid", message.format(other))
-        for file, data in declared[1:]
-        if (other := data["account_sid"]) != sid
-    ]
-
-
-def _prune(documents: list[Document]) -> frozenset[str]:
-    kinds: set[str] = set()
-    for _, data in _mappings(documents):
-        items = data.get("prune")
-        if isinstance(items, list):
-            kinds |= {item for item in items if isinstance(item, str)}
-    return frozenset(kinds)
-
-
-def _duplicates(entries: tuple[Entry, ...]) -> list[Reason]:
-    """Entries that declare an already-declared identity or pin a pinned SID."""
-    seen: dict[tuple[str, str, str], Entry] = {}
-    problems = []
-    for entry in entries:
-        rt = REGISTRY[entry.kind]
-        for key in (rt.identity, "sid"):
-            value = entry.data.get(key)
-            if not isinstance(value, str):
-                continue
-            first = seen.setdefault((entry.kind, key, value), entry)
-            if first is not entry:
-                what = rt.title if key == rt.identity else f"{rt.title} pin sid"
-                message = f"{what} {value} is already declared at {first.location}"
-                problems.append(entry.reason(key, message))
-    return problems

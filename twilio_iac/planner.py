@@ -38,7 +38,16 @@ _RANK = {"create": 0, "replace": 1, "update": 2, "delete": 3}
 def plan(desired: Desired, live: Live, account_sid: str) -> Plan:
     problems: list[str] = []
     warnings = list(desired.warnings)
-    pairs, leftovers = _match(desired.resources, live, problems, warnings)
+    # Objects an ignore rule hands to someone else are never matched, diffed or
+    # deleted; they still count as referrers, which nothing may leave dangling.
+    ignored = [
+        r for items in live.values() for r in items if desired.ignored(r.kind, r.name)
+    ]
+    skip = {r.sid for r in ignored}
+    managed = {
+        kind: [r for r in items if r.sid not in skip] for kind, items in live.items()
+    }
+    pairs, leftovers = _match(desired.resources, managed, problems, warnings)
     if problems:
         raise AmbiguousLiveState(
             "Live objects share an identity, so the plan cannot tell which one a "
@@ -59,9 +68,11 @@ def plan(desired: Desired, live: Live, account_sid: str) -> Plan:
         for have in leftovers.get(kind, []):
             changes[owners[have.sid]] = _delete(REGISTRY[kind], have)
     resolved_live = [
-        (owners[r.sid], _resolve(r, refs)) for items in live.values() for r in items
+        (owners.get(r.sid, r.key), _resolve(r, refs))
+        for items in live.values()
+        for r in items
     ]
-    _repoint_referrers(changes, resolved_live)
+    _repoint_referrers(changes, resolved_live, {r.key for r in ignored}, problems)
     _check_dangling(changes, resolved_live, problems)
     warnings += _exclusion_notes(changes, resolved_live)
     if problems:
@@ -236,7 +247,10 @@ def _write_only(rt: ResourceType, want: Resource) -> dict[str, Any]:
 
 
 def _repoint_referrers(
-    changes: dict[Key, Change], live: list[tuple[Key, Resource | None]]
+    changes: dict[Key, Change],
+    live: list[tuple[Key, Resource | None]],
+    ignored: set[Key],
+    problems: list[str],
 ) -> None:
     """Objects that use a replaced target get an update to the replacement."""
     replaced = {Ref(c.kind, c.name) for c in changes.values() if isinstance(c, Replace)}
@@ -249,6 +263,14 @@ def _repoint_referrers(
         for name in REGISTRY[key.kind].references:
             ref = have.fields.get(name)
             if ref not in replaced or (current and name in current.send):
+                continue
+            if key in ignored:
+                problems.append(
+                    f"{REGISTRY[key.kind].title} {key.name} uses {ref.kind} "
+                    f'"{ref.name}", which this plan replaces, but an ignore rule '
+                    "keeps twilio-iac from re-pointing it. Re-point it yourself "
+                    "first, or narrow the ignore rule."
+                )
                 continue
             fc = FieldChange(name, ref, ref, "re-pointed to the replacement")
             current = _add_field(current, key, have, fc)

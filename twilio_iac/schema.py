@@ -21,7 +21,7 @@ import twilio_iac
 
 from .errors import SchemaError, UnresolvedReference
 from .manifest import Document, Entry, Located, Manifest, Reason
-from .resources import REGISTRY, Field
+from .resources import REGISTRY, Field, ResourceType
 
 # Twilio clears the second field whenever the first is set (and vice versa), so
 # declaring both would flap on every apply.
@@ -38,7 +38,7 @@ _TYPE_WORDS = {
     "null": "null",
 }
 # When several checks fail on one value, the first of these explains it best.
-_RANK = {"type": 0, "required": 1, "additionalProperties": 2}
+_RANK = {"type": 0, "required": 1, "anyOf": 1, "additionalProperties": 2}
 
 
 def schema_dir() -> Path:
@@ -126,6 +126,11 @@ def _explain(doc: Document, error: ValidationError) -> list[Reason]:
             for key in error.validator_value
             if key not in instance
         ]
+    if error.validator == "anyOf" and (found := _in_entry(path)):
+        # The only anyOf: an override names its target by identity or sid.
+        rt = found[0]
+        message = f"missing {rt.identity} (or sid), which names the {rt.title} to "
+        return [Reason(doc.file, line, where, message + "override")]
     return [Reason(doc.file, line, where or "(top level)", _message(error, path))]
 
 
@@ -155,8 +160,8 @@ def _message(error: ValidationError, path: list[Any]) -> str:
 
 def _type_message(value: Any, expected: str | list[str], path: list[Any]) -> str:
     types = [expected] if isinstance(expected, str) else expected
-    if value is None and len(path) >= 3 and path[0] in REGISTRY:
-        rt, field = REGISTRY[path[0]], ".".join(map(str, path[2:]))
+    if value is None and (found := _in_entry(path)) and found[1]:
+        rt, field = found[0], ".".join(map(str, found[1]))
         if field == rt.identity:
             return f"cannot be null: {field} identifies the {rt.title}"
         return "cannot be null (Twilio cannot clear it); leave it out to leave it as is"
@@ -170,15 +175,24 @@ def _type_message(value: Any, expected: str | list[str], path: list[Any]) -> str
 
 
 def _why(path: list[Any]) -> str:
-    if len(path) == 2 and path[0] in REGISTRY:
-        return f"identifies the {REGISTRY[path[0]].title}"
+    if (found := _in_entry(path)) and not found[1]:
+        return f"identifies the {found[0].title}"
     return "is required"
 
 
 def _unknown(key: str, allowed: list[str], path: list[Any]) -> str:
-    if key == "purchase" and path and path[0] in REGISTRY:
+    if key == "purchase" and _in_entry(path):
         return "unknown field; purchase applies to phone_numbers only"
     return "unknown field" + _suggest(key, allowed)
+
+
+def _in_entry(path: list[Any]) -> tuple[ResourceType, list[Any]] | None:
+    """The kind of the entry (declared or overridden) ``path`` is in, and the
+    path within it: overrides.queues[0].x gives (queues, [x])."""
+    entry = path[1:] if path[:1] == ["overrides"] else path
+    if len(entry) >= 2 and entry[0] in REGISTRY and isinstance(entry[1], int):
+        return REGISTRY[entry[0]], entry[2:]
+    return None
 
 
 def _suggest(word: str, choices: list[str]) -> str:

@@ -10,12 +10,33 @@ from twilio_iac.desired import load
 from twilio_iac.model import Key
 
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"
-MANIFESTS = sorted(EXAMPLES.rglob("*.y*ml"))
-DIRECTORIES = sorted({path.parent for path in MANIFESTS})
+# examples/ci holds CI configuration (GitHub Actions, pre-commit), not manifests.
+MANIFESTS = sorted(
+    path for path in EXAMPLES.rglob("*.y*ml") if EXAMPLES / "ci" not in path.parents
+)
+# Layered examples: each environment validates on top of base/, not alone.
+ENVIRONMENTS = EXAMPLES / "environments"
+DIRECTORIES = sorted(
+    {path.parent for path in MANIFESTS if ENVIRONMENTS not in path.parents}
+)
+LAYERS = [
+    [ENVIRONMENTS / "base"],
+    [ENVIRONMENTS / "base", ENVIRONMENTS / "staging"],
+    [ENVIRONMENTS / "base", ENVIRONMENTS / "prod"],
+]
 
 
 def test_examples_exist() -> None:
     assert {d.name for d in DIRECTORIES} >= {"starter", "split"}
+    layered = {path.parent for path in MANIFESTS if ENVIRONMENTS in path.parents}
+    assert layered == {layer for layers in LAYERS for layer in layers}
+
+
+@pytest.mark.parametrize("layers", LAYERS, ids=lambda ls: "+".join(p.name for p in ls))
+def test_environment_layers_validate(layers: list[Path]) -> None:
+    loaded = load(layers, env={})
+    assert loaded.resources
+    assert loaded.warnings == ()
 
 
 @pytest.mark.parametrize("directory", DIRECTORIES, ids=lambda d: d.name)
@@ -53,3 +74,39 @@ def test_starter_declares_one_of_each_kind() -> None:
         "verify_services",
     ]
     assert Key("phone_numbers", "+14155550100") in loaded.resources
+
+
+def test_prod_overrides_base_field_by_field_and_ignores_legacy_objects() -> None:
+    base = load([ENVIRONMENTS / "base"], env={})
+    prod = load([ENVIRONMENTS / "base", ENVIRONMENTS / "prod"], env={})
+    assert set(prod.resources) == set(base.resources)
+    number = Key("phone_numbers", "+14155550101")
+    assert base.resources[number].fields["voice_url"] == (
+        "https://staging.example.com/twilio/sales"
+    )
+    assert prod.resources[number].fields["voice_url"] == (
+        "https://hooks.example.com/twilio/sales"
+    )
+    assert (
+        prod.resources[number].location
+        == str(ENVIRONMENTS / "base" / "numbers.yaml") + ":4"
+    )
+    support = Key("queues", "support")
+    assert base.resources[support].fields["max_size"] == 20
+    assert prod.resources[support].fields["max_size"] == 200
+    changed = {
+        key
+        for key, resource in prod.resources.items()
+        if resource.fields != base.resources[key].fields
+    }
+    assert changed == {number, support, Key("verify_services", "Example login")}
+    assert prod.ignored("applications", "Legacy IVR")
+    assert prod.ignored("phone_numbers", "+18005550199")
+    assert not base.ignored("applications", "Legacy IVR")
+
+
+def test_prod_host_comes_from_the_environment() -> None:
+    env = {"PROD_HOST": "voice.example.org"}
+    prod = load([ENVIRONMENTS / "base", ENVIRONMENTS / "prod"], env=env)
+    number = prod.resources[Key("phone_numbers", "+14155550101")]
+    assert number.fields["voice_url"] == "https://voice.example.org/twilio/sales"

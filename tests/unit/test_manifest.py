@@ -155,3 +155,199 @@ def test_malformed_variable_is_a_problem(tmp_path: Path, value: str) -> None:
     path = _write(tmp_path, "m.yaml", f"queues:\n  - friendly_name: '{value}'\n")
     (problem,) = read([path], env={}).problems
     assert str(problem).startswith(f"{path}:2 queues[0].friendly_name: malformed")
+
+
+# Layers: each PATH is a layer; later layers change earlier ones via overrides:.
+
+
+def _problems(*paths: str) -> list[str]:
+    return [str(p) for p in read(list(paths), env={}).problems]
+
+
+def test_each_path_is_a_layer_and_a_directory_is_one_layer() -> None:
+    manifest = read(["layers/base", "layers/prod"], env={})
+    assert manifest.layers == (
+        ("layers/base/apps.yaml", "layers/base/numbers.yaml"),
+        ("layers/prod/more.yaml", "layers/prod/overrides.yaml"),
+    )
+    assert [d.layer for d in manifest.documents] == [0, 0, 1, 1]
+    assert manifest.problems == ()
+    assert [o.path for o in manifest.overrides] == [
+        "overrides.applications[0]",
+        "overrides.phone_numbers[0]",
+        "overrides.verify_services[0]",
+    ]
+
+
+def test_merged_entry_keeps_the_base_location_and_points_keys_at_their_writer() -> None:
+    manifest = read(["layers/base", "layers/prod"], env={})
+    app = next(e for e in manifest.entries if e.data["friendly_name"] == "ivr-main")
+    assert app.location == "layers/base/apps.yaml:2"
+    assert str(app.reason("voice_url", "x")) == (
+        "layers/prod/overrides.yaml:5 overrides.applications[0].voice_url: x"
+    )
+    assert str(app.reason("voice_method", "y")) == (
+        "layers/base/apps.yaml:4 applications[0].voice_method: y"
+    )
+    # The base declaration itself is untouched: schema.check still validates it.
+    base = manifest.documents[0].data["applications"][0]
+    assert base["sms_url"] == "https://staging.example.com/sms"
+
+
+def test_redeclaration_in_a_later_layer_names_both_and_suggests_overrides(
+    tmp_path: Path,
+) -> None:
+    base = _write(tmp_path, "base.yaml", "queues:\n  - friendly_name: support\n")
+    prod = _write(
+        tmp_path, "prod.yaml", "queues:\n  - friendly_name: support\n    max_size: 9\n"
+    )
+    assert _problems(base, prod) == [
+        f"{prod}:2 queues[0].friendly_name: queue support is already declared at "
+        f"{base}:2 in an earlier layer; to change its fields from this layer, "
+        "list it under overrides: instead"
+    ]
+
+
+def test_override_of_an_undeclared_resource_suggests_the_closest_name(
+    tmp_path: Path,
+) -> None:
+    base = _write(tmp_path, "base.yaml", "queues:\n  - friendly_name: support\n")
+    prod = _write(
+        tmp_path,
+        "prod.yaml",
+        "overrides:\n  queues:\n    - friendly_name: suport\n      max_size: 9\n"
+        "    - friendly_name: billing\n",
+    )
+    assert _problems(base, prod) == [
+        f"{prod}:3 overrides.queues[0].friendly_name: no queue suport is declared "
+        "in an earlier layer to override; did you mean support?",
+        f"{prod}:5 overrides.queues[1].friendly_name: no queue billing is declared "
+        "in an earlier layer to override; to add it in this layer, declare it "
+        "under queues: instead",
+    ]
+
+
+def test_override_by_an_unpinned_sid_is_a_problem(tmp_path: Path) -> None:
+    sid = "QU" + "1" * 32
+    base = _write(tmp_path, "base.yaml", "queues:\n  - friendly_name: support\n")
+    prod = _write(tmp_path, "prod.yaml", f"overrides:\n  queues:\n    - sid: {sid}\n")
+    assert _problems(base, prod) == [
+        f"{prod}:3 overrides.queues[0].sid: no queue pinned to sid {sid} is "
+        "declared in an earlier layer to override; name it by friendly_name instead"
+    ]
+
+
+def test_override_in_the_same_layer_as_the_declaration_is_a_problem(
+    tmp_path: Path,
+) -> None:
+    text = "queues:\n  - friendly_name: support\n"
+    text += "overrides:\n  queues:\n    - friendly_name: support\n      max_size: 9\n"
+    path = _write(tmp_path, "one.yaml", text)
+    assert _problems(path) == [
+        f"{path}:5 overrides.queues[0].friendly_name: queue support is declared in "
+        f"this same layer at {path}:2; overrides: only change resources of earlier "
+        "layers, so edit that declaration instead"
+    ]
+
+
+def test_override_of_a_resource_declared_only_later_is_a_problem(
+    tmp_path: Path,
+) -> None:
+    text = "overrides:\n  queues:\n    - friendly_name: support\n"
+    first = _write(tmp_path, "a.yaml", text)
+    second = _write(tmp_path, "b.yaml", "queues:\n  - friendly_name: support\n")
+    assert _problems(first, second) == [
+        f"{first}:3 overrides.queues[0].friendly_name: queue support is only "
+        f"declared at {second}:2, in a later layer; overrides: only change "
+        "resources of earlier layers"
+    ]
+
+
+def test_two_overrides_of_one_resource_in_one_layer(tmp_path: Path) -> None:
+    base = _write(tmp_path, "base.yaml", "queues:\n  - friendly_name: support\n")
+    layer = tmp_path / "prod"
+    layer.mkdir()
+    text = "overrides:\n  queues:\n    - friendly_name: support\n      max_size: {}\n"
+    first = _write(layer, "a.yaml", text.format(5))
+    second = _write(layer, "b.yaml", text.format(6))
+    assert _problems(base, str(layer)) == [
+        f"{second}:3 overrides.queues[0].friendly_name: queue support is already "
+        f"overridden at {first}:3"
+    ]
+
+
+def test_overrides_of_successive_layers_apply_in_order(tmp_path: Path) -> None:
+    base = _write(
+        tmp_path, "0.yaml", "queues:\n  - friendly_name: q\n    max_size: 1\n"
+    )
+    text = "overrides:\n  queues:\n    - friendly_name: q\n      max_size: {}\n"
+    one = _write(tmp_path, "1.yaml", text.format(2))
+    two = _write(tmp_path, "2.yaml", text.format(3))
+    manifest = read([base, one, two], env={})
+    assert manifest.problems == ()
+    (entry,) = manifest.entries
+    assert entry.data["max_size"] == 3
+    assert str(entry.reason("max_size", "m")).startswith(f"{two}:4 ")
+
+
+def test_a_later_layer_may_set_the_account_sid(tmp_path: Path) -> None:
+    sid = "AC" + "3" * 32
+    base = _write(tmp_path, "base.yaml", "queues: []\n")
+    prod = _write(tmp_path, "prod.yaml", f"account_sid: {sid}\n")
+    manifest = read([base, prod], env={})
+    assert (manifest.account_sid, manifest.problems) == (sid, ())
+
+
+def test_account_sids_of_layers_must_agree(tmp_path: Path) -> None:
+    one, two = "AC" + "1" * 32, "AC" + "2" * 32
+    base = _write(tmp_path, "base.yaml", f"account_sid: {one}\n")
+    prod = _write(tmp_path, "prod.yaml", f"account_sid: {two}\n")
+    assert _problems(base, prod) == [
+        f"{prod}:1 account_sid: {two} disagrees with {one} declared at {base}:1"
+    ]
+
+
+def test_ignore_rules_are_read_from_every_layer_with_their_location() -> None:
+    manifest = read(["layers/base", "layers/prod"], env={})
+    assert [(r.kind, r.pattern, r.where) for r in manifest.ignore] == [
+        ("applications", "Legacy *", "layers/prod/more.yaml:3"),
+        ("applications", "Legacy *", "layers/prod/overrides.yaml:17"),
+        ("applications", "Old ?", "layers/prod/overrides.yaml:17"),
+        ("phone_numbers", "+1800*", "layers/prod/overrides.yaml:18"),
+    ]
+    assert manifest.prune == {"queues"}
+
+
+def test_declaring_an_ignored_object_names_the_entry_and_the_rule(
+    tmp_path: Path,
+) -> None:
+    base = _write(
+        tmp_path,
+        "base.yaml",
+        "applications:\n  - friendly_name: Legacy IVR\n  - friendly_name: legacy x\n",
+    )
+    prod = _write(tmp_path, "prod.yaml", "ignore:\n  applications: ['Legacy *']\n")
+    # Globs are case-sensitive: "legacy x" is not ignored.
+    assert _problems(base, prod) == [
+        f"{base}:2 applications[0].friendly_name: application Legacy IVR is "
+        f"declared, but ignore rule 'Legacy *' (ignore.applications at {prod}:2) "
+        "matches it too; ignored objects are never managed, so remove the "
+        "declaration or narrow the rule"
+    ]
+
+
+def test_ignore_rules_only_apply_to_their_own_kind(tmp_path: Path) -> None:
+    text = "queues:\n  - friendly_name: Legacy q\nignore:\n  applications: ['*']\n"
+    assert _problems(_write(tmp_path, "x.yaml", text)) == []
+
+
+def test_overrides_in_the_first_layer_ask_for_the_layers_below(
+    tmp_path: Path,
+) -> None:
+    text = "overrides:\n  queues:\n    - friendly_name: support\n"
+    path = _write(tmp_path, "prod.yaml", text)
+    assert _problems(path) == [
+        f"{path}:3 overrides.queues[0].friendly_name: no queue support is declared "
+        "in an earlier layer to override; this is the first layer: pass the "
+        "layers it builds on before it"
+    ]

@@ -286,3 +286,34 @@ def test_write_only_field_sent_but_never_diffed():
         (),
     )
     assert plan(same, lives, ACCOUNT).changes == ()
+
+
+def _with_ignore(wanted, lives, prune, ignore):
+    by_kind: dict[str, list[Resource]] = {}
+    for r in lives:
+        by_kind.setdefault(r.kind, []).append(r)
+    desired = Desired(
+        {r.key: r for r in wanted}, None, frozenset(prune), (), (), ignore=ignore
+    )
+    return plan(desired, by_kind, ACCOUNT)
+
+
+def test_ignored_objects_are_never_diffed_or_deleted():
+    result = _with_ignore(
+        [],
+        [live(APP, "Legacy IVR", 1), live(APP, "Legacy SMS", 2), live(APP, "x", 3)],
+        [APP],
+        {APP: ("Legacy *",)},
+    )
+    assert [(c.action, c.name) for c in result.changes] == [("delete", "x")]
+
+
+def test_ignored_referrer_of_a_replaced_target_is_an_error():
+    with pytest.raises(PlanError, match="ignore rule keeps twilio-iac from re-pointing"):
+        _with_ignore(
+            [want("addresses", "HQ", iso_country="CA")],
+            [live("addresses", "HQ", 1, iso_country="US"),
+             live("phone_numbers", "+1", 2, address_sid=sid("AD", 1))],
+            [],
+            {"phone_numbers": ("+1",)},
+        )

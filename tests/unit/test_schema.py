@@ -62,7 +62,7 @@ def test_schemas_are_valid_draft_2020_12_with_refs_per_kind() -> None:
     assert manifest["additionalProperties"] is False
     for path in schema.schema_dir().glob("*.schema.json"):
         Draft202012Validator.check_schema(json.loads(path.read_text(encoding="utf-8")))
-    ref = manifest["properties"]["phone_numbers"]["items"]["$ref"]
+    ref = manifest["properties"]["phone_numbers"]["items"]["allOf"][0]["$ref"]
     assert ref == "phone_numbers.schema.json"
 
 
@@ -71,7 +71,14 @@ def test_kind_schema_carries_descriptions_for_hover_docs() -> None:
     iso = numbers["properties"]["iso_country"]
     assert iso["description"].startswith("ISO 3166-1 alpha-2 country code")
     assert numbers["additionalProperties"] is False
-    assert numbers["required"] == ["friendly_name"]
+    # Required lives with the manifest's list, so overrides can reuse the schema.
+    assert "required" not in numbers
+    manifest = json.loads(schema.schema_path().read_text(encoding="utf-8"))
+    items = manifest["properties"]["addresses"]["items"]
+    assert items == {
+        "allOf": [{"$ref": "addresses.schema.json"}],
+        "required": ["friendly_name"],
+    }
 
 
 def test_unknown_field_suggests_the_closest_name() -> None:
@@ -195,7 +202,8 @@ def test_every_problem_is_reported_at_once_in_file_order() -> None:
         "many-errors.yaml:12 verify_services[0].push.include_dat: unknown field; "
         "did you mean include_date?",
         "duplicate-key.yaml:2 queues[0].friendly_name: queue support is already "
-        "declared at many-errors.yaml:7",
+        "declared at many-errors.yaml:7 in an earlier layer; to change its fields "
+        "from this layer, list it under overrides: instead",
         "duplicate-key.yaml:4 queues[0].max_size: duplicate key in mapping",
     ]
 
@@ -273,3 +281,153 @@ def test_generator_check_mode_detects_stale_files(tmp_path: Path) -> None:
     assert gen.main(["--out", str(tmp_path), "--check"]) == 0
     (tmp_path / "queues.schema.json").write_text("{}\n", encoding="utf-8")
     assert gen.main(["--out", str(tmp_path), "--check"]) == 1
+
+
+def _layers(tmp_path: Path, *texts: str) -> list[str]:
+    paths = []
+    for index, text in enumerate(texts):
+        path = tmp_path / f"{index}.yaml"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path.name)  # the tests chdir to tmp_path
+    return paths
+
+
+def test_manifest_schema_describes_overrides_and_ignore() -> None:
+    manifest = json.loads(schema.schema_path().read_text(encoding="utf-8"))
+    overrides = manifest["properties"]["overrides"]
+    assert overrides["additionalProperties"] is False
+    assert overrides["properties"]["queues"]["items"] == {
+        "allOf": [{"$ref": "queues.schema.json"}],
+        "anyOf": [{"required": ["friendly_name"]}, {"required": ["sid"]}],
+    }
+    ignore = manifest["properties"]["ignore"]["properties"]["phone_numbers"]
+    assert ignore["items"] == {"type": "string", "minLength": 1}
+
+
+def test_override_values_are_validated_where_they_are_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    base = "applications:\n  - friendly_name: a\nqueues:\n  - friendly_name: q\n"
+    prod = (
+        "overrides:\n"
+        "  applications:\n"
+        "    - friendly_name: a\n"
+        "      voice_url: example.com/v\n"
+        "      voice_ulr: https://example.com\n"
+        "    - voice_method: GET\n"
+        "  queues:\n"
+        "    - friendly_name: q\n"
+        "      max_size: null\n"
+        "    - friendly_name: null\n"
+        "  queus: []\n"
+    )
+    assert _reasons(*_layers(tmp_path, base, prod)) == [
+        "1.yaml:4 overrides.applications[0].voice_url: must be an absolute http(s) "
+        'URL like https://example.com/voice (got "example.com/v")',
+        "1.yaml:5 overrides.applications[0].voice_ulr: unknown field; "
+        "did you mean voice_url?",
+        "1.yaml:6 overrides.applications[1]: missing friendly_name (or sid), which "
+        "names the application to override",
+        "1.yaml:9 overrides.queues[0].max_size: cannot be null (Twilio cannot clear "
+        "it); leave it out to leave it as is",
+        "1.yaml:10 overrides.queues[1].friendly_name: cannot be null: friendly_name "
+        "identifies the queue",
+        "1.yaml:11 overrides.queus: unknown field; did you mean queues?",
+    ]
+
+
+def test_rules_across_fields_see_the_merged_entry_and_blame_the_override(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    base = (
+        "applications:\n  - friendly_name: ivr\n"
+        "phone_numbers:\n  - phone_number: '+14155550100'\n"
+        "    voice_application: ivr\n"
+    )
+    prod = (
+        "overrides:\n  phone_numbers:\n    - phone_number: '+14155550100'\n"
+        "      trunk_sid: TK00000000000000000000000000000001\n"
+        "      sms_application: nope\n"
+    )
+    assert _reasons(*_layers(tmp_path, base, prod)) == [
+        "1.yaml:4 overrides.phone_numbers[0].trunk_sid: conflicts with "
+        "voice_application: Twilio clears one when the other is set, so every "
+        "apply would flap; keep only one of them",
+        "1.yaml:5 overrides.phone_numbers[0].sms_application: no application "
+        "named 'nope' is declared in the manifests",
+    ]
+
+
+def test_a_reference_added_by_an_override_must_resolve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    base = "applications:\n  - friendly_name: ivr\n"
+    prod = "overrides:\n  applications:\n    - friendly_name: ivr\n"
+    prod += "phone_numbers:\n  - phone_number: '+14155550100'\n"
+    prod += "    voice_application: ivx\n"
+    assert _reasons(*_layers(tmp_path, base, prod), error=UnresolvedReference) == [
+        "1.yaml:6 phone_numbers[0].voice_application: no application named 'ivx' "
+        "is declared in the manifests; did you mean ivr?"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "ignore:\n  application: ['x']\n",
+            "x.yaml:2 ignore.application: unknown field; did you mean applications?",
+        ),
+        (
+            "ignore:\n  queues: [7]\n",
+            "x.yaml:2 ignore.queues[0]: expected text, got 7; quote it to make it text",
+        ),
+        (
+            "ignore:\n  queues: ['']\n",
+            "x.yaml:2 ignore.queues[0]: cannot be empty",
+        ),
+        (
+            "ignore: [queues]\n",
+            "x.yaml:1 ignore: expected a mapping (or null), got a list",
+        ),
+    ],
+)
+def test_ignore_section_messages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, reason: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.yaml").write_text(text, encoding="utf-8")
+    assert _reasons("x.yaml") == [reason]
+
+
+def test_ignored_but_declared_and_conflicting_accounts_fail_validation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    one, two = "AC" + "1" * 32, "AC" + "2" * 32
+    base = f"account_sid: {one}\nqueues:\n  - friendly_name: Legacy q\n"
+    prod = f"account_sid: {two}\nignore:\n  queues: ['Legacy*']\n"
+    assert _reasons(*_layers(tmp_path, base, prod)) == [
+        "0.yaml:3 queues[0].friendly_name: queue Legacy q is declared, but ignore "
+        "rule 'Legacy*' (ignore.queues at 1.yaml:3) matches it too; ignored "
+        "objects are never managed, so remove the declaration or narrow the rule",
+        f"1.yaml:1 account_sid: {two} disagrees with {one} declared at 0.yaml:1",
+    ]
+
+
+def test_an_entry_without_identity_still_gets_the_rules_across_fields(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = "applications:\n  - friendly_name: a\nphone_numbers:\n"
+    text += "  - voice_application: a\n"
+    text += "    voice_application_sid: AP00000000000000000000000000000000\n"
+    assert _reasons(*_layers(tmp_path, text)) == [
+        "0.yaml:4 phone_numbers[0]: missing phone_number, which identifies the "
+        "phone number",
+        "0.yaml:4 phone_numbers[0].voice_application: give either "
+        "voice_application or voice_application_sid, not both",
+    ]

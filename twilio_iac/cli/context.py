@@ -21,6 +21,22 @@ class Options:
 
 pass_options = click.make_pass_decorator(Options)
 
+
+def _late_sandbox(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.ensure_object(Options).sandbox = True
+
+
+# `twilio-iac plan --sandbox` reads naturally, so subcommands that talk to
+# Twilio accept the flag after their name too, not only before it.
+sandbox_option = click.option(
+    "--sandbox",
+    is_flag=True,
+    expose_value=False,
+    callback=_late_sandbox,
+    help="Use the built-in emulator (same as `twilio-iac --sandbox ...`).",
+)
+
 paths_argument = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
 )

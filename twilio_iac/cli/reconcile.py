@@ -15,7 +15,14 @@ from ..errors import PlanError
 from ..plan import Plan
 from ..resources import REGISTRY
 from ..workflow import check_fresh, make_plan, session
-from .context import Options, colour, confirm, pass_options, paths_argument
+from .context import (
+    Options,
+    colour,
+    confirm,
+    pass_options,
+    paths_argument,
+    sandbox_option,
+)
 
 
 @contextmanager
@@ -62,6 +69,7 @@ def validate(paths: tuple[Path, ...]) -> None:
     is_flag=True,
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
+@sandbox_option
 @pass_options
 @click.pass_context
 def plan(
@@ -110,6 +118,7 @@ def _render(result: Plan, output: str) -> str:
     is_flag=True,
     help="Apply even when deletes and replaces pass 30% of a kind's live objects.",
 )
+@sandbox_option
 @pass_options
 def apply(
     options: Options,

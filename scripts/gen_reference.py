@@ -1,0 +1,77 @@
+"""Write the README's manifest reference (one table per kind) from the registry.
+
+    python scripts/gen_reference.py          # rewrite README.md in place
+    python scripts/gen_reference.py --check  # exit 1 when README.md is stale
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from twilio_iac.resources import REGISTRY, Field, ResourceType
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+BEGIN = "<!-- reference:begin (scripts/gen_reference.py writes this part) -->"
+END = "<!-- reference:end -->"
+
+
+def _type(field: Field) -> str:
+    if field.type == "ref":
+        return f"name of one of `{field.ref}` (as `{field.alias}`), or `{field.name}`"
+    if field.type == "sid":
+        return f"SID `{field.prefix}…`"
+    if field.enum:
+        return " \\| ".join(f"`{v}`" for v in field.enum)
+    if field.minimum is not None or field.maximum is not None:
+        return f"{field.type} {field.minimum}–{field.maximum}"
+    return {"uri": "http(s) URL", "string": "text"}.get(field.type, field.type)
+
+
+def _notes(rt: ResourceType, field: Field) -> str:
+    notes = []
+    if field.name == rt.identity:
+        notes.append("**identity**")
+    if field.required:
+        notes.append("required to create")
+    if field.create_only:
+        notes.append("create-only: a change " + (
+            "is refused (it would release the number)" if rt.guard_delete
+            else "replaces the object"))
+    if field.write_only:
+        notes.append("sent, never compared (Twilio does not return it)")
+    if not field.nullable:
+        notes.append("cannot be null")
+    if field.default is not None:
+        notes.append(f"Twilio default `{json.dumps(field.default)}`")
+    if field.max_length:
+        notes.append(f"≤ {field.max_length} characters")
+    return "; ".join(notes)
+
+
+def section() -> str:
+    out = [BEGIN, ""]
+    for rt in REGISTRY.values():
+        out += [f"#### `{rt.kind}`", "", rt.description, ""]
+        out += ["| field | value | notes |", "|---|---|---|"]
+        for field in rt.fields:
+            name = field.alias if field.alias else field.name
+            out.append(f"| `{name}` | {_type(field)} | {_notes(rt, field)} |")
+        out.append("")
+    out.append(END)
+    return "\n".join(out)
+
+
+def main(argv: list[str]) -> int:
+    text = README.read_text(encoding="utf-8")
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    new = text[:start] + section() + text[end:]
+    if "--check" in argv:
+        return 0 if new == text else 1
+    README.write_text(new, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
