@@ -309,11 +309,15 @@ def test_ignored_objects_are_never_diffed_or_deleted():
 
 
 def test_ignored_referrer_of_a_replaced_target_is_an_error():
-    with pytest.raises(PlanError, match="ignore rule keeps twilio-iac from re-pointing"):
+    with pytest.raises(
+        PlanError, match="ignore rule keeps twilio-iac from re-pointing"
+    ):
         _with_ignore(
             [want("addresses", "HQ", iso_country="CA")],
-            [live("addresses", "HQ", 1, iso_country="US"),
-             live("phone_numbers", "+1", 2, address_sid=sid("AD", 1))],
+            [
+                live("addresses", "HQ", 1, iso_country="US"),
+                live("phone_numbers", "+1", 2, address_sid=sid("AD", 1)),
+            ],
             [],
             {"phone_numbers": ("+1",)},
         )

@@ -47,7 +47,9 @@ def test_a_kind_cannot_be_registered_twice():
 def test_request_params_are_derived_from_response_names():
     assert Field("sms_url").request_param == "SmsUrl"
     assert Field("push.include_date").request_param == "Push.IncludeDate"
-    assert Field("passkeys.relying_party.id").request_param == "Passkeys.RelyingParty.Id"
+    assert (
+        Field("passkeys.relying_party.id").request_param == "Passkeys.RelyingParty.Id"
+    )
 
 
 def test_identity_must_be_a_field():

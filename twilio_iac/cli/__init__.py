@@ -14,6 +14,7 @@ import click
 
 from .. import __version__, logs
 from ..errors import TwilioIacError
+from .bootstrap import export_command, init
 from .context import Options
 from .emulator import emulator
 from .reconcile import apply, plan, validate
@@ -89,7 +90,7 @@ def cli(
     ctx.obj = Options(sandbox=sandbox, debug=debug, account_sid=account_sid)
 
 
-for command in (validate, plan, apply, emulator):
+for command in (validate, plan, apply, emulator, export_command, init):
     cli.add_command(command)
 
 

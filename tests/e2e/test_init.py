@@ -1,0 +1,153 @@
+"""`twilio-iac init`, and the CI examples it copies (examples/ci)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from twilio_iac.cli import cli
+
+CI = Path(__file__).resolve().parents[2] / "examples" / "ci"
+WORKFLOW = CI / "twilio-iac.yml"
+HOOKS = CI / "pre-commit-config.yaml"
+
+
+def test_init_creates_a_repository_that_validates_and_plans(run, tmp_path):
+    target = tmp_path / "repo"
+    result = run("init", str(target))
+    assert result.exit_code == 0, result.output
+    created = sorted(
+        str(p.relative_to(target)) for p in target.rglob("*") if p.is_file()
+    )
+    assert created == [
+        ".github/workflows/twilio-iac.yml",
+        ".gitignore",
+        ".pre-commit-config.yaml",
+        "README.md",
+        "manifests/twilio.yaml",
+    ]
+    assert f"Created in {target}:" in result.stdout
+    assert f"cd {target}" in result.stdout
+    assert "twilio-iac validate manifests" in result.stdout
+    assert (
+        target / ".github/workflows/twilio-iac.yml"
+    ).read_text() == WORKFLOW.read_text()
+    assert ".twilio-iac/" in (target / ".gitignore").read_text().splitlines()
+    assert "twilio-iac plan manifests" in (target / "README.md").read_text()
+    starter = (target / "manifests" / "twilio.yaml").read_text()
+    assert starter.startswith("# yaml-language-server: $schema=")
+
+    manifests = str(target / "manifests")
+    validated = run("validate", manifests)
+    assert validated.exit_code == 0, validated.output
+    assert "Valid: 1 file, 1 applications, 1 phone_numbers." in validated.stdout
+    planned = run("plan", manifests)
+    assert planned.exit_code == 0, planned.output
+    assert "Plan: 1 to create, 1 to update" in planned.stdout
+    assert run("apply", manifests, "--auto-approve").exit_code == 0
+    assert "No changes." in run("plan", manifests).stdout
+
+
+def test_init_defaults_to_the_current_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["init"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "manifests" / "twilio.yaml").is_file()
+    assert "cd " not in result.stdout
+
+
+def test_init_refuses_to_overwrite_and_lists_what_exists(run, tmp_path):
+    (tmp_path / "README.md").write_text("mine\n")
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "twilio.yaml").write_text("queues: []\n")
+    result = run("init", str(tmp_path))
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'README.md'}" in result.output
+    assert f"{tmp_path / 'manifests' / 'twilio.yaml'}" in result.output
+    assert (tmp_path / "README.md").read_text() == "mine\n"
+    assert not (tmp_path / ".gitignore").exists()
+
+
+def _run_scripts(node: object) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["run"]] if isinstance(node.get("run"), str) else []
+        return found + [s for v in node.values() for s in _run_scripts(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _run_scripts(v)]
+    return []
+
+
+def _invocations(script: str) -> list[list[str]]:
+    """The argument lists of every `twilio-iac ...` command in a shell script."""
+    joined = script.replace("\\\n", " ")
+    calls = re.findall(r"(?m)^\s*twilio-iac ([^\n|>&;]*)", joined)
+    return [shlex.split(call) for call in calls]
+
+
+def _workflow_calls() -> list[list[str]]:
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    return [call for s in _run_scripts(workflow["jobs"]) for call in _invocations(s)]
+
+
+def _hook_calls() -> list[list[str]]:
+    hooks = yaml.safe_load(HOOKS.read_text())
+    entries = [h["entry"] for repo in hooks["repos"] for h in repo["hooks"]]
+    return [shlex.split(entry.removeprefix("twilio-iac ")) for entry in entries]
+
+
+def test_workflow_shape():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert set(triggers) == {"pull_request", "push"}
+    assert triggers["push"]["branches"] == ["main"]
+    for secret in ("TWILIO_ACCOUNT_SID", "TWILIO_API_KEY", "TWILIO_API_SECRET"):
+        assert workflow["env"][secret] == f"${{{{ secrets.{secret} }}}}"
+    text = WORKFLOW.read_text()
+    assert "<!-- twilio-iac-plan -->" in text
+    assert "actions/upload-artifact" in text and "gh run download" in text
+
+
+@pytest.mark.parametrize(
+    "call", _workflow_calls() + _hook_calls(), ids=lambda c: " ".join(c)
+)
+def test_ci_examples_call_commands_and_options_that_exist(call: list[str]):
+    command = cli.commands[call[0]]
+    assert CliRunner().invoke(cli, [call[0], "--help"]).exit_code == 0
+    known = {o for p in command.params + cli.params for o in p.opts}
+    flags = {arg.split("=")[0] for arg in call[1:] if arg.startswith("--")}
+    assert flags <= known, f"unknown options {flags - known} for {call[0]}"
+
+
+def test_ci_examples_call_what_the_brief_needs():
+    calls = [" ".join(call) for call in _workflow_calls() + _hook_calls()]
+    assert calls == [
+        "validate $MANIFESTS",
+        "plan $MANIFESTS --out plan.json --output markdown --detailed-exitcode",
+        "apply plan.json --auto-approve $TWILIO_IAC_APPLY_FLAGS",
+        "validate manifests",
+    ]
+
+
+def test_workflow_commands_run_end_to_end_on_the_sandbox(run, tmp_path, monkeypatch):
+    """The workflow's own command lines: validate, plan (PR), then apply (merge)."""
+    monkeypatch.chdir(tmp_path)
+    assert run("init").exit_code == 0
+    variables = {"$MANIFESTS": "manifests", "$TWILIO_IAC_APPLY_FLAGS": ""}
+    expected = {"validate": 0, "plan": 2, "apply": 0}  # 2: --detailed-exitcode
+    outputs = {}
+    for call in _workflow_calls():
+        args = [variables.get(arg, arg) for arg in call]
+        result = run(*[arg for arg in args if arg])
+        assert result.exit_code == expected[call[0]], result.output
+        outputs[call[0]] = result.stdout
+    assert outputs["plan"].startswith("### Plan: 1 to create, 1 to update")
+    assert (tmp_path / "plan.json").is_file()
+    assert "Apply complete" in outputs["apply"]
+    again = run("plan", "manifests", "--output", "markdown", "--detailed-exitcode")
+    assert again.exit_code == 0
+    assert "No changes" in again.stdout

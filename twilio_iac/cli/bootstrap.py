@@ -1,0 +1,103 @@
+"""export and init: start managing an account that already exists, or a repo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import desired, export, live, scaffold
+from ..errors import ManifestError, TwilioIacError
+from ..resources import REGISTRY
+from ..workflow import session
+from .context import Options, pass_options, sandbox_option
+
+
+def _kinds(
+    _ctx: click.Context, _param: click.Parameter, given: tuple[str, ...]
+) -> tuple[str, ...]:
+    """`--kinds a,b --kinds c` → ("a", "b", "c"); none given → every kind."""
+    kinds = [k.strip() for item in given for k in item.split(",") if k.strip()]
+    unknown = sorted(set(kinds) - set(REGISTRY))
+    if unknown:
+        raise click.BadParameter(
+            f"unknown kind {', '.join(unknown)}; choose from {', '.join(REGISTRY)}"
+        )
+    return tuple(kinds) or tuple(REGISTRY)
+
+
+@click.command("export")
+@click.option(
+    "--kinds",
+    multiple=True,
+    callback=_kinds,
+    metavar="KIND[,KIND...]",
+    help="Export only these kinds (repeat or comma-separate). Default: all.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("exported"),
+    show_default=True,
+    help="Directory for the manifests, one <kind>.yaml per kind.",
+)
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@sandbox_option
+@pass_options
+def export_command(
+    options: Options, kinds: tuple[str, ...], out: Path, force: bool
+) -> None:
+    """Write manifests from the live account, so it can be managed as code.
+
+    References are written by name, Twilio's defaults and read-only fields are
+    left out, and `plan` on the result shows no changes. What a manifest cannot
+    express faithfully (e.g. two applications with one name) is pinned by SID
+    or kept as a comment, and reported here.
+    """
+    with session(options.sandbox, account_sid=options.account_sid) as client:
+        state = live.fetch(client, client.account_sid, kinds)
+        account_sid = client.account_sid
+    files = export.build(state, kinds, out, account_sid)
+    export.write(files, force)
+    for f in files:
+        click.echo(f.summary)
+    for note in (note for f in files for note in f.notes):
+        click.echo(f"Note: {note}", err=True)
+    _check(files)
+    click.echo(f"\nNext: twilio-iac validate {out} && twilio-iac plan {out}")
+
+
+def _check(files: list[export.ExportFile]) -> None:
+    """The export is only useful if it validates: say so loudly if not."""
+    try:
+        desired.load([f.path for f in files])
+    except ManifestError as exc:
+        raise TwilioIacError(
+            "The files were written, but they do not validate as manifests; "
+            f"fix them by hand (and please report this):\n{exc}"
+        ) from exc
+
+
+@click.command()
+@click.argument(
+    "directory",
+    required=False,
+    default=Path("."),
+    type=click.Path(file_okay=False, path_type=Path),
+)
+def init(directory: Path) -> None:
+    """Create a starter repository in DIRECTORY (default: the current one):
+    manifests, the GitHub Actions workflow, a pre-commit hook, .gitignore, a
+    README. Existing files are never overwritten.
+    """
+    created = scaffold.create(directory)
+    click.echo(f"Created in {directory}:")
+    for path in created:
+        click.echo(f"  {path.as_posix()}")
+    cd = "" if directory == Path(".") else f"cd {directory}\n  "
+    click.echo(
+        "\nNext:\n"
+        f"  {cd}twilio-iac validate manifests\n"
+        "  twilio-iac --sandbox plan manifests   # try it without credentials\n"
+        "  twilio-iac plan manifests             # against your account"
+    )

@@ -1,0 +1,253 @@
+"""Live state → manifests that `plan` reads back as "No changes".
+
+One file per kind. References become names where a name identifies the target
+unambiguously; fields equal to Twilio's defaults are left out (unmanaged).
+What a manifest cannot say faithfully is pinned (`sid:`, raw `*_sid`) or kept
+as a comment, and each such compromise is reported as a note.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import TwilioIacError
+from .model import Resource
+from .resources import REGISTRY, Field, ResourceType, apply_order
+from .schema import schema_path
+
+Live = Mapping[str, list[Resource]]
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    kind: str
+    path: Path
+    text: str
+    declared: int  # entries written
+    pinned: int  # of those, pinned by `sid:`
+    commented: int  # objects only written as a comment
+    notes: tuple[str, ...]
+
+    @property
+    def summary(self) -> str:
+        extra = [f"{self.pinned} pinned by sid"] if self.pinned else []
+        extra += [f"{self.commented} as a comment"] if self.commented else []
+        detail = f" ({', '.join(extra)})" if extra else ""
+        return f"Wrote {self.path}: {self.declared} {self.kind}{detail}"
+
+
+def build(
+    live: Live, kinds: Iterable[str], out: Path, account_sid: str
+) -> list[ExportFile]:
+    """The files to write, one per kind, in dependency order."""
+    wanted = apply_order(kinds)
+    targets = _targets(live, wanted)
+    header = schema_comment(out)
+    return [
+        _file(REGISTRY[kind], live.get(kind, []), targets, out, header, account_sid)
+        for kind in wanted
+    ]
+
+
+def write(files: list[ExportFile], force: bool) -> None:
+    """Write every file, or none when one exists and ``force`` is off."""
+    existing = [str(f.path) for f in files if f.path.exists()]
+    if existing and not force:
+        raise TwilioIacError(
+            "Refusing to overwrite existing files; nothing was written:\n"
+            + "".join(f"  - {path}\n" for path in existing)
+            + "Choose another --out directory, or pass --force to overwrite them."
+        )
+    for f in files:
+        f.path.parent.mkdir(parents=True, exist_ok=True)
+        f.path.write_text(f.text, encoding="utf-8")
+
+
+def schema_comment(directory: Path) -> str:
+    """The yaml-language-server line for a manifest written into ``directory``."""
+    schema = schema_path().resolve()
+    target = directory.resolve()
+    # Inside the checkout that holds the schema a relative path keeps the
+    # repository portable; anywhere else only the installed copy is reliable.
+    if target.is_relative_to(schema.parent.parent):
+        where = Path(os.path.relpath(schema, target)).as_posix()
+    else:
+        where = schema.as_posix()
+    return f"# yaml-language-server: $schema={where}\n"
+
+
+@dataclass(frozen=True)
+class _Targets:
+    """What a reference SID can be written as: a name, or why it cannot."""
+
+    names: dict[str, str]  # SID → a name that identifies it alone
+    reasons: dict[str, str]  # SID → why it stays a SID
+    kinds: frozenset[str]  # the kinds being exported
+
+    def why_not(self, f: Field, sid: str) -> str:
+        target = REGISTRY[f.ref or ""]
+        if target.kind not in self.kinds:
+            return f"{target.kind} are not exported (--kinds)"
+        return self.reasons.get(sid, f"no {target.title} {sid} exists")
+
+
+def _targets(live: Live, kinds: list[str]) -> _Targets:
+    names, reasons = {}, {}
+    for kind in kinds:
+        rt, items = REGISTRY[kind], live.get(kind, [])
+        counts = Counter(r.name for r in items)
+        for r in items:
+            if not r.sid:
+                continue
+            if not r.name:
+                reasons[r.sid] = f"that {rt.title} has no {rt.identity}"
+            elif counts[r.name] > 1:
+                reasons[r.sid] = f'{counts[r.name]} {kind} are named "{r.name}"'
+            else:
+                names[r.sid] = r.name
+    return _Targets(names, reasons, frozenset(kinds))
+
+
+@dataclass
+class _Entries:
+    declared: list[dict[str, Any]]
+    commented: list[dict[str, Any]]
+    notes: list[str]
+    pinned: int = 0
+
+
+def _file(
+    rt: ResourceType,
+    items: list[Resource],
+    targets: _Targets,
+    out: Path,
+    header: str,
+    account_sid: str,
+) -> ExportFile:
+    entries = _entries(rt, items, targets)
+    text = _text(rt, entries, header, account_sid)
+    return ExportFile(
+        kind=rt.kind,
+        path=out / f"{rt.kind}.yaml",
+        text=text,
+        declared=len(entries.declared),
+        pinned=entries.pinned,
+        commented=len(entries.commented),
+        notes=tuple(entries.notes),
+    )
+
+
+def _entries(rt: ResourceType, items: list[Resource], targets: _Targets) -> _Entries:
+    result = _Entries([], [], [])
+    groups: dict[str, list[Resource]] = defaultdict(list)
+    for r in items:
+        groups[r.name].append(r)
+    for r in items:
+        entry, notes = _entry(rt, r, targets)
+        result.notes += notes
+        group = groups[r.name]
+        if not r.name:
+            result.commented.append({rt.identity: r.name, "sid": r.sid} | entry)
+            result.notes.append(
+                f"{rt.kind} {r.sid}: has no {rt.identity}, which a manifest needs to "
+                "identify it; written as a comment. Give it one in Twilio to manage it."
+            )
+        elif len(group) == 1:
+            result.declared.append(entry)
+        elif r is group[0]:
+            result.declared.append({rt.identity: r.name, "sid": r.sid} | entry)
+            result.pinned += 1
+            result.notes.append(_duplicate_note(rt, group))
+        else:
+            result.commented.append({rt.identity: r.name, "sid": r.sid} | entry)
+    return result
+
+
+def _duplicate_note(rt: ResourceType, group: list[Resource]) -> str:
+    first, rest = group[0].sid, ", ".join(r.sid or "?" for r in group[1:])
+    return (
+        f'{rt.kind} "{group[0].name}": {len(group)} live objects share this '
+        f"{rt.identity} ({first}, {rest}). A manifest declares a name once, so "
+        f"{first} is written pinned by `sid:` and {rest} as a comment; rename one "
+        "in Twilio to manage them all. References to them are written as SIDs."
+    )
+
+
+def _entry(
+    rt: ResourceType, r: Resource, targets: _Targets
+) -> tuple[dict[str, Any], list[str]]:
+    entry: dict[str, Any] = {rt.identity: r.name}
+    notes = []
+    for f in rt.fields:
+        value = r.fields.get(f.name)
+        if f.name == rt.identity or f.write_only or not _worth_writing(f, value):
+            continue
+        if f.type == "ref" and isinstance(value, str):
+            if value in targets.names:
+                entry[f.alias or f.name] = targets.names[value]
+                continue
+            notes.append(
+                f'{rt.kind} "{r.name}": {f.name} is written as the SID {value}, '
+                f"not by name: {targets.why_not(f, value)}."
+            )
+        entry[f.name] = "" if value is None else value
+    return _nested(entry), notes
+
+
+def _worth_writing(f: Field, value: Any) -> bool:
+    # Required fields are written even when empty so the entry can create.
+    return f.required or value != f.default
+
+
+def _nested(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"push.include_date": True}`` → ``{"push": {"include_date": True}}``."""
+    result: dict[str, Any] = {}
+    for name, value in flat.items():
+        *parents, leaf = name.split(".")
+        node = result
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return result
+
+
+def _text(rt: ResourceType, entries: _Entries, header: str, account_sid: str) -> str:
+    lines = [
+        header.rstrip("\n"),
+        "#",
+        f"# {rt.kind} exported by `twilio-iac export` from account {account_sid}.",
+        "# Fields equal to Twilio's defaults are left out, so they stay unmanaged.",
+    ]
+    if entries.notes:
+        lines += ["#", "# Notes:"] + [f"#   - {note}" for note in entries.notes]
+    body = _dump({rt.kind: entries.declared})
+    text = "\n".join(lines) + "\n\n" + body
+    if entries.commented:
+        text += "\n# Not declared (see the notes above):\n"
+        text += "".join(f"# {line}\n" for line in _dump(entries.commented).splitlines())
+    return text
+
+
+class _Dumper(yaml.SafeDumper):
+    """Indents list items under their key, as the examples are written."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _dump(data: Any) -> str:
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=1000,
+    )

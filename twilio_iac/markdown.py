@@ -1,0 +1,207 @@
+"""Plan → GitHub-flavoured markdown for a pull-request comment.
+
+Rows are built as data first and formatted once. The field-level details reuse
+the text renderer's lines, so a reviewer sees exactly what `plan` prints; the
+result never exceeds ``limit`` characters (GitHub rejects longer comments).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import render as text_renderer
+from .model import Ref
+from .plan import Change, Create, Delete, FieldChange, Plan
+
+GITHUB_LIMIT = 65536
+HOW_TO_SEE_ALL = (
+    "Run `twilio-iac plan` locally, or download the plan artifact of this run, "
+    "to see every change."
+)
+_ESCAPED = re.compile(r"([\\`*_\[\]|~#])")
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+_QUIET = ("create", "update")  # actions not bolded in the tables
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a kind's table."""
+
+    kind: str
+    action: str
+    name: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    heading: str
+    account_sid: str
+    alert: str | None  # the bold warning line
+    warnings: tuple[str, ...]
+    rows: tuple[Row, ...]  # grouped by kind, in plan order
+    details: tuple[str, ...]  # one text block per change, in plan order
+
+
+def render(plan: Plan, limit: int = GITHUB_LIMIT) -> str:
+    """The plan as markdown of at most ``limit`` characters."""
+    if plan.empty:
+        line = f"**twilio-iac plan** for `{plan.account_sid}`: No changes. "
+        line += "Live state matches the manifests.\n"
+        return _cut(line + _warnings(plan.warnings), limit)
+    return _fit(document(plan), limit)
+
+
+def document(plan: Plan) -> Document:
+    created = {Ref(c.kind, c.name) for c in plan.changes if isinstance(c, Create)}
+    kinds = list(dict.fromkeys(c.kind for c in plan.changes))
+    ordered = sorted(plan.changes, key=lambda c: kinds.index(c.kind))
+    return Document(
+        heading=text_renderer.summary(plan).rstrip("."),
+        account_sid=plan.account_sid,
+        alert=_alert(plan),
+        warnings=plan.warnings,
+        rows=tuple(_row(change) for change in ordered),
+        details=tuple(_details(change, created) for change in plan.changes),
+    )
+
+
+def _row(change: Change) -> Row:
+    action = change.action
+    if isinstance(change, Delete) and change.guarded:
+        action = "release"
+    labels: tuple[str, ...] = ()
+    if not isinstance(change, Delete):
+        labels = tuple(_label(change, fc) for fc in change.fields)
+    return Row(change.kind, action, change.name, labels)
+
+
+def _label(change: Change, fc: FieldChange) -> str:
+    # The text renderer decides alias vs SID field name; reuse its choice.
+    label, _ = text_renderer._field_row(
+        fc, change.kind, set(), isinstance(change, Create)
+    )
+    return label.rstrip(":")
+
+
+def _details(change: Change, created: set[Ref]) -> str:
+    return "\n".join(text_renderer._change_lines(change, created, False)) + "\n"
+
+
+def _alert(plan: Plan) -> str | None:
+    counts, releases = plan.counts, [c.name for c in plan.releases]
+    parts = []
+    if counts["delete"]:
+        parts.append(f"deletes {_things(counts['delete'], 'object')}")
+    if counts["replace"]:
+        parts.append(f"replaces {_things(counts['replace'], 'object')}")
+    if releases:
+        shown = ", ".join(releases[:5]) + (", …" if len(releases) > 5 else "")
+        what = _things(len(releases), "phone number")
+        parts.append(f"releases {what} ({shown}), which may never come back")
+    if not parts:
+        return None
+    said = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+    return f"**⚠️ Warning: this plan {said}. Review it before merging.**"
+
+
+def _things(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _warnings(warnings: tuple[str, ...]) -> str:
+    if not warnings:
+        return ""
+    return "\nWarnings:\n\n" + "".join(f"- {cell(w)}\n" for w in warnings)
+
+
+def cell(text: str) -> str:
+    """Text safe inside a table cell or list item: no markup, one line."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _NEWLINES.sub("<br>", _ESCAPED.sub(r"\\\1", text))
+
+
+def _fit(doc: Document, limit: int) -> str:
+    """All rows and as many details as fit; else as many rows as fit."""
+    rows, details = len(doc.rows), len(doc.details)
+    if len(full := _compose(doc, rows, details)) <= limit:
+        return full
+    if len(_compose(doc, rows, 0)) <= limit:
+        kept = _most(lambda n: len(_compose(doc, rows, n)) <= limit, details)
+        return _compose(doc, rows, kept)
+    kept = _most(lambda n: len(_compose(doc, n, 0)) <= limit, rows)
+    return _cut(_compose(doc, kept, 0), limit)
+
+
+def _most(fits: Callable[[int], bool], high: int) -> int:
+    """The largest n in [0, high] with fits(n), given fits is monotone."""
+    low = 0
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle - 1)
+    return low
+
+
+def _compose(doc: Document, rows: int, details: int) -> str:
+    total = len(doc.rows)
+    parts = [f"### {doc.heading}\n\nAccount `{doc.account_sid}`\n"]
+    if doc.alert:
+        parts.append(f"\n{doc.alert}\n")
+    parts.append(_warnings(doc.warnings))
+    parts += _tables(doc.rows[:rows])
+    if rows < total:
+        parts.append(f"\n_… and {total - rows:,} more changes not listed._\n")
+    if details:
+        parts.append(_details_block(doc.details[:details], total))
+    if details < total:
+        parts.append(_truncation_note(total - rows, total - details, total))
+    return "".join(parts)
+
+
+def _tables(rows: tuple[Row, ...]) -> list[str]:
+    parts, kind = [], None
+    for row in rows:
+        if row.kind != kind:
+            kind = row.kind
+            parts.append(f"\n#### {kind}\n\n| Action | Name | Changed fields |\n")
+            parts.append("| --- | --- | --- |\n")
+        action = (
+            row.action if row.action in ("create", "update") else f"**{row.action}**"
+        )
+        fields = ", ".join(f"`{name}`" for name in row.fields) or "—"
+        parts.append(f"| {action} | {cell(row.name)} | {fields} |\n")
+    return parts
+
+
+def _details_block(blocks: tuple[str, ...], total: int) -> str:
+    body = "\n".join(blocks)
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    shown = f"{len(blocks):,} of {total:,}" if len(blocks) < total else f"{total:,}"
+    return (
+        f"\n<details>\n<summary>Field-level details ({shown} changes)</summary>\n\n"
+        f"{fence}diff\n{body}{fence}\n\n</details>\n"
+    )
+
+
+def _truncation_note(unlisted: int, left_out: int, total: int) -> str:
+    if unlisted:
+        said = f"{unlisted:,} of {total:,} changes are not listed and no "
+        said += "field-level details are shown"
+    else:
+        said = f"the field-level details of {left_out:,} of {total:,} changes "
+        said += "are left out"
+    return (
+        f"\n**Truncated:** {said} to fit GitHub's comment size limit. "
+        f"{HOW_TO_SEE_ALL}\n"
+    )
+
+
+def _cut(text: str, limit: int) -> str:
+    """Last resort when even the heading does not fit: cut and say so."""
+    if len(text) <= limit:
+        return text
+    note = f"\n\n_… cut to {limit:,} characters. {HOW_TO_SEE_ALL}_\n"
+    return text[: max(0, limit - len(note))] + note[:limit]

@@ -1,0 +1,113 @@
+"""`twilio-iac init`: the files of a starter repository, written only if absent.
+
+The CI workflow and pre-commit entry are copies of examples/ci, so there is a
+single copy to maintain; everything else is a small template here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import twilio_iac
+
+from .errors import TwilioIacError
+from .export import schema_comment
+
+STARTER = """\
+#
+# Your Twilio account as code: each top-level key is a kind (applications,
+# phone_numbers, queues, addresses, verify_services), each entry one object,
+# identified by its friendly_name (phone numbers: by phone_number). A field you
+# leave out is not managed; `null` clears it.
+#
+# Guard: uncomment with your account SID so plan and apply refuse to run
+# against any other account.
+# account_sid: ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+
+applications:
+  - friendly_name: main-ivr
+    voice_url: https://example.com/twilio/voice
+    voice_method: POST
+    sms_url: https://example.com/twilio/sms
+
+phone_numbers:
+  # +14155550100 belongs to the sandbox account (`twilio-iac --sandbox ...`);
+  # put a number your account owns here.
+  - phone_number: "+14155550100"
+    friendly_name: Main line
+    voice_application: main-ivr
+    sms_application: main-ivr
+"""
+
+GITIGNORE = """\
+# twilio-iac: sandbox state and saved plans (a plan names live SIDs and values)
+.twilio-iac/
+plan.json
+plan.md
+"""
+
+README = """\
+# Twilio account as code
+
+This repository declares a Twilio account in `manifests/`, managed with
+[twilio-iac](https://pypi.org/project/twilio-iac/).
+
+```sh
+twilio-iac validate manifests            # offline: schema, references
+twilio-iac --sandbox plan manifests      # try it against the built-in emulator
+twilio-iac plan manifests                # what apply would change in Twilio
+twilio-iac apply manifests               # make those changes (asks first)
+```
+
+Credentials come from `TWILIO_ACCOUNT_SID` with `TWILIO_API_KEY` and
+`TWILIO_API_SECRET` (or `TWILIO_AUTH_TOKEN`).
+
+Pull requests get the plan as a comment and merges to `main` apply exactly the
+reviewed plan: see `.github/workflows/twilio-iac.yml`, which needs the
+repository secrets `TWILIO_ACCOUNT_SID`, `TWILIO_API_KEY` and
+`TWILIO_API_SECRET`. To validate before every commit, install
+[pre-commit](https://pre-commit.com) and run `pre-commit install`.
+"""
+
+
+def ci_example_dir() -> Path:
+    # Like schemas/: inside the package in a wheel, at the repository root in
+    # a source checkout or an editable install.
+    packaged = Path(twilio_iac.__file__).parent / "examples" / "ci"
+    return packaged if packaged.is_dir() else packaged.parents[2] / "examples" / "ci"
+
+
+def files(target: Path) -> dict[Path, str]:
+    """Relative path → contents of every file init writes."""
+    ci = ci_example_dir()
+    try:
+        workflow = (ci / "twilio-iac.yml").read_text(encoding="utf-8")
+        hooks = (ci / "pre-commit-config.yaml").read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TwilioIacError(
+            f"The CI example is missing from this installation ({exc.filename}); "
+            "reinstall twilio-iac."
+        ) from exc
+    return {
+        Path("manifests/twilio.yaml"): schema_comment(target / "manifests") + STARTER,
+        Path(".github/workflows/twilio-iac.yml"): workflow,
+        Path(".pre-commit-config.yaml"): hooks,
+        Path(".gitignore"): GITIGNORE,
+        Path("README.md"): README,
+    }
+
+
+def create(target: Path) -> list[Path]:
+    """Write the starter files under ``target``; refuse if any exists."""
+    planned = files(target)
+    existing = [target / path for path in planned if (target / path).exists()]
+    if existing:
+        raise TwilioIacError(
+            "Refusing to overwrite existing files; nothing was written:\n"
+            + "".join(f"  - {path}\n" for path in existing)
+            + "Move them aside, or run init in an empty directory."
+        )
+    for path, text in planned.items():
+        (target / path).parent.mkdir(parents=True, exist_ok=True)
+        (target / path).write_text(text, encoding="utf-8")
+    return list(planned)
