@@ -8,8 +8,9 @@ then builds one Resource per declaration with flat, normalized fields.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ def load(paths: Sequence[str | Path], env: Mapping[str, str] | None = None) -> D
     """
     parsed = manifest.read(paths, os.environ if env is None else env)
     warnings = schema.check(parsed)
-    resources = [build(entry) for entry in parsed.entries]
+    resources = _distinct([build(entry) for entry in parsed.entries])
     return Desired(
         resources={resource.key: resource for resource in resources},
         account_sid=parsed.account_sid,
@@ -55,6 +56,15 @@ def load(paths: Sequence[str | Path], env: Mapping[str, str] | None = None) -> D
         ignore=_ignore(parsed.ignore),
         layers=parsed.layers,
     )
+
+
+def _distinct(resources: list[Resource]) -> list[Resource]:
+    """Pinned objects sharing an identity get a name that tells them apart."""
+    seen = Counter(r.key for r in resources)
+    return [
+        replace(r, name=f"{r.name} [{r.sid}]") if seen[r.key] > 1 else r
+        for r in resources
+    ]
 
 
 def _ignore(rules: Sequence[manifest.IgnoreRule]) -> dict[str, tuple[str, ...]]:

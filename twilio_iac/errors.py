@@ -57,7 +57,7 @@ class SchemaError(ManifestError):
 
 
 class UnresolvedReference(ManifestError):
-    headline = "A manifest refers to something that is not declared"
+    headline = "A manifest reference does not resolve to one declared object"
 
 
 class PlanError(TwilioIacError):

@@ -161,22 +161,21 @@ def _entries(rt: ResourceType, items: list[Resource], targets: _Targets) -> _Ent
             )
         elif len(group) == 1:
             result.declared.append(entry)
-        elif r is group[0]:
+        else:
             result.declared.append({rt.identity: r.name, "sid": r.sid} | entry)
             result.pinned += 1
-            result.notes.append(_duplicate_note(rt, group))
-        else:
-            result.commented.append({rt.identity: r.name, "sid": r.sid} | entry)
+            if r is group[0]:
+                result.notes.append(_duplicate_note(rt, group))
     return result
 
 
 def _duplicate_note(rt: ResourceType, group: list[Resource]) -> str:
-    first, rest = group[0].sid, ", ".join(r.sid or "?" for r in group[1:])
+    sids = ", ".join(r.sid or "?" for r in group)
     return (
         f'{rt.kind} "{group[0].name}": {len(group)} live objects share this '
-        f"{rt.identity} ({first}, {rest}). A manifest declares a name once, so "
-        f"{first} is written pinned by `sid:` and {rest} as a comment; rename one "
-        "in Twilio to manage them all. References to them are written as SIDs."
+        f"{rt.identity} ({sids}); each is written pinned by `sid:`, and "
+        "references to them are written as SIDs. Renaming them in Twilio makes "
+        "the manifests easier to read."
     )
 
 

@@ -78,7 +78,7 @@ def duplicates(entries: Sequence[Entry]) -> list[Reason]:
             if not isinstance(value, str):
                 continue
             first = seen.setdefault((entry.kind, key, value), entry)
-            if first is entry:
+            if first is entry or (key == rt.identity and _both_pinned(first, entry)):
                 continue
             what = rt.title if key == rt.identity else f"{rt.title} pin sid"
             message = f"{what} {value} is already declared at {first.location}"
@@ -86,6 +86,12 @@ def duplicates(entries: Sequence[Entry]) -> list[Reason]:
                 message += " in an earlier layer" + _HINT
             problems.append(entry.reason(key, message))
     return problems
+
+
+def _both_pinned(first: Entry, entry: Entry) -> bool:
+    # Twilio allows two objects with one friendly_name; pins tell them apart
+    # (export writes them so), and equal pins are caught as duplicate pins.
+    return all(isinstance(e.data.get("sid"), str) for e in (first, entry))
 
 
 def account_sid(documents: Sequence[Document]) -> tuple[str | None, list[Reason]]:

@@ -19,7 +19,7 @@ fields a manifest sets; fields it leaves out are never compared. The steps:
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -124,11 +124,22 @@ def _match(
 def _ref_names(
     pairs: Mapping[Key, Resource | None], leftovers: Mapping[str, list[Resource]]
 ) -> dict[str, Ref]:
-    """SID → the name the plan calls that object (the manifest's, when matched)."""
-    refs = {r.sid: Ref(r.kind, r.name) for items in leftovers.values() for r in items}
-    for key, have in pairs.items():
-        if have is not None and have.sid:
-            refs[have.sid] = Ref(key.kind, key.name)
+    """SID → the name the plan calls that object (the manifest's, when matched).
+
+    A leftover whose name another live object of its kind also has keeps its
+    raw SID: mapping both to one name would make different targets compare equal.
+    """
+    refs = {
+        have.sid: Ref(key.kind, key.name)
+        for key, have in pairs.items()
+        if have is not None and have.sid
+    }
+    taken = Counter(Ref(key.kind, key.name) for key in pairs)
+    taken.update(Ref(r.kind, r.name) for items in leftovers.values() for r in items)
+    for items in leftovers.values():
+        for r in items:
+            if r.sid and taken[Ref(r.kind, r.name)] == 1:
+                refs[r.sid] = Ref(r.kind, r.name)
     return refs
 
 

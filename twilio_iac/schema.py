@@ -75,11 +75,11 @@ def check(manifest: Manifest) -> tuple[str, ...]:
     for doc in manifest.documents:
         reasons = _schema_reasons(doc)
         problems += [r for r in reasons if (r.file, r.path) not in known]
-    names = _declared(manifest)
+    names, ambiguous = _declared(manifest)
     unresolved, warnings = [], []
     for entry in manifest.entries:
         problems += _both_forms(entry) + _exclusive(entry)
-        unresolved += _unresolved(entry, names)
+        unresolved += _unresolved(entry, names, ambiguous)
         warnings += _ignored(entry)
     order = {file: i for i, file in enumerate(manifest.files)}
     if problems:
@@ -234,13 +234,15 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _declared(manifest: Manifest) -> dict[str, set[str]]:
+def _declared(manifest: Manifest) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Declared identities per kind, and those declared more than once."""
     names: dict[str, set[str]] = {kind: set() for kind in REGISTRY}
+    twice: dict[str, set[str]] = {kind: set() for kind in REGISTRY}
     for entry in manifest.entries:
         value = entry.data.get(REGISTRY[entry.kind].identity)
         if isinstance(value, str):
-            names[entry.kind].add(value)
-    return names
+            (twice if value in names[entry.kind] else names)[entry.kind].add(value)
+    return names, twice
 
 
 def _refs(entry: Entry) -> list[Field]:
@@ -256,12 +258,23 @@ def _both_forms(entry: Entry) -> list[Reason]:
     ]
 
 
-def _unresolved(entry: Entry, names: dict[str, set[str]]) -> list[Reason]:
+def _unresolved(
+    entry: Entry, names: dict[str, set[str]], ambiguous: dict[str, set[str]]
+) -> list[Reason]:
     problems = []
     for f in _refs(entry):
         value = entry.data.get(f.alias or "")
         target = REGISTRY[f.ref or ""]
-        if not isinstance(value, str) or not value or value in names[target.kind]:
+        if not isinstance(value, str) or not value:
+            continue
+        if value in ambiguous[target.kind]:
+            message = (
+                f"{value!r} names more than one {target.title} (each pinned by "
+                f"sid:); refer to one by its SID with {f.name} instead"
+            )
+            problems.append(entry.reason(f.alias, message))
+            continue
+        if value in names[target.kind]:
             continue
         declared = sorted(names[target.kind])
         hint = _suggest(value, declared) or (

@@ -146,3 +146,51 @@ def test_plan_json_stdout_is_clean_with_debug_logs(run, write):
     result = run("--debug", "plan", str(path), "--output", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["summary"]["create"] == 4
+
+
+def test_same_named_objects_can_each_be_pinned(run, write, sandbox):
+    emulator = sandbox()
+    a = emulator.insert(
+        "applications", friendly_name="twin", voice_url="https://e.com/a"
+    )
+    b = emulator.insert(
+        "applications", friendly_name="twin", voice_url="https://e.com/b"
+    )
+    emulator.save()
+    path = write(
+        "twins.yaml",
+        f"""
+        applications:
+          - friendly_name: twin
+            sid: {a["sid"]}
+            voice_url: https://e.com/a
+          - friendly_name: twin
+            sid: {b["sid"]}
+            voice_url: https://e.com/b2
+        """,
+    )
+    plan = plan_json(run, path)
+    (change,) = plan["changes"]
+    assert change["sid"] == b["sid"] and change["name"] == f"twin [{b['sid']}]"
+    assert change["fields"] == {
+        "voice_url": {"before": "https://e.com/b", "after": "https://e.com/b2"}
+    }
+
+    write(
+        "twins.yaml",
+        f"""
+        applications:
+          - friendly_name: twin
+            sid: {a["sid"]}
+          - friendly_name: twin
+            sid: {b["sid"]}
+        phone_numbers:
+          - phone_number: "+14155550100"
+            voice_application: twin
+        """,
+    )
+    result = run("validate", str(path))
+    assert result.exit_code == 1
+    assert "twins.yaml:8 phone_numbers[0].voice_application" in result.stderr
+    assert "names more than one application" in result.stderr
+    assert "voice_application_sid" in result.stderr

@@ -321,3 +321,24 @@ def test_ignored_referrer_of_a_replaced_target_is_an_error():
             [],
             {"phone_numbers": ("+1",)},
         )
+
+
+def test_references_to_same_named_objects_compare_by_sid():
+    # Two live applications named "dup": a number pointing at the second must
+    # not look equal to a manifest naming the first by SID.
+    desired = Desired(
+        {(w := want("phone_numbers", "+1", voice_application_sid=sid("AP", 1))).key: w},
+        None,
+        frozenset(),
+        (),
+        (),
+    )
+    lives = {
+        APP: [live(APP, "dup", 1), live(APP, "dup", 2)],
+        "phone_numbers": [
+            live("phone_numbers", "+1", 3, voice_application_sid=sid("AP", 2))
+        ],
+    }
+    (change,) = plan(desired, lives, ACCOUNT).changes
+    assert change.fields[0].before == sid("AP", 2)
+    assert change.fields[0].after == sid("AP", 1)
