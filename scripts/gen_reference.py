@@ -1,7 +1,7 @@
 """Write the README's manifest reference (one table per kind) from the registry.
 
-    python scripts/gen_reference.py          # rewrite README.md in place
-    python scripts/gen_reference.py --check  # exit 1 when README.md is stale
+python scripts/gen_reference.py          # rewrite README.md in place
+python scripts/gen_reference.py --check  # exit 1 when README.md is stale
 """
 
 from __future__ import annotations
@@ -36,9 +36,14 @@ def _notes(rt: ResourceType, field: Field) -> str:
     if field.required:
         notes.append("required to create")
     if field.create_only:
-        notes.append("create-only: a change " + (
-            "is refused (it would release the number)" if rt.guard_delete
-            else "replaces the object"))
+        notes.append(
+            "create-only: a change "
+            + (
+                "is refused (it would release the number)"
+                if rt.guard_delete
+                else "replaces the object"
+            )
+        )
     if field.write_only:
         notes.append("sent, never compared (Twilio does not return it)")
     if not field.nullable:

@@ -18,6 +18,9 @@ from .bootstrap import export_command, init
 from .context import Options
 from .emulator import emulator
 from .reconcile import apply, plan, validate
+from .sends import send, status
+from .usage import usage
+from .verify import verify
 
 
 class _Group(click.Group):
@@ -90,7 +93,18 @@ def cli(
     ctx.obj = Options(sandbox=sandbox, debug=debug, account_sid=account_sid)
 
 
-for command in (validate, plan, apply, emulator, export_command, init):
+for command in (
+    validate,
+    plan,
+    apply,
+    emulator,
+    export_command,
+    init,
+    send,
+    status,
+    verify,
+    usage,
+):
     cli.add_command(command)
 
 

@@ -162,7 +162,7 @@ class Emulator:
             if problem.status == 405:
                 headers.append(("Allow", ", ".join(allowed_methods(path))))
             raise
-        return status, body, changed or method != "GET"
+        return status, body, changed or method != "GET" or self.store.take_dirty()
 
     def _authenticated(self, header: str) -> bool:
         scheme, _, encoded = header.partition(" ")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .accounts import Accounts
 from .kinds import Behaviour, Kind, register
 from .numbers import PhoneNumbers, numbers_using_address, release_application
 from .problems import ADDRESS_IN_USE, bad_request
@@ -49,7 +50,8 @@ ACCOUNTS = register(
         schema="api.v2010.account",
         defaults={"status": "active", "type": "Full"},
         filters={"FriendlyName": "friendly_name", "Status": "status"},
-        operations=frozenset({"list", "fetch"}),
+        operations=frozenset({"list", "fetch", "create", "update"}),
+        behaviour=Accounts(),
     )
 )
 PHONE_NUMBERS = register(

@@ -2,6 +2,9 @@
 
 Routes come from the registered kinds; an operation must be both enabled on
 the kind and described in the spec, and its parameters pass the spec's rules.
+Paths under /Accounts/{AccountSid} may name a subaccount of the main account;
+each account sees only its own records. Actions (usage records, verification
+checks) are paths that are no collection, each with its own handler.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from . import catalog  # noqa: F401  (registers the kinds)
+from . import accounts, catalog, traffic, usage, verifications  # noqa: F401
+from .actions import ACTIONS, Action, ActionCall
 from .kinds import KINDS, Kind, apply_values, new_record, render
 from .pages import select, v2010_envelope, verify_envelope
 from .params import Form, parse
@@ -64,6 +68,9 @@ ROUTES = routes()
 
 def dispatch(store: Store, request: Request, now: datetime) -> tuple[int, Any]:
     """Status and JSON body (None for 204) of an authenticated API request."""
+    action = _action(request.method, request.path)
+    if action is not None:
+        return _act(store, request, now, *action)
     route, ids = _match(request.path)
     kind = route.kind
     name = OPERATIONS.get((request.method, route.instance))
@@ -75,27 +82,92 @@ def dispatch(store: Store, request: Request, now: datetime) -> tuple[int, Any]:
             METHOD_NOT_ALLOWED,
             f"Method {request.method} not allowed; use {allowed}",
         )
-    if ids.get("AccountSid", store.account_sid) != store.account_sid:
-        raise not_found(request.path)
+    account = owning_account(store, ids, request.path)
+    owner = _parent(store, kind, ids, request.path)
     values = parse(op, request.form)
-    records = store.records(kind.name)
+    records = _scoped(store, kind, account, owner)
     if name == "list":
         return op.status, _list(kind, records, request, values)
     if name == "create":
-        return op.status, _create(kind, store, request, values, now)
+        return op.status, _create(kind, store, request, values, now, account, owner)
     record = records.get(ids["Sid"])
     if record is None:
         raise not_found(request.path)
     if name == "fetch":
+        store.dirty |= kind.behaviour.on_fetch(store, record, now)
         return op.status, render(kind, record, request.base_url)
     if name == "update":
         return op.status, _update(kind, store, record, request, values, now)
     kind.behaviour.on_delete(store, record)
-    del records[record["sid"]]
+    del store.records(kind.name)[record["sid"]]
     return op.status, None
 
 
+def owning_account(store: Store, ids: dict[str, str], path: str) -> str:
+    """The account a path names: the main one, or one of its open subaccounts."""
+    sid = ids.get("AccountSid", store.account_sid)
+    if sid == store.account_sid:
+        return sid
+    account = store.records("accounts").get(sid)
+    if account is None or account["owner_account_sid"] != store.account_sid:
+        raise not_found(path)
+    if account["status"] == "closed":
+        raise not_found(path)
+    return sid
+
+
+def _parent(store: Store, kind: Kind, ids: dict[str, str], path: str) -> dict:
+    """The parent field a nested record carries ({} for top-level kinds)."""
+    if kind.parent is None:
+        return {}
+    param, parent_kind, field = kind.parent
+    if ids[param] not in store.records(parent_kind):
+        raise not_found(path)
+    return {field: ids[param]}
+
+
+def _scoped(store: Store, kind: Kind, account: str, owner: dict) -> dict:
+    """The records a path can see: its account's, under its parent."""
+    records = store.records(kind.name)
+    if "{AccountSid}" in kind.collection:
+        owner = {**owner, "account_sid": account}
+    if not owner:
+        return records
+    return {
+        sid: record
+        for sid, record in records.items()
+        if all(record.get(field) == value for field, value in owner.items())
+    }
+
+
+def _action(method: str, path: str) -> tuple[Action, dict[str, str]] | None:
+    for action in ACTIONS:
+        found = action.pattern.match(path)
+        if found:
+            if method != action.method:
+                raise ApiProblem(
+                    405,
+                    METHOD_NOT_ALLOWED,
+                    f"Method {method} not allowed; use {action.method}",
+                )
+            return action, found.groupdict()
+    return None
+
+
+def _act(
+    store: Store, request: Request, now: datetime, action: Action, ids: dict
+) -> tuple[int, Any]:
+    op = load().operations[(action.method, action.template)]
+    account = owning_account(store, ids, request.path)
+    values = parse(op, request.form)
+    call = ActionCall(request.path, request.base_url, ids, account, values, now)
+    return op.status, action.handler(store, call)
+
+
 def allowed_methods(path: str) -> list[str]:
+    for candidate in ACTIONS:
+        if candidate.pattern.match(path):
+            return [candidate.method]
     route, _ = _match(path)
     return _allowed(route)
 
@@ -126,9 +198,16 @@ def _list(kind: Kind, records: dict, request: Request, values: dict) -> dict:
 
 
 def _create(
-    kind: Kind, store: Store, request: Request, values: dict, now: datetime
+    kind: Kind,
+    store: Store,
+    request: Request,
+    values: dict,
+    now: datetime,
+    account: str,
+    owner: dict,
 ) -> dict:
-    record = new_record(kind, store, now, None)
+    record = new_record(kind, store, now, None, account)
+    record.update(owner)
     kind.behaviour.on_create(store, record, values)
     apply_values(kind, record, values)
     kind.behaviour.on_write(store, record, values)

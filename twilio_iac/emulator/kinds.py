@@ -33,6 +33,10 @@ class Behaviour:
     def on_delete(self, store: Store, record: dict[str, Any]) -> None:
         """Before the record is removed; raise ApiProblem to refuse."""
 
+    def on_fetch(self, store: Store, record: dict[str, Any], now: datetime) -> bool:
+        """Before a fetch is answered; True when it changed the record."""
+        return False
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -47,6 +51,8 @@ class Kind:
     filters: Mapping[str, str] = field(default_factory=dict)  # list param → field
     operations: frozenset[str] = ALL_OPERATIONS
     links: Mapping[str, str] = field(default_factory=dict)  # Verify: name → suffix
+    # (path param, parent kind, record field): a collection nested in a parent.
+    parent: tuple[str, str, str] | None = None
     behaviour: Behaviour = field(default_factory=Behaviour)
 
     def properties(self) -> dict[str, dict[str, Any]]:
@@ -74,16 +80,26 @@ def register(kind: Kind) -> Kind:
     return kind
 
 
-def new_record(kind: Kind, store: Store, moment: datetime, sid: str | None) -> dict:
-    """A record with every response property: defaults, else null."""
+def new_record(
+    kind: Kind,
+    store: Store,
+    moment: datetime,
+    sid: str | None,
+    account_sid: str | None = None,
+) -> dict:
+    """A record with every response property: defaults, else null.
+
+    It belongs to ``account_sid`` (a subaccount), else to the main account.
+    """
+    account_sid = account_sid or store.account_sid
     record: dict[str, Any] = {key: None for key in kind.properties()}
     record.update(copy.deepcopy(dict(kind.defaults)))
     record["sid"] = sid or store.new_sid(kind.prefix)
     if "account_sid" in record:
-        record["account_sid"] = store.account_sid
+        record["account_sid"] = account_sid
     record["date_created"] = record["date_updated"] = kind.stamp(moment)
     if kind.api == "v2010":
-        record["uri"] = kind.uri(store.account_sid, record["sid"])
+        record["uri"] = kind.uri(account_sid, record["sid"])
     return record
 
 
@@ -115,6 +131,10 @@ def render(kind: Kind, record: dict[str, Any], base_url: str) -> dict[str, Any]:
     """The response body of one record; Verify URLs depend on the request's host."""
     if kind.api == "v2010":
         return record
-    url = base_url + kind.instance.format(Sid=record["sid"])
+    parent = record.get(kind.parent[2]) if kind.parent else None
+    ids = {kind.parent[0]: parent} if kind.parent else {}
+    url = base_url + kind.instance.format(Sid=record["sid"], **ids)
+    if not kind.links:
+        return {**record, "url": url}
     links = {name: f"{url}/{suffix}" for name, suffix in kind.links.items()}
     return {**record, "url": url, "links": links}

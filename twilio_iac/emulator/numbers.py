@@ -22,6 +22,7 @@ from .problems import (
 )
 from .store import Store
 
+PHONE_NUMBER_URI = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json"
 UNAVAILABLE_NUMBER = "+15005550000"
 EMPTY_AREA_CODE = "533"
 TOLL_FREE = frozenset({"800", "833", "844", "855", "866", "877", "888"})
@@ -79,9 +80,13 @@ class PhoneNumbers(Behaviour):
         record.update(number_fields(number))
 
     def on_write(self, store: Store, record: dict[str, Any], values: dict) -> None:
+        _move(store, record, values.get("AccountSid"))
         for param, (kind, code) in REFERENCES.items():
             sid = values.get(param)
-            if sid is not None and sid not in store.records(kind):
+            target = store.records(kind).get(sid) if sid is not None else None
+            if sid is not None and (
+                target is None or target["account_sid"] != record["account_sid"]
+            ):
                 raise bad_request(
                     code, f"{param} {sid} is not a {kind[:-1]} of this account"
                 )
@@ -95,12 +100,24 @@ class PhoneNumbers(Behaviour):
             record["trunk_sid"] = None
         if values.get("TrunkSid"):
             record["voice_application_sid"] = None
-        moved_to = values.get("AccountSid")
-        if moved_to is not None and moved_to != store.account_sid:
-            raise bad_request(
-                INVALID_PARAMETER,
-                f"AccountSid {moved_to} is not a subaccount of this account",
-            )
+
+
+def _move(store: Store, record: dict[str, Any], account_sid: str | None) -> None:
+    """Move the number to the main account or one of its subaccounts.
+
+    apply_values has already copied AccountSid into the record; the URI still
+    names the account the number belonged to.
+    """
+    if account_sid is None or account_sid == record["uri"].split("/")[3]:
+        return
+    target = store.records("accounts").get(account_sid)
+    if target is None or target["owner_account_sid"] != store.account_sid:
+        raise bad_request(
+            INVALID_PARAMETER,
+            f"AccountSid {account_sid} is not a subaccount of this account",
+        )
+    record["account_sid"] = account_sid
+    record["uri"] = PHONE_NUMBER_URI.format(AccountSid=account_sid, Sid=record["sid"])
 
 
 def _free_number(area_code: str, owned: set[str]) -> str:

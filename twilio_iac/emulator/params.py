@@ -145,7 +145,10 @@ def _format_ok(fmt: str | None, raw: str, method: str) -> bool:
         parts = urlsplit(raw)
         return parts.scheme in ("http", "https") and bool(parts.netloc)
     if fmt == "phone-number":
-        return bool((_PHONE_FILTER if method == "GET" else E164).match(raw))
+        if method == "GET":
+            return bool(_PHONE_FILTER.match(raw))
+        # Messages take WhatsApp senders as "whatsapp:" + E.164.
+        return bool(E164.match(raw.removeprefix("whatsapp:")))
     if fmt == "iso-country-code":
         return bool(_COUNTRY.match(raw))
     return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from .accounts import account_fields
 from .catalog import ACCOUNTS, PHONE_NUMBERS
 from .kinds import new_record
 from .numbers import number_fields
@@ -17,15 +18,6 @@ from .store import Store, utcnow
 SANDBOX_ACCOUNT_SID = "AC" + "5a4db0c0" * 4
 SANDBOX_AUTH_TOKEN = "70c3e45a" * 4
 SEED_NUMBERS = ("+14155550100", "+14155550101", "+14155550102", "+18005550199")
-_SUBRESOURCES = {
-    "incoming_phone_numbers": "IncomingPhoneNumbers.json",
-    "applications": "Applications.json",
-    "queues": "Queues.json",
-    "addresses": "Addresses.json",
-    "messages": "Messages.json",
-    "calls": "Calls.json",
-    "usage": "Usage.json",
-}
 
 
 def fresh_store(account_sid: str) -> Store:
@@ -33,14 +25,7 @@ def fresh_store(account_sid: str) -> Store:
     store = Store.empty(account_sid)
     now = utcnow()
     account = new_record(ACCOUNTS, store, now, account_sid)
-    base = f"/2010-04-01/Accounts/{account_sid}"
-    account.update(
-        friendly_name="twilio-iac sandbox",
-        owner_account_sid=account_sid,
-        # The real API returns the auth token here; a test double need not.
-        auth_token=None,
-        subresource_uris={key: f"{base}/{leaf}" for key, leaf in _SUBRESOURCES.items()},
-    )
+    account.update(account_fields(account_sid, account_sid, "twilio-iac sandbox"))
     store.records("accounts")[account_sid] = account
     add_numbers(store, SEED_NUMBERS, now)
     return store

@@ -19,7 +19,8 @@ from typing import Any
 
 from ..errors import ConfigError
 
-STATE_VERSION = 1
+# 2: subaccounts, messages, calls, verifications and the usage history anchor.
+STATE_VERSION = 2
 
 
 def rfc2822(moment: datetime) -> str:
@@ -45,6 +46,7 @@ class Store:
                 f"unsupported emulator state version {state.get('version')}"
             )
         self.state = state
+        self.dirty = False  # changed by a read (a status advanced on fetch)
 
     @classmethod
     def empty(cls, account_sid: str) -> Store:
@@ -53,6 +55,8 @@ class Store:
                 "version": STATE_VERSION,
                 "account_sid": account_sid,
                 "counter": 0,
+                # The seeded usage history ends the day before this date.
+                "history_anchor": utcnow().date().isoformat(),
                 "collections": {},
                 "faults": [],
             }
@@ -93,6 +97,10 @@ class Store:
         self.state["counter"] += 1
         seed = f"{self.account_sid}:{prefix}:{self.state['counter']}".encode()
         return prefix + hashlib.sha256(seed).hexdigest()[:32]
+
+    def take_dirty(self) -> bool:
+        dirty, self.dirty = self.dirty, False
+        return dirty
 
     def add_fault(self, fault: dict[str, Any]) -> None:
         re.compile(fault["path_regex"])  # fail now, not on the next request

@@ -1,0 +1,131 @@
+"""Messages, Calls, Usage Records, Verifications, checks and subaccounts: every
+request and response the emulator gives matches Twilio's spec."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.contract.test_emulator_contract import Checked
+from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, Emulator
+
+P = f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}"
+SUBRESOURCES = (
+    "",
+    "/AllTime",
+    "/Daily",
+    "/LastMonth",
+    "/Monthly",
+    "/ThisMonth",
+    "/Today",
+    "/Yearly",
+    "/Yesterday",
+)
+
+
+@pytest.fixture
+def app() -> Emulator:
+    return Emulator()
+
+
+@pytest.fixture
+def api(app: Emulator) -> Iterator[Checked]:
+    client = Checked(app, "api.twilio.com")
+    yield client
+    client.http.close()
+
+
+@pytest.fixture
+def verify(app: Emulator) -> Iterator[Checked]:
+    client = Checked(app, "verify.twilio.com")
+    yield client
+    client.http.close()
+
+
+def test_messages(api: Checked) -> None:
+    sms = api.send(
+        "POST",
+        f"{P}/Messages.json",
+        {
+            "To": "+15005553003",
+            "From": "+14155550100",
+            "Body": "Hi 🎉",
+            "StatusCallback": "https://example.com/status",
+        },
+    )
+    mms = api.send(
+        "POST",
+        f"{P}/Messages.json",
+        {
+            "To": "+14155551234",
+            "From": "+15005550006",
+            "MediaUrl": ["https://example.com/a.png", "https://example.com/b.png"],
+        },
+    )
+    assert mms["sid"].startswith("MM") and mms["num_media"] == "2"
+    for _ in range(4):  # through every status, to the final one
+        last = api.send("GET", f"{P}/Messages/{sms['sid']}.json")
+    assert (last["status"], last["error_code"]) == ("undelivered", 30003)
+    api.send("GET", f"{P}/Messages.json", {"To": "+14155551234", "PageSize": "1"})
+
+
+def test_calls(api: Checked) -> None:
+    call = api.send(
+        "POST",
+        f"{P}/Calls.json",
+        {
+            "To": "+14155551234",
+            "From": "+14155550100",
+            "Twiml": "<Response><Say>Hi</Say></Response>",
+            "Timeout": "20",
+            "Record": "true",
+        },
+    )
+    for _ in range(4):
+        last = api.send("GET", f"{P}/Calls/{call['sid']}.json")
+    assert last["status"] == "completed"
+    api.send("GET", f"{P}/Calls.json", {"Status": "completed"})
+
+
+@pytest.mark.parametrize("leaf", SUBRESOURCES)
+def test_usage_records(api: Checked, leaf: str) -> None:
+    params = {"Category": "sms-outbound", "IncludeSubaccounts": "false"}
+    if leaf in ("", "/Daily", "/Monthly", "/Yearly"):
+        params |= {"StartDate": "-40days", "EndDate": "-1days"}
+    body = api.send("GET", f"{P}/Usage/Records{leaf}.json", {**params, "PageSize": "2"})
+    if body["next_page_uri"]:
+        api.send("GET", body["next_page_uri"])
+
+
+def test_verifications_and_checks(verify: Checked) -> None:
+    service = verify.send("POST", "/v2/Services", {"FriendlyName": "Login"})
+    base = f"/v2/Services/{service['sid']}"
+    made = verify.send(
+        "POST", f"{base}/Verifications", {"To": "+14155551234", "Channel": "sms"}
+    )
+    verify.send("GET", f"{base}/Verifications/{made['sid']}")
+    wrong = verify.send(
+        "POST", f"{base}/VerificationCheck", {"To": "+14155551234", "Code": "000000"}
+    )
+    assert (wrong["status"], wrong["valid"]) == ("pending", False)
+    right = verify.send(
+        "POST",
+        f"{base}/VerificationCheck",
+        {"VerificationSid": made["sid"], "Code": "123456"},
+    )
+    assert (right["status"], right["valid"]) == ("approved", True)
+    verify.send(
+        "POST", f"{base}/Verifications", {"To": "a@example.com", "Channel": "email"}
+    )
+    other = verify.send(
+        "POST", f"{base}/Verifications", {"To": "+14155551235", "Channel": "call"}
+    )
+    verify.send("POST", f"{base}/Verifications/{other['sid']}", {"Status": "canceled"})
+
+
+def test_subaccounts(api: Checked) -> None:
+    sub = api.send("POST", "/2010-04-01/Accounts.json", {"FriendlyName": "staging"})
+    api.send("GET", f"/2010-04-01/Accounts/{sub['sid']}.json")
+    api.send("GET", "/2010-04-01/Accounts.json", {"FriendlyName": "staging"})
+    api.send("POST", f"/2010-04-01/Accounts/{sub['sid']}.json", {"Status": "suspended"})

@@ -1,0 +1,386 @@
+"""send sms|call, status and verify through the CLI against the sandbox."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from twilio_iac.cli import context
+from twilio_iac.cli import sends as cli_sends
+from twilio_iac.delivery import Poller
+
+SMS = ("send", "sms", "--to", "+14155551234", "--from", "+14155550100")
+
+
+class FakeTime:
+    """A clock that moves only when the poller sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    fake = FakeTime()
+    monkeypatch.setattr(cli_sends, "POLLER", Poller(fake.sleep, lambda: fake.now))
+    return fake
+
+
+def test_sms_with_wait_is_delivered(run, sandbox, fake_time):
+    result = run(*SMS, "--body", "Hello", "--yes", "--wait")
+    assert result.exit_code == 0, result.output
+    assert "Encoding: GSM-7, 1 segment" in result.stdout
+    assert "… sending\n  … sent\n  … delivered" in result.stdout
+    assert "price: -0.00790 USD" in result.stdout
+    (message,) = sandbox().records("messages")
+    assert message["status"] == "delivered"
+    assert message["body"] == "Hello"
+    assert fake_time.sleeps  # it polled, on the fake clock
+
+
+def test_emoji_turns_the_body_into_ucs2_segments(run):
+    body = "Your table is ready, see you soon! " * 2 + "🎉"
+    result = run(*SMS, "--body", body, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "Encoding: UCS-2, 2 segments" in result.stdout
+
+
+def test_dry_run_sends_nothing(run, sandbox):
+    result = run(*SMS, "--body", "Hi", "--dry-run", "--output", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["dry_run"] is True
+    assert data["request"]["params"] == {
+        "To": "+14155551234",
+        "From": "+14155550100",
+        "Body": "Hi",
+    }
+    assert data["encoding"] == "GSM-7"
+    assert sandbox().records("messages") == []
+
+
+def test_without_yes_and_without_a_terminal_it_refuses(run, sandbox):
+    result = run(*SMS, "--body", "Hi")
+    assert result.exit_code == 1
+    assert "Refusing to send the message without confirmation" in result.stderr
+    assert "Body=Hi" in result.stdout
+    assert sandbox().records("messages") == []
+
+
+def test_confirmation_on_a_terminal(run, sandbox, monkeypatch):
+    monkeypatch.setattr(context, "stdin_is_terminal", lambda: True)
+    result = run(*SMS, "--body", "Hi", input="yes\n")
+    assert result.exit_code == 0, result.output
+    assert "Send this message?" in result.stdout
+    assert len(sandbox().records("messages")) == 1
+
+
+def test_request_shows_no_credentials(run):
+    result = run(*SMS, "--body", "Hi", "--dry-run")
+    assert "70c3e45a" not in result.output
+    assert "Authorization" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("to", "code", "meaning"),
+    [
+        ("+15005550001", 21211, "not a valid phone number"),
+        ("+15005550002", 21612, "cannot route"),
+        ("+15005550003", 21408, "no permission to send SMS"),
+        ("+15005550004", 21610, "opted out"),
+        ("+15005550009", 21614, "not a mobile number"),
+    ],
+)
+def test_magic_numbers_are_refused_with_their_meaning(run, sandbox, to, code, meaning):
+    result = run(
+        "send", "sms", "--to", to, "--from", "+15005550006", "--body", "x", "--yes"
+    )
+    assert result.exit_code == 1
+    assert f"Twilio error {code}" in result.stderr
+    assert meaning in result.stderr
+    assert f"https://www.twilio.com/docs/errors/{code}" in result.stderr
+    assert sandbox().records("messages") == []
+
+
+@pytest.mark.parametrize(
+    ("to", "status", "code"),
+    [
+        ("+15005553003", "undelivered", 30003),
+        ("+15005553005", "undelivered", 30005),
+        ("+15005553006", "undelivered", 30006),
+        ("+15005553007", "undelivered", 30007),
+    ],
+)
+def test_delivery_failures_exit_non_zero(run, to, status, code):
+    args = ("send", "sms", "--to", to, "--from", "+14155550100", "--body", "x")
+    result = run(*args, "--yes", "--wait")
+    assert result.exit_code == 1
+    assert "Message SM" in result.stdout and f": {status}" in result.stdout
+    assert f"error {code}:" in result.stdout
+    assert f"https://www.twilio.com/docs/errors/{code}" in result.stdout
+    assert f"The message failed: {status}, Twilio error {code}." in result.stderr
+
+
+def test_sender_not_owned_is_21606(run):
+    args = ("send", "sms", "--to", "+14155551234", "--from", "+14155559999")
+    result = run(*args, "--body", "x", "--yes")
+    assert result.exit_code == 1
+    assert "Twilio error 21606" in result.stderr
+
+
+def test_offline_validation_lists_every_problem(run, sandbox):
+    result = run(
+        "send",
+        "sms",
+        "--to",
+        "4155551234",
+        "--from",
+        "+14155550100",
+        "--messaging-service",
+        "MG123",
+        "--media-url",
+        "ftp://x/y.png",
+        "--status-callback",
+        "/relative",
+    )
+    assert result.exit_code == 1
+    for problem in (
+        "--to '4155551234' is not a phone number",
+        "give exactly one sender",
+        "--messaging-service 'MG123' is not an MG… SID",
+        "--media-url 'ftp://x/y.png' is not an absolute http(s) URL",
+        "--status-callback '/relative' is not an absolute http(s) URL",
+    ):
+        assert problem in result.stderr
+    assert "nothing was sent to Twilio" in result.stderr
+
+
+def test_body_over_1600_characters_is_refused(run):
+    result = run(*SMS, "--body", "x" * 1601, "--yes")
+    assert result.exit_code == 1
+    assert "the body is 1601 characters; the limit is 1600" in result.stderr
+
+
+def test_body_from_stdin_mms_and_whatsapp(run, sandbox):
+    result = run(*SMS, "--body", "-", "--yes", input="from stdin\n")
+    assert result.exit_code == 0, result.output
+    mms = run(*SMS, "--media-url", "https://example.com/cat.png", "--yes")
+    assert mms.exit_code == 0, mms.output
+    assert "Channel: MMS" in mms.stdout
+    whatsapp = run(
+        "send",
+        "sms",
+        "--to",
+        "whatsapp:+14155551234",
+        "--from",
+        "whatsapp:+14155550100",
+        "--body",
+        "hi",
+        "--yes",
+    )
+    assert whatsapp.exit_code == 0, whatsapp.output
+    bodies = [(m["sid"][:2], m["body"]) for m in sandbox().records("messages")]
+    assert bodies == [("SM", "from stdin"), ("MM", None), ("SM", "hi")]
+
+
+def test_from_by_manifest_name(run, write, sandbox):
+    path = write(
+        "numbers.yaml",
+        """
+        phone_numbers:
+          - phone_number: "+14155550101"
+            friendly_name: Support line
+        """,
+    )
+    result = run(
+        *SMS[:4], "--from", "Support line", "-f", str(path), "--body", "x", "--yes"
+    )
+    assert result.exit_code == 0, result.output
+    assert sandbox().records("messages")[0]["from"] == "+14155550101"
+    unknown = run(*SMS[:4], "--from", "Sales", "-f", str(path), "--body", "x", "--yes")
+    assert unknown.exit_code == 1
+    assert "--from 'Sales' is neither a phone number" in unknown.stderr
+
+
+def test_ambiguous_failure_is_not_resent(run, sandbox):
+    emulator = sandbox()
+    emulator.add_fault("POST", r"/Messages\.json$", 500, 20500, "Internal error")
+    emulator.save()
+    result = run(*SMS, "--body", "Hi", "--yes")
+    assert result.exit_code == 1
+    assert "It may already have gone out, so it was NOT sent again" in result.stderr
+    assert "twilio-iac status SM…/MM…" in result.stderr
+    after = sandbox()
+    # A resend would have found no fault left and created the message.
+    assert after.records("messages") == []
+    assert after.store.state["faults"] == []
+
+
+def test_status_of_a_message_and_a_call(run, sandbox):
+    sent = run(*SMS, "--body", "Hi", "--yes", "--output", "json")
+    sid = json.loads(sent.stdout)["sid"]
+    shown = run("status", sid)
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.startswith(f"Message {sid}: sending")
+    call = run(
+        "send",
+        "call",
+        "--to",
+        "+14155551234",
+        "--from",
+        "+14155550100",
+        "--url",
+        "https://example.com/twiml",
+        "--yes",
+        "--output",
+        "json",
+    )
+    call_sid = json.loads(call.stdout)["sid"]
+    data = json.loads(run("status", call_sid, "--output", "json").stdout)
+    assert (data["kind"], data["status"]) == ("call", "ringing")
+    bad = run("status", "XX123")
+    assert bad.exit_code == 1
+    assert "is not a message (SM…, MM…) or call (CA…) SID" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("to", "final", "code"),
+    [
+        ("+14155551234", "completed", 0),
+        ("+15005554001", "busy", 1),
+        ("+15005554002", "no-answer", 1),
+        ("+15005554003", "failed", 1),
+    ],
+)
+def test_call_with_wait(run, to, final, code):
+    result = run(
+        "send",
+        "call",
+        "--to",
+        to,
+        "--from",
+        "+14155550100",
+        "--twiml",
+        "<Response><Say>Hi</Say></Response>",
+        "--timeout",
+        "20",
+        "--record",
+        "--yes",
+        "--wait",
+    )
+    assert result.exit_code == code, result.output
+    assert f": {final}\n" in result.stdout
+
+
+def test_call_magic_numbers_and_application_by_name(run, write, sandbox):
+    refused = run(
+        "send",
+        "call",
+        "--to",
+        "+15005550002",
+        "--from",
+        "+15005550006",
+        "--url",
+        "https://example.com/t",
+        "--yes",
+    )
+    assert refused.exit_code == 1
+    assert "Twilio error 21214" in refused.stderr
+    path = write(
+        "apps.yaml",
+        """
+        applications:
+          - friendly_name: ivr-main
+            voice_url: https://example.com/voice
+        """,
+    )
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    placed = run(
+        "send",
+        "call",
+        "--to",
+        "+14155551234",
+        "--from",
+        "+14155550100",
+        "--application",
+        "ivr-main",
+        "-f",
+        str(path),
+        "--yes",
+    )
+    assert placed.exit_code == 0, placed.output
+    (app,) = sandbox().records("applications")
+    assert f"ApplicationSid={app['sid']}" in placed.stdout
+
+
+def test_wait_timeout_exits_non_zero(run, fake_time, monkeypatch):
+    # A poller that never gets more than one fetch in before the deadline.
+    monkeypatch.setattr(
+        cli_sends, "POLLER", Poller(fake_time.sleep, lambda: fake_time.now, (5,))
+    )
+    result = run(*SMS, "--body", "Hi", "--yes", "--wait", "--wait-timeout", "4")
+    assert result.exit_code == 1
+    assert "is still sending after 4 s" in result.stderr
+    assert "twilio-iac status SM" in result.stderr
+
+
+VERIFY = """
+    verify_services:
+      - friendly_name: Example Login
+"""
+
+
+def test_verify_start_and_check(run, write, sandbox):
+    path = write("verify.yaml", VERIFY)
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    started = run(
+        "verify",
+        "start",
+        "--service",
+        "Example Login",
+        "--to",
+        "+14155551234",
+        "-f",
+        str(path),
+        "--yes",
+    )
+    assert started.exit_code == 0, started.output
+    assert ": pending (sms to +14155551234)" in started.stdout
+    assert "the sandbox accepts 123456" in started.stdout
+    check = ("verify", "check", "--service", "Example Login", "--to", "+14155551234")
+    wrong = run(*check, "--code", "000000", "--yes")
+    assert wrong.exit_code == 1
+    assert "not approved (status: pending)" in wrong.stderr
+    right = run(*check, "--code", "123456", "--yes", "--output", "json")
+    assert right.exit_code == 0, right.output
+    assert json.loads(right.stdout)["status"] == "approved"
+    (record,) = sandbox().records("verifications")
+    assert record["status"] == "approved"
+
+
+def test_verify_dry_run_and_unknown_service(run, sandbox):
+    missing = run(
+        "verify", "start", "--service", "Nope", "--to", "+14155551234", "--yes"
+    )
+    assert missing.exit_code == 1
+    assert "must name exactly one live Verify service" in missing.stderr
+    bad = run("verify", "start", "--service", "VA" + "0" * 32, "--to", "nobody")
+    assert bad.exit_code == 1
+    assert "--to 'nobody' is not a phone number" in bad.stderr
+    dry = run(
+        "verify",
+        "start",
+        "--service",
+        "VA" + "0" * 32,
+        "--to",
+        "+14155551234",
+        "--dry-run",
+    )
+    assert dry.exit_code == 0, dry.output
+    assert "Dry run: nothing was sent." in dry.stdout

@@ -1,0 +1,291 @@
+"""send sms|call and status: one-off verbs, never planned (verify: cli/verify.py).
+
+Each checks its flags offline, shows the exact request, asks (unless --yes),
+then makes one create; --dry-run stops after showing the request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import delivery, lookup, sends
+from ..client import TwilioClient
+from ..sends import SendFailed, SendRequest
+from ..workflow import session
+from .context import Options, confirm, pass_options
+
+POLLER = delivery.Poller()  # tests swap in a fake sleep and clock
+
+manifests_option = click.option(
+    "-f",
+    "--manifest",
+    "manifests",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Manifests (files or folders) whose names --from/--application/--service "
+    "may use.",
+)
+output_option = click.option(
+    "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+yes_option = click.option("--yes", is_flag=True, help="Send without asking.")
+dry_run_option = click.option(
+    "--dry-run", is_flag=True, help="Show the request and send nothing."
+)
+wait_option = click.option(
+    "--wait", is_flag=True, help="Poll until a final status; non-zero exit on failure."
+)
+wait_timeout_option = click.option(
+    "--wait-timeout",
+    type=click.IntRange(1, 3600),
+    default=120,
+    show_default=True,
+    help="Seconds --wait polls before giving up.",
+)
+
+
+def _show_request(client: TwilioClient, request: SendRequest, output: str) -> None:
+    data = request.data(client.settings.base_urls[request.api])
+    lines = [f"Request: {data['method']} {data['url']}"]
+    for name, value in request.params:
+        lines.append(f"  {name}={sends_value(value)}")
+    lines += list(request.notes)
+    if request.segments is not None:
+        lines.append(f"Encoding: {request.segments.describe()}")
+    click.echo("\n".join(lines), err=output == "json")
+
+
+def sends_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).replace("\n", "\\n")
+
+
+def _dry_run_json(client: TwilioClient, request: SendRequest) -> str:
+    data: dict[str, Any] = {
+        "dry_run": True,
+        "request": request.data(client.settings.base_urls[request.api]),
+    }
+    if request.segments is not None:
+        data["segments"] = request.segments.count
+        data["encoding"] = request.segments.encoding
+    return json.dumps(data, indent=2)
+
+
+def go(
+    client: TwilioClient, request: SendRequest, *, yes: bool, dry_run: bool, output: str
+) -> dict[str, Any] | None:
+    """Show, dry-run or confirm, then create once; None for a dry run."""
+    if dry_run and output == "json":
+        click.echo(_dry_run_json(client, request))
+        return None
+    _show_request(client, request, output)
+    if dry_run:
+        click.echo("Dry run: nothing was sent.")
+        return None
+    if not yes:
+        confirm(
+            f"Send this {request.what}?",
+            f"Refusing to send the {request.what} without confirmation: standard "
+            "input is not a terminal, so nobody can answer. Review the request "
+            "above and rerun with --yes to send it unattended.",
+        )
+    return sends.create(client, request)
+
+
+def _report(
+    client: TwilioClient,
+    what: str,
+    created: dict[str, Any],
+    *,
+    wait: bool,
+    timeout: int,
+    output: str,
+) -> None:
+    """Print the created message/call, follow it with --wait, fail on failure."""
+    final = None
+    if wait:
+        text = output == "text"
+        if text:
+            click.echo(
+                f"{what.title()} {created['sid']}: {created['status']}; waiting "
+                "for a final status"
+            )
+        progress: Callable[[str], None] = (
+            (lambda s: click.echo(f"  … {s}")) if text else (lambda _: None)
+        )
+        created, final = delivery.wait(
+            client, client.account_sid, created["sid"], timeout, POLLER, progress
+        )
+    data = delivery.summary(what, created)
+    if output == "json":
+        click.echo(json.dumps({**data, "final": final}, indent=2))
+    else:
+        click.echo("\n".join(delivery.describe(data)))
+    if final is False:
+        raise SendFailed(
+            f"{what.title()} {data['sid']} is still {data['status']} after {timeout} "
+            f"s. Follow it with `twilio-iac status {data['sid']}`."
+        )
+    if final and delivery.is_failure(what, data["status"]):
+        code = f", Twilio error {data['error_code']}" if data.get("error_code") else ""
+        raise SendFailed(f"The {what} failed: {data['status']}{code}.")
+
+
+@click.group()
+def send() -> None:
+    """Send one SMS/MMS/WhatsApp message or place one call (never planned)."""
+
+
+@send.command("sms")
+@click.option("--to", required=True, help="E.164 number, or whatsapp:+E.164.")
+@click.option(
+    "--from", "sender", help="A number (E.164/whatsapp:) or its manifest name."
+)
+@click.option("--messaging-service", "service", help="An MG… Messaging Service SID.")
+@click.option("--body", help="The text; '-' reads it from standard input.")
+@click.option("--media-url", multiple=True, help="Media to attach (MMS); repeatable.")
+@click.option("--status-callback", help="URL Twilio posts status changes to.")
+@wait_option
+@wait_timeout_option
+@yes_option
+@dry_run_option
+@output_option
+@manifests_option
+@pass_options
+def send_sms(
+    options: Options,
+    to: str,
+    sender: str | None,
+    service: str | None,
+    body: str | None,
+    media_url: tuple[str, ...],
+    status_callback: str | None,
+    wait: bool,
+    wait_timeout: int,
+    yes: bool,
+    dry_run: bool,
+    output: str,
+    manifests: tuple[Path, ...],
+) -> None:
+    """Send an SMS, MMS (--media-url) or WhatsApp message (whatsapp: addresses)."""
+    if body == "-":
+        body = click.File("r").convert("-", None, None).read().removesuffix("\n")
+    if sender is not None:
+        sender = lookup.sender(sender, manifests)
+    # Check everything offline before opening a session.
+    sends.sms(
+        "AC",
+        to=to,
+        sender=sender,
+        service=service,
+        body=body,
+        media=media_url,
+        status_callback=status_callback,
+    )
+    with session(options.sandbox) as client:
+        request = sends.sms(
+            client.account_sid,
+            to=to,
+            sender=sender,
+            service=service,
+            body=body,
+            media=media_url,
+            status_callback=status_callback,
+        )
+        created = go(client, request, yes=yes, dry_run=dry_run, output=output)
+        if created is not None:
+            _report(
+                client,
+                "message",
+                created,
+                wait=wait,
+                timeout=wait_timeout,
+                output=output,
+            )
+
+
+@send.command("call")
+@click.option("--to", required=True, help="E.164 number to call.")
+@click.option("--from", "sender", required=True, help="Caller ID or its manifest name.")
+@click.option("--url", help="URL returning the call's TwiML.")
+@click.option("--twiml", help="The call's TwiML, inline.")
+@click.option("--application", help="TwiML application: AP… SID or friendly_name.")
+@click.option("--status-callback", help="URL Twilio posts call progress to.")
+@click.option("--timeout", type=int, help="Seconds to let it ring (1-600).")
+@click.option("--record", is_flag=True, help="Record the call.")
+@wait_option
+@wait_timeout_option
+@yes_option
+@dry_run_option
+@output_option
+@manifests_option
+@pass_options
+def send_call(
+    options: Options,
+    to: str,
+    sender: str,
+    url: str | None,
+    twiml: str | None,
+    application: str | None,
+    status_callback: str | None,
+    timeout: int | None,
+    record: bool,
+    wait: bool,
+    wait_timeout: int,
+    yes: bool,
+    dry_run: bool,
+    output: str,
+    manifests: tuple[Path, ...],
+) -> None:
+    """Place a call that runs --url, --twiml or an --application."""
+    sender = lookup.sender(sender, manifests)
+    fields = dict(
+        to=to,
+        sender=sender,
+        url=url,
+        twiml=twiml,
+        status_callback=status_callback,
+        timeout=timeout,
+        record=record,
+    )
+    placeholder = "AP" + "0" * 32 if application else None
+    sends.call("AC", application_sid=placeholder, **fields)
+    with session(options.sandbox) as client:
+        app_sid = None
+        if application:
+            app_sid = lookup.sid(
+                client, "applications", application, manifests, "--application"
+            )
+        request = sends.call(client.account_sid, application_sid=app_sid, **fields)
+        created = go(client, request, yes=yes, dry_run=dry_run, output=output)
+        if created is not None:
+            _report(
+                client,
+                "call",
+                created,
+                wait=wait,
+                timeout=wait_timeout,
+                output=output,
+            )
+
+
+@click.command()
+@click.argument("sid")
+@output_option
+@pass_options
+def status(options: Options, sid: str, output: str) -> None:
+    """Show a message (SM…/MM…) or call (CA…) and its current status."""
+    delivery.resource_path("AC", sid)  # reject other SIDs before any request
+    with session(options.sandbox) as client:
+        what, path = delivery.resource_path(client.account_sid, sid)
+        data = delivery.summary(what, client.fetch("core", path))
+    if output == "json":
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo("\n".join(delivery.describe(data)))

@@ -1,0 +1,87 @@
+"""`twilio-iac usage`: what the account used and what it cost."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import click
+
+from .. import usage as usage_records
+from .. import usage_render
+from ..workflow import session
+from .context import Options, pass_options
+
+
+def today() -> date:
+    """Twilio dates usage in GMT; tests replace this."""
+    return datetime.now(timezone.utc).date()
+
+
+@click.command()
+@click.option(
+    "--period",
+    metavar="|".join(usage_records.PERIODS),
+    help="A named period (default: this-month).",
+)
+@click.option("--start", metavar="YYYY-MM-DD", help="First day (with --end).")
+@click.option("--end", metavar="YYYY-MM-DD", help="Last day (with --start).")
+@click.option("--daily", "breakdown", flag_value="daily", help="One row set per day.")
+@click.option("--monthly", "breakdown", flag_value="monthly", help="Per month.")
+@click.option("--yearly", "breakdown", flag_value="yearly", help="Per year.")
+@click.option(
+    "--category", "categories", multiple=True, help="Only this category; repeatable."
+)
+@click.option(
+    "--subaccounts/--no-subaccounts",
+    default=True,
+    show_default=True,
+    help="Include the subaccounts' usage.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--sort",
+    type=click.Choice(usage_records.SORTS),
+    default="price",
+    show_default=True,
+)
+@click.option("--all", "show_all", is_flag=True, help="Show zero-usage rows too.")
+@pass_options
+def usage(
+    options: Options,
+    period: str | None,
+    start: str | None,
+    end: str | None,
+    breakdown: str | None,
+    categories: tuple[str, ...],
+    subaccounts: bool,
+    fmt: str,
+    sort: str,
+    show_all: bool,
+) -> None:
+    """Usage and cost per category, with a total; prices are exact decimals."""
+    query = usage_records.query(
+        period=period,
+        start=start,
+        end=end,
+        breakdown=breakdown,
+        categories=categories,
+        include_subaccounts=subaccounts,
+        today=today(),
+    )
+    with session(options.sandbox) as client:
+        rows = usage_records.fetch(client, query)
+    result = usage_render.report(
+        rows, sort=sort, show_all=show_all, breakdown=query.breakdown
+    )
+    render = {
+        "table": usage_render.table,
+        "csv": usage_render.as_csv,
+        "json": usage_render.as_json,
+    }[fmt]
+    click.echo(render(result), nl=False)

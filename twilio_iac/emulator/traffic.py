@@ -1,0 +1,252 @@
+"""Messages and Calls: sends that are checked like Twilio checks them, then
+advance one status per fetch toward a final state.
+
+Magic numbers follow Twilio's test-credentials docs (www.twilio.com/docs/iam/
+test-credentials): +15005550006 is a valid sender; as recipients +15005550001
+is invalid, …0002 cannot be routed, …0003 lacks international permission,
+…0004 is blocked and …0009 cannot receive SMS. The sandbox adds numbers for
+failures that happen after Twilio accepted a send (see DELIVERY_FAILURES and
+CALL_OUTCOMES). Each fetch of a message or call moves it one step, so a
+client polling for the final status gets there in three fetches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ..segments import count as count_segments
+from .kinds import Behaviour, Kind, register
+from .params import E164
+from .problems import INVALID_APPLICATION_SID, bad_request
+from .store import Store, rfc2822
+
+P = "/2010-04-01/Accounts/{AccountSid}"
+VALID_SENDER = "+15005550006"
+# To → (code, message), refused at create (HTTP 400).
+SMS_REFUSED_TO = {
+    "+15005550001": (21211, "Invalid 'To' Phone Number"),
+    "+15005550002": (21612, "The 'To' phone number is not currently reachable"),
+    "+15005550003": (21408, "Permission to send an SMS has not been enabled"),
+    "+15005550004": (21610, "Attempt to send to unsubscribed recipient"),
+    "+15005550009": (21614, "'To' number is not a valid mobile number"),
+}
+SMS_REFUSED_FROM = {
+    "+15005550001": (21212, "Invalid 'From' Phone Number"),
+    "+15005550007": (21606, "The 'From' phone number is not owned or SMS-capable"),
+    "+15005550008": (21611, "This 'From' number has exceeded the queue size"),
+}
+CALL_REFUSED_TO = {
+    "+15005550001": (21217, "Phone number does not appear to be valid"),
+    "+15005550002": (21214, "'To' phone number cannot be reached"),
+    "+15005550003": (21215, "Account not authorized to call this number"),
+    "+15005550004": (21216, "Account not allowed to call this number"),
+}
+# Sandbox-only: accepted, then not delivered (status, error code, message).
+DELIVERY_FAILURES = {
+    "+15005553003": ("undelivered", 30003, "Unreachable destination handset"),
+    "+15005553005": ("undelivered", 30005, "Unknown destination handset"),
+    "+15005553006": ("undelivered", 30006, "Landline or unreachable carrier"),
+    "+15005553007": ("undelivered", 30007, "Message filtered"),
+    "+15005553008": ("failed", 30008, "Unknown error"),
+}
+# Sandbox-only: calls to these end busy, unanswered or failed.
+CALL_OUTCOMES = {
+    "+15005554001": "busy",
+    "+15005554002": "no-answer",
+    "+15005554003": "failed",
+}
+SMS_PRICE = Decimal("0.0079")  # USD per segment
+MMS_PRICE = Decimal("0.0200")  # USD per message
+CALL_PRICE = Decimal("0.0140")  # USD per started minute
+MESSAGE_STEPS = ("queued", "sending", "sent", "delivered")
+CALL_STEPS = ("queued", "ringing", "in-progress", "completed")
+
+
+def _refuse(code: int, message: str) -> None:
+    raise bad_request(code, message)
+
+
+def _address(value: str) -> str:
+    """The E.164 part of ``whatsapp:+1…`` (or the value itself)."""
+    return value.removeprefix("whatsapp:")
+
+
+def _owned(store: Store, account: str, number: str) -> dict | None:
+    for record in store.records("phone_numbers").values():
+        if record["phone_number"] == number and record["account_sid"] == account:
+            return record
+    return None
+
+
+class Messages(Behaviour):
+    def on_create(self, store: Store, record: dict[str, Any], values: dict) -> None:
+        to, sender = values["To"], values.get("From")
+        if not E164.match(_address(to)):
+            _refuse(21211, f"The 'To' number {to} is not a valid phone number.")
+        if to in SMS_REFUSED_TO:
+            _refuse(*SMS_REFUSED_TO[to])
+        if sender is not None:
+            _check_sender(store, record["account_sid"], sender)
+        body, media = values.get("Body") or "", values.get("MediaUrl") or []
+        if len(body) > 1600:
+            _refuse(21617, "The concatenated message body exceeds the 1600 limit")
+        if media:
+            record["sid"] = store.new_sid("MM")
+            record["uri"] = MESSAGES.uri(record["account_sid"], record["sid"])
+        segments = 1 if media else count_segments(body).count
+        record.update(
+            status="queued",
+            num_segments=str(segments),
+            num_media=str(len(media)),
+            subresource_uris={
+                "media": record["uri"].removesuffix(".json") + "/Media.json",
+                "feedback": record["uri"].removesuffix(".json") + "/Feedback.json",
+            },
+        )
+
+    def on_fetch(self, store: Store, record: dict[str, Any], now: datetime) -> bool:
+        status = record["status"]
+        if status not in MESSAGE_STEPS[:-1]:
+            return False
+        step = MESSAGE_STEPS[MESSAGE_STEPS.index(status) + 1]
+        if step == "sent":
+            record["date_sent"] = rfc2822(now)
+            record["price"] = f"-{message_price(record):.5f}"
+        failure = DELIVERY_FAILURES.get(record["to"])
+        if step == "delivered" and failure:
+            step, record["error_code"], record["error_message"] = failure
+        record["status"] = step
+        record["date_updated"] = rfc2822(now)
+        return True
+
+
+def _check_sender(store: Store, account: str, sender: str) -> None:
+    number = _address(sender)
+    if number in SMS_REFUSED_FROM:
+        _refuse(*SMS_REFUSED_FROM[number])
+    if sender.startswith("whatsapp:") or number == VALID_SENDER:
+        return
+    if _owned(store, account, number) is None:
+        _refuse(
+            21606,
+            f"The From phone number {sender} is not a valid, SMS-capable inbound "
+            "phone number or short code for your account.",
+        )
+
+
+def message_price(record: dict[str, Any]) -> Decimal:
+    if record["sid"].startswith("MM"):
+        return MMS_PRICE
+    return SMS_PRICE * int(record["num_segments"])
+
+
+class Calls(Behaviour):
+    def on_create(self, store: Store, record: dict[str, Any], values: dict) -> None:
+        to, sender = values["To"], values["From"]
+        if to in CALL_REFUSED_TO:
+            _refuse(*CALL_REFUSED_TO[to])
+        if not E164.match(to):
+            _refuse(21217, f"Phone number {to} does not appear to be valid")
+        if sender == "+15005550001":
+            _refuse(21212, f"Invalid 'From' Phone Number {sender}")
+        owned = _owned(store, record["account_sid"], sender)
+        if owned is None and sender != VALID_SENDER:
+            _refuse(
+                21210,
+                f"The source phone number provided, {sender}, is not yet verified "
+                "for your account.",
+            )
+        app = values.get("ApplicationSid")
+        known = store.records("applications").get(app or "")
+        if (
+            app is not None
+            and (known or {}).get("account_sid") != record["account_sid"]
+        ):
+            _refuse(INVALID_APPLICATION_SID, f"ApplicationSid {app} is not valid")
+        record.update(
+            status="queued",
+            phone_number_sid=owned["sid"] if owned else None,
+            to_formatted=to,
+            from_formatted=sender,
+            queue_time="0",
+            subresource_uris={
+                "recordings": record["uri"].removesuffix(".json") + "/Recordings.json",
+                "notifications": record["uri"].removesuffix(".json")
+                + "/Notifications.json",
+            },
+        )
+
+    def on_fetch(self, store: Store, record: dict[str, Any], now: datetime) -> bool:
+        status = record["status"]
+        if status not in CALL_STEPS[:-1]:
+            return False
+        step = CALL_STEPS[CALL_STEPS.index(status) + 1]
+        outcome = CALL_OUTCOMES.get(record["to"])
+        if step == "in-progress" and outcome:
+            step, record["duration"] = outcome, "0"
+        if step == "in-progress":
+            record["start_time"] = rfc2822(now)
+        if step == "completed":
+            record["end_time"] = rfc2822(now)
+            record["duration"] = str(call_seconds(record["sid"]))
+            record["price"] = f"-{call_price(record):.5f}"
+        record["status"] = step
+        record["date_updated"] = rfc2822(now)
+        return True
+
+
+def call_seconds(sid: str) -> int:
+    """A made-up but stable duration: 5 to 304 seconds."""
+    return 5 + int(hashlib.sha256(sid.encode()).hexdigest()[:6], 16) % 300
+
+
+def call_minutes(record: dict[str, Any]) -> int:
+    return math.ceil(int(record["duration"] or 0) / 60)
+
+
+def call_price(record: dict[str, Any]) -> Decimal:
+    return CALL_PRICE * call_minutes(record)
+
+
+MESSAGES = register(
+    Kind(
+        name="messages",
+        api="v2010",
+        collection=f"{P}/Messages.json",
+        instance=f"{P}/Messages/{{Sid}}.json",
+        list_key="messages",
+        prefix="SM",
+        schema="api.v2010.account.message",
+        defaults={
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "price_unit": "USD",
+        },
+        filters={"To": "to", "From": "from"},
+        operations=frozenset({"list", "create", "fetch"}),
+        behaviour=Messages(),
+    )
+)
+CALLS = register(
+    Kind(
+        name="calls",
+        api="v2010",
+        collection=f"{P}/Calls.json",
+        instance=f"{P}/Calls/{{Sid}}.json",
+        list_key="calls",
+        prefix="CA",
+        schema="api.v2010.account.call",
+        defaults={
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "price_unit": "USD",
+        },
+        filters={"To": "to", "From": "from", "Status": "status"},
+        operations=frozenset({"list", "create", "fetch"}),
+        behaviour=Calls(),
+    )
+)

@@ -1,0 +1,78 @@
+"""Names on the command line of one-off verbs, turned into numbers and SIDs.
+
+``--from "Main line"`` resolves offline against the manifests (``-f PATH``) to
+its E.164 number. An application or Verify service may be given by SID, by a
+``sid:`` its manifest entry declares, or by friendly_name, looked up live (a
+read-only list request).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import desired
+from .client import TwilioClient
+from .model import Resource
+from .resources import REGISTRY
+from .sends import SendRejected
+
+
+def sender(value: str, paths: Sequence[Path]) -> str:
+    """An E.164/whatsapp: sender as is; else a number declared in the manifests."""
+    if value.startswith(("+", "whatsapp:")) or not paths:
+        return value
+    for resource in _declared(paths, "phone_numbers"):
+        if value in (resource.name, resource.fields.get("friendly_name")):
+            return resource.name
+    raise SendRejected(
+        [
+            f"--from {value!r} is neither a phone number nor the friendly_name of a "
+            f"phone number declared in {_names(paths)}"
+        ]
+    )
+
+
+def sid(
+    client: TwilioClient, kind: str, value: str, paths: Sequence[Path], flag: str
+) -> str:
+    """The SID of an application or Verify service named by SID or friendly_name."""
+    rt = REGISTRY[kind]
+    if re.fullmatch(rf"{rt.sid_prefix}[0-9a-fA-F]{{32}}", value):
+        return value
+    if paths:
+        declared = {r.name: r for r in _declared(paths, kind)}
+        if value not in declared:
+            raise SendRejected(
+                [
+                    f"{flag} {value!r}: no {rt.title} of that name is declared in "
+                    f"{_names(paths)}"
+                ]
+            )
+        if declared[value].sid:
+            return declared[value].sid
+    path = rt.path(client.account_sid)
+    matches = [
+        item["sid"]
+        for item in client.list(rt.api, path, rt.list_key)
+        if item.get("friendly_name") == value
+    ]
+    if len(matches) != 1:
+        found = "none" if not matches else f"{len(matches)}: {', '.join(matches)}"
+        raise SendRejected(
+            [
+                f"{flag} {value!r} must name exactly one live {rt.title} by "
+                f"friendly_name (found {found}); give its SID instead"
+            ]
+        )
+    return matches[0]
+
+
+def _declared(paths: Sequence[Path], kind: str) -> list[Resource]:
+    wanted = desired.load(paths)
+    return [r for key, r in wanted.resources.items() if key.kind == kind]
+
+
+def _names(paths: Sequence[Path]) -> str:
+    return ", ".join(str(p) for p in paths)

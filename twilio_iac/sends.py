@@ -1,0 +1,243 @@
+"""One-off sends: SMS/MMS/WhatsApp messages and calls, checked before any request.
+
+A send is a SendRequest (method, path, params) built offline by sms()/call(),
+then created exactly once by create(): after an ambiguous failure (timeout,
+reset, 5xx) it is never resent, since it may already have gone out; a 429 is
+retried by the client because Twilio did not accept it. delivery.py follows it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from .client import TwilioClient
+from .errors import ApiError, TwilioIacError
+from .segments import MAX_BODY, Segments, count
+
+E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+# One line on what Twilio's common send errors mean (www.twilio.com/docs/errors).
+MEANINGS = {
+    21210: "the caller ID is not a number of this account or a verified caller ID",
+    21211: "the 'To' number is not a valid phone number",
+    21212: "the 'From' number is not a valid phone number",
+    21214: "the 'To' number cannot be reached",
+    21215: "the account's geographic permissions do not allow calling this number",
+    21216: "the account is not allowed to call this number",
+    21217: "the 'To' number does not appear to be valid",
+    21408: "the account has no permission to send SMS to this region "
+    "(Console → Messaging → Geo permissions)",
+    21606: "the 'From' number is not an SMS-capable number of this account",
+    21610: "the recipient opted out (replied STOP); they must reply START first",
+    21611: "the sender's outgoing message queue is full",
+    21612: "Twilio cannot route to this number from this sender",
+    21614: "the 'To' number is not a mobile number and cannot receive SMS",
+    21617: "the body is longer than 1,600 characters",
+    30003: "unreachable handset: the phone is off or out of coverage",
+    30004: "the message was blocked (the recipient blocked the sender or opted out)",
+    30005: "unknown handset: the number does not exist or is no longer in service",
+    30006: "a landline or an unreachable carrier",
+    30007: "filtered by the carrier as spam or against its content rules",
+    30008: "an unknown error from the carrier",
+    30032: "the toll-free sender is not verified",
+    30034: "the sender is not registered for A2P 10DLC",
+}
+
+
+class SendRejected(TwilioIacError):
+    """A send refused before any request: every problem at once."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        lines = ["Not sent; nothing was sent to Twilio:"]
+        super().__init__("\n".join(lines + [f"  - {p}" for p in self.problems]))
+
+
+class SendUnconfirmed(TwilioIacError):
+    """The create got no clear answer; it was deliberately not resent."""
+
+
+class SendFailed(TwilioIacError):
+    """The send reached a final status that is a failure (or --wait timed out)."""
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    what: str  # "message", "call", "verification", "verification check"
+    api: str
+    path: str
+    params: tuple[tuple[str, Any], ...]
+    segments: Segments | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def form(self) -> dict[str, Any]:
+        form: dict[str, Any] = {}
+        for name, value in self.params:
+            if name in form:
+                form[name] = [*_as_list(form[name]), value]
+            else:
+                form[name] = value
+        return form
+
+    def data(self, base_url: str) -> dict[str, Any]:
+        """The request as printed and as --output json shows it; no credentials."""
+        return {"method": "POST", "url": base_url + self.path, "params": self.form()}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def check_number(name: str, value: str, whatsapp: bool = False) -> list[str]:
+    number = value.removeprefix("whatsapp:") if whatsapp else value
+    if E164.match(number):
+        return []
+    form = "E.164 (+14155550100) or whatsapp:+E.164" if whatsapp else "E.164"
+    return [f"{name} {value!r} is not a phone number in {form} form"]
+
+
+def check_url(name: str, value: str | None) -> list[str]:
+    if value is None:
+        return []
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return []
+    return [f"{name} {value!r} is not an absolute http(s) URL"]
+
+
+def sms(
+    account_sid: str,
+    *,
+    to: str,
+    sender: str | None,
+    service: str | None,
+    body: str | None,
+    media: Sequence[str] = (),
+    status_callback: str | None = None,
+) -> SendRequest:
+    """A Messages create, or SendRejected listing every problem."""
+    problems = check_number("--to", to, whatsapp=True)
+    if (sender is None) == (service is None):
+        problems.append("give exactly one sender: --from or --messaging-service")
+    if sender is not None:
+        problems += check_number("--from", sender, whatsapp=True)
+    if service is not None and not re.fullmatch(r"MG[0-9a-fA-F]{32}", service):
+        problems.append(f"--messaging-service {service!r} is not an MG… SID")
+    if sender and to.startswith("whatsapp:") != sender.startswith("whatsapp:"):
+        problems.append("--to and --from must both be whatsapp: addresses, or neither")
+    if not body and not media:
+        problems.append("give a --body, one or more --media-url, or both")
+    if body and len(body) > MAX_BODY:
+        problems.append(f"the body is {len(body)} characters; the limit is {MAX_BODY}")
+    for url in media:
+        problems += check_url("--media-url", url)
+    problems += check_url("--status-callback", status_callback)
+    if problems:
+        raise SendRejected(problems)
+    params: list[tuple[str, Any]] = [("To", to)]
+    params.append(("From", sender) if sender else ("MessagingServiceSid", service))
+    if body:
+        params.append(("Body", body))
+    params += [("MediaUrl", url) for url in media]
+    if status_callback:
+        params.append(("StatusCallback", status_callback))
+    channel = "WhatsApp" if to.startswith("whatsapp:") else "MMS" if media else "SMS"
+    segments = count(body or "") if channel == "SMS" else None
+    return SendRequest(
+        "message",
+        "core",
+        f"/2010-04-01/Accounts/{account_sid}/Messages.json",
+        tuple(params),
+        segments,
+        (f"Channel: {channel}",),
+    )
+
+
+def call(
+    account_sid: str,
+    *,
+    to: str,
+    sender: str,
+    url: str | None = None,
+    twiml: str | None = None,
+    application_sid: str | None = None,
+    status_callback: str | None = None,
+    timeout: int | None = None,
+    record: bool = False,
+) -> SendRequest:
+    """A Calls create, or SendRejected listing every problem."""
+    problems = check_number("--to", to) + check_number("--from", sender)
+    sources = [s for s in (url, twiml, application_sid) if s is not None]
+    if len(sources) != 1:
+        problems.append("give exactly one of --url, --twiml or --application")
+    problems += check_url("--url", url) + check_url(
+        "--status-callback", status_callback
+    )
+    if twiml is not None and "<Response" not in twiml:
+        problems.append("--twiml must be a TwiML document (<Response>…</Response>)")
+    if timeout is not None and not 1 <= timeout <= 600:
+        problems.append(f"--timeout {timeout} is not between 1 and 600 seconds")
+    if problems:
+        raise SendRejected(problems)
+    params: list[tuple[str, Any]] = [("To", to), ("From", sender)]
+    for name, value in (
+        ("Url", url),
+        ("Twiml", twiml),
+        ("ApplicationSid", application_sid),
+        ("StatusCallback", status_callback),
+        ("Timeout", timeout),
+    ):
+        if value is not None:
+            params.append((name, value))
+    if record:
+        params.append(("Record", True))
+    path = f"/2010-04-01/Accounts/{account_sid}/Calls.json"
+    return SendRequest("call", "core", path, tuple(params))
+
+
+class _Ambiguous(Exception):
+    """Raised by the client's find_existing hook: only ambiguous failures call it."""
+
+
+def create(client: TwilioClient, request: SendRequest) -> dict[str, Any]:
+    """POST once; an ambiguous failure becomes SendUnconfirmed, never a resend."""
+
+    def ambiguous() -> dict | None:
+        raise _Ambiguous
+
+    try:
+        return client.create(
+            request.api, request.path, request.form(), find_existing=ambiguous
+        )
+    except _Ambiguous:
+        raise SendUnconfirmed(_unconfirmed(request)) from None
+    except ApiError as error:
+        meaning = MEANINGS.get(error.code or 0)
+        if meaning is None or error.hint:
+            raise
+        raise type(error)(
+            error.method,
+            error.url,
+            error.status,
+            error.code,
+            error.message,
+            error.more_info,
+            hint=f"Meaning: {meaning}.",
+        ) from error
+
+
+def _unconfirmed(request: SendRequest) -> str:
+    form = request.form()
+    to = form.get("To", "")
+    prefix = {"message": "SM…/MM…", "call": "CA…"}.get(request.what, "")
+    status = f"`twilio-iac status {prefix}`" if prefix else "the Twilio Console"
+    return (
+        f"The {request.what} to {to} got no clear answer from Twilio (a server "
+        "error, or the connection broke or timed out after the request was "
+        f"sent). It may already have gone out, so it was NOT sent again.\n"
+        f"  Check before retrying: find it in the Console's logs (Monitor → Logs) "
+        f"and follow it with {status}."
+    )
