@@ -188,7 +188,7 @@ def send_sms(
         media=media_url,
         status_callback=status_callback,
     )
-    with session(options.sandbox) as client:
+    with session(options.sandbox, account_sid=options.account_sid) as client:
         request = sends.sms(
             client.account_sid,
             to=to,
@@ -256,7 +256,7 @@ def send_call(
     )
     placeholder = "AP" + "0" * 32 if application else None
     sends.call("AC", application_sid=placeholder, **fields)
-    with session(options.sandbox) as client:
+    with session(options.sandbox, account_sid=options.account_sid) as client:
         app_sid = None
         if application:
             app_sid = lookup.sid(
@@ -282,7 +282,7 @@ def send_call(
 def status(options: Options, sid: str, output: str) -> None:
     """Show a message (SM…/MM…) or call (CA…) and its current status."""
     delivery.resource_path("AC", sid)  # reject other SIDs before any request
-    with session(options.sandbox) as client:
+    with session(options.sandbox, account_sid=options.account_sid) as client:
         what, path = delivery.resource_path(client.account_sid, sid)
         data = delivery.summary(what, client.fetch("core", path))
     if output == "json":

@@ -74,7 +74,7 @@ def usage(
         include_subaccounts=subaccounts,
         today=today(),
     )
-    with session(options.sandbox) as client:
+    with session(options.sandbox, account_sid=options.account_sid) as client:
         rows = usage_records.fetch(client, query)
     result = usage_render.report(
         rows, sort=sort, show_all=show_all, breakdown=query.breakdown

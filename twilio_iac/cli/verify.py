@@ -55,7 +55,7 @@ def verify_start(
 ) -> None:
     """Send a verification code to --to through the service."""
     verification.start("VA", to, channel)
-    with session(options.sandbox) as client:
+    with session(options.sandbox, account_sid=options.account_sid) as client:
         sid = lookup.sid(client, "verify_services", service, manifests, "--service")
         request = verification.start(sid, to, channel)
         created = go(client, request, yes=yes, dry_run=dry_run, output=output)
@@ -94,7 +94,7 @@ def verify_check(
 ) -> None:
     """Check a code; exits non-zero unless the verification is approved."""
     verification.check("VA", to, code)
-    with session(options.sandbox) as client:
+    with session(options.sandbox, account_sid=options.account_sid) as client:
         sid = lookup.sid(client, "verify_services", service, manifests, "--service")
         request = verification.check(sid, to, code)
         created = go(client, request, yes=yes, dry_run=dry_run, output=output)

@@ -1,0 +1,99 @@
+"""End to end: subaccount targeting with the parent's credentials, ignore rules."""
+
+from __future__ import annotations
+
+from twilio_iac.client import TwilioClient
+from twilio_iac.settings import Settings
+from tests.conftest import plan_json
+
+QUEUE = "queues:\n  - friendly_name: sub-queue\n    max_size: 7\n"
+
+
+def _subaccount(sandbox) -> str:
+    """Create a subaccount through the emulator's HTTP API, as Twilio would."""
+    emulator = sandbox()
+    with TwilioClient(Settings.from_env({}, sandbox=True), app=emulator) as client:
+        made = client.create(
+            "core", "/2010-04-01/Accounts.json", {"FriendlyName": "staging"}
+        )
+    emulator.save()
+    return made["sid"]
+
+
+def _queues(sandbox, account: str) -> list[str]:
+    emulator = sandbox()
+    with TwilioClient(Settings.from_env({}, sandbox=True), app=emulator) as client:
+        path = f"/2010-04-01/Accounts/{account}/Queues.json"
+        return [q["friendly_name"] for q in client.list("core", path, "queues")]
+
+
+def test_account_sid_flag_targets_a_subaccount(run, write, sandbox):
+    sub = _subaccount(sandbox)
+    path = write("q.yaml", QUEUE)
+    result = run("--account-sid", sub, "apply", str(path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert f"Account {sub}" in result.stdout
+    assert _queues(sandbox, sub) == ["sub-queue"]
+    assert _queues(sandbox, sandbox().account_sid) == []
+    assert "No changes." in run("--account-sid", sub, "plan", str(path)).stdout
+
+
+def test_manifest_account_sid_targets_the_subaccount(run, write, sandbox):
+    sub = _subaccount(sandbox)
+    path = write("q.yaml", f"account_sid: {sub}\n{QUEUE}")
+    plan = plan_json(run, path)
+    assert plan["account_sid"] == sub
+    assert plan["summary"]["create"] == 1
+
+
+def test_flag_and_manifest_disagreeing_is_refused(run, write, sandbox):
+    sub = _subaccount(sandbox)
+    path = write("q.yaml", f"account_sid: {sandbox().account_sid}\n{QUEUE}")
+    result = run("--account-sid", sub, "plan", str(path))
+    assert result.exit_code == 1
+    assert "Nothing was read or changed" in result.stderr
+
+
+def test_unrelated_account_is_refused(run, write):
+    other = "AC" + "9" * 32
+    result = run("--account-sid", other, "plan", str(write("q.yaml", QUEUE)))
+    assert result.exit_code == 1
+    assert f"cannot reach account {other}" in result.stderr
+
+
+def test_ignore_rules_keep_objects_out_of_diff_and_prune(run, write, sandbox):
+    emulator = sandbox()
+    emulator.insert("applications", friendly_name="Legacy IVR")
+    emulator.insert("applications", friendly_name="stray")
+    emulator.save()
+    path = write(
+        "apps.yaml",
+        """
+        applications:
+          - friendly_name: main
+        prune: [applications]
+        ignore:
+          applications: ["Legacy *"]
+        """,
+    )
+    plan = plan_json(run, path)
+    assert [(c["action"], c["name"]) for c in plan["changes"]] == [
+        ("create", "main"),
+        ("delete", "stray"),
+    ]
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    names = {a["friendly_name"] for a in sandbox().records("applications")}
+    assert names == {"main", "Legacy IVR"}
+
+    write(
+        "apps.yaml",
+        """
+        applications:
+          - friendly_name: Legacy IVR
+        ignore:
+          applications: ["Legacy *"]
+        """,
+    )
+    result = run("validate", str(path))
+    assert result.exit_code == 1
+    assert "apps.yaml:2" in result.stderr and "Legacy *" in result.stderr
