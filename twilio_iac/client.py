@@ -110,6 +110,9 @@ class TwilioClient:
         self._count_lock = threading.Lock()
         for secret in settings.secrets():
             logs.register_secret(secret)
+        # The header value itself (base64 of key:secret, or the bearer key) must
+        # not leak either, e.g. through a proxy that echoes it in an error body.
+        logs.register_secret(settings.auth.authorization().partition(" ")[2])
         headers = {
             "User-Agent": f"twilio-iac/{__version__}",
             "Accept": "application/json",
@@ -350,7 +353,8 @@ class TwilioClient:
         else:
             cls = {404: NotFound, 429: RateLimited}.get(status, ApiError)
         url = wire.bare(str(response.request.url))
-        return cls(method, url, status, code, message, more_info, hint)
+        # A server may quote the request back, credentials included.
+        return cls(method, url, status, code, logs.scrub(message), more_info, hint)
 
 
 def _transport_error(

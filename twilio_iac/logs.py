@@ -25,6 +25,11 @@ def register_secret(value: str) -> None:
         _SECRETS.add(value)
 
 
+def scrub(text: str) -> str:
+    """``text`` with every registered secret replaced: for messages not logged."""
+    return _scrub(text)
+
+
 def configure(debug: bool, fmt: str) -> None:
     """WARNING and above normally, everything with --debug; fmt is text or json."""
     if fmt not in ("text", "json"):

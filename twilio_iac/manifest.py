@@ -110,6 +110,9 @@ def _parse(file: str) -> Any:
     except OSError as exc:
         message = f"{file}: {exc.strerror or exc}"
         raise ManifestSyntaxError([message], "A manifest cannot be read") from exc
+    except UnicodeDecodeError as exc:
+        message = f"{file}: not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        raise ManifestSyntaxError([message], "A manifest cannot be read") from exc
     data = yaml.load(text, Loader=Loader)  # Loader derives from SafeLoader
     return Located() if data is None else data  # an empty file declares nothing
 

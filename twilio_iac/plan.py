@@ -7,11 +7,13 @@ form, and when it is unsafe to apply.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any, ClassVar
 
 from .errors import UnsafePlan
-from .model import Ref
+from .model import Ref, Resource
 
 FORMAT_VERSION = 1
 # octoDNS's defaults: refuse when deletes + replaces pass 30% of a kind that
@@ -106,6 +108,21 @@ class Plan:
         default_factory=dict, compare=False, hash=False
     )
     live_counts: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    # The manifests' ignore rules: objects they match are not counted above.
+    ignore: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, compare=False, hash=False
+    )
+
+    def count_managed(self, live: Mapping[str, list[Resource]]) -> dict[str, int]:
+        """Live objects per kind that no ignore rule hands to someone else."""
+        return {
+            kind: sum(
+                1
+                for r in items
+                if not any(fnmatchcase(r.name, p) for p in self.ignore.get(kind, ()))
+            )
+            for kind, items in live.items()
+        }
 
     @property
     def counts(self) -> dict[str, int]:

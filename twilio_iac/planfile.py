@@ -3,7 +3,9 @@
 The file is the plan's JSON (schemas/plan.schema.json) plus an `apply` section
 with what execution needs at full fidelity (references as {"$ref": [kind,
 name]}), the exact requests for reviewers, the live values the plan was
-computed against, and a checksum so an edited file is refused.
+computed against, and a checksum so an edited file is refused. The checksum
+catches accidents, not attackers: safety flags (which deletes release a phone
+number) are re-derived from the resource definitions, never read from the file.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .applier import requests
 from .errors import PlanError
 from .model import Ref
 from .plan import Change, Create, Delete, FieldChange, Plan, Replace, Update
+from .resources import REGISTRY
 
 _CLASSES: dict[str, type[Change]] = {
     cls.action: cls for cls in (Create, Update, Replace, Delete)
@@ -38,6 +41,7 @@ def dumps(plan: Plan, manifests: list[str]) -> str:
         ],
         "observed": plan.observed,
         "live_counts": plan.live_counts,
+        "ignore": plan.ignore,
     }
     section["checksum"] = _checksum(plan.data, section)
     return json.dumps(plan.data | {"apply": section}, indent=2, ensure_ascii=False)
@@ -52,6 +56,10 @@ def load(path: Path) -> Plan:
             f"{path} is not a plan file written by `twilio-iac plan --out` "
             f"({type(exc).__name__}: {exc}). Nothing was sent."
         ) from exc
+    if not isinstance(data, dict) or not isinstance(section, dict):
+        raise PlanError(
+            f"{path} is not a plan file written by `twilio-iac plan --out`."
+        )
     public = {k: v for k, v in data.items() if k != "apply"}
     expected = section.get("checksum")
     body = {k: v for k, v in section.items() if k != "checksum"}
@@ -61,7 +69,13 @@ def load(path: Path) -> Plan:
             "checksum does not match). Nothing was sent. Write the plan again "
             "and review that file."
         )
-    return _plan(public, section)
+    try:
+        return _plan(public, section)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PlanError(
+            f"{path} is not a plan this version of twilio-iac can apply "
+            f"({type(exc).__name__}: {exc}). Nothing was sent. Write the plan again."
+        ) from exc
 
 
 def _plan(public: dict[str, Any], section: dict[str, Any]) -> Plan:
@@ -76,7 +90,7 @@ def _plan(public: dict[str, Any], section: dict[str, Any]) -> Plan:
         warnings=tuple(public.get("warnings", ())),
         sids=sids,
         observed=section["observed"],
-        live_counts=section["live_counts"],
+        ignore={k: tuple(v) for k, v in section.get("ignore", {}).items()},
     )
 
 
@@ -94,7 +108,18 @@ def _change_state(change: Change) -> dict[str, Any]:
 
 def _change(item: dict[str, Any], state: dict[str, Any]) -> Change:
     cls = _CLASSES[item["action"]]
-    extra = {k: state[k] for k in ("purchase", "guarded") if k in state}
+    rt = REGISTRY[item["kind"]]
+    unknown = {f[0] for f in state["fields"]} | set(state["send"])
+    unknown -= set(rt.by_name)
+    if unknown:
+        raise ValueError(f"{rt.kind} has no fields {sorted(unknown)}")
+    # Safety flags come from the definitions, never from the file: a file can
+    # be edited and its checksum recomputed, but not this code.
+    extra: dict[str, Any] = {}
+    if cls is Create:
+        extra["purchase"] = not rt.creatable  # creating a number buys it
+    if cls is Delete:
+        extra["guarded"] = rt.guard_delete
     return cls(
         item["kind"],
         item["name"],

@@ -18,9 +18,12 @@ from . import live, planner
 from .client import TwilioClient
 from .desired import Desired
 from .errors import AuthError, NotFound, PlanError, StalePlan
+from .model import Ref, Resource
 from .plan import Create, Plan
 from .resources import related_kinds
 from .settings import Settings
+
+Live = Mapping[str, list[Resource]]
 
 log = structlog.get_logger(__name__)
 
@@ -73,8 +76,9 @@ def make_plan(desired: Desired, client: TwilioClient) -> Plan:
     result = replace(
         result,
         observed={c.sid: dict(by_sid[c.sid].fields) for c in result.changes if c.sid},
-        live_counts={kind: len(items) for kind, items in state.items()},
+        ignore=dict(desired.ignore),
     )
+    result = replace(result, live_counts=result.count_managed(state))
     too_much = result.too_much_change()
     if too_much:
         note = "apply will refuse without --force: " + "; ".join(too_much)
@@ -100,17 +104,37 @@ def _check_reachable(client: TwilioClient) -> None:
         ) from exc
 
 
-def check_fresh(plan: Plan, client: TwilioClient) -> None:
-    """Refuse a saved plan when what it touches moved since it was computed."""
-    state = live.fetch(client, plan.account_sid, {c.kind for c in plan.changes})
+def check_fresh(plan: Plan, client: TwilioClient) -> Plan:
+    """Refuse a saved plan when what it touches or points at moved since it was
+    computed; return it with live counts taken now, not read from the file."""
+    if client.account_sid != plan.account_sid:
+        raise PlanError(
+            f"This plan was made for account {plan.account_sid}, but this run "
+            f"targets {client.account_sid}. Nothing was sent. Drop --account-sid, "
+            "or plan again against the account you mean."
+        )
+    kinds = {c.kind for c in plan.changes} | {ref.kind for ref in plan.sids}
+    state = live.fetch(client, plan.account_sid, related_kinds(kinds))
     by_sid = {r.sid: r for items in state.values() for r in items}
+    problems = _moved(plan, state, by_sid) + _gone_targets(plan, by_sid)
+    if problems:
+        raise StalePlan(
+            "Stale plan: live state changed since the plan was written, so it "
+            "may no longer do what was reviewed. Nothing was sent. Run plan "
+            "again, review it, and apply the new plan.",
+            problems,
+        )
+    return replace(plan, live_counts=plan.count_managed(state))
+
+
+def _moved(plan: Plan, state: Live, by_sid: Mapping[str | None, Resource]) -> list[str]:
     planned = set(plan.sids.values())
     problems = []
     for change in plan.changes:
         if isinstance(change, Create):
             if any(
                 r.name == change.name and r.sid not in planned
-                for r in state[change.kind]
+                for r in state.get(change.kind, [])
             ):
                 problems.append(f"{change.label} now exists (created since the plan)")
             continue
@@ -119,20 +143,24 @@ def check_fresh(plan: Plan, client: TwilioClient) -> None:
             problems.append(f"{change.label} ({change.sid}) no longer exists")
             continue
         seen = plan.observed.get(change.sid or "", {})
-        moved = sorted(
-            name
-            for name in set(seen) | set(now.fields)
-            if seen.get(name) != now.fields.get(name)
-        )
         problems += [
             f"{change.label} {name}: {seen.get(name)!r} when planned, "
             f"{now.fields.get(name)!r} now"
-            for name in moved
+            for name in sorted(set(seen) | set(now.fields))
+            if seen.get(name) != now.fields.get(name)
         ]
-    if problems:
-        raise StalePlan(
-            "Stale plan: live state changed since the plan was written, so it "
-            "may no longer do what was reviewed. Nothing was sent. Run plan "
-            "again, review it, and apply the new plan.",
-            problems,
-        )
+    return problems
+
+
+def _gone_targets(plan: Plan, by_sid: Mapping[str | None, Resource]) -> list[str]:
+    """References the plan will send as SIDs must still point at the same object."""
+    used = {v for c in plan.changes for v in c.send.values() if isinstance(v, Ref)}
+    problems = []
+    for ref in sorted(used):
+        sid = plan.sids.get(ref)
+        if sid is None:
+            continue  # created by this plan
+        now = by_sid.get(sid)
+        if now is None:
+            problems.append(f'{ref.kind} "{ref.name}" ({sid}) no longer exists')
+    return problems

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from tests.conftest import plan_json
 from twilio_iac.client import TwilioClient
 from twilio_iac.settings import Settings
-from tests.conftest import plan_json
 
 QUEUE = "queues:\n  - friendly_name: sub-queue\n    max_size: 7\n"
 

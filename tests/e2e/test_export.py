@@ -183,7 +183,7 @@ def test_kinds_not_exported_are_referenced_by_sid(run, sandbox, tmp_path):
 def test_unknown_kind_is_a_usage_error(run, tmp_path):
     tmp_path /= "out"
     result = run("export", "--kinds", "queus", "--out", str(tmp_path))
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "unknown kind queus" in result.output
     assert not tmp_path.exists()
 

@@ -142,3 +142,82 @@ def test_threshold_not_tripped_at_30_percent_or_under_ten(run, write, sandbox):
     path = write("q.yaml", f"queues:\n{keep}prune: [queues]\n")
     assert run("apply", str(path), "--auto-approve").exit_code == 0
     assert len(sandbox().records("queues")) == 7
+
+
+def _rewrite(saved, edit):
+    """Edit a plan file and recompute its checksum, as a determined user could."""
+    from twilio_iac import planfile
+
+    data = json.loads(saved.read_text())
+    edit(data)
+    public = {k: v for k, v in data.items() if k != "apply"}
+    body = {k: v for k, v in data["apply"].items() if k != "checksum"}
+    data["apply"]["checksum"] = planfile._checksum(public, body)
+    saved.write_text(json.dumps(data))
+
+
+def test_edited_safety_flags_in_a_plan_file_are_not_trusted(
+    run, write, tmp_path, sandbox
+):
+    path = write(
+        "n.yaml",
+        'phone_numbers:\n  - phone_number: "+14155550100"\nprune: [phone_numbers]\n',
+    )
+    saved = tmp_path / "plan.json"
+    assert run("plan", str(path), "--out", str(saved)).exit_code == 0
+
+    def unguard(data):
+        for state in data["apply"]["changes"]:
+            state["guarded"] = False
+
+    _rewrite(saved, unguard)
+    result = run("apply", str(saved), "--auto-approve")
+    assert result.exit_code == 1
+    assert "--allow-release" in result.stderr
+    assert len(sandbox().records("phone_numbers")) == 4
+
+
+def test_saved_plan_refuses_a_different_account_sid_flag(run, write, tmp_path, sandbox):
+    from tests.e2e.test_accounts import _subaccount
+
+    sub = _subaccount(sandbox)
+    path = write("q.yaml", "queues:\n  - friendly_name: fresh\n")
+    saved = tmp_path / "plan.json"
+    assert run("plan", str(path), "--out", str(saved)).exit_code == 0
+    result = run("--account-sid", sub, "apply", str(saved), "--auto-approve")
+    assert result.exit_code == 1
+    assert f"made for account {sandbox().account_sid}" in result.stderr
+    assert sandbox().records("queues") == []
+
+
+def test_saved_plan_is_stale_when_a_referenced_target_is_gone(
+    run, write, tmp_path, sandbox
+):
+    path = write(
+        "twilio.yaml", STARTER.replace("        voice_application: ivr-main\n", "")
+    )
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    write("twilio.yaml", STARTER)
+    saved = tmp_path / "plan.json"
+    assert run("plan", str(path), "--out", str(saved)).exit_code == 0
+    emulator = sandbox()
+    app = emulator.records("applications")[0]["sid"]
+    emulator.remove("applications", app)
+    emulator.save()
+    result = run("apply", str(saved), "--auto-approve")
+    assert result.exit_code == 1
+    assert f'applications "ivr-main" ({app}) no longer exists' in result.stderr
+
+
+def test_a_json_manifest_is_not_mistaken_for_a_plan_file(run, write):
+    path = write("m.json", '{"queues": [{"friendly_name": "json-queue"}]}')
+    result = run("apply", str(path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert 'create queues "json-queue"' in result.stdout
+
+
+def test_usage_errors_exit_1_not_2(run, write):
+    result = run("plan", "--detailed-exitcode", "no-such-dir")
+    assert result.exit_code == 1
+    bad_flag = run("plan", "--output", "xml", str(write("q.yaml", "queues: []\n")))
+    assert bad_flag.exit_code == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from typing import Any
 
 import click
 
@@ -25,6 +26,23 @@ from .verify import verify
 
 class _Group(click.Group):
     """Turns every expected error into one paragraph on stderr and exit 1."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()
+            sys.exit(0)
+        except click.ClickException as exc:
+            # click exits 2 on usage errors, which --detailed-exitcode reserves
+            # for "changes present": every error exits 1 here.
+            exc.show()
+            sys.exit(1)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -47,8 +65,10 @@ class _Group(click.Group):
 def _fail(ctx: click.Context, message: str) -> None:
     options = ctx.find_object(Options)
     if options and options.debug:
-        traceback.print_exc(file=sys.stderr)
-    click.echo(f"Error: {message}", err=True)
+        trace = traceback.format_exc()
+        click.echo(logs.scrub(trace), err=True, nl=False)
+    # Error bodies quote what a server said, which could echo a credential.
+    click.echo(f"Error: {logs.scrub(message)}", err=True)
     ctx.exit(1)
 
 
@@ -86,8 +106,10 @@ def cli(
 ) -> None:
     """Manage a Twilio account as code: YAML manifests, plan, apply.
 
-    Start with the sandbox, a built-in emulator that needs no account:
-    twilio-iac --sandbox apply examples/starter
+    \b
+    Try it without an account, against the built-in sandbox:
+      twilio-iac --sandbox apply examples/starter --auto-approve
+      twilio-iac --sandbox plan examples/starter
     """
     logs.configure(debug=debug, fmt=log_format)
     ctx.obj = Options(sandbox=sandbox, debug=debug, account_sid=account_sid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -138,11 +139,7 @@ def apply(
     declared = saved.account_sid if saved else None
     wanted = None if saved else desired.load(paths)
     with open_session(options, declared or (wanted and wanted.account_sid)) as client:
-        if saved:
-            check_fresh(saved, client)
-            result = saved
-        else:
-            result = make_plan(wanted, client)
+        result = check_fresh(saved, client) if saved else make_plan(wanted, client)
         click.echo(render.text(result, colour=colour()), nl=False)
         if result.empty:
             return
@@ -160,7 +157,7 @@ def apply(
 
 
 def _saved_plan(paths: tuple[Path, ...]) -> Plan | None:
-    files = [p for p in paths if p.is_file() and p.suffix == ".json"]
+    files = [p for p in paths if p.is_file() and _looks_like_plan(p)]
     if not files:
         return None
     if len(paths) > 1:
@@ -168,3 +165,15 @@ def _saved_plan(paths: tuple[Path, ...]) -> Plan | None:
             f"{files[0]} is a plan file; apply it on its own, without manifests."
         )
     return planfile.load(files[0])
+
+
+def _looks_like_plan(path: Path) -> bool:
+    # A .json PATH may also be a manifest (JSON is YAML): only a document
+    # carrying the `apply` section of `plan --out` is a saved plan.
+    if path.suffix != ".json":
+        return False
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "apply" in data

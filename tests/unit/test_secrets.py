@@ -1,0 +1,58 @@
+"""Secrets never reach the user's screen, even when a server echoes them back."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+
+from twilio_iac import logs
+from twilio_iac.client import TwilioClient
+from twilio_iac.errors import ApiError
+from twilio_iac.settings import Settings
+
+ACCOUNT = "AC" + "ab" * 16
+
+
+def _echo(request: httpx.Request) -> httpx.Response:
+    # A misbehaving proxy that quotes the request's credentials in its error.
+    return httpx.Response(
+        400, text=f"bad gateway; you sent: {request.headers['authorization']}"
+    )
+
+
+@pytest.mark.parametrize(
+    "env,secret",
+    [
+        (
+            {"MATON_API_KEY": "supersecretbearerkey123", "TWILIO_ACCOUNT_SID": ACCOUNT},
+            "supersecretbearerkey123",
+        ),
+        (
+            {
+                "TWILIO_ACCOUNT_SID": ACCOUNT,
+                "TWILIO_API_KEY": "SK123",
+                "TWILIO_API_SECRET": "apisecretvalue",
+            },
+            base64.b64encode(b"SK123:apisecretvalue").decode(),
+        ),
+    ],
+)
+def test_echoed_credentials_are_scrubbed_from_error_messages(env, secret):
+    settings = Settings.from_env(env)
+    transport = httpx.MockTransport(_echo)
+    with (
+        TwilioClient(settings, transport=transport) as client,
+        pytest.raises(ApiError) as info,
+    ):
+        client.update("core", f"/2010-04-01/Accounts/{ACCOUNT}/Queues/QU1.json", {})
+    assert secret not in str(info.value)
+    assert "you sent: Bearer [redacted]" in str(info.value) or (
+        "you sent: Basic [redacted]" in str(info.value)
+    )
+
+
+def test_cli_error_paragraph_is_scrubbed_too():
+    logs.register_secret("tok-value-0123")
+    assert logs.scrub("failed: tok-value-0123") == "failed: [redacted]"
