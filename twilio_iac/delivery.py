@@ -36,7 +36,10 @@ def resource_path(account_sid: str, sid: str) -> tuple[str, str]:
         return "message", f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json"
     if re.fullmatch(r"CA[0-9a-fA-F]{32}", sid):
         return "call", f"/2010-04-01/Accounts/{account_sid}/Calls/{sid}.json"
-    raise SendRejected([f"{sid!r} is not a message (SM…, MM…) or call (CA…) SID"])
+    raise SendRejected(
+        [f"{sid!r} is not a message (SM…, MM…) or call (CA…) SID"],
+        headline="Cannot look this up",
+    )
 
 
 def is_final(what: str, status: str) -> bool:
@@ -82,11 +85,12 @@ def summary(what: str, obj: Mapping[str, Any]) -> dict[str, Any]:
         "to": obj.get("to"),
         "from": obj.get("from"),
     }
+    # Twilio sends these counts as strings ("1"); JSON output gives numbers.
     if what == "message":
-        data["segments"] = obj.get("num_segments")
-        data["media"] = obj.get("num_media")
+        data["segments"] = _whole(obj.get("num_segments"))
+        data["media"] = _whole(obj.get("num_media"))
     else:
-        data["duration"] = obj.get("duration")
+        data["duration"] = _whole(obj.get("duration"))
     data["price"] = obj.get("price")
     data["price_unit"] = obj.get("price_unit")
     code = obj.get("error_code")
@@ -98,15 +102,22 @@ def summary(what: str, obj: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _whole(value: Any) -> int | None:
+    """A count Twilio sent as a string (or number); None when absent."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
 def describe(data: Mapping[str, Any]) -> list[str]:
     """summary() as text lines."""
     noun = "Message" if data["kind"] == "message" else "Call"
     lines = [f"{noun} {data['sid']}: {data['status']}"]
     lines.append(f"  to {data['to']} from {data['from']}")
     if data["kind"] == "message" and data.get("segments"):
-        media = (
-            f", {data['media']} media" if data.get("media") not in (None, "0") else ""
-        )
+        media = f", {data['media']} media" if data.get("media") else ""
         lines.append(f"  segments: {data['segments']}{media}")
     if data["kind"] == "call" and data.get("duration"):
         lines.append(f"  duration: {data['duration']} s")

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import structlog
 
 from .model import Resource
-from .resources import REGISTRY, ResourceType
+from .resources import REGISTRY, Field, ResourceType
 
 log = structlog.get_logger(__name__)
 
@@ -43,20 +43,40 @@ def _fetch_kind(client: Lister, account_sid: str, kind: str) -> list[Resource]:
 
 def normalize(rt: ResourceType, record: Mapping[str, Any]) -> Resource:
     """A Twilio JSON object as a Resource with flat, comparable fields."""
+    get = record.get
     fields = {
-        f.name: f.normalize(_dig(record, f.name)) for f in rt.fields if not f.write_only
+        f.name: f.normalize(get(key) if path is None else _dig(record, path))
+        for f, key, path in _readable(rt)
     }
     return Resource(
         kind=rt.kind,
-        name=str(record.get(rt.identity) or ""),
+        name=str(get(rt.identity) or ""),
         fields=fields,
-        sid=record.get("sid"),
+        sid=get("sid"),
     )
 
 
-def _dig(record: Mapping[str, Any], dotted: str) -> Any:
+Reader = tuple[Field, str, "tuple[str, ...] | None"]
+# kind → (its ResourceType, how to read each field Twilio returns: a top-level
+# key, or a dotted name's parts): computed once, not per record of a long list.
+_READERS: dict[str, tuple[ResourceType, list[Reader]]] = {}
+
+
+def _readable(rt: ResourceType) -> list[Reader]:
+    cached = _READERS.get(rt.kind)
+    if cached is None or cached[0] is not rt:
+        readers: list[Reader] = [
+            (f, f.name, tuple(f.name.split(".")) if "." in f.name else None)
+            for f in rt.fields
+            if not f.write_only
+        ]
+        cached = _READERS[rt.kind] = (rt, readers)
+    return cached[1]
+
+
+def _dig(record: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     value: Any = record
-    for part in dotted.split("."):
+    for part in path:
         if not isinstance(value, Mapping):
             return None
         value = value.get(part)

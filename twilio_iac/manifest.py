@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from . import layers
-from .errors import ManifestSyntaxError
+from .errors import ManifestError, ManifestSyntaxError
 from .layers import IgnoreRule
 from .located import Document, Entry, Loader, Located, Reason
 
@@ -77,13 +77,19 @@ def read(paths: Sequence[str | Path], env: Mapping[str, str]) -> Manifest:
 
 def expand(paths: Sequence[str | Path]) -> list[str]:
     """Each file as given; each directory as its *.yaml/*.yml files, by name."""
-    files = []
+    files, empty = [], []
     for given in map(str, paths):
         if not Path(given).is_dir():
             files.append(given)
             continue
         found = (p for p in Path(given).iterdir() if p.suffix in (".yaml", ".yml"))
-        files += [os.path.join(given, p.name) for p in sorted(found) if p.is_file()]
+        names = [os.path.join(given, p.name) for p in sorted(found) if p.is_file()]
+        files += names
+        if not names:
+            empty.append(f"{given}: no *.yaml or *.yml files in this directory")
+    if empty:
+        # Planning nothing would report "No changes" for a wrong path.
+        raise ManifestError(empty, "A manifest directory is empty")
     return files
 
 
@@ -139,24 +145,30 @@ def _interpolate(
             Reason(file, mark.line + 1, _join(path, key), "duplicate key in mapping")
             for key, mark in node.duplicates
         ]
-        items: list[tuple[Any, str, int]]
-        items = [(key, _join(path, key), node.line(key)) for key in node]
+        keys: Any = list(node)
     elif isinstance(node, list):
-        problems = []
-        items = [
-            (i, f"{path}[{i}]", x.line() if isinstance(x, Located) else line)
-            for i, x in enumerate(node)
-        ]
+        problems, keys = [], range(len(node))
     else:
         return []
-    for key, child_path, child_line in items:
+    for key in keys:
         value = node[key]
+        if isinstance(value, str) and "$" not in value:
+            continue  # nothing to substitute: skip the path and line bookkeeping
+        child_path, child_line = _child(node, key, path, line)
         if isinstance(value, str):
             node[key], errors = _substitute(value, env)
             problems += [Reason(file, child_line, child_path, e) for e in errors]
         else:
             problems += _interpolate(file, value, child_path, child_line, env)
     return problems
+
+
+def _child(node: Any, key: Any, path: str, line: int) -> tuple[str, int]:
+    """The path and line of ``node[key]``, for reporting."""
+    if isinstance(node, Located):
+        return _join(path, key), node.line(key)
+    value = node[key]
+    return f"{path}[{key}]", value.line() if isinstance(value, Located) else line
 
 
 def _substitute(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:

@@ -55,12 +55,13 @@ def plan(desired: Desired, live: Live, account_sid: str) -> Plan:
             problems,
         )
     refs = _ref_names(pairs, leftovers)
+    # Each live object resolved once, for its pair and for the referrer checks.
+    resolved = {id(r): _resolve(r, refs) for items in live.values() for r in items}
     changes: dict[Key, Change] = {}
     for key, want in desired.resources.items():
         have = pairs[key]
-        change = _diff_one(
-            REGISTRY[key.kind], _resolve(want, refs), _resolve(have, refs), problems
-        )
+        have = None if have is None else resolved[id(have)]
+        change = _diff_one(REGISTRY[key.kind], _resolve(want, refs), have, problems)
         if change:
             changes[key] = change
     owners = _owners(pairs, leftovers)
@@ -68,7 +69,7 @@ def plan(desired: Desired, live: Live, account_sid: str) -> Plan:
         for have in leftovers.get(kind, []):
             changes[owners[have.sid]] = _delete(REGISTRY[kind], have)
     resolved_live = [
-        (owners.get(r.sid, r.key), _resolve(r, refs))
+        (owners.get(r.sid, r.key), resolved[id(r)])
         for items in live.values()
         for r in items
     ]
@@ -151,16 +152,15 @@ def _owners(
     return owners
 
 
-def _resolve(resource: Resource | None, refs: Mapping[str, Ref]) -> Resource | None:
-    if resource is None:
-        return None
-    rt = REGISTRY[resource.kind]
-    fields = dict(resource.fields)
-    for name in rt.references:
-        value = fields.get(name)
-        if isinstance(value, str):
-            fields[name] = refs.get(value, value)
-    return replace(resource, fields=fields)
+def _resolve(resource: Resource, refs: Mapping[str, Ref]) -> Resource:
+    found = {
+        name: refs[value]
+        for name in REGISTRY[resource.kind].references
+        if isinstance(value := resource.fields.get(name), str) and value in refs
+    }
+    if not found:  # nothing to resolve: no need for a copy
+        return resource
+    return replace(resource, fields=resource.fields | found)
 
 
 def _diff_one(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import twilio_iac
 from .errors import SchemaError, UnresolvedReference
 from .manifest import Document, Entry, Located, Manifest, Reason
 from .resources import REGISTRY, Field, ResourceType
+from .schema_proof import Check, compile_proof
 
 # Twilio clears the second field whenever the first is set (and vice versa), so
 # declaring both would flap on every apply.
@@ -54,16 +56,31 @@ def schema_path() -> Path:
 
 
 @lru_cache(maxsize=1)
+def _schemas() -> dict[str, Any]:
+    """Each schema file's contents by file name, as `$ref` names it."""
+    names = ["manifest", *sorted(REGISTRY)]
+    return {
+        f"{name}.schema.json": json.loads(
+            (schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8")
+        )
+        for name in names
+    }
+
+
+@lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
-    resources = []
-    for name in ["manifest", *sorted(REGISTRY)]:
-        path = schema_dir() / f"{name}.schema.json"
-        contents = json.loads(path.read_text(encoding="utf-8"))
-        resource = Resource.from_contents(contents, default_specification=DRAFT202012)
-        resources.append((path.name, resource))
+    resources = [
+        (name, Resource.from_contents(contents, default_specification=DRAFT202012))
+        for name, contents in _schemas().items()
+    ]
     registry: Registry[Any] = Registry().with_resources(resources)
     root = registry.contents("manifest.schema.json")
     return Draft202012Validator(root, registry=registry)
+
+
+@lru_cache(maxsize=1)
+def _proof() -> Check:
+    return compile_proof(_validator(), _schemas())
 
 
 def check(manifest: Manifest) -> tuple[str, ...]:
@@ -95,6 +112,10 @@ def _sorted(reasons: list[Reason], order: dict[str, int]) -> list[str]:
 
 
 def _schema_reasons(doc: Document) -> list[Reason]:
+    # Collecting located errors costs about ten times the proof that there are
+    # none, and nearly every document has none.
+    if _proof()(doc.data):
+        return []
     errors = _validator().iter_errors(doc.data)
     ranked = sorted(errors, key=lambda e: _RANK.get(str(e.validator), len(_RANK)))
     reasons: dict[str, Reason] = {}
@@ -206,6 +227,9 @@ def _show(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, (date, datetime)):
+        # YAML reads an unquoted 2024-01-01 as a date, not text.
+        return f"the date {value.isoformat()} (quote it to make it text)"
     return json.dumps(value, ensure_ascii=False)
 
 

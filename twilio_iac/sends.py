@@ -48,11 +48,11 @@ MEANINGS = {
 
 
 class SendRejected(TwilioIacError):
-    """A send refused before any request: every problem at once."""
+    """A send (or look-up) refused before any request: every problem at once."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[str], headline: str = "Not sent") -> None:
         self.problems = list(problems)
-        lines = ["Not sent; nothing was sent to Twilio:"]
+        lines = [f"{headline}; nothing was sent to Twilio:"]
         super().__init__("\n".join(lines + [f"  - {p}" for p in self.problems]))
 
 
@@ -119,6 +119,31 @@ def sms(
     status_callback: str | None = None,
 ) -> SendRequest:
     """A Messages create, or SendRejected listing every problem."""
+    problems = _sms_problems(to, sender, service, body, media)
+    problems += check_url("--status-callback", status_callback)
+    if problems:
+        raise SendRejected(problems)
+    params: list[tuple[str, Any]] = [("To", to)]
+    params.append(("From", sender) if sender else ("MessagingServiceSid", service))
+    if body:
+        params.append(("Body", body))
+    params += [("MediaUrl", url) for url in media]
+    if status_callback:
+        params.append(("StatusCallback", status_callback))
+    channel = "WhatsApp" if to.startswith("whatsapp:") else "MMS" if media else "SMS"
+    segments = count(body or "") if channel == "SMS" else None
+    path = f"/2010-04-01/Accounts/{account_sid}/Messages.json"
+    notes = (f"Channel: {channel}",)
+    return SendRequest("message", "core", path, tuple(params), segments, notes)
+
+
+def _sms_problems(
+    to: str,
+    sender: str | None,
+    service: str | None,
+    body: str | None,
+    media: Sequence[str],
+) -> list[str]:
     problems = check_number("--to", to, whatsapp=True)
     if (sender is None) == (service is None):
         problems.append("give exactly one sender: --from or --messaging-service")
@@ -134,26 +159,7 @@ def sms(
         problems.append(f"the body is {len(body)} characters; the limit is {MAX_BODY}")
     for url in media:
         problems += check_url("--media-url", url)
-    problems += check_url("--status-callback", status_callback)
-    if problems:
-        raise SendRejected(problems)
-    params: list[tuple[str, Any]] = [("To", to)]
-    params.append(("From", sender) if sender else ("MessagingServiceSid", service))
-    if body:
-        params.append(("Body", body))
-    params += [("MediaUrl", url) for url in media]
-    if status_callback:
-        params.append(("StatusCallback", status_callback))
-    channel = "WhatsApp" if to.startswith("whatsapp:") else "MMS" if media else "SMS"
-    segments = count(body or "") if channel == "SMS" else None
-    return SendRequest(
-        "message",
-        "core",
-        f"/2010-04-01/Accounts/{account_sid}/Messages.json",
-        tuple(params),
-        segments,
-        (f"Channel: {channel}",),
-    )
+    return problems
 
 
 def call(

@@ -61,11 +61,9 @@ _REJECTED_HINTS = {
 
 
 def _sandbox_credentials() -> tuple[str, str]:
-    """The emulator owns these constants; the fallback mirrors its documentation."""
-    try:
-        from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
-    except ImportError:  # lead: delete this fallback once the emulator exports them
-        return "AC" + "5a4db0c0" * 4, "70c3e45a" * 4
+    """The emulator owns these constants; imported late to keep start-up light."""
+    from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
+
     return SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
 
 

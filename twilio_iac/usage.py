@@ -71,6 +71,17 @@ def parse_date(flag: str, raw: str) -> date:
         ) from None
 
 
+def one_breakdown(chosen: Sequence[str]) -> str | None:
+    """The one breakdown asked for; several (--daily --monthly) is an error."""
+    if len(chosen) > 1:
+        flags = " and ".join(f"--{name}" for name in chosen)
+        raise UsageQueryError(
+            f"Give one of --daily, --monthly or --yearly, not {flags}. "
+            "Nothing was sent to Twilio."
+        )
+    return chosen[0] if chosen else None
+
+
 def period_dates(period: str, today: date) -> tuple[date | None, date | None]:
     """The first and last day a named period covers (None for all time)."""
     month = today.replace(day=1)

@@ -103,7 +103,7 @@ def _amount(value: str, unit: str) -> str:
 def table(report: Report) -> str:
     prices = [r.price for r in report.rows] + [p.total for p in report.periods]
     places = _places([*prices, report.total])
-    header = ["CATEGORY", "COUNT", "USAGE", f"PRICE ({report.currency})"]
+    header = ["CATEGORY", "COUNT", "USAGE", _in_currency("PRICE", report)]
     body = [
         [
             r.category,
@@ -131,6 +131,11 @@ def table(report: Report) -> str:
     return text
 
 
+def _in_currency(label: str, report: Report) -> str:
+    # With no rows (say --category nope) the currency is unknown: no "()".
+    return f"{label} ({report.currency})" if report.currency else label
+
+
 def _places(prices: Sequence[Decimal]) -> int:
     """Decimal places enough for every price: padding, never rounding."""
     exponents = [p.as_tuple().exponent for p in prices]
@@ -156,7 +161,7 @@ def _columns(rows: list[list[str]], numeric_from: int) -> list[str]:
 def chart(report: Report, places: int = 2) -> str:
     """One bar per period, scaled to the most expensive one."""
     noun = {"daily": "day", "monthly": "month", "yearly": "year"}[report.breakdown]
-    lines = [f"Cost per {noun} ({report.currency})"]
+    lines = [_in_currency(f"Cost per {noun}", report)]
     top = max((p.total for p in report.periods), default=Decimal(0))
     labels = [_label(report, p.start, p.end) for p in report.periods]
     width = max((len(label) for label in labels), default=0)

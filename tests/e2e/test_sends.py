@@ -384,3 +384,72 @@ def test_verify_dry_run_and_unknown_service(run, sandbox):
     )
     assert dry.exit_code == 0, dry.output
     assert "Dry run: nothing was sent." in dry.stdout
+
+
+def test_status_of_a_bad_sid_speaks_of_a_look_up(run):
+    bad = run("status", "XX123")
+    assert bad.exit_code == 1
+    assert bad.stderr.startswith(
+        "Error: Cannot look this up; nothing was sent to Twilio:"
+    )
+    assert "Not sent" not in bad.stderr
+
+
+def test_json_counts_are_numbers(run):
+    media = (
+        "--media-url",
+        "https://example.com/a.png",
+        "--media-url",
+        "https://example.com/b.png",
+    )
+    sent = run(*SMS, "--body", "Hi", *media, "--yes", "--output", "json")
+    assert sent.exit_code == 0, sent.output
+    message = json.loads(sent.stdout)
+    assert (message["segments"], message["media"]) == (1, 2)
+    shown = json.loads(run("status", message["sid"], "--output", "json").stdout)
+    assert (shown["segments"], shown["media"]) == (1, 2)
+    assert "segments: 1, 2 media" in run("status", message["sid"]).stdout
+    call = ("send", "call", "--to", "+14155551234", "--from", "+14155550100")
+    placed = run(
+        *call, "--url", "https://example.com/t", "--yes", "--wait", "--output", "json"
+    )
+    data = json.loads(placed.stdout)
+    assert data["status"] == "completed"
+    assert isinstance(data["duration"], int) and data["duration"] > 0
+    assert data["price"].startswith("-")  # prices stay exact decimal strings
+
+
+def test_verify_json_and_a_refused_check(run, write):
+    path = write("verify.yaml", VERIFY)
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    target = ("--service", "Example Login", "--to", "+14155551234", "-f", str(path))
+    started = run("verify", "start", *target, "--yes", "--output", "json")
+    assert started.exit_code == 0, started.output
+    data = json.loads(started.stdout)
+    assert (data["status"], data["valid"], data["channel"]) == ("pending", False, "sms")
+    assert "Request: POST" in started.stderr  # stdout stays JSON
+    wrong = run(
+        "verify", "check", *target, "--code", "000000", "--yes", "--output", "json"
+    )
+    assert wrong.exit_code == 1
+    assert json.loads(wrong.stdout)["valid"] is False
+    assert "not approved (status: pending)" in wrong.stderr
+    dry = run(
+        "verify", "check", *target, "--code", "123456", "--dry-run", "--output", "json"
+    )
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.stdout)["request"]["params"] == {
+        "To": "+14155551234",
+        "Code": "123456",
+    }
+
+
+def test_send_call_dry_run_checks_offline_first(run, sandbox):
+    call = ("send", "call", "--to", "+14155551234", "--from", "+14155550100")
+    both = run(*call, "--url", "https://example.com/t", "--application", "x", "--yes")
+    assert both.exit_code == 1
+    assert "give exactly one of --url, --twiml or --application" in both.stderr
+    dry = run(*call, "--twiml", "<Response/>", "--dry-run", "--output", "json")
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.stdout)["request"]["params"]["Twiml"] == "<Response/>"
+    assert sandbox().records("calls") == []

@@ -131,6 +131,33 @@ def test_bad_flags_fail_before_any_request(run, sandbox, args, message):
     assert message in result.stderr
 
 
+def test_two_breakdowns_fail_before_any_request(run, sandbox):
+    emulator = sandbox()
+    # Any request would consume this fault (and fail with it).
+    emulator.add_fault("*", ".*", 500, 20500, "a request was made")
+    emulator.save()
+    result = run("usage", "--daily", "--monthly")
+    assert result.exit_code == 1
+    assert "Give one of --daily, --monthly or --yearly" in result.stderr
+    assert "not --daily and --monthly" in result.stderr
+    assert len(sandbox().store.state["faults"]) == 1
+
+
+def test_an_unknown_category_shows_no_empty_currency(run):
+    result = run("usage", *MAY, "--category", "nope")
+    assert result.exit_code == 0, result.output
+    assert "()" not in result.stdout
+    assert result.stdout.splitlines()[0].split() == [
+        "CATEGORY",
+        "COUNT",
+        "USAGE",
+        "PRICE",
+    ]
+    daily = run("usage", *MAY, "--category", "nope", "--daily")
+    assert "()" not in daily.stdout
+    assert "Cost per day\n" in daily.stdout
+
+
 def sub_with_message(emulator: Emulator) -> None:
     """A subaccount with one delivered message, put straight into the store."""
     sub = emulator.insert("accounts", friendly_name="child", status="active")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import io
 import json
+import socket
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,13 +14,18 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from click.testing import CliRunner
 
+from twilio_iac.cli import cli
 from twilio_iac.emulator import (
     SANDBOX_ACCOUNT_SID,
     SANDBOX_AUTH_TOKEN,
     SEED_NUMBERS,
     Emulator,
+    serve,
 )
+from twilio_iac.errors import ConfigError
+from twilio_iac.settings import Settings
 
 AC = SANDBOX_ACCOUNT_SID
 P = f"/2010-04-01/Accounts/{AC}"
@@ -649,3 +656,139 @@ def test_concurrent_requests_are_serialised(app: Emulator) -> None:
         thread.join()
     sids = [q["sid"] for q in app.records("queues")]
     assert len(sids) == len(set(sids)) == 20
+
+
+# --- a corrupt or unwritable state file, a busy port ---------------------------------
+
+
+def _corrupt(state: dict) -> None:
+    state["collections"]["queues"] = []
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (_corrupt, "collections.queues should be an object, not a list"),
+        (lambda s: s.update(counter="x"), "counter should be a whole number"),
+        (lambda s: s.update(counter=True), "counter should be a whole number"),
+        (lambda s: s.update(collections=[]), "collections should be an object"),
+        (lambda s: s.update(faults={}), "faults should be a list, not an object"),
+        (lambda s: s.pop("account_sid"), "account_sid is missing"),
+        (lambda s: s.update(history_anchor="soon"), "not a YYYY-MM-DD date"),
+        (
+            lambda s: s["faults"].append(
+                {"method": "GET", "status": 500, "code": 1, "message": "m"}
+                | {"times": 1, "after": 0}
+            ),
+            r"faults\[0\]\.path_regex is missing",
+        ),
+        (
+            lambda s: s["faults"].append(
+                {"method": "GET", "path_regex": "(", "status": 500, "code": 1}
+                | {"message": "m", "times": 1, "after": 0}
+            ),
+            r"faults\[0\]\.path_regex '\('",
+        ),
+        (
+            lambda s: s["collections"]["queues"].update(QU1={"sid": "QU2"}),
+            "collections.queues.QU1 has another sid",
+        ),
+        (
+            lambda s: s.update(verification_checks={"VE1": "x"}),
+            "verification_checks.VE1 should be a whole number",
+        ),
+    ],
+)
+def test_a_corrupt_state_file_is_a_config_error(
+    tmp_path: Path, damage: Any, reason: str
+) -> None:
+    path = tmp_path / "state.json"
+    Emulator(state_path=path).save()
+    state = json.loads(path.read_text())
+    state["collections"].setdefault("queues", {})
+    damage(state)
+    path.write_text(json.dumps(state))
+    pattern = rf"state file {path} is corrupt \(.*{reason}.*\); delete it to start"
+    with pytest.raises(ConfigError, match=pattern):
+        Emulator(state_path=path)
+
+
+def test_a_corrupt_state_file_is_one_line_from_the_cli(run, state_path: Path) -> None:
+    Emulator(state_path=state_path).save()
+    state = json.loads(state_path.read_text())
+    state["collections"]["queues"] = []
+    state_path.write_text(json.dumps(state))
+    result = run("status", "SM" + "0" * 32)
+    assert result.exit_code == 1
+    assert "is corrupt (collections.queues should be an object" in result.stderr
+    assert "Unexpected error" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_fault_is_checked_when_added(app: Emulator) -> None:
+    # A ValueError, which the control route answers with a 400.
+    with pytest.raises(ValueError, match="path_regex '\\('"):
+        app.add_fault("GET", "(", 500, 20500, "boom")
+    with pytest.raises(ValueError, match="times should be a whole number"):
+        app.add_fault("GET", "Queues", 500, 20500, "boom", times="2")  # type: ignore[arg-type]
+    assert app.store.state["faults"] == []
+
+
+def test_an_unwritable_state_path_is_a_config_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    path = blocker / "state.json"  # its folder is a file: mkdir fails
+    emulator = Emulator(state_path=path)
+    with pytest.raises(ConfigError) as caught:
+        emulator.save()
+    message = str(caught.value)
+    assert f"cannot be saved to {path}" in message
+    assert "TWILIO_IAC_SANDBOX_STATE" in message
+
+
+def test_an_unwritable_state_path_from_the_cli(run, tmp_path, monkeypatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("TWILIO_IAC_SANDBOX_STATE", str(blocker / "state.json"))
+    sms = ("send", "sms", "--to", "+14155551234", "--from", "+14155550100")
+    result = run(*sms, "--body", "Hi", "--yes")
+    assert result.exit_code == 1
+    assert "cannot be saved to" in result.stderr
+    assert "TWILIO_IAC_SANDBOX_STATE" in result.stderr
+    assert "Unexpected error" not in result.stderr
+
+
+@pytest.fixture
+def busy_port() -> Any:
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        yield blocker.getsockname()[1]
+
+
+def test_serve_on_a_port_in_use_is_a_config_error(tmp_path: Path, busy_port) -> None:
+    with pytest.raises(ConfigError) as caught:
+        serve(port=busy_port, state_path=tmp_path / "state.json")
+    assert str(caught.value) == (
+        f"port {busy_port} on 127.0.0.1 is in use; pass another --port"
+    )
+
+
+def test_emulator_serve_on_a_busy_port_from_the_cli(state_path, busy_port) -> None:
+    result = CliRunner().invoke(cli, ["emulator", "serve", "--port", str(busy_port)])
+    assert result.exit_code == 1
+    assert f"port {busy_port} on 127.0.0.1 is in use; pass another --port" in (
+        result.stderr
+    )
+
+
+# --- the sandbox credentials come from the emulator --------------------------------
+
+
+def test_sandbox_settings_use_the_emulator_constants(monkeypatch) -> None:
+    auth = Settings.from_env({}, sandbox=True).auth
+    assert (auth.username, auth.secret) == (SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN)
+    # No silent fallback: without the emulator there are no sandbox credentials.
+    monkeypatch.setitem(sys.modules, "twilio_iac.emulator", None)
+    with pytest.raises(ImportError):
+        Settings.from_env({}, sandbox=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from twilio_iac import sends
+from twilio_iac import delivery, sends
 from twilio_iac.client import TwilioClient
 from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, Emulator
 from twilio_iac.sends import SendRejected, SendUnconfirmed
@@ -100,3 +100,39 @@ def test_whatsapp_needs_both_ends() -> None:
             service=None,
             body="x",
         )
+
+
+def test_summary_turns_twilio_count_strings_into_numbers() -> None:
+    message = {"sid": "SM1", "status": "sent", "num_segments": "3", "num_media": "0"}
+    data = delivery.summary("message", message)
+    assert (data["segments"], data["media"]) == (3, 0)
+    call = delivery.summary(
+        "call", {"sid": "CA1", "status": "queued", "duration": None}
+    )
+    assert call["duration"] is None
+    assert delivery.describe(data)[-1] == "  segments: 3"
+
+
+def test_a_look_up_refusal_does_not_speak_of_sending() -> None:
+    with pytest.raises(SendRejected, match="^Cannot look this up; nothing was sent"):
+        delivery.resource_path("AC1", "XX123")
+
+
+def test_sms_lists_every_problem_at_once() -> None:
+    with pytest.raises(SendRejected) as caught:
+        sends.sms(
+            "AC1",
+            to="nope",
+            sender=None,
+            service=None,
+            body=None,
+            media=("ftp://x",),
+            status_callback="/relative",
+        )
+    assert caught.value.problems == [
+        "--to 'nope' is not a phone number in E.164 (+14155550100) or "
+        "whatsapp:+E.164 form",
+        "give exactly one sender: --from or --messaging-service",
+        "--media-url 'ftp://x' is not an absolute http(s) URL",
+        "--status-callback '/relative' is not an absolute http(s) URL",
+    ]

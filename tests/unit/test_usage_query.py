@@ -102,3 +102,24 @@ def test_fetch_follows_every_page() -> None:
     # 5 days × (7 categories + totalprice), each exactly once.
     assert len(rows) == 40
     assert len({(r.start, r.category) for r in rows}) == 40
+
+
+@pytest.mark.parametrize(
+    ("chosen", "expected"),
+    [((), None), (("daily",), "daily"), (("yearly",), "yearly")],
+)
+def test_one_breakdown(chosen, expected) -> None:
+    assert usage.one_breakdown(chosen) == expected
+
+
+def test_two_breakdowns_are_an_error() -> None:
+    with pytest.raises(UsageQueryError, match="not --daily and --monthly"):
+        usage.one_breakdown(["daily", "monthly"])
+
+
+@pytest.mark.parametrize("breakdown", [None, "daily"])
+def test_no_rows_means_no_empty_currency_parentheses(breakdown) -> None:
+    result = usage_render.report([], sort="price", show_all=False, breakdown=breakdown)
+    text = usage_render.table(result)
+    assert "()" not in text
+    assert "PRICE" in text.splitlines()[0]

@@ -64,7 +64,8 @@ def export_command(
     for note in (note for f in files for note in f.notes):
         click.echo(f"Note: {note}", err=True)
     _check(files)
-    click.echo(f"\nNext: twilio-iac validate {out} && twilio-iac plan {out}")
+    sandbox = " --sandbox" if options.sandbox else ""
+    click.echo(f"\nNext: twilio-iac validate {out} && twilio-iac{sandbox} plan {out}")
 
 
 def _check(files: list[export.ExportFile]) -> None:

@@ -44,7 +44,7 @@ paths_argument = click.argument(
 
 def colour() -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set."""
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def stdin_is_terminal() -> bool:

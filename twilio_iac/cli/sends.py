@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,40 @@ wait_timeout_option = click.option(
 )
 
 
+@dataclass(frozen=True)
+class Flags:
+    """The flags every one-off verb shares (wait_*: only sends have them)."""
+
+    yes: bool
+    dry_run: bool
+    output: str
+    wait: bool = False
+    wait_timeout: int = 120
+
+
+def pop_flags(params: dict[str, Any]) -> Flags:
+    """Take the shared flags out of a command's keyword arguments."""
+    names = [f.name for f in fields(Flags) if f.name in params]
+    return Flags(**{name: params.pop(name) for name in names})
+
+
+def _stack(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Apply decorators as if written top to bottom above the function."""
+
+    def apply(func: Any) -> Any:
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return apply
+
+
+confirm_options = _stack(
+    yes_option, dry_run_option, output_option, manifests_option, pass_options
+)
+send_options = _stack(wait_option, wait_timeout_option, confirm_options)
+
+
 def _show_request(client: TwilioClient, request: SendRequest, output: str) -> None:
     data = request.data(client.settings.base_urls[request.api])
     lines = [f"Request: {data['method']} {data['url']}"]
@@ -78,17 +113,17 @@ def _dry_run_json(client: TwilioClient, request: SendRequest) -> str:
 
 
 def go(
-    client: TwilioClient, request: SendRequest, *, yes: bool, dry_run: bool, output: str
+    client: TwilioClient, request: SendRequest, flags: Flags
 ) -> dict[str, Any] | None:
     """Show, dry-run or confirm, then create once; None for a dry run."""
-    if dry_run and output == "json":
+    if flags.dry_run and flags.output == "json":
         click.echo(_dry_run_json(client, request))
         return None
-    _show_request(client, request, output)
-    if dry_run:
+    _show_request(client, request, flags.output)
+    if flags.dry_run:
         click.echo("Dry run: nothing was sent.")
         return None
-    if not yes:
+    if not flags.yes:
         confirm(
             f"Send this {request.what}?",
             f"Refusing to send the {request.what} without confirmation: standard "
@@ -98,43 +133,59 @@ def go(
     return sends.create(client, request)
 
 
+def _send(
+    options: Options, build: Callable[[TwilioClient], SendRequest], flags: Flags
+) -> None:
+    """Build the request in a session, then show, confirm, send and report it."""
+    with session(options.sandbox, account_sid=options.account_sid) as client:
+        request = build(client)
+        created = go(client, request, flags)
+        if created is not None:
+            _report(client, request.what, created, flags)
+
+
+def _follow(
+    client: TwilioClient, what: str, created: dict[str, Any], flags: Flags
+) -> tuple[dict[str, Any], bool]:
+    """--wait: poll to a final status, showing progress in text output."""
+    text = flags.output == "text"
+    if text:
+        click.echo(
+            f"{what.title()} {created['sid']}: {created['status']}; waiting "
+            "for a final status"
+        )
+    progress: Callable[[str], None] = (
+        (lambda s: click.echo(f"  … {s}")) if text else (lambda _: None)
+    )
+    return delivery.wait(
+        client, client.account_sid, created["sid"], flags.wait_timeout, POLLER, progress
+    )
+
+
 def _report(
-    client: TwilioClient,
-    what: str,
-    created: dict[str, Any],
-    *,
-    wait: bool,
-    timeout: int,
-    output: str,
+    client: TwilioClient, what: str, created: dict[str, Any], flags: Flags
 ) -> None:
     """Print the created message/call, follow it with --wait, fail on failure."""
     final = None
-    if wait:
-        text = output == "text"
-        if text:
-            click.echo(
-                f"{what.title()} {created['sid']}: {created['status']}; waiting "
-                "for a final status"
-            )
-        progress: Callable[[str], None] = (
-            (lambda s: click.echo(f"  … {s}")) if text else (lambda _: None)
-        )
-        created, final = delivery.wait(
-            client, client.account_sid, created["sid"], timeout, POLLER, progress
-        )
+    if flags.wait:
+        created, final = _follow(client, what, created, flags)
     data = delivery.summary(what, created)
-    if output == "json":
-        click.echo(json.dumps({**data, "final": final}, indent=2))
-    else:
-        click.echo("\n".join(delivery.describe(data)))
+    _print_summary(data, flags.output, final=final)
     if final is False:
         raise SendFailed(
-            f"{what.title()} {data['sid']} is still {data['status']} after {timeout} "
-            f"s. Follow it with `twilio-iac status {data['sid']}`."
+            f"{what.title()} {data['sid']} is still {data['status']} after "
+            f"{flags.wait_timeout} s. Follow it with `twilio-iac status {data['sid']}`."
         )
     if final and delivery.is_failure(what, data["status"]):
         code = f", Twilio error {data['error_code']}" if data.get("error_code") else ""
         raise SendFailed(f"The {what} failed: {data['status']}{code}.")
+
+
+def _print_summary(data: dict[str, Any], output: str, **extra: Any) -> None:
+    if output == "json":
+        click.echo(json.dumps({**data, **extra}, indent=2))
+    else:
+        click.echo("\n".join(delivery.describe(data)))
 
 
 @click.group()
@@ -149,65 +200,27 @@ def send() -> None:
 )
 @click.option("--messaging-service", "service", help="An MG… Messaging Service SID.")
 @click.option("--body", help="The text; '-' reads it from standard input.")
-@click.option("--media-url", multiple=True, help="Media to attach (MMS); repeatable.")
+@click.option(
+    "--media-url", "media", multiple=True, help="Media to attach (MMS); repeatable."
+)
 @click.option("--status-callback", help="URL Twilio posts status changes to.")
-@wait_option
-@wait_timeout_option
-@yes_option
-@dry_run_option
-@output_option
-@manifests_option
-@pass_options
+@send_options
 def send_sms(
     options: Options,
-    to: str,
     sender: str | None,
-    service: str | None,
     body: str | None,
-    media_url: tuple[str, ...],
-    status_callback: str | None,
-    wait: bool,
-    wait_timeout: int,
-    yes: bool,
-    dry_run: bool,
-    output: str,
     manifests: tuple[Path, ...],
+    **fields: Any,
 ) -> None:
     """Send an SMS, MMS (--media-url) or WhatsApp message (whatsapp: addresses)."""
+    flags = pop_flags(fields)
     if body == "-":
         body = click.File("r").convert("-", None, None).read().removesuffix("\n")
     if sender is not None:
         sender = lookup.sender(sender, manifests)
-    # Check everything offline before opening a session.
-    sends.sms(
-        "AC",
-        to=to,
-        sender=sender,
-        service=service,
-        body=body,
-        media=media_url,
-        status_callback=status_callback,
-    )
-    with session(options.sandbox, account_sid=options.account_sid) as client:
-        request = sends.sms(
-            client.account_sid,
-            to=to,
-            sender=sender,
-            service=service,
-            body=body,
-            media=media_url,
-            status_callback=status_callback,
-        )
-        created = go(client, request, yes=yes, dry_run=dry_run, output=output)
-        if created is not None:
-            _report(
-                client,
-                "message",
-                created,
-                wait=wait,
-                timeout=wait_timeout,
-                output=output,
-            )
+    fields.update(sender=sender, body=body)
+    sends.sms("AC", **fields)  # every problem, before opening a session
+    _send(options, lambda client: sends.sms(client.account_sid, **fields), flags)
 
 
 @send.command("call")
@@ -219,60 +232,29 @@ def send_sms(
 @click.option("--status-callback", help="URL Twilio posts call progress to.")
 @click.option("--timeout", type=int, help="Seconds to let it ring (1-600).")
 @click.option("--record", is_flag=True, help="Record the call.")
-@wait_option
-@wait_timeout_option
-@yes_option
-@dry_run_option
-@output_option
-@manifests_option
-@pass_options
+@send_options
 def send_call(
     options: Options,
-    to: str,
     sender: str,
-    url: str | None,
-    twiml: str | None,
     application: str | None,
-    status_callback: str | None,
-    timeout: int | None,
-    record: bool,
-    wait: bool,
-    wait_timeout: int,
-    yes: bool,
-    dry_run: bool,
-    output: str,
     manifests: tuple[Path, ...],
+    **fields: Any,
 ) -> None:
     """Place a call that runs --url, --twiml or an --application."""
-    sender = lookup.sender(sender, manifests)
-    fields = dict(
-        to=to,
-        sender=sender,
-        url=url,
-        twiml=twiml,
-        status_callback=status_callback,
-        timeout=timeout,
-        record=record,
-    )
+    flags = pop_flags(fields)
+    fields["sender"] = lookup.sender(sender, manifests)
     placeholder = "AP" + "0" * 32 if application else None
     sends.call("AC", application_sid=placeholder, **fields)
-    with session(options.sandbox, account_sid=options.account_sid) as client:
+
+    def build(client: TwilioClient) -> SendRequest:
         app_sid = None
         if application:
             app_sid = lookup.sid(
                 client, "applications", application, manifests, "--application"
             )
-        request = sends.call(client.account_sid, application_sid=app_sid, **fields)
-        created = go(client, request, yes=yes, dry_run=dry_run, output=output)
-        if created is not None:
-            _report(
-                client,
-                "call",
-                created,
-                wait=wait,
-                timeout=wait_timeout,
-                output=output,
-            )
+        return sends.call(client.account_sid, application_sid=app_sid, **fields)
+
+    _send(options, build, flags)
 
 
 @click.command()
@@ -285,7 +267,4 @@ def status(options: Options, sid: str, output: str) -> None:
     with session(options.sandbox, account_sid=options.account_sid) as client:
         what, path = delivery.resource_path(client.account_sid, sid)
         data = delivery.summary(what, client.fetch("core", path))
-    if output == "json":
-        click.echo(json.dumps(data, indent=2))
-    else:
-        click.echo("\n".join(delivery.describe(data)))
+    _print_summary(data, output)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from typing import Any
 
 import click
 
@@ -25,14 +26,15 @@ def today() -> date:
 )
 @click.option("--start", metavar="YYYY-MM-DD", help="First day (with --end).")
 @click.option("--end", metavar="YYYY-MM-DD", help="Last day (with --start).")
-@click.option("--daily", "breakdown", flag_value="daily", help="One row set per day.")
-@click.option("--monthly", "breakdown", flag_value="monthly", help="Per month.")
-@click.option("--yearly", "breakdown", flag_value="yearly", help="Per year.")
+@click.option("--daily", is_flag=True, help="One row set per day.")
+@click.option("--monthly", is_flag=True, help="Per month.")
+@click.option("--yearly", is_flag=True, help="Per year.")
 @click.option(
     "--category", "categories", multiple=True, help="Only this category; repeatable."
 )
 @click.option(
     "--subaccounts/--no-subaccounts",
+    "include_subaccounts",
     default=True,
     show_default=True,
     help="Include the subaccounts' usage.",
@@ -52,28 +54,11 @@ def today() -> date:
 )
 @click.option("--all", "show_all", is_flag=True, help="Show zero-usage rows too.")
 @pass_options
-def usage(
-    options: Options,
-    period: str | None,
-    start: str | None,
-    end: str | None,
-    breakdown: str | None,
-    categories: tuple[str, ...],
-    subaccounts: bool,
-    fmt: str,
-    sort: str,
-    show_all: bool,
-) -> None:
+def usage(options: Options, fmt: str, sort: str, show_all: bool, **flags: Any) -> None:
     """Usage and cost per category, with a total; prices are exact decimals."""
-    query = usage_records.query(
-        period=period,
-        start=start,
-        end=end,
-        breakdown=breakdown,
-        categories=categories,
-        include_subaccounts=subaccounts,
-        today=today(),
-    )
+    chosen = [name for name in usage_records.BREAKDOWNS if flags.pop(name)]
+    breakdown = usage_records.one_breakdown(chosen)
+    query = usage_records.query(breakdown=breakdown, today=today(), **flags)
     with session(options.sandbox, account_sid=options.account_sid) as client:
         rows = usage_records.fetch(client, query)
     result = usage_render.report(

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import shlex
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from .. import lookup, verification
-from ..sends import SendFailed
+from ..sends import SendFailed, SendRequest
 from ..workflow import session
-from .context import Options, pass_options
-from .sends import dry_run_option, go, manifests_option, output_option, yes_option
+from .context import Options
+from .sends import confirm_options, go, pop_flags
 
 SANDBOX_CODE = "123456"  # the emulator approves this code (emulator.verifications)
 
@@ -27,6 +28,27 @@ _service_option = click.option(
 )
 
 
+def _run(
+    options: Options,
+    params: dict[str, Any],
+    build: Callable[[str], SendRequest],
+    describe: Callable[[dict[str, Any]], str],
+) -> dict[str, Any] | None:
+    """Check offline, find the service, send and print; None for a dry run."""
+    flags = pop_flags(params)
+    build("VA" + "0" * 32)  # every problem, before opening a session
+    service, manifests = params["service"], params["manifests"]
+    with session(options.sandbox, account_sid=options.account_sid) as client:
+        sid = lookup.sid(client, "verify_services", service, manifests, "--service")
+        created = go(client, build(sid), flags)
+    if created is None:
+        return None
+    data = verification.summary(created)
+    text = json.dumps(data, indent=2) if flags.output == "json" else describe(data)
+    click.echo(text)
+    return data
+
+
 @verify.command("start")
 @_service_option
 @click.option(
@@ -38,72 +60,35 @@ _service_option = click.option(
     default="sms",
     show_default=True,
 )
-@yes_option
-@dry_run_option
-@output_option
-@manifests_option
-@pass_options
-def verify_start(
-    options: Options,
-    service: str,
-    to: str,
-    channel: str,
-    yes: bool,
-    dry_run: bool,
-    output: str,
-    manifests: tuple[Path, ...],
-) -> None:
+@confirm_options
+def verify_start(options: Options, to: str, channel: str, **params: Any) -> None:
     """Send a verification code to --to through the service."""
-    verification.start("VA", to, channel)
-    with session(options.sandbox, account_sid=options.account_sid) as client:
-        sid = lookup.sid(client, "verify_services", service, manifests, "--service")
-        request = verification.start(sid, to, channel)
-        created = go(client, request, yes=yes, dry_run=dry_run, output=output)
-    if created is None:
-        return
-    data = verification.summary(created)
-    if output == "json":
-        click.echo(json.dumps(data, indent=2))
-        return
-    click.echo(f"Verification {data['sid']}: {data['status']} ({channel} to {to})")
     hint = f" (the sandbox accepts {SANDBOX_CODE})" if options.sandbox else ""
-    click.echo(
+    check = (
         f"Check the code{hint} with: twilio-iac verify check --service "
-        f"{shlex.quote(service)} --to {to} --code CODE"
+        f"{shlex.quote(params['service'])} --to {to} --code CODE"
     )
+
+    def describe(data: dict[str, Any]) -> str:
+        return (
+            f"Verification {data['sid']}: {data['status']} ({channel} to {to})\n{check}"
+        )
+
+    _run(options, params, lambda sid: verification.start(sid, to, channel), describe)
 
 
 @verify.command("check")
 @_service_option
 @click.option("--to", required=True, help="The number (or email) the code went to.")
 @click.option("--code", required=True, help="The code received.")
-@yes_option
-@dry_run_option
-@output_option
-@manifests_option
-@pass_options
-def verify_check(
-    options: Options,
-    service: str,
-    to: str,
-    code: str,
-    yes: bool,
-    dry_run: bool,
-    output: str,
-    manifests: tuple[Path, ...],
-) -> None:
+@confirm_options
+def verify_check(options: Options, to: str, code: str, **params: Any) -> None:
     """Check a code; exits non-zero unless the verification is approved."""
-    verification.check("VA", to, code)
-    with session(options.sandbox, account_sid=options.account_sid) as client:
-        sid = lookup.sid(client, "verify_services", service, manifests, "--service")
-        request = verification.check(sid, to, code)
-        created = go(client, request, yes=yes, dry_run=dry_run, output=output)
-    if created is None:
-        return
-    data = verification.summary(created)
-    if output == "json":
-        click.echo(json.dumps(data, indent=2))
-    else:
-        click.echo(f"Verification check for {to}: {data['status']}")
-    if data["status"] != "approved":
+    data = _run(
+        options,
+        params,
+        lambda sid: verification.check(sid, to, code),
+        lambda data: f"Verification check for {to}: {data['status']}",
+    )
+    if data is not None and data["status"] != "approved":
         raise SendFailed(f"The code was not approved (status: {data['status']}).")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Mapping
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from ..errors import ConfigError
 from .app import Emulator
 
 
@@ -19,6 +21,26 @@ class _QuietHandler(WSGIRequestHandler):
         """No per-request access log; the emulator keeps its own request_log."""
 
 
+def _bind(host: str, port: int, emulator: Emulator) -> WSGIServer:
+    try:
+        return make_server(
+            host,
+            port,
+            emulator,
+            server_class=_ThreadingServer,
+            handler_class=_QuietHandler,
+        )
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"port {port} on {host} is in use; pass another --port"
+            ) from None
+        raise ConfigError(
+            f"Cannot listen on port {port} on {host} ({exc.strerror or exc}); "
+            "pass another --port"
+        ) from None
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8080,
@@ -28,9 +50,7 @@ def serve(
     """Serve until interrupted, saving the state after every write request."""
     emulator = Emulator(state_path=state_path, credentials=credentials)
     emulator.autosave = True
-    with make_server(
-        host, port, emulator, server_class=_ThreadingServer, handler_class=_QuietHandler
-    ) as server:
+    with _bind(host, port, emulator) as server:
         bound = server.server_address[1]
         # Name the account, never the token.
         print(

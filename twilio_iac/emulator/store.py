@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -77,14 +77,32 @@ class Store:
                 f"The sandbox state file {path} was written by another version of "
                 "twilio-iac. Delete it to start the sandbox afresh."
             )
+        try:
+            check_state(state)
+        except ValueError as exc:
+            raise ConfigError(
+                f"The sandbox state file {path} is corrupt ({exc}); delete it to "
+                "start afresh."
+            ) from None
         return cls(state)
 
     def save(self, path: Path) -> None:
         """Write atomically: a reader never sees half a file."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(self.state, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            text = json.dumps(self.state, separators=(",", ":"))
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            if exc.filename and str(exc.filename) != str(path):
+                reason += f": {exc.filename}"
+            raise ConfigError(
+                f"The sandbox state cannot be saved to {path} ({reason}). Set "
+                "TWILIO_IAC_SANDBOX_STATE (or `emulator serve --state`) to a "
+                "writable file path."
+            ) from None
 
     @property
     def account_sid(self) -> str:
@@ -103,7 +121,7 @@ class Store:
         return dirty
 
     def add_fault(self, fault: dict[str, Any]) -> None:
-        re.compile(fault["path_regex"])  # fail now, not on the next request
+        check_fault(fault)  # fail now, not on the next request
         self.state["faults"].append(fault)
 
     def take_fault(self, method: str, path: str) -> tuple[dict[str, Any] | None, bool]:
@@ -123,3 +141,80 @@ class Store:
                 self.state["faults"].remove(fault)
             return fault, changed
         return None, changed
+
+
+_STATE_FIELDS = {
+    "account_sid": str,
+    "counter": int,
+    "history_anchor": str,
+    "collections": dict,
+    "faults": list,
+}
+_FAULT_FIELDS = {
+    "method": str,
+    "path_regex": str,
+    "status": int,
+    "code": int,
+    "message": str,
+    "times": int,
+    "after": int,
+}
+
+
+def check_state(state: dict[str, Any]) -> None:
+    """ValueError naming the first part of a loaded state with the wrong shape."""
+    _check_fields(state, _STATE_FIELDS)
+    try:
+        date.fromisoformat(state["history_anchor"])
+    except ValueError:
+        raise ValueError("history_anchor is not a YYYY-MM-DD date") from None
+    for kind, records in state["collections"].items():
+        _expect(records, dict, f"collections.{kind}")
+        for sid, record in records.items():
+            _expect(record, dict, f"collections.{kind}.{sid}")
+            if record.get("sid") != sid:
+                raise ValueError(f"collections.{kind}.{sid} has another sid")
+    for index, fault in enumerate(state["faults"]):
+        _expect(fault, dict, f"faults[{index}]")
+        try:
+            check_fault(fault)
+        except ValueError as exc:
+            raise ValueError(f"faults[{index}].{exc}") from None
+    checks = state.get("verification_checks", {})
+    _expect(checks, dict, "verification_checks")
+    for sid, attempts in checks.items():
+        _expect(attempts, int, f"verification_checks.{sid}")
+
+
+def check_fault(fault: dict[str, Any]) -> None:
+    """ValueError unless every field add_fault stores is there, with its type."""
+    _check_fields(fault, _FAULT_FIELDS)
+    try:
+        re.compile(fault["path_regex"])
+    except re.error as exc:
+        raise ValueError(f"path_regex {fault['path_regex']!r}: {exc}") from None
+
+
+_JSON_NAMES = {
+    dict: "an object",
+    list: "a list",
+    str: "a string",
+    int: "a whole number",
+    bool: "true/false",
+    float: "a fraction",
+    type(None): "null",
+}
+
+
+def _check_fields(obj: dict[str, Any], fields: dict[str, type]) -> None:
+    for name, kind in fields.items():
+        if name not in obj:
+            raise ValueError(f"{name} is missing")
+        _expect(obj[name], kind, name)
+
+
+def _expect(value: Any, kind: type, where: str) -> None:
+    # bool is an int to isinstance, but never a valid counter or status.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        shown = _JSON_NAMES.get(type(value), type(value).__name__)
+        raise ValueError(f"{where} should be {_JSON_NAMES[kind]}, not {shown}")

@@ -84,25 +84,24 @@ class ResourceType:
     creatable: bool = True  # False: a create needs explicit opt-in (purchase)
     description: str = ""
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
+    # Derived from fields once: the planner asks for them per object.
+    create_only: frozenset[str] = field(init=False, repr=False, compare=False)
+    references: dict[str, str] = field(init=False, repr=False, compare=False)
+    aliases: dict[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+        derived = {
+            "by_name": {f.name: f for f in self.fields},
+            "create_only": frozenset(f.name for f in self.fields if f.create_only),
+            # Field name → kind it points at.
+            "references": {f.name: f.ref for f in self.fields if f.ref},
+            # Manifest alias (``voice_application``) → its ref field.
+            "aliases": {f.alias: f for f in self.fields if f.alias},
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
         if self.identity not in self.by_name:
             raise ValueError(f"{self.kind}: identity {self.identity!r} is not a field")
-
-    @property
-    def create_only(self) -> frozenset[str]:
-        return frozenset(f.name for f in self.fields if f.create_only)
-
-    @property
-    def references(self) -> dict[str, str]:
-        """Field name → kind it points at."""
-        return {f.name: f.ref for f in self.fields if f.ref}
-
-    @property
-    def aliases(self) -> dict[str, Field]:
-        """Manifest alias (``voice_application``) → its ref field."""
-        return {f.alias: f for f in self.fields if f.alias}
 
     def path(self, account_sid: str, sid: str | None = None) -> str:
         template = self.instance if sid else self.collection

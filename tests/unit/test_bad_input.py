@@ -1,0 +1,56 @@
+"""Odd input gets a located, one-paragraph error, never a crash."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from twilio_iac import desired, planfile
+from twilio_iac.errors import ManifestError, PlanError
+
+
+def test_unquoted_date_is_explained(tmp_path):
+    path = tmp_path / "d.yaml"
+    path.write_text("queues:\n  - friendly_name: 2024-01-01\n")
+    with pytest.raises(ManifestError) as info:
+        desired.load([path])
+    assert "d.yaml:2 queues[0].friendly_name" in str(info.value)
+    assert "quote it" in str(info.value)
+
+
+def test_non_utf8_manifest_is_named(tmp_path):
+    path = tmp_path / "b.yaml"
+    path.write_bytes(b"\x00\x01\xff")
+    with pytest.raises(ManifestError, match="b.yaml: not UTF-8"):
+        desired.load([path])
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['{"apply": "x"}', '{"apply": []}', "not json", '{"format_version": 1}'],
+)
+def test_garbage_plan_files_are_refused(tmp_path, content):
+    path = tmp_path / "plan.json"
+    path.write_text(content)
+    with pytest.raises(PlanError, match="plan"):
+        planfile.load(path)
+
+
+def test_plan_file_with_unknown_action_is_refused(tmp_path):
+    public = {
+        "account_sid": "AC" + "0" * 32,
+        "changes": [{"action": "explode", "kind": "queues", "name": "q", "sid": None}],
+    }
+    section = {"changes": [{"fields": [], "send": {}}], "sids": [], "observed": {}}
+    section["checksum"] = planfile._checksum(public, section)
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(public | {"apply": section}))
+    with pytest.raises(PlanError, match="can apply .KeyError: .explode"):
+        planfile.load(path)
+
+
+def test_empty_directory_is_an_error_not_no_changes(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a manifest")
+    with pytest.raises(ManifestError, match="no \\*.yaml or \\*.yml files"):
+        desired.load([tmp_path])
