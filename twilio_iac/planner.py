@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from . import referrers
 from .desired import Desired
 from .errors import AmbiguousLiveState, PlanError
 from .model import Key, Ref, Resource
@@ -47,7 +48,9 @@ def plan(desired: Desired, live: Live, account_sid: str) -> Plan:
     managed = {
         kind: [r for r in items if r.sid not in skip] for kind, items in live.items()
     }
-    pairs, leftovers = _match(desired.resources, managed, problems, warnings)
+    pairs, leftovers, superseded = _match(
+        desired.resources, managed, problems, warnings
+    )
     if problems:
         raise AmbiguousLiveState(
             "Live objects share an identity, so the plan cannot tell which one a "
@@ -67,15 +70,24 @@ def plan(desired: Desired, live: Live, account_sid: str) -> Plan:
     owners = _owners(pairs, leftovers)
     for kind in desired.prune:
         for have in leftovers.get(kind, []):
-            changes[owners[have.sid]] = _delete(REGISTRY[kind], have)
+            if have.sid not in {old.sid for old, _ in superseded}:
+                changes[owners[have.sid]] = _delete(REGISTRY[kind], have)
+    moves: dict[Any, Ref] = {
+        Ref(c.kind, c.name): Ref(c.kind, c.name)
+        for c in changes.values()
+        if isinstance(c, Replace)
+    }
+    for old, key in superseded:
+        moves[old.sid] = Ref(key.kind, key.name)
+        changes[Key(old.kind, f"{old.name} [{old.sid}]")] = _leftover(old)
     resolved_live = [
         (owners.get(r.sid, r.key), resolved[id(r)])
         for items in live.values()
         for r in items
     ]
-    _repoint_referrers(changes, resolved_live, {r.key for r in ignored}, problems)
-    _check_dangling(changes, resolved_live, problems)
-    warnings += _exclusion_notes(changes, resolved_live)
+    referrers.repoint(changes, resolved_live, moves, {r.key for r in ignored}, problems)
+    referrers.check_dangling(changes, resolved_live, problems)
+    warnings += referrers.exclusion_notes(changes, resolved_live)
     if problems:
         raise PlanError("The manifests cannot be applied to this account:", problems)
     sids = {ref: sid for sid, ref in refs.items()}
@@ -84,9 +96,14 @@ def plan(desired: Desired, live: Live, account_sid: str) -> Plan:
 
 def _match(
     wanted: Mapping[Key, Resource], live: Live, problems: list[str], warnings: list[str]
-) -> tuple[dict[Key, Resource | None], dict[str, list[Resource]]]:
+) -> tuple[
+    dict[Key, Resource | None],
+    dict[str, list[Resource]],
+    list[tuple[Resource, Key]],
+]:
     pairs: dict[Key, Resource | None] = {}
     leftovers: dict[str, list[Resource]] = {}
+    superseded: list[tuple[Resource, Key]] = []
     by_kind: dict[str, list[Resource]] = defaultdict(list)
     for want in wanted.values():
         by_kind[want.kind].append(want)
@@ -110,7 +127,11 @@ def _match(
                 by_name[r.name].append(r)
         for want in (w for w in by_kind[kind] if not w.sid):
             found = by_name.get(want.name, [])
-            if len(found) > 1:
+            survivor = _replacement(REGISTRY[kind], want, found)
+            if survivor is not None:
+                superseded += [(r, want.key) for r in found if r is not survivor]
+                found = [survivor]
+            elif len(found) > 1:
                 sids = ", ".join(r.sid or "?" for r in found)
                 problems.append(
                     f'{want.location} {kind} "{want.name}": {len(found)} live objects '
@@ -119,7 +140,20 @@ def _match(
             pairs[want.key] = found[0] if len(found) == 1 else None
             claimed.update(r.sid for r in found)
         leftovers[kind] = [r for r in lives if r.sid not in claimed]
-    return pairs, leftovers
+    return pairs, leftovers, superseded
+
+
+def _replacement(
+    rt: ResourceType, want: Resource, found: list[Resource]
+) -> Resource | None:
+    """After an interrupted replace, the one same-named object that already has
+    the manifest's create-only values is the replacement; the others are what
+    the replace was going to delete."""
+    fixed = [name for name in rt.create_only if name in want.fields]
+    if len(found) < 2 or not fixed or rt.guard_delete:
+        return None
+    fits = [r for r in found if all(r.fields.get(f) == want.fields[f] for f in fixed)]
+    return fits[0] if len(fits) == 1 else None
 
 
 def _ref_names(
@@ -253,101 +287,19 @@ def _delete(rt: ResourceType, have: Resource) -> Delete:
     )
 
 
+def _leftover(old: Resource) -> Delete:
+    rt = REGISTRY[old.kind]
+    change = _delete(rt, old)
+    fixed = ", ".join(sorted(rt.create_only))
+    note = (
+        f"left behind by an interrupted replace: its {fixed} differs from the "
+        "manifest's; what uses it is re-pointed first"
+    )
+    return replace(change, notes=(*change.notes, note))
+
+
 def _write_only(rt: ResourceType, want: Resource) -> dict[str, Any]:
     return {n: v for n, v in want.fields.items() if rt.by_name[n].write_only}
-
-
-def _repoint_referrers(
-    changes: dict[Key, Change],
-    live: list[tuple[Key, Resource | None]],
-    ignored: set[Key],
-    problems: list[str],
-) -> None:
-    """Objects that use a replaced target get an update to the replacement."""
-    replaced = {Ref(c.kind, c.name) for c in changes.values() if isinstance(c, Replace)}
-    if not replaced:
-        return
-    for key, have in live:
-        current = changes.get(key)
-        if have is None or isinstance(current, Delete):
-            continue
-        for name in REGISTRY[key.kind].references:
-            ref = have.fields.get(name)
-            if ref not in replaced or (current and name in current.send):
-                continue
-            if key in ignored:
-                problems.append(
-                    f"{REGISTRY[key.kind].title} {key.name} uses {ref.kind} "
-                    f'"{ref.name}", which this plan replaces, but an ignore rule '
-                    "keeps twilio-iac from re-pointing it. Re-point it yourself "
-                    "first, or narrow the ignore rule."
-                )
-                continue
-            fc = FieldChange(name, ref, ref, "re-pointed to the replacement")
-            current = _add_field(current, key, have, fc)
-            changes[key] = current
-
-
-def _add_field(
-    current: Change | None, key: Key, have: Resource, fc: FieldChange
-) -> Change:
-    if current is None:
-        return Update(key.kind, key.name, have.sid, (fc,), {fc.name: fc.after})
-    send = current.send | {fc.name: fc.after}
-    return replace(current, fields=current.fields + (fc,), send=send)
-
-
-def _check_dangling(
-    changes: Mapping[Key, Change],
-    live: list[tuple[Key, Resource | None]],
-    problems: list[str],
-) -> None:
-    deleted = {
-        Ref(c.kind, c.name): c for c in changes.values() if isinstance(c, Delete)
-    }
-    if not deleted:
-        return
-    for key, have in live:
-        current = changes.get(key)
-        if have is None or isinstance(current, Delete):
-            continue
-        for name in REGISTRY[key.kind].references:
-            after = have.fields.get(name)
-            if current is not None:
-                after = current.send.get(name, after)
-            if after in deleted:
-                problems.append(
-                    f'{REGISTRY[after.kind].title} "{after.name}" would be deleted '
-                    f"(prune) but {REGISTRY[key.kind].title} {key.name} still uses it "
-                    f"({name}). Point it elsewhere in the manifests, or declare the "
-                    f"{REGISTRY[after.kind].title} to keep it."
-                )
-
-
-def _exclusion_notes(
-    changes: Mapping[Key, Change], live: list[tuple[Key, Resource | None]]
-) -> list[str]:
-    """Explain Twilio clearing trunk_sid/voice_application_sid for each other."""
-    notes = []
-    pairs = (
-        ("voice_application_sid", "trunk_sid"),
-        ("trunk_sid", "voice_application_sid"),
-    )
-    for key, have in live:
-        change = changes.get(key)
-        if have is None or not isinstance(change, Update):
-            continue
-        for setting, cleared in pairs:
-            if (
-                change.send.get(setting)
-                and have.fields.get(cleared)
-                and cleared not in change.send
-            ):
-                notes.append(
-                    f"{key.name}: setting {setting} makes Twilio clear {cleared} "
-                    f"({have.fields[cleared]}); Twilio keeps only one of the two."
-                )
-    return notes
 
 
 def _ordered(changes: Any) -> list[Change]:

@@ -194,3 +194,38 @@ def test_same_named_objects_can_each_be_pinned(run, write, sandbox):
     assert "twins.yaml:8 phone_numbers[0].voice_application" in result.stderr
     assert "names more than one application" in result.stderr
     assert "voice_application_sid" in result.stderr
+
+
+def test_interrupted_replace_is_finished_by_the_next_apply(run, write, sandbox):
+    path = write("twilio.yaml", STARTER)
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    old = sandbox().records("addresses")[0]["sid"]
+    emulator = sandbox()
+    emulator.add_fault("POST", r"/IncomingPhoneNumbers/PN\w+\.json$", 400, 21999, "No")
+    emulator.save()
+    write("twilio.yaml", STARTER.replace("iso_country: US", "iso_country: CA"))
+    failed = run("apply", str(path), "--auto-approve")
+    assert failed.exit_code == 1
+    assert '✓ create replacement for addresses "HQ"' in failed.stderr
+    assert len(sandbox().records("addresses")) == 2
+
+    plan = plan_json(run, path)
+    assert [(c["action"], c["kind"], c["sid"]) for c in plan["changes"]] == [
+        ("update", "phone_numbers", plan["changes"][0]["sid"]),
+        ("delete", "addresses", old),
+    ]
+    assert plan["changes"][0]["fields"] == {
+        "address_sid": {"before": old, "after": "HQ"}
+    }
+    assert "interrupted replace" in plan["changes"][1]["notes"][0]
+
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    (address,) = sandbox().records("addresses")
+    assert address["iso_country"] == "CA"
+    number = next(
+        r
+        for r in sandbox().records("phone_numbers")
+        if r["phone_number"] == "+14155550100"
+    )
+    assert number["address_sid"] == address["sid"]
+    assert "No changes." in run("plan", str(path)).stdout
