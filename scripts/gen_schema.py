@@ -31,6 +31,11 @@ _FORMATS = {
         E164,
         "must be an E.164 number like +14155550100",
     ),
+    # Twilio answers 20001 for anything but an upper-case ISO 3166-1 alpha-2 code.
+    ("addresses", "iso_country"): (
+        "^[A-Z]{2}$",
+        "must be a two-letter ISO country code in capitals, like US or GB",
+    ),
 }
 
 _TEXT = {

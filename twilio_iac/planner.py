@@ -241,7 +241,7 @@ def _create(rt: ResourceType, want: Resource, problems: list[str]) -> Change | N
         want.name,
         None,
         fields,
-        dict(want.fields),
+        dict(want.fields) | _write_only(rt, want),
         notes,
         purchase=want.purchase,
     )
@@ -269,7 +269,7 @@ def _replace(
         for name, value in have.fields.items()
         if value is not None and name != rt.identity
     }
-    send = kept | dict(want.fields)
+    send = kept | dict(want.fields) | _write_only(rt, want)
     note = f"{', '.join(forced)} cannot change in place: creates a new {rt.title}, "
     note += "re-points what uses it, then deletes the old one"
     return Replace(rt.kind, want.name, have.sid, tuple(changed), send, (note,))
@@ -299,7 +299,13 @@ def _leftover(old: Resource) -> Delete:
 
 
 def _write_only(rt: ResourceType, want: Resource) -> dict[str, Any]:
-    return {n: v for n, v in want.fields.items() if rt.by_name[n].write_only}
+    """Write-only fields to send: the manifest's value, else the field's default
+    (a write-only default is what twilio-iac wants sent, e.g. no auto-correct)."""
+    return {
+        f.name: want.fields.get(f.name, f.default)
+        for f in rt.fields
+        if f.write_only and (f.name in want.fields or f.default is not None)
+    }
 
 
 def _ordered(changes: Any) -> list[Change]:

@@ -229,3 +229,27 @@ def test_interrupted_replace_is_finished_by_the_next_apply(run, write, sandbox):
     )
     assert number["address_sid"] == address["sid"]
     assert "No changes." in run("plan", str(path)).stdout
+
+
+def test_addresses_are_sent_without_auto_correct_so_they_converge(run, write, sandbox):
+    body = STARTER.replace("street: 1 Main St", "street: 375 Beale Street")
+    path = write("twilio.yaml", body)
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    (address,) = sandbox().records("addresses")
+    assert address["street"] == "375 Beale Street"
+    assert "No changes." in run("plan", str(path)).stdout
+
+    # Asking for Twilio's auto-correction is allowed; the rewrite then shows.
+    corrected = body.replace(
+        "iso_country: US", "iso_country: US\n        auto_correct_address: true"
+    )
+    write(
+        "twilio.yaml",
+        corrected.replace("street: 375 Beale Street", "street: 1 Beale Street"),
+    )
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    assert sandbox().records("addresses")[0]["street"] == "1 Beale St"
+    plan = plan_json(run, path)
+    assert plan["changes"][0]["fields"] == {
+        "street": {"before": "1 Beale St", "after": "1 Beale Street"}
+    }

@@ -28,7 +28,18 @@ class Applications(Behaviour):
         release_application(store, record["sid"])
 
 
+# Twilio's AutoCorrectAddress (default true) may rewrite what it was sent;
+# USPS-style suffixes are the simplest visible case to imitate.
+_SUFFIXES = {"Street": "St", "Avenue": "Ave", "Road": "Rd", "Boulevard": "Blvd"}
+
+
 class Addresses(Behaviour):
+    def on_write(self, store: Store, record: dict[str, Any], values: dict) -> None:
+        if values.get("AutoCorrectAddress") is False or not record.get("street"):
+            return
+        words = record["street"].split(" ")
+        record["street"] = " ".join(_SUFFIXES.get(w, w) for w in words)
+
     def on_delete(self, store: Store, record: dict[str, Any]) -> None:
         users = numbers_using_address(store, record["sid"])
         if users:

@@ -33,13 +33,18 @@ ADDRESSES = register(
                 description="ISO 3166-1 alpha-2 country code, e.g. US.",
             ),
             flag("emergency_enabled"),
-            # Twilio never returns it, so diffing it would flap on every plan.
+            # Twilio never returns it, so diffing it would flap on every plan;
+            # and its default (true) rewrites the street it was sent, which would
+            # flap too. So twilio-iac sends false unless the manifest says true.
             Field(
                 "auto_correct_address",
                 "boolean",
                 write_only=True,
-                description="Sent with creates and updates, never compared: "
-                "Twilio does not return it.",
+                default=False,
+                description="Sent with every create and update, never compared "
+                "(Twilio does not return it). twilio-iac sends false unless you "
+                "set true: with true, Twilio may rewrite the street you declare "
+                "(e.g. Street → St), which then shows as a change on every plan.",
             ),
         ),
     )
