@@ -60,26 +60,10 @@ def plan(desired: Desired, live: Live, account_sid: str) -> Plan:
     refs = _ref_names(pairs, leftovers)
     # Each live object resolved once, for its pair and for the referrer checks.
     resolved = {id(r): _resolve(r, refs) for items in live.values() for r in items}
-    changes: dict[Key, Change] = {}
-    for key, want in desired.resources.items():
-        have = pairs[key]
-        have = None if have is None else resolved[id(have)]
-        change = _diff_one(REGISTRY[key.kind], _resolve(want, refs), have, problems)
-        if change:
-            changes[key] = change
+    changes = _diffs(desired, pairs, refs, resolved, problems)
     owners = _owners(pairs, leftovers)
-    for kind in desired.prune:
-        for have in leftovers.get(kind, []):
-            if have.sid not in {old.sid for old, _ in superseded}:
-                changes[owners[have.sid]] = _delete(REGISTRY[kind], have)
-    moves: dict[Any, Ref] = {
-        Ref(c.kind, c.name): Ref(c.kind, c.name)
-        for c in changes.values()
-        if isinstance(c, Replace)
-    }
-    for old, key in superseded:
-        moves[old.sid] = Ref(key.kind, key.name)
-        changes[Key(old.kind, f"{old.name} [{old.sid}]")] = _leftover(old)
+    changes |= _prunes(desired.prune, leftovers, owners, superseded)
+    moves = _moves(changes, superseded)
     resolved_live = [
         (owners.get(r.sid, r.key), resolved[id(r)])
         for items in live.values()
@@ -92,6 +76,57 @@ def plan(desired: Desired, live: Live, account_sid: str) -> Plan:
         raise PlanError("The manifests cannot be applied to this account:", problems)
     sids = {ref: sid for sid, ref in refs.items()}
     return Plan(account_sid, tuple(_ordered(changes.values())), tuple(warnings), sids)
+
+
+def _diffs(
+    desired: Desired,
+    pairs: Mapping[Key, Resource | None],
+    refs: Mapping[str, Ref],
+    resolved: Mapping[int, Resource | None],
+    problems: list[str],
+) -> dict[Key, Change]:
+    changes: dict[Key, Change] = {}
+    for key, want in desired.resources.items():
+        have = pairs[key]
+        have = None if have is None else resolved[id(have)]
+        change = _diff_one(REGISTRY[key.kind], _resolve(want, refs), have, problems)
+        if change:
+            changes[key] = change
+    return changes
+
+
+def _prunes(
+    prune: frozenset[str],
+    leftovers: Mapping[str, list[Resource]],
+    owners: Mapping[str | None, Key],
+    superseded: list[tuple[Resource, Key]],
+) -> dict[Key, Change]:
+    """Deletes of unclaimed objects: those of pruned kinds, and those an
+    interrupted replace left behind (whatever `prune` says: the replace that
+    was applied already meant to delete them)."""
+    left = {old.sid for old, _ in superseded}
+    changes: dict[Key, Change] = {
+        owners[have.sid]: _delete(REGISTRY[kind], have)
+        for kind in prune
+        for have in leftovers.get(kind, [])
+        if have.sid not in left
+    }
+    for old, _ in superseded:
+        changes[Key(old.kind, f"{old.name} [{old.sid}]")] = _leftover(old)
+    return changes
+
+
+def _moves(
+    changes: Mapping[Key, Change], superseded: list[tuple[Resource, Key]]
+) -> dict[Any, Ref]:
+    """What referrers hold now → the target they must point at instead."""
+    moves: dict[Any, Ref] = {
+        Ref(c.kind, c.name): Ref(c.kind, c.name)
+        for c in changes.values()
+        if isinstance(c, Replace)
+    }
+    moves.update({old.sid: Ref(key.kind, key.name) for old, key in superseded})
+    return moves
 
 
 def _match(
