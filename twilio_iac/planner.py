@@ -143,19 +143,8 @@ def _match(
     for want in wanted.values():
         by_kind[want.kind].append(want)
     for kind in set(by_kind) | set(live):
-        claimed: set[str | None] = set()
         lives = live.get(kind, [])
-        by_sid = {r.sid: r for r in lives}
-        for want in (w for w in by_kind[kind] if w.sid):
-            hit = by_sid.get(want.sid)
-            pairs[want.key] = hit
-            claimed.add(want.sid)
-            if hit is None:
-                warnings.append(
-                    f'{want.location} {REGISTRY[kind].title} "{want.name}" is pinned '
-                    f"to {want.sid}, which does not exist (deleted outside "
-                    "twilio-iac?): it is planned as a create."
-                )
+        claimed = _match_pins(by_kind[kind], lives, pairs, warnings)
         by_name: dict[str, list[Resource]] = defaultdict(list)
         for r in lives:
             if r.sid not in claimed:
@@ -176,6 +165,28 @@ def _match(
             claimed.update(r.sid for r in found)
         leftovers[kind] = [r for r in lives if r.sid not in claimed]
     return pairs, leftovers, superseded
+
+
+def _match_pins(
+    wants: list[Resource],
+    lives: list[Resource],
+    pairs: dict[Key, Resource | None],
+    warnings: list[str],
+) -> set[str | None]:
+    """Entries with a `sid:` pin claim that object; returns the claimed SIDs."""
+    by_sid = {r.sid: r for r in lives}
+    claimed: set[str | None] = set()
+    for want in (w for w in wants if w.sid):
+        hit = by_sid.get(want.sid)
+        pairs[want.key] = hit
+        claimed.add(want.sid)
+        if hit is None:
+            warnings.append(
+                f'{want.location} {REGISTRY[want.kind].title} "{want.name}" is '
+                f"pinned to {want.sid}, which does not exist (deleted outside "
+                "twilio-iac?): it is planned as a create."
+            )
+    return claimed
 
 
 def _replacement(
