@@ -72,15 +72,19 @@ def write(files: list[ExportFile], force: bool) -> None:
 
 def schema_comment(directory: Path) -> str:
     """The yaml-language-server line for a manifest written into ``directory``."""
-    schema = schema_path().resolve()
     target = directory.resolve()
-    # Inside the checkout that holds the schema a relative path keeps the
-    # repository portable; anywhere else only the installed copy is reliable.
-    if target.is_relative_to(schema.parent.parent):
-        where = Path(os.path.relpath(schema, target)).as_posix()
-    else:
-        where = schema.as_posix()
-    return f"# yaml-language-server: $schema={where}\n"
+    # A repository that carries schemas/ (this one, or one made by `init`)
+    # gets a relative path, which works on every clone; elsewhere only the
+    # installed copy is known.
+    for folder in (target, *target.parents):
+        vendored = folder / "schemas" / "manifest.schema.json"
+        if vendored.is_file():
+            return f"# yaml-language-server: $schema={_relative(vendored, target)}\n"
+    return f"# yaml-language-server: $schema={schema_path().resolve().as_posix()}\n"
+
+
+def _relative(path: Path, start: Path) -> str:
+    return Path(os.path.relpath(path, start)).as_posix()
 
 
 @dataclass(frozen=True)

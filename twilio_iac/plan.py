@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from .errors import UnsafePlan
 from .model import Ref, Resource
+from .resources import REGISTRY
 
 FORMAT_VERSION = 1
 # octoDNS's defaults: refuse when deletes + replaces pass 30% of a kind that
@@ -28,6 +29,13 @@ class FieldChange:
     before: Any
     after: Any
     note: str | None = None  # why this field is in the plan, when not obvious
+
+    def label(self, kind: str) -> str:
+        """The name shown to people and in JSON: a reference by name appears
+        under its manifest alias (`voice_application`), as it was written."""
+        field = REGISTRY[kind].by_name.get(self.name)
+        by_name = isinstance(self.before, Ref) or isinstance(self.after, Ref)
+        return field.alias if field and field.alias and by_name else self.name
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,10 @@ class Change:
             "name": self.name,
             "sid": self.sid,
             "fields": {
-                fc.name: {"before": _json(fc.before), "after": _json(fc.after)}
+                fc.label(self.kind): {
+                    "before": _json(fc.before),
+                    "after": _json(fc.after),
+                }
                 for fc in self.fields
             },
             "notes": list(self.notes),

@@ -13,7 +13,6 @@ import click
 
 from .model import Ref
 from .plan import Change, Create, Delete, FieldChange, Plan
-from .resources import REGISTRY
 
 NO_CHANGES = "No changes. Live state matches the manifests."
 _COLOURS = {"+": "green", "~": "yellow", "-/+": "magenta", "-": "red"}
@@ -67,9 +66,7 @@ def _change_lines(change: Change, created: set[Ref], colour: bool) -> list[str]:
 def _field_row(
     fc: FieldChange, kind: str, created: set[Ref], new: bool
 ) -> tuple[str, str]:
-    field = REGISTRY[kind].by_name.get(fc.name)
-    is_ref = isinstance(fc.before, Ref) or isinstance(fc.after, Ref)
-    label = (field.alias if field and field.alias and is_ref else fc.name) + ":"
+    label = fc.label(kind) + ":"
     after = _value(fc.after, created)
     # A create lists only the values it sets; an update keeps the arrow even
     # from null, so the reviewer sees the field was unset.

@@ -11,7 +11,7 @@ from pathlib import Path
 import twilio_iac
 
 from .errors import TwilioIacError
-from .export import schema_comment
+from .schema import schema_dir
 
 STARTER = """\
 #
@@ -88,8 +88,17 @@ def files(target: Path) -> dict[Path, str]:
             f"The CI example is missing from this installation ({exc.filename}); "
             "reinstall twilio-iac."
         ) from exc
+    # The repository carries its own copy of the schemas, so the editor line
+    # in every manifest is a relative path that works on any machine and in CI.
+    schemas = {
+        Path("schemas") / p.name: p.read_text(encoding="utf-8")
+        for p in sorted(schema_dir().glob("*.schema.json"))
+        if p.name != "plan.schema.json"  # describes plan output, not manifests
+    }
     return {
-        Path("manifests/twilio.yaml"): schema_comment(target / "manifests") + STARTER,
+        **schemas,
+        Path("manifests/twilio.yaml"): "# yaml-language-server: "
+        "$schema=../schemas/manifest.schema.json\n" + STARTER,
         Path(".github/workflows/twilio-iac.yml"): workflow,
         Path(".pre-commit-config.yaml"): hooks,
         Path(".gitignore"): GITIGNORE,

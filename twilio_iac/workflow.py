@@ -6,6 +6,7 @@ emulator, whose state file is saved when the session ends.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -39,25 +40,28 @@ def session(
     sandbox: bool,
     env: Mapping[str, str] | None = None,
     account_sid: str | None = None,
+    target_source: str = "--account-sid",
 ) -> Iterator[TwilioClient]:
+    """A client for the chosen account; ``target_source`` names where a given
+    ``account_sid`` came from, for the error when it cannot be reached."""
     env = os.environ if env is None else env
     settings = Settings.from_env(env, sandbox=sandbox, account_sid=account_sid)
-    if not sandbox:
-        with TwilioClient(settings) as client:
-            if account_sid:
-                _check_reachable(client)
-            yield client
-        return
-    from .emulator import Emulator  # only the sandbox needs it
+    emulator = None
+    if sandbox:
+        from .emulator import Emulator  # only the sandbox needs it
 
-    emulator = Emulator(state_path=sandbox_state_path(env))
+        path = sandbox_state_path(env)
+        if not path.exists():
+            log.warning("sandbox.created", state=str(path))
+        emulator = Emulator(state_path=path)
     try:
         with TwilioClient(settings, app=emulator) as client:
             if account_sid:
-                _check_reachable(client)
+                _check_reachable(client, target_source)
             yield client
     finally:
-        emulator.save()
+        if emulator is not None:
+            emulator.save()
 
 
 def make_plan(desired: Desired, client: TwilioClient) -> Plan:
@@ -87,7 +91,7 @@ def make_plan(desired: Desired, client: TwilioClient) -> Plan:
     return result
 
 
-def _check_reachable(client: TwilioClient) -> None:
+def _check_reachable(client: TwilioClient, source: str) -> None:
     """A targeted account must be these credentials' own or a subaccount of it.
 
     This is also the manifests' `account_sid` guard: credentials of an unrelated
@@ -99,8 +103,10 @@ def _check_reachable(client: TwilioClient) -> None:
     except (NotFound, AuthError) as exc:
         raise PlanError(
             f"The credentials from {client.settings.source} cannot reach account "
-            f"{target}: it is neither their account nor one of its subaccounts "
-            f"(Twilio answered HTTP {exc.status}). Nothing was read or changed."
+            f"{target} (from {source}): it is neither their account nor one of "
+            f"its subaccounts (Twilio answered HTTP {exc.status}). Nothing was "
+            "read or changed. Check the account SID, or use that account's "
+            "credentials."
         ) from exc
 
 
@@ -144,8 +150,8 @@ def _moved(plan: Plan, state: Live, by_sid: Mapping[str | None, Resource]) -> li
             continue
         seen = plan.observed.get(change.sid or "", {})
         problems += [
-            f"{change.label} {name}: {seen.get(name)!r} when planned, "
-            f"{now.fields.get(name)!r} now"
+            f"{change.label} {name}: {json.dumps(seen.get(name))} when planned, "
+            f"{json.dumps(now.fields.get(name))} now"
             for name in sorted(set(seen) | set(now.fields))
             if seen.get(name) != now.fields.get(name)
         ]

@@ -24,12 +24,15 @@ def test_init_creates_a_repository_that_validates_and_plans(run, tmp_path):
     created = sorted(
         str(p.relative_to(target)) for p in target.rglob("*") if p.is_file()
     )
+    schemas = ["addresses", "applications", "manifest", "phone_numbers", "queues"]
     assert created == [
         ".github/workflows/twilio-iac.yml",
         ".gitignore",
         ".pre-commit-config.yaml",
         "README.md",
         "manifests/twilio.yaml",
+        *[f"schemas/{k}.schema.json" for k in schemas],
+        "schemas/verify_services.schema.json",
     ]
     assert f"Created in {target}:" in result.stdout
     assert f"cd {target}" in result.stdout
@@ -40,7 +43,10 @@ def test_init_creates_a_repository_that_validates_and_plans(run, tmp_path):
     assert ".twilio-iac/" in (target / ".gitignore").read_text().splitlines()
     assert "twilio-iac plan manifests" in (target / "README.md").read_text()
     starter = (target / "manifests" / "twilio.yaml").read_text()
-    assert starter.startswith("# yaml-language-server: $schema=")
+    # A relative path, so the line works on every clone and in CI.
+    assert starter.startswith(
+        "# yaml-language-server: $schema=../schemas/manifest.schema.json\n"
+    )
 
     manifests = str(target / "manifests")
     validated = run("validate", manifests)

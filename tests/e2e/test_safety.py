@@ -20,9 +20,7 @@ def test_address_replace_repoints_numbers_before_old_address_goes(run, write, sa
     assert plan["changes"][0]["fields"] == {
         "iso_country": {"before": "US", "after": "CA"}
     }
-    assert plan["changes"][1]["fields"] == {
-        "address_sid": {"before": "HQ", "after": "HQ"}
-    }
+    assert plan["changes"][1]["fields"] == {"address": {"before": "HQ", "after": "HQ"}}
 
     result = run("apply", str(path), "--auto-approve")
     assert result.exit_code == 0, result.output
@@ -214,9 +212,7 @@ def test_interrupted_replace_is_finished_by_the_next_apply(run, write, sandbox):
         ("update", "phone_numbers", plan["changes"][0]["sid"]),
         ("delete", "addresses", old),
     ]
-    assert plan["changes"][0]["fields"] == {
-        "address_sid": {"before": old, "after": "HQ"}
-    }
+    assert plan["changes"][0]["fields"] == {"address": {"before": old, "after": "HQ"}}
     assert "interrupted replace" in plan["changes"][1]["notes"][0]
 
     assert run("apply", str(path), "--auto-approve").exit_code == 0

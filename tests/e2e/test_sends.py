@@ -327,7 +327,7 @@ def test_wait_timeout_exits_non_zero(run, fake_time, monkeypatch):
     result = run(*SMS, "--body", "Hi", "--yes", "--wait", "--wait-timeout", "4")
     assert result.exit_code == 1
     assert "is still sending after 4 s" in result.stderr
-    assert "twilio-iac status SM" in result.stderr
+    assert "twilio-iac --sandbox status SM" in result.stderr
 
 
 VERIFY = """

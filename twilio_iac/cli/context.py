@@ -42,6 +42,16 @@ paths_argument = click.argument(
 )
 
 
+def command(options: Options) -> str:
+    """How to invoke twilio-iac again the same way, for hints users copy."""
+    words = ["twilio-iac"]
+    if options.sandbox:
+        words.append("--sandbox")
+    if options.account_sid:
+        words += ["--account-sid", options.account_sid]
+    return " ".join(words)
+
+
 def colour() -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set."""
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")

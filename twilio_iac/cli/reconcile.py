@@ -19,6 +19,7 @@ from ..workflow import check_fresh, make_plan, session
 from .context import (
     Options,
     colour,
+    command,
     confirm,
     pass_options,
     paths_argument,
@@ -29,7 +30,9 @@ from .context import (
 @contextmanager
 def open_session(options: Options, declared: str | None) -> Iterator[TwilioClient]:
     """--account-sid wins, then the manifests' (or plan's) account_sid."""
-    with session(options.sandbox, account_sid=options.account_sid or declared) as c:
+    source = "--account-sid" if options.account_sid else "the manifests' account_sid"
+    target = options.account_sid or declared
+    with session(options.sandbox, account_sid=target, target_source=source) as c:
         yield c
 
 
@@ -88,7 +91,8 @@ def plan(
     if out:
         out.write_text(planfile.dumps(result, list(wanted.files)), encoding="utf-8")
         click.echo(
-            f"Saved the plan to {out}; apply exactly it with: twilio-iac apply {out}",
+            f"Saved the plan to {out}; apply exactly it with: "
+            f"{command(options)} apply {out}",
             err=True,
         )
     click.echo(_render(result, output), nl=False)
@@ -176,4 +180,11 @@ def _looks_like_plan(path: Path) -> bool:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
+    if isinstance(data, dict) and "format_version" in data and "apply" not in data:
+        raise PlanError(
+            f"{path} is the output of `plan --output json`, which is for reading "
+            "and has no execution details. To apply a reviewed plan, save it "
+            f"with `twilio-iac plan PATH... --out {path.name}` and apply that "
+            "file. Nothing was sent."
+        )
     return isinstance(data, dict) and "apply" in data

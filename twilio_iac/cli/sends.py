@@ -18,7 +18,7 @@ from .. import delivery, lookup, sends
 from ..client import TwilioClient
 from ..sends import SendFailed, SendRequest
 from ..workflow import session
-from .context import Options, confirm, pass_options
+from .context import Options, command, confirm, pass_options, sandbox_option
 
 POLLER = delivery.Poller()  # tests swap in a fake sleep and clock
 
@@ -79,7 +79,12 @@ def _stack(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 confirm_options = _stack(
-    yes_option, dry_run_option, output_option, manifests_option, pass_options
+    yes_option,
+    dry_run_option,
+    output_option,
+    manifests_option,
+    sandbox_option,
+    pass_options,
 )
 send_options = _stack(wait_option, wait_timeout_option, confirm_options)
 
@@ -141,7 +146,7 @@ def _send(
         request = build(client)
         created = go(client, request, flags)
         if created is not None:
-            _report(client, request.what, created, flags)
+            _report(client, request.what, created, flags, command(options))
 
 
 def _follow(
@@ -163,7 +168,11 @@ def _follow(
 
 
 def _report(
-    client: TwilioClient, what: str, created: dict[str, Any], flags: Flags
+    client: TwilioClient,
+    what: str,
+    created: dict[str, Any],
+    flags: Flags,
+    again: str,
 ) -> None:
     """Print the created message/call, follow it with --wait, fail on failure."""
     final = None
@@ -174,7 +183,8 @@ def _report(
     if final is False:
         raise SendFailed(
             f"{what.title()} {data['sid']} is still {data['status']} after "
-            f"{flags.wait_timeout} s. Follow it with `twilio-iac status {data['sid']}`."
+            f"{flags.wait_timeout} s. Follow it with "
+            f"`{again} status {data['sid']}`."
         )
     if final and delivery.is_failure(what, data["status"]):
         code = f", Twilio error {data['error_code']}" if data.get("error_code") else ""
@@ -258,6 +268,7 @@ def send_call(
 
 
 @click.command()
+@sandbox_option
 @click.argument("sid")
 @output_option
 @pass_options

@@ -10,7 +10,7 @@ import click
 from .. import usage as usage_records
 from .. import usage_render
 from ..workflow import session
-from .context import Options, pass_options
+from .context import Options, pass_options, sandbox_option
 
 
 def today() -> date:
@@ -53,6 +53,7 @@ def today() -> date:
     show_default=True,
 )
 @click.option("--all", "show_all", is_flag=True, help="Show zero-usage rows too.")
+@sandbox_option
 @pass_options
 def usage(options: Options, fmt: str, sort: str, show_all: bool, **flags: Any) -> None:
     """Usage and cost per category, with a total; prices are exact decimals."""

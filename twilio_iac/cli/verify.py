@@ -12,7 +12,7 @@ import click
 from .. import lookup, verification
 from ..sends import SendFailed, SendRequest
 from ..workflow import session
-from .context import Options
+from .context import Options, command
 from .sends import confirm_options, go, pop_flags
 
 SANDBOX_CODE = "123456"  # the emulator approves this code (emulator.verifications)
@@ -65,8 +65,9 @@ def verify_start(options: Options, to: str, channel: str, **params: Any) -> None
     """Send a verification code to --to through the service."""
     hint = f" (the sandbox accepts {SANDBOX_CODE})" if options.sandbox else ""
     check = (
-        f"Check the code{hint} with: twilio-iac verify check --service "
+        f"Check the code{hint} with: {command(options)} verify check --service "
         f"{shlex.quote(params['service'])} --to {to} --code CODE"
+        + "".join(f" -f {shlex.quote(str(p))}" for p in params.get("manifests") or ())
     )
 
     def describe(data: dict[str, Any]) -> str:
