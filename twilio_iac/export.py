@@ -40,7 +40,8 @@ class ExportFile:
         extra = [f"{self.pinned} pinned by sid"] if self.pinned else []
         extra += [f"{self.commented} as a comment"] if self.commented else []
         detail = f" ({', '.join(extra)})" if extra else ""
-        return f"Wrote {self.path}: {self.declared} {self.kind}{detail}"
+        counted = REGISTRY[self.kind].counted(self.declared)
+        return f"Wrote {self.path}: {counted}{detail}"
 
 
 def build(

@@ -84,11 +84,11 @@ def test_export_then_validate_then_plan_shows_no_changes(run, sandbox, tmp_path)
     result = run("export", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[:5] == [
-        f"Wrote {out}/addresses.yaml: 1 addresses (1 as a comment)",
+        f"Wrote {out}/addresses.yaml: 1 address (1 as a comment)",
         f"Wrote {out}/applications.yaml: 3 applications (2 pinned by sid)",
         f"Wrote {out}/queues.yaml: 2 queues",
-        f"Wrote {out}/verify_services.yaml: 1 verify_services",
-        f"Wrote {out}/phone_numbers.yaml: 5 phone_numbers",
+        f"Wrote {out}/verify_services.yaml: 1 Verify service",
+        f"Wrote {out}/phone_numbers.yaml: 5 phone numbers",
     ]
     assert (
         f"2 live objects share this friendly_name ({sids['twin1']}, {sids['twin2']})"

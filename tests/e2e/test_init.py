@@ -51,7 +51,7 @@ def test_init_creates_a_repository_that_validates_and_plans(run, tmp_path):
     manifests = str(target / "manifests")
     validated = run("validate", manifests)
     assert validated.exit_code == 0, validated.output
-    assert "Valid: 1 file, 1 applications, 1 phone_numbers." in validated.stdout
+    assert "Valid: 1 file, 1 application, 1 phone number." in validated.stdout
     planned = run("plan", manifests)
     assert planned.exit_code == 0, planned.output
     assert "Plan: 1 to create, 1 to update" in planned.stdout

@@ -46,9 +46,11 @@ def validate(paths: tuple[Path, ...]) -> None:
     """
     result = desired.load(paths)
     counts = Counter(key.kind for key in result.resources)
-    detail = ", ".join(f"{counts[k]} {k}" for k in REGISTRY if counts[k]) or "empty"
+    detail = ", ".join(
+        rt.counted(counts[kind]) for kind, rt in REGISTRY.items() if counts[kind]
+    )
     files = len(result.files)
-    click.echo(f"Valid: {files} file{'s' if files != 1 else ''}, {detail}.")
+    click.echo(f"Valid: {files} file{'s' if files != 1 else ''}, {detail or 'empty'}.")
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
 

@@ -103,6 +103,12 @@ class ResourceType:
         if self.identity not in self.by_name:
             raise ValueError(f"{self.kind}: identity {self.identity!r} is not a field")
 
+    def counted(self, n: int) -> str:
+        """``1 address``, ``2 addresses``, ``3 Verify services``."""
+        if n == 1:
+            return f"1 {self.title}"
+        return f"{n} {self.title}{'es' if self.title.endswith('s') else 's'}"
+
     def path(self, account_sid: str, sid: str | None = None) -> str:
         template = self.instance if sid else self.collection
         return template.format(account_sid=account_sid, sid=sid)
