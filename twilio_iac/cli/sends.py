@@ -28,11 +28,15 @@ manifests_option = click.option(
     "manifests",
     multiple=True,
     type=click.Path(exists=True, path_type=Path),
-    help="Manifests (files or folders) whose names --from/--application/--service "
-    "may use.",
+    help="Manifests (files or folders) in which to look up the names given to "
+    "--from, --application or --service.",
 )
 output_option = click.option(
-    "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts (previews then go to stderr).",
 )
 yes_option = click.option("--yes", is_flag=True, help="Send without asking.")
 dry_run_option = click.option(
