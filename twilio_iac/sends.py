@@ -18,6 +18,8 @@ from .client import TwilioClient
 from .errors import ApiError, TwilioIacError
 from .segments import MAX_BODY, Segments, count
 
+MAX_MEDIA = 10  # Twilio's limit of media per message (MediaUrl description)
+
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 # One line on what Twilio's common send errors mean (www.twilio.com/docs/errors).
 MEANINGS = {
@@ -157,6 +159,8 @@ def _sms_problems(
         problems.append("give a --body, one or more --media-url, or both")
     if body and len(body) > MAX_BODY:
         problems.append(f"the body is {len(body)} characters; the limit is {MAX_BODY}")
+    if len(media) > MAX_MEDIA:
+        problems.append(f"{len(media)} --media-url given; a message takes {MAX_MEDIA}")
     for url in media:
         problems += check_url("--media-url", url)
     return problems

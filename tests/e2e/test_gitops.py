@@ -221,3 +221,27 @@ def test_usage_errors_exit_1_not_2(run, write):
     assert result.exit_code == 1
     bad_flag = run("plan", "--output", "xml", str(write("q.yaml", "queues: []\n")))
     assert bad_flag.exit_code == 1
+
+
+def test_plan_out_never_overwrites_a_manifest_or_another_file(run, write, tmp_path):
+    path = write("q.yaml", "queues:\n  - friendly_name: fresh\n")
+    result = run("plan", str(path), "--out", str(path))
+    assert result.exit_code == 1
+    assert "is one of the manifests being planned" in result.stderr
+    assert path.read_text().startswith("queues:")
+    notes = tmp_path / "NOTES.md"
+    notes.write_text("# mine\n")
+    result = run("plan", str(path), "--out", str(notes))
+    assert result.exit_code == 1 and "not a plan file" in result.stderr
+    assert notes.read_text() == "# mine\n"
+    saved = tmp_path / "plan.json"
+    assert run("plan", str(path), "--out", str(saved)).exit_code == 0
+    assert run("plan", str(path), "--out", str(saved)).exit_code == 0  # replaced
+
+
+def test_unwritable_out_path_is_a_clear_error(run, write, tmp_path):
+    path = write("q.yaml", "queues:\n  - friendly_name: fresh\n")
+    result = run("plan", str(path), "--out", str(tmp_path / "missing" / "p.json"))
+    assert result.exit_code == 1
+    assert "No such file or directory" in result.stderr
+    assert "Unexpected error" not in result.stderr

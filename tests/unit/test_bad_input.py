@@ -54,3 +54,19 @@ def test_empty_directory_is_an_error_not_no_changes(tmp_path):
     (tmp_path / "notes.txt").write_text("not a manifest")
     with pytest.raises(ManifestError, match="no \\*.yaml or \\*.yml files"):
         desired.load([tmp_path])
+
+
+def test_more_than_ten_media_urls_are_refused_before_sending():
+    from twilio_iac import sends
+    from twilio_iac.sends import SendRejected
+
+    media = [f"https://example.com/{n}.png" for n in range(11)]
+    with pytest.raises(SendRejected, match="11 --media-url given; a message takes 10"):
+        sends.sms(
+            "AC" + "0" * 32,
+            to="+14155551234",
+            sender="+14155550100",
+            service=None,
+            body=None,
+            media=media,
+        )

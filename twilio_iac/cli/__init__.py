@@ -51,6 +51,14 @@ class _Group(click.Group):
             raise
         except TwilioIacError as exc:
             _fail(ctx, str(exc))
+        except OSError as exc:  # a path the user gave cannot be read or written
+            where = exc.filename if exc.filename is not None else "a file"
+            _fail(
+                ctx,
+                f"{where}: {exc.strerror or exc}. Check that the path exists, is "
+                "not a directory (or a file where a directory is needed), and is "
+                "writable.",
+            )
         except KeyboardInterrupt:
             _fail(ctx, "Interrupted.")
         except Exception as exc:  # a bug: say so, keep the traceback for --debug

@@ -91,6 +91,7 @@ def plan(
     with open_session(options, wanted.account_sid) as client:
         result = make_plan(wanted, client)
     if out:
+        _check_out(out, wanted.files)
         out.write_text(planfile.dumps(result, list(wanted.files)), encoding="utf-8")
         click.echo(
             f"Saved the plan to {out}; apply exactly it with: "
@@ -100,6 +101,19 @@ def plan(
     click.echo(_render(result, output), nl=False)
     if detailed_exitcode and not result.empty:
         ctx.exit(2)
+
+
+def _check_out(out: Path, manifests: tuple[str, ...]) -> None:
+    """--out may replace an earlier plan file, never a manifest or anything else."""
+    if not out.exists():
+        return
+    if out.resolve() in {Path(m).resolve() for m in manifests}:
+        raise PlanError(f"--out {out} is one of the manifests being planned.")
+    if not _looks_like_plan(out):
+        raise PlanError(
+            f"--out {out} exists and is not a plan file; refusing to overwrite it. "
+            "Choose another path, or delete the file first."
+        )
 
 
 def _render(result: Plan, output: str) -> str:
