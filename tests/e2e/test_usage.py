@@ -167,3 +167,11 @@ def sub_with_message(emulator: Emulator) -> None:
         "messages", to="+14155551234", status="delivered", num_segments="1"
     )
     records("messages")[message["sid"]]["account_sid"] = sub["sid"]
+
+
+def test_an_unknown_category_is_flagged_on_stderr(run):
+    result = run("usage", "--category", "smss-outbound", "--period", "this-month")
+    assert result.exit_code == 0, result.output
+    assert "no usage records for category 'smss-outbound'" in result.stderr
+    known = run("usage", "--category", "sms-outbound", "--period", "this-month")
+    assert "Warning" not in known.stderr

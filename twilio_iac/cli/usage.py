@@ -62,6 +62,15 @@ def usage(options: Options, fmt: str, sort: str, show_all: bool, **flags: Any) -
     query = usage_records.query(breakdown=breakdown, today=today(), **flags)
     with session(options.sandbox, account_sid=options.account_sid) as client:
         rows = usage_records.fetch(client, query)
+    # Twilio lists every known category for a period, used or not: a category
+    # with no record at all is most likely misspelt, not merely unused.
+    seen = {row.category for row in rows}
+    for category in (c for c in query.categories if c not in seen):
+        click.echo(
+            f"Warning: Twilio returned no usage records for category {category!r}; "
+            "check its name (e.g. sms, sms-outbound, calls, phonenumbers).",
+            err=True,
+        )
     result = usage_render.report(
         rows, sort=sort, show_all=show_all, breakdown=query.breakdown
     )
