@@ -226,6 +226,12 @@ def create(client: TwilioClient, request: SendRequest) -> dict[str, Any]:
         raise SendUnconfirmed(_unconfirmed(request)) from None
     except ApiError as error:
         meaning = MEANINGS.get(error.code or 0)
+        if error.code == 20404 and request.what == "verification check":
+            # Twilio's answer when nothing is pending for that number.
+            meaning = (
+                "no pending verification for this number: start one with `verify "
+                "start` (a verification expires after 10 minutes or once approved)"
+            )
         if meaning is None or error.hint:
             raise
         raise type(error)(

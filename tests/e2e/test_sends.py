@@ -453,3 +453,27 @@ def test_send_call_dry_run_checks_offline_first(run, sandbox):
     assert dry.exit_code == 0, dry.output
     assert json.loads(dry.stdout)["request"]["params"]["Twiml"] == "<Response/>"
     assert sandbox().records("calls") == []
+
+
+def test_check_without_a_pending_verification_says_so(run, sandbox):
+    from twilio_iac.client import TwilioClient
+    from twilio_iac.settings import Settings
+
+    emulator = sandbox()
+    with TwilioClient(Settings.from_env({}, sandbox=True), app=emulator) as client:
+        sid = client.create("verify", "/v2/Services", {"FriendlyName": "Login"})["sid"]
+    emulator.save()
+    result = run(
+        "verify",
+        "check",
+        "--service",
+        sid,
+        "--to",
+        "+14155559876",
+        "--code",
+        "123456",
+        "--yes",
+    )
+    assert result.exit_code == 1
+    assert "20404" in result.stderr
+    assert "no pending verification for this number" in result.stderr
