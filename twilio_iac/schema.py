@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections import Counter
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -259,13 +260,20 @@ def _join(path: str, key: str) -> str:
 
 
 def _declared(manifest: Manifest) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    """Declared identities per kind, and those declared more than once."""
+    """Declared identities per kind, and those that several pinned entries share
+    (an unpinned second declaration is reported as a duplicate instead)."""
     names: dict[str, set[str]] = {kind: set() for kind in REGISTRY}
-    twice: dict[str, set[str]] = {kind: set() for kind in REGISTRY}
+    pinned: Counter[tuple[str, str]] = Counter()
     for entry in manifest.entries:
         value = entry.data.get(REGISTRY[entry.kind].identity)
         if isinstance(value, str):
-            (twice if value in names[entry.kind] else names)[entry.kind].add(value)
+            names[entry.kind].add(value)
+            if isinstance(entry.data.get("sid"), str):
+                pinned[entry.kind, value] += 1
+    twice: dict[str, set[str]] = {kind: set() for kind in REGISTRY}
+    for (kind, value), count in pinned.items():
+        if count > 1:
+            twice[kind].add(value)
     return names, twice
 
 

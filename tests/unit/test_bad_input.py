@@ -70,3 +70,18 @@ def test_more_than_ten_media_urls_are_refused_before_sending():
             body=None,
             media=media,
         )
+
+
+def test_an_unpinned_redeclaration_is_one_duplicate_error_not_an_ambiguity(tmp_path):
+    address = (
+        "addresses:\n  - friendly_name: HQ\n    customer_name: A\n    street: B\n"
+        "    city: C\n    region: D\n    postal_code: '1'\n    iso_country: US\n"
+    )
+    (tmp_path / "a.yaml").write_text(address)
+    (tmp_path / "b.yaml").write_text(
+        address + "phone_numbers:\n  - phone_number: '+14155550100'\n    address: HQ\n"
+    )
+    with pytest.raises(ManifestError) as info:
+        desired.load([tmp_path])
+    assert "already declared" in str(info.value)
+    assert "names more than one" not in str(info.value)
