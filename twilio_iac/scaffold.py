@@ -50,7 +50,7 @@ README = """\
 # Twilio account as code
 
 This repository declares a Twilio account in `manifests/`, managed with
-[twilio-iac](https://pypi.org/project/twilio-iac/).
+twilio-iac (`schemas/` holds its manifest schemas, for editors).
 
 ```sh
 twilio-iac validate manifests            # offline: schema, references
@@ -65,7 +65,8 @@ Credentials come from `TWILIO_ACCOUNT_SID` with `TWILIO_API_KEY` and
 Pull requests get the plan as a comment and merges to `main` apply exactly the
 reviewed plan: see `.github/workflows/twilio-iac.yml`, which needs the
 repository secrets `TWILIO_ACCOUNT_SID`, `TWILIO_API_KEY` and
-`TWILIO_API_SECRET`. To validate before every commit, install
+`TWILIO_API_SECRET`, and the repository variable `TWILIO_IAC_PACKAGE` (what pip
+installs, pinned; see the top of the workflow). To validate before every commit, install
 [pre-commit](https://pre-commit.com) and run `pre-commit install`.
 """
 
