@@ -11,12 +11,12 @@ import os
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from . import manifest, schema
 from .model import Key, Ref, Resource
+from .model import ignored as is_ignored
 from .resources import REGISTRY, ResourceType
 
 # Entry keys that describe how to manage the resource rather than its state.
@@ -36,7 +36,7 @@ class Desired:
 
     def ignored(self, kind: str, name: str) -> bool:
         """Does an ignore rule hand this live object to someone else?"""
-        return any(fnmatchcase(name, rule) for rule in self.ignore.get(kind, ()))
+        return is_ignored(self.ignore, kind, name)
 
 
 def load(paths: Sequence[str | Path], env: Mapping[str, str] | None = None) -> Desired:

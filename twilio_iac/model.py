@@ -8,7 +8,9 @@ sets; live resources carry every field.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any, NamedTuple
 
 
@@ -49,3 +51,9 @@ class Resource:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Resource) and other.key == self.key
+
+
+def ignored(rules: Mapping[str, tuple[str, ...]], kind: str, name: str) -> bool:
+    """Does an ignore rule (kind → globs on identity) hand this object to
+    someone else? Case-sensitive, like identities themselves."""
+    return any(fnmatchcase(name, rule) for rule in rules.get(kind, ()))

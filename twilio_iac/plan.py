@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from typing import Any, ClassVar
 
 from .errors import UnsafePlan
-from .model import Ref, Resource
+from .model import Ref, Resource, ignored
 from .resources import REGISTRY
 
 FORMAT_VERSION = 1
@@ -127,11 +126,7 @@ class Plan:
     def count_managed(self, live: Mapping[str, list[Resource]]) -> dict[str, int]:
         """Live objects per kind that no ignore rule hands to someone else."""
         return {
-            kind: sum(
-                1
-                for r in items
-                if not any(fnmatchcase(r.name, p) for p in self.ignore.get(kind, ()))
-            )
+            kind: sum(1 for r in items if not ignored(self.ignore, kind, r.name))
             for kind, items in live.items()
         }
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -47,18 +46,6 @@ class Checked:
         self.send("GET", instance)
         self.send("POST", instance, update)
         self.send("DELETE", instance)
-
-
-@pytest.fixture
-def app() -> Emulator:
-    return Emulator()
-
-
-@pytest.fixture
-def api(app: Emulator) -> Iterator[Checked]:
-    client = Checked(app, "api.twilio.com")
-    yield client
-    client.http.close()
 
 
 def test_accounts(api: Checked) -> None:

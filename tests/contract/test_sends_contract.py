@@ -3,12 +3,10 @@ request and response the emulator gives matches Twilio's spec."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.contract.test_emulator_contract import Checked
-from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, Emulator
+from twilio_iac.emulator import SANDBOX_ACCOUNT_SID
 
 P = f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}"
 SUBRESOURCES = (
@@ -22,25 +20,6 @@ SUBRESOURCES = (
     "/Yearly",
     "/Yesterday",
 )
-
-
-@pytest.fixture
-def app() -> Emulator:
-    return Emulator()
-
-
-@pytest.fixture
-def api(app: Emulator) -> Iterator[Checked]:
-    client = Checked(app, "api.twilio.com")
-    yield client
-    client.http.close()
-
-
-@pytest.fixture
-def verify(app: Emulator) -> Iterator[Checked]:
-    client = Checked(app, "verify.twilio.com")
-    yield client
-    client.http.close()
 
 
 def test_messages(api: Checked) -> None:

@@ -1,0 +1,31 @@
+"""Fixtures shared by the contract tests: an emulator and checked clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.contract.test_emulator_contract import Checked
+from twilio_iac.emulator import Emulator
+
+
+def _checked(app: Emulator, host: str) -> Iterator[Checked]:
+    client = Checked(app, host)
+    yield client
+    client.http.close()
+
+
+@pytest.fixture
+def app() -> Emulator:
+    return Emulator()
+
+
+@pytest.fixture
+def api(app: Emulator) -> Iterator[Checked]:
+    yield from _checked(app, "api.twilio.com")
+
+
+@pytest.fixture
+def verify(app: Emulator) -> Iterator[Checked]:
+    yield from _checked(app, "verify.twilio.com")
