@@ -25,13 +25,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from twilio_iac import applier, desired, live, logs, planner
-from twilio_iac.client import TwilioClient
-from twilio_iac.emulator import SEED_NUMBERS, Emulator
+from twilio_iac import logs
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.settings import Settings
+from twilio_iac.emulator import SANDBOX_CREDENTIALS, SEED_NUMBERS, Emulator
+from twilio_iac.manifests import desired
 from twilio_iac.model import Resource
-from twilio_iac.plan import Plan
+from twilio_iac.reconcile import applier, live, planner
+from twilio_iac.reconcile.plan import Plan
 from twilio_iac.resources import related_kinds
-from twilio_iac.settings import Settings
 
 OTHERS = 100  # applications, queues, addresses and Verify services each
 PLAN_SIZES = (100, 1_000, 10_000)
@@ -131,7 +133,7 @@ def run_scenario(name: str, numbers: int, updates: int) -> Result:
     # not in the process at all).
     gc.collect()
     gc.freeze()
-    settings = Settings.from_env({}, sandbox=True)
+    settings = Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS)
     app = TimedApp(emulator)
     with (
         TwilioClient(settings, app=app) as client,

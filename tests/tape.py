@@ -17,8 +17,8 @@ from typing import Any
 
 import vcr
 
-from twilio_iac.client import TwilioClient
-from twilio_iac.settings import Settings
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.settings import Settings
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 RECORD_MODE = os.environ.get("TWILIO_IAC_RECORD", "none")

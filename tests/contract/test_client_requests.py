@@ -18,9 +18,9 @@ import pytest
 
 from tests.contract.oai import find_operation, validate_request, validate_response
 from tests.replay import flow
-from twilio_iac.client import TwilioClient
-from twilio_iac.emulator import Emulator
-from twilio_iac.settings import Settings
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.settings import Settings
+from twilio_iac.emulator import SANDBOX_CREDENTIALS, Emulator
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ STEPS = [
 @pytest.fixture(scope="module")
 def sent() -> list[Sent]:
     recorder = Recorder(Emulator())
-    settings = Settings.from_env({}, sandbox=True)
+    settings = Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS)
     with TwilioClient(settings, app=recorder) as client:
         for text, counts in STEPS:
             result, _ = flow.apply(client, text)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from tests.conftest import plan_json
-from twilio_iac.client import TwilioClient
-from twilio_iac.settings import Settings
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.settings import Settings
+from twilio_iac.emulator import SANDBOX_CREDENTIALS
 
 QUEUE = "queues:\n  - friendly_name: sub-queue\n    max_size: 7\n"
 
@@ -12,7 +13,9 @@ QUEUE = "queues:\n  - friendly_name: sub-queue\n    max_size: 7\n"
 def _subaccount(sandbox) -> str:
     """Create a subaccount through the emulator's HTTP API, as Twilio would."""
     emulator = sandbox()
-    with TwilioClient(Settings.from_env({}, sandbox=True), app=emulator) as client:
+    with TwilioClient(
+        Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS), app=emulator
+    ) as client:
         made = client.create(
             "core", "/2010-04-01/Accounts.json", {"FriendlyName": "staging"}
         )
@@ -22,7 +25,9 @@ def _subaccount(sandbox) -> str:
 
 def _queues(sandbox, account: str) -> list[str]:
     emulator = sandbox()
-    with TwilioClient(Settings.from_env({}, sandbox=True), app=emulator) as client:
+    with TwilioClient(
+        Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS), app=emulator
+    ) as client:
         path = f"/2010-04-01/Accounts/{account}/Queues.json"
         return [q["friendly_name"] for q in client.list("core", path, "queues")]
 

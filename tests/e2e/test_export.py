@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from twilio_iac.export import schema_comment
-from twilio_iac.schema import schema_path
+from twilio_iac.manifests.schema import schema_path
+from twilio_iac.reconcile.export import schema_comment
 
 REPO = Path(__file__).resolve().parents[2]
 URL = "https://example.com/"

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 
 from tests.e2e.test_reconcile import STARTER
-from twilio_iac.client import TwilioClient
-from twilio_iac.settings import Settings
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.settings import Settings
+from twilio_iac.emulator import SANDBOX_CREDENTIALS
 
 
 def _out_of_band(sandbox, method_path_params):
     """Change the sandbox through its HTTP API, as another tool would."""
     emulator = sandbox()
-    with TwilioClient(Settings.from_env({}, sandbox=True), app=emulator) as client:
+    with TwilioClient(
+        Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS), app=emulator
+    ) as client:
         method_path_params(client, emulator.account_sid)
     emulator.save()
 
@@ -146,7 +149,7 @@ def test_threshold_not_tripped_at_30_percent_or_under_ten(run, write, sandbox):
 
 def _rewrite(saved, edit):
     """Edit a plan file and recompute its checksum, as a determined user could."""
-    from twilio_iac import planfile
+    from twilio_iac.reconcile import planfile
 
     data = json.loads(saved.read_text())
     edit(data)

@@ -8,7 +8,7 @@ import pytest
 
 from twilio_iac.cli import context
 from twilio_iac.cli import sends as cli_sends
-from twilio_iac.delivery import Poller
+from twilio_iac.operations.delivery import Poller
 
 SMS = ("send", "sms", "--to", "+14155551234", "--from", "+14155550100")
 
@@ -456,11 +456,14 @@ def test_send_call_dry_run_checks_offline_first(run, sandbox):
 
 
 def test_check_without_a_pending_verification_says_so(run, sandbox):
-    from twilio_iac.client import TwilioClient
-    from twilio_iac.settings import Settings
+    from twilio_iac.api.client import TwilioClient
+    from twilio_iac.api.settings import Settings
+    from twilio_iac.emulator import SANDBOX_CREDENTIALS
 
     emulator = sandbox()
-    with TwilioClient(Settings.from_env({}, sandbox=True), app=emulator) as client:
+    with TwilioClient(
+        Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS), app=emulator
+    ) as client:
         sid = client.create("verify", "/v2/Services", {"FriendlyName": "Login"})["sid"]
     emulator.save()
     result = run(

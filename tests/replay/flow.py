@@ -11,10 +11,11 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from twilio_iac import applier, desired, live, planner
-from twilio_iac.client import TwilioClient
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.manifests import desired
 from twilio_iac.model import Resource
-from twilio_iac.plan import Plan
+from twilio_iac.reconcile import applier, live, planner
+from twilio_iac.reconcile.plan import Plan
 from twilio_iac.resources import related_kinds
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests import tape
 from tests.replay import flow
-from twilio_iac.client import TwilioClient
+from twilio_iac.api.client import TwilioClient
 
 ADDRESS = """
     addresses:

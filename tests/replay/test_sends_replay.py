@@ -7,8 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 from tests import tape
-from twilio_iac import delivery, sends, usage, usage_render
 from twilio_iac.errors import ApiError
+from twilio_iac.operations import delivery, sends, usage
+from twilio_iac.render import usage as usage_render
 
 NO_SLEEP = delivery.Poller(sleep=lambda _: None, clock=lambda: 0.0)
 

@@ -12,7 +12,9 @@ import structlog
 from structlog.testing import capture_logs
 
 from twilio_iac import logs
-from twilio_iac.client import TwilioClient
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.settings import Settings
+from twilio_iac.emulator import SANDBOX_CREDENTIALS
 from twilio_iac.errors import (
     ApiError,
     AuthError,
@@ -20,7 +22,6 @@ from twilio_iac.errors import (
     RateLimited,
     TransportError,
 )
-from twilio_iac.settings import Settings
 
 SID = "AC" + "0123456789abcdef" * 2
 TOKEN = "auth-token-value-do-not-print"
@@ -126,7 +127,7 @@ def test_wsgi_app_is_mounted_in_process() -> None:
         start_response("200 OK", [("Content-Type", "application/json")])
         return [json.dumps({"path": environ["PATH_INFO"]}).encode()]
 
-    settings = Settings.from_env({}, sandbox=True)
+    settings = Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS)
     with TwilioClient(settings, app=app) as client:
         assert client.fetch("core", "/2010-04-01/Accounts.json") == {
             "path": "/2010-04-01/Accounts.json"

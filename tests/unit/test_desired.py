@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from twilio_iac.desired import Desired, load
+from twilio_iac.manifests.desired import Desired, load
 from twilio_iac.model import Key, Ref, Resource
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "manifests"

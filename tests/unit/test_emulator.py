@@ -6,7 +6,6 @@ import base64
 import io
 import json
 import socket
-import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,6 @@ from twilio_iac.emulator import (
     serve,
 )
 from twilio_iac.errors import ConfigError
-from twilio_iac.settings import Settings
 
 AC = SANDBOX_ACCOUNT_SID
 P = f"/2010-04-01/Accounts/{AC}"
@@ -785,10 +783,11 @@ def test_emulator_serve_on_a_busy_port_from_the_cli(state_path, busy_port) -> No
 # --- the sandbox credentials come from the emulator --------------------------------
 
 
-def test_sandbox_settings_use_the_emulator_constants(monkeypatch) -> None:
-    auth = Settings.from_env({}, sandbox=True).auth
+def test_the_sandbox_session_uses_the_emulator_constants(tmp_path) -> None:
+    from twilio_iac.cli.session import session
+
+    env = {"TWILIO_IAC_SANDBOX_STATE": str(tmp_path / "s.json")}
+    with session(True, env=env) as client:
+        auth = client.settings.auth
     assert (auth.username, auth.secret) == (SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN)
-    # No silent fallback: without the emulator there are no sandbox credentials.
-    monkeypatch.setitem(sys.modules, "twilio_iac.emulator", None)
-    with pytest.raises(ImportError):
-        Settings.from_env({}, sandbox=True)
+    assert client.settings.sandbox is True

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from twilio_iac.desired import load
+from twilio_iac.manifests.desired import load
 from twilio_iac.model import Key
 
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from twilio_iac.errors import ManifestSyntaxError
-from twilio_iac.manifest import Located, expand, read
+from twilio_iac.manifests.reader import Located, expand, read
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "manifests"
 

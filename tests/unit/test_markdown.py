@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from twilio_iac import markdown
 from twilio_iac.model import Ref
-from twilio_iac.plan import Create, Delete, FieldChange, Plan, Replace, Update
+from twilio_iac.reconcile.plan import Create, Delete, FieldChange, Plan, Replace, Update
+from twilio_iac.render import markdown
 
 GOLDEN = Path(__file__).parent.parent / "golden" / "markdown"
 ACCOUNT = "AC" + "5a4db0c0" * 4

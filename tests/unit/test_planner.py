@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from twilio_iac.desired import Desired
 from twilio_iac.errors import AmbiguousLiveState, PlanError
+from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Ref, Resource
-from twilio_iac.planner import plan
+from twilio_iac.reconcile.planner import plan
 
 ACCOUNT = "AC" + "5a4db0c0" * 4
 

@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 
 from tests.unit.test_planner import ACCOUNT, Desired, Ref, live, sid, want
-from twilio_iac import render
-from twilio_iac.plan import Plan
-from twilio_iac.planner import plan
+from twilio_iac.reconcile.plan import Plan
+from twilio_iac.reconcile.planner import plan
+from twilio_iac.render import text as render
 
 GOLDEN = Path(__file__).parents[1] / "golden"
 SCHEMA = Path(__file__).parents[2] / "schemas" / "plan.schema.json"

@@ -10,13 +10,13 @@ from types import ModuleType
 import pytest
 from jsonschema import Draft202012Validator
 
-from twilio_iac import desired, schema
 from twilio_iac.errors import (
     ManifestError,
     ManifestSyntaxError,
     SchemaError,
     UnresolvedReference,
 )
+from twilio_iac.manifests import desired, schema
 
 ROOT = Path(__file__).parent.parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "manifests"

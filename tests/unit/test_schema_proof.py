@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from twilio_iac import schema
-from twilio_iac.located import Loader
+from twilio_iac.manifests import schema
+from twilio_iac.manifests.located import Loader
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "manifests"
 VALID = [

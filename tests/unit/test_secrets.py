@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from twilio_iac import logs
-from twilio_iac.client import TwilioClient
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.settings import Settings
 from twilio_iac.errors import ApiError
-from twilio_iac.settings import Settings
 
 ACCOUNT = "AC" + "ab" * 16
 

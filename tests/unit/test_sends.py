@@ -5,13 +5,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from twilio_iac import delivery, sends
-from twilio_iac.client import TwilioClient
-from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, Emulator
-from twilio_iac.sends import SendRejected, SendUnconfirmed
-from twilio_iac.settings import Settings
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.settings import Settings
+from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, SANDBOX_CREDENTIALS, Emulator
+from twilio_iac.operations import delivery, sends
+from twilio_iac.operations.sends import SendRejected, SendUnconfirmed
 
-SETTINGS = Settings.from_env({}, sandbox=True)
+SETTINGS = Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS)
 REQUEST = sends.sms(
     SANDBOX_ACCOUNT_SID,
     to="+14155551234",

@@ -6,8 +6,9 @@ import base64
 
 import pytest
 
+from twilio_iac.api.settings import Settings
+from twilio_iac.emulator import SANDBOX_CREDENTIALS
 from twilio_iac.errors import ConfigError
-from twilio_iac.settings import Settings
 
 SID = "AC" + "0123456789abcdef" * 2
 SUB_SID = "AC" + "fedcba9876543210" * 2
@@ -126,7 +127,9 @@ def test_explicit_account_sid_completes_an_api_key() -> None:
 
 
 def test_sandbox_needs_no_credentials_and_ignores_overrides() -> None:
-    settings = Settings.from_env({"TWILIO_API_BASE_URL": "http://x"}, sandbox=True)
+    settings = Settings.from_env(
+        {"TWILIO_API_BASE_URL": "http://x"}, sandbox=SANDBOX_CREDENTIALS
+    )
     assert settings.sandbox is True
     assert settings.source == "the sandbox"
     assert settings.account_sid == "AC" + "5a4db0c0" * 4

@@ -7,11 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from twilio_iac import usage, usage_render
-from twilio_iac.client import TwilioClient
-from twilio_iac.emulator import Emulator
-from twilio_iac.settings import Settings
-from twilio_iac.usage import Row, UsageQueryError
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.settings import Settings
+from twilio_iac.emulator import SANDBOX_CREDENTIALS, Emulator
+from twilio_iac.operations import usage
+from twilio_iac.operations.usage import Row, UsageQueryError
+from twilio_iac.render import usage as usage_render
 
 TODAY = date(2025, 3, 15)
 
@@ -93,7 +94,7 @@ def test_without_totalprice_the_total_is_an_exact_sum() -> None:
 
 def test_fetch_follows_every_page() -> None:
     emulator = Emulator()
-    settings = Settings.from_env({}, sandbox=True)
+    settings = Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS)
     with TwilioClient(settings, app=emulator) as client:
         query = q(start="2020-01-01", end="2020-01-05", breakdown="daily")
         before = client.request_count

@@ -17,7 +17,9 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import structlog
 
-from twilio_iac import __version__, logs, wire
+from twilio_iac import __version__, logs
+from twilio_iac.api import wire
+from twilio_iac.api.settings import DEFAULT_BASE_URLS, Settings
 from twilio_iac.errors import (
     ApiError,
     AuthError,
@@ -26,7 +28,6 @@ from twilio_iac.errors import (
     RateLimited,
     TransportError,
 )
-from twilio_iac.settings import DEFAULT_BASE_URLS, Settings
 
 _BACKOFF_BASE = 0.5
 _BACKOFF_CAP = 8.0

@@ -60,13 +60,6 @@ _REJECTED_HINTS = {
 }
 
 
-def _sandbox_credentials() -> tuple[str, str]:
-    """The emulator owns these constants; imported late to keep start-up light."""
-    from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
-
-    return SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
-
-
 @dataclass(frozen=True)
 class Auth:
     kind: Literal["basic", "bearer"]
@@ -95,14 +88,16 @@ class Settings:
         cls,
         env: Mapping[str, str],
         *,
-        sandbox: bool = False,
+        sandbox: tuple[str, str] | None = None,
         account_sid: str | None = None,
     ) -> Settings:
+        """``sandbox`` is the emulator's (account SID, auth token): the emulator
+        owns them, and this side never imports the emulator."""
         env = {key: value.strip() for key, value in env.items() if value.strip()}
         if account_sid is not None:
             _check_account_sid(account_sid, "The account SID given")
-        if sandbox:
-            return _sandbox_settings(account_sid)
+        if sandbox is not None:
+            return _sandbox_settings(sandbox, account_sid)
         found = _twilio_settings(env, account_sid) or _maton_settings(env, account_sid)
         if found is None:
             raise ConfigError(_missing_message(env))
@@ -122,8 +117,10 @@ class Settings:
         )
 
 
-def _sandbox_settings(account_sid: str | None) -> Settings:
-    sid, token = _sandbox_credentials()
+def _sandbox_settings(
+    credentials: tuple[str, str], account_sid: str | None
+) -> Settings:
+    sid, token = credentials
     return Settings(
         account_sid=account_sid or sid,
         auth=Auth("basic", sid, token),

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from twilio_iac.api.settings import DEFAULT_BASE_URLS
 from twilio_iac.errors import ApiError
-from twilio_iac.settings import DEFAULT_BASE_URLS
 
 PAGE_SIZE = 1000  # Twilio's maximum: the fewest round trips per list
 PUBLIC_ORIGINS = frozenset(DEFAULT_BASE_URLS.values())

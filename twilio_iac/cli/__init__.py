@@ -3,6 +3,9 @@
 stdout carries only each command's output (so `plan --output json > f` is
 clean); logs and errors go to stderr. The group and its error boundary live
 here; each family of verbs has its own module and is added below.
+
+May import: everything. It is the composition root, the one place that wires
+the client to the in-process emulator for --sandbox.
 """
 
 from __future__ import annotations
@@ -13,15 +16,15 @@ from typing import Any
 
 import click
 
-from .. import __version__, logs
-from ..errors import TwilioIacError
-from .bootstrap import export_command, init
-from .context import Options
-from .emulator import emulator
-from .reconcile import apply, plan, validate
-from .sends import send, status
-from .usage import usage
-from .verify import verify
+from twilio_iac import __version__, logs
+from twilio_iac.cli.bootstrap import export_command, init
+from twilio_iac.cli.context import Options
+from twilio_iac.cli.emulator import emulator
+from twilio_iac.cli.reconcile import apply, plan, validate
+from twilio_iac.cli.sends import send, status
+from twilio_iac.cli.usage import usage
+from twilio_iac.cli.verify import verify
+from twilio_iac.errors import TwilioIacError
 
 
 class _Group(click.Group):

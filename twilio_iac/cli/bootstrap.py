@@ -6,11 +6,13 @@ from pathlib import Path
 
 import click
 
-from .. import desired, export, live, scaffold
-from ..errors import ManifestError, TwilioIacError
-from ..resources import REGISTRY
-from ..workflow import session
-from .context import Options, pass_options, sandbox_option
+from twilio_iac.cli.context import Options, pass_options, sandbox_option
+from twilio_iac.cli.session import session
+from twilio_iac.errors import ManifestError, TwilioIacError
+from twilio_iac.manifests import desired
+from twilio_iac.operations import scaffold
+from twilio_iac.reconcile import export, live
+from twilio_iac.resources import REGISTRY
 
 
 def _kinds(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import TwilioIacError
+from twilio_iac.errors import TwilioIacError
 
 
 @dataclass

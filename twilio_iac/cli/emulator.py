@@ -27,8 +27,8 @@ def serve(port: int, state: Path | None) -> None:
     It accepts TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN when both are set at start,
     else the documented sandbox pair; other credentials get Twilio's 401.
     """
-    from ..emulator import serve as serve_emulator
-    from ..workflow import sandbox_state_path
+    from twilio_iac.cli.session import sandbox_state_path
+    from twilio_iac.emulator import serve as serve_emulator
 
     sid = os.environ.get("TWILIO_ACCOUNT_SID")
     token = os.environ.get("TWILIO_AUTH_TOKEN")

@@ -10,13 +10,8 @@ from pathlib import Path
 
 import click
 
-from .. import applier, desired, planfile, render
-from ..client import TwilioClient
-from ..errors import PlanError
-from ..plan import Plan
-from ..resources import REGISTRY
-from ..workflow import check_fresh, make_plan, session
-from .context import (
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.cli.context import (
     Options,
     colour,
     command,
@@ -25,6 +20,14 @@ from .context import (
     paths_argument,
     sandbox_option,
 )
+from twilio_iac.cli.session import session
+from twilio_iac.errors import PlanError
+from twilio_iac.manifests import desired
+from twilio_iac.reconcile import applier, planfile
+from twilio_iac.reconcile.plan import Plan
+from twilio_iac.reconcile.workflow import check_fresh, make_plan
+from twilio_iac.render import text as render
+from twilio_iac.resources import REGISTRY
 
 
 @contextmanager
@@ -120,7 +123,7 @@ def _render(result: Plan, output: str) -> str:
     if output == "json":
         return render.as_json(result)
     if output == "markdown":
-        from .. import markdown
+        from twilio_iac.render import markdown
 
         return markdown.render(result)
     return render.text(result, colour=colour())

@@ -14,11 +14,17 @@ from typing import Any
 
 import click
 
-from .. import delivery, lookup, sends
-from ..client import TwilioClient
-from ..sends import SendFailed, SendRequest
-from ..workflow import session
-from .context import Options, command, confirm, pass_options, sandbox_option
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.cli.context import (
+    Options,
+    command,
+    confirm,
+    pass_options,
+    sandbox_option,
+)
+from twilio_iac.cli.session import session
+from twilio_iac.operations import delivery, names, sends
+from twilio_iac.operations.sends import SendFailed, SendRequest
 
 POLLER = delivery.Poller()  # tests swap in a fake sleep and clock
 
@@ -231,7 +237,7 @@ def send_sms(
     if body == "-":
         body = click.File("r").convert("-", None, None).read().removesuffix("\n")
     if sender is not None:
-        sender = lookup.sender(sender, manifests)
+        sender = names.sender(sender, manifests)
     fields.update(sender=sender, body=body)
     sends.sms("AC", **fields)  # every problem, before opening a session
     _send(options, lambda client: sends.sms(client.account_sid, **fields), flags)
@@ -256,14 +262,14 @@ def send_call(
 ) -> None:
     """Place a call that runs --url, --twiml or an --application."""
     flags = pop_flags(fields)
-    fields["sender"] = lookup.sender(sender, manifests)
+    fields["sender"] = names.sender(sender, manifests)
     placeholder = "AP" + "0" * 32 if application else None
     sends.call("AC", application_sid=placeholder, **fields)
 
     def build(client: TwilioClient) -> SendRequest:
         app_sid = None
         if application:
-            app_sid = lookup.sid(
+            app_sid = names.sid(
                 client, "applications", application, manifests, "--application"
             )
         return sends.call(client.account_sid, application_sid=app_sid, **fields)

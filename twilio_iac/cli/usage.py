@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from .. import usage as usage_records
-from .. import usage_render
-from ..workflow import session
-from .context import Options, pass_options, sandbox_option
+from twilio_iac.cli.context import Options, pass_options, sandbox_option
+from twilio_iac.cli.session import session
+from twilio_iac.operations import usage as usage_records
+from twilio_iac.render import usage as usage_render
 
 
 def today() -> date:

@@ -9,11 +9,11 @@ from typing import Any
 
 import click
 
-from .. import lookup, verification
-from ..sends import SendFailed, SendRequest
-from ..workflow import session
-from .context import Options, command
-from .sends import confirm_options, go, pop_flags
+from twilio_iac.cli.context import Options, command
+from twilio_iac.cli.sends import confirm_options, go, pop_flags
+from twilio_iac.cli.session import session
+from twilio_iac.operations import names, verification
+from twilio_iac.operations.sends import SendFailed, SendRequest
 
 SANDBOX_CODE = "123456"  # the emulator approves this code (emulator.verifications)
 
@@ -39,7 +39,7 @@ def _run(
     build("VA" + "0" * 32)  # every problem, before opening a session
     service, manifests = params["service"], params["manifests"]
     with session(options.sandbox, account_sid=options.account_sid) as client:
-        sid = lookup.sid(client, "verify_services", service, manifests, "--service")
+        sid = names.sid(client, "verify_services", service, manifests, "--service")
         created = go(client, build(sid), flags)
     if created is None:
         return None

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import manifest, schema
-from .model import Key, Ref, Resource
-from .model import ignored as is_ignored
-from .resources import REGISTRY, ResourceType
+from twilio_iac.manifests import reader as manifest
+from twilio_iac.manifests import schema
+from twilio_iac.model import Key, Ref, Resource
+from twilio_iac.model import ignored as is_ignored
+from twilio_iac.resources import REGISTRY, ResourceType
 
 # Entry keys that describe how to manage the resource rather than its state.
 _META = frozenset({"sid", "purchase"})

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
-from .located import Document, Entry, Located, Reason
-from .resources import REGISTRY, ResourceType
+from twilio_iac.manifests.located import Document, Entry, Located, Reason
+from twilio_iac.resources import REGISTRY, ResourceType
 
 _HINT = "; to change its fields from this layer, list it under overrides: instead"
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import yaml
 
-from . import layers
-from .errors import ManifestError, ManifestSyntaxError
-from .layers import IgnoreRule
-from .located import Document, Entry, Loader, Located, Reason
+from twilio_iac.errors import ManifestError, ManifestSyntaxError
+from twilio_iac.manifests import layers
+from twilio_iac.manifests.layers import IgnoreRule
+from twilio_iac.manifests.located import Document, Entry, Loader, Located, Reason
 
 __all__ = [
     "Document",

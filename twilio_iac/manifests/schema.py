@@ -20,11 +20,10 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 import twilio_iac
-
-from .errors import SchemaError, UnresolvedReference
-from .manifest import Document, Entry, Located, Manifest, Reason
-from .resources import REGISTRY, Field, ResourceType
-from .schema_proof import Check, compile_proof
+from twilio_iac.errors import SchemaError, UnresolvedReference
+from twilio_iac.manifests.proof import Check, compile_proof
+from twilio_iac.manifests.reader import Document, Entry, Located, Manifest, Reason
+from twilio_iac.resources import REGISTRY, Field, ResourceType
 
 # Twilio clears the second field whenever the first is set (and vice versa), so
 # declaring both would flap on every apply.

@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .client import TwilioClient
-from .sends import MEANINGS, SendRejected
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.operations.sends import MEANINGS, SendRejected
 
 MESSAGE_FINAL = frozenset(
     {"delivered", "undelivered", "failed", "read", "canceled", "received"}

@@ -12,11 +12,11 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import desired
-from .client import TwilioClient
-from .model import Resource
-from .resources import REGISTRY
-from .sends import SendRejected
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.manifests import desired
+from twilio_iac.model import Resource
+from twilio_iac.operations.sends import SendRejected
+from twilio_iac.resources import REGISTRY
 
 
 def sender(value: str, paths: Sequence[Path]) -> str:

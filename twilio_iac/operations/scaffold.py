@@ -9,9 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import twilio_iac
-
-from .errors import TwilioIacError
-from .schema import schema_dir
+from twilio_iac.errors import TwilioIacError
+from twilio_iac.manifests.schema import schema_dir
 
 STARTER = """\
 #

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from .client import TwilioClient
-from .errors import ApiError, TwilioIacError
-from .segments import MAX_BODY, Segments, count
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.errors import ApiError, TwilioIacError
+from twilio_iac.segments import MAX_BODY, Segments, count
 
 MAX_MEDIA = 10  # Twilio's limit of media per message (MediaUrl description)
 

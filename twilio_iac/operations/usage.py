@@ -15,8 +15,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .client import TwilioClient
-from .errors import TwilioIacError
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.errors import TwilioIacError
 
 PERIODS = {
     "today": "Today",

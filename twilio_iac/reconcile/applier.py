@@ -14,10 +14,10 @@ from typing import Any, Protocol
 
 import structlog
 
-from .errors import ApplyError, TwilioIacError
-from .model import Ref
-from .plan import Change, Create, Delete, Plan, Replace, Update
-from .resources import REGISTRY, ResourceType, apply_order
+from twilio_iac.errors import ApplyError, TwilioIacError
+from twilio_iac.model import Ref
+from twilio_iac.reconcile.plan import Change, Create, Delete, Plan, Replace, Update
+from twilio_iac.resources import REGISTRY, ResourceType, apply_order
 
 log = structlog.get_logger(__name__)
 

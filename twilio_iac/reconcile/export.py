@@ -17,10 +17,10 @@ from typing import Any
 
 import yaml
 
-from .errors import TwilioIacError
-from .model import Resource
-from .resources import REGISTRY, Field, ResourceType, apply_order
-from .schema import schema_path
+from twilio_iac.errors import TwilioIacError
+from twilio_iac.manifests.schema import schema_path
+from twilio_iac.model import Resource
+from twilio_iac.resources import REGISTRY, Field, ResourceType, apply_order
 
 Live = Mapping[str, list[Resource]]
 

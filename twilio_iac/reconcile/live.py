@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 import structlog
 
-from .model import Resource
-from .resources import REGISTRY, Field, ResourceType
+from twilio_iac.model import Resource
+from twilio_iac.resources import REGISTRY, Field, ResourceType
 
 log = structlog.get_logger(__name__)
 

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from .errors import UnsafePlan
-from .model import Ref, Resource, ignored
-from .resources import REGISTRY
+from twilio_iac.errors import UnsafePlan
+from twilio_iac.model import Ref, Resource, ignored
+from twilio_iac.resources import REGISTRY
 
 FORMAT_VERSION = 1
 # octoDNS's defaults: refuse when deletes + replaces pass 30% of a kind that

@@ -16,12 +16,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .applier import requests
-from .errors import PlanError
-from .model import Ref
-from .plan import Change, Create, Delete, FieldChange, Plan, Replace, Update
-from .resources import REGISTRY
+from twilio_iac import __version__
+from twilio_iac.errors import PlanError
+from twilio_iac.model import Ref
+from twilio_iac.reconcile.applier import requests
+from twilio_iac.reconcile.plan import (
+    Change,
+    Create,
+    Delete,
+    FieldChange,
+    Plan,
+    Replace,
+    Update,
+)
+from twilio_iac.resources import REGISTRY
 
 _CLASSES: dict[str, type[Change]] = {
     cls.action: cls for cls in (Create, Update, Replace, Delete)

@@ -24,12 +24,20 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from . import referrers
-from .desired import Desired
-from .errors import AmbiguousLiveState, PlanError
-from .model import Key, Ref, Resource
-from .plan import Change, Create, Delete, FieldChange, Plan, Replace, Update
-from .resources import REGISTRY, ResourceType, apply_order
+from twilio_iac.errors import AmbiguousLiveState, PlanError
+from twilio_iac.manifests.desired import Desired
+from twilio_iac.model import Key, Ref, Resource
+from twilio_iac.reconcile import referrers
+from twilio_iac.reconcile.plan import (
+    Change,
+    Create,
+    Delete,
+    FieldChange,
+    Plan,
+    Replace,
+    Update,
+)
+from twilio_iac.resources import REGISTRY, ResourceType, apply_order
 
 Live = Mapping[str, list[Resource]]
 

@@ -12,9 +12,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from .model import Key, Ref, Resource
-from .plan import Change, Delete, FieldChange, Update
-from .resources import REGISTRY
+from twilio_iac.model import Key, Ref, Resource
+from twilio_iac.reconcile.plan import Change, Delete, FieldChange, Update
+from twilio_iac.resources import REGISTRY
 
 Referrers = list[tuple[Key, Resource | None]]
 

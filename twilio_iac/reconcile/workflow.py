@@ -1,67 +1,25 @@
-"""The pipeline shared by plan and apply: credentials → client → live → plan.
-
-The sandbox is wired in here: the same client, pointed at the in-process
-emulator, whose state file is saved when the session ends.
-"""
+"""The pipeline shared by plan and apply: desired state + live state → plan,
+and the freshness check of a saved plan before it is applied."""
 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import replace
-from pathlib import Path
 
 import structlog
 
-from . import live, planner
-from .client import TwilioClient
-from .desired import Desired
-from .errors import AuthError, NotFound, PlanError, StalePlan
-from .model import Ref, Resource
-from .plan import Create, Plan
-from .resources import related_kinds
-from .settings import Settings
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.errors import PlanError, StalePlan
+from twilio_iac.manifests.desired import Desired
+from twilio_iac.model import Ref, Resource
+from twilio_iac.reconcile import live, planner
+from twilio_iac.reconcile.plan import Create, Plan
+from twilio_iac.resources import related_kinds
 
 Live = Mapping[str, list[Resource]]
 
 log = structlog.get_logger(__name__)
-
-DEFAULT_SANDBOX_STATE = Path(".twilio-iac") / "sandbox.json"
-
-
-def sandbox_state_path(env: Mapping[str, str]) -> Path:
-    return Path(env.get("TWILIO_IAC_SANDBOX_STATE") or DEFAULT_SANDBOX_STATE)
-
-
-@contextmanager
-def session(
-    sandbox: bool,
-    env: Mapping[str, str] | None = None,
-    account_sid: str | None = None,
-    target_source: str = "--account-sid",
-) -> Iterator[TwilioClient]:
-    """A client for the chosen account; ``target_source`` names where a given
-    ``account_sid`` came from, for the error when it cannot be reached."""
-    env = os.environ if env is None else env
-    settings = Settings.from_env(env, sandbox=sandbox, account_sid=account_sid)
-    emulator = None
-    if sandbox:
-        from .emulator import Emulator  # only the sandbox needs it
-
-        path = sandbox_state_path(env)
-        if not path.exists():
-            log.warning("sandbox.created", state=str(path))
-        emulator = Emulator(state_path=path)
-    try:
-        with TwilioClient(settings, app=emulator) as client:
-            if account_sid:
-                _check_reachable(client, target_source)
-            yield client
-    finally:
-        if emulator is not None:
-            emulator.save()
 
 
 def make_plan(desired: Desired, client: TwilioClient) -> Plan:
@@ -89,25 +47,6 @@ def make_plan(desired: Desired, client: TwilioClient) -> Plan:
         result = replace(result, warnings=(*result.warnings, note))
     log.info("plan.computed", **result.counts)
     return result
-
-
-def _check_reachable(client: TwilioClient, source: str) -> None:
-    """A targeted account must be these credentials' own or a subaccount of it.
-
-    This is also the manifests' `account_sid` guard: credentials of an unrelated
-    account cannot read it, so nothing is planned against the wrong account.
-    """
-    target = client.account_sid
-    try:
-        client.fetch("core", f"/2010-04-01/Accounts/{target}.json")
-    except (NotFound, AuthError) as exc:
-        raise PlanError(
-            f"The credentials from {client.settings.source} cannot reach account "
-            f"{target} (from {source}): it is neither their account nor one of "
-            f"its subaccounts (Twilio answered HTTP {exc.status}). Nothing was "
-            "read or changed. Check the account SID, or use that account's "
-            "credentials."
-        ) from exc
 
 
 def check_fresh(plan: Plan, client: TwilioClient) -> Plan:

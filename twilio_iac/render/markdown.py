@@ -11,9 +11,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import render as text_renderer
-from .model import Ref
-from .plan import Change, Create, Delete, FieldChange, Plan
+from twilio_iac.model import Ref
+from twilio_iac.reconcile.plan import Change, Create, Delete, FieldChange, Plan
+from twilio_iac.render import text as text_renderer
 
 GITHUB_LIMIT = 65536
 HOW_TO_SEE_ALL = (

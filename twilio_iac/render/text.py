@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from .model import Ref
-from .plan import Change, Create, Delete, FieldChange, Plan
+from twilio_iac.model import Ref
+from twilio_iac.reconcile.plan import Change, Create, Delete, FieldChange, Plan
 
 NO_CHANGES = "No changes. Live state matches the manifests."
 _COLOURS = {"+": "green", "~": "yellow", "-/+": "magenta", "-": "red"}

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .usage import TOTAL_CATEGORY, Row
+from twilio_iac.operations.usage import TOTAL_CATEGORY, Row
 
 CHART_WIDTH = 40
 _EIGHTHS = " ▏▎▍▌▋▊▉"

@@ -1,7 +1,24 @@
-"""Importing this package registers every resource kind."""
+"""One declarative definition per resource kind; importing this package
+registers every kind.
 
-from . import addresses, applications, phone_numbers, queues, verify_services
-from .base import REGISTRY, Field, ResourceType, apply_order, get, related_kinds
+May import: the base modules (model, errors) only.
+"""
+
+from twilio_iac.resources import (
+    addresses,
+    applications,
+    phone_numbers,
+    queues,
+    verify_services,
+)
+from twilio_iac.resources.base import (
+    REGISTRY,
+    Field,
+    ResourceType,
+    apply_order,
+    get,
+    related_kinds,
+)
 
 __all__ = [
     "REGISTRY",

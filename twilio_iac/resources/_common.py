@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Field
+from twilio_iac.resources.base import Field
 
 METHOD = ("GET", "POST")
 

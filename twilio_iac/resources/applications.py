@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ._common import flag, friendly_name, url, webhooks
-from .base import ResourceType, register
+from twilio_iac.resources._common import flag, friendly_name, url, webhooks
+from twilio_iac.resources.base import ResourceType, register
 
 APPLICATIONS = register(
     ResourceType(

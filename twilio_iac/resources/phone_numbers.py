@@ -6,8 +6,8 @@ Numbers are configured, not created: a create is a purchase and needs
 
 from __future__ import annotations
 
-from ._common import webhooks
-from .base import Field, ResourceType, register
+from twilio_iac.resources._common import webhooks
+from twilio_iac.resources.base import Field, ResourceType, register
 
 PHONE_NUMBERS = register(
     ResourceType(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ._common import friendly_name
-from .base import Field, ResourceType, register
+from twilio_iac.resources._common import friendly_name
+from twilio_iac.resources.base import Field, ResourceType, register
 
 QUEUES = register(
     ResourceType(

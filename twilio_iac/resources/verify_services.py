@@ -6,8 +6,8 @@ as dotted form keys (``Push.IncludeDate``) and returned as nested objects.
 
 from __future__ import annotations
 
-from ._common import flag
-from .base import Field, ResourceType, register
+from twilio_iac.resources._common import flag
+from twilio_iac.resources.base import Field, ResourceType, register
 
 PASSKEY_CHOICE = ("required", "preferred", "discouraged")
 
