@@ -1,8 +1,9 @@
 """Regenerate the emulator's trimmed copy of Twilio's OpenAPI descriptions.
 
-Reads the full specs from /work/shared/twilio-oai (or the directory given as
-the first argument) and writes only the paths the emulator serves, or will
-serve, plus every component they reference, to twilio_iac/emulator/oai/.
+Reads the full specs from ../shared/twilio-oai next to the repository (or
+the directory given as the first argument) and writes only the paths the
+emulator serves, or will serve, plus every component they reference, to
+twilio_iac/emulator/oai/. Files are named by twilio_iac.apis.APIS.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-SOURCE = Path("/work/shared/twilio-oai")
-TARGET = Path(__file__).resolve().parent.parent / "twilio_iac" / "emulator" / "oai"
+from twilio_iac.apis import APIS
+
+REPO = Path(__file__).resolve().parent.parent
+SOURCE = REPO.parent / "shared" / "twilio-oai"
+TARGET = REPO / "twilio_iac" / "emulator" / "oai"
 P = "/2010-04-01/Accounts/{AccountSid}"
 PERIODS = (
     "AllTime",
@@ -26,8 +30,9 @@ PERIODS = (
     "Yearly",
     "Yesterday",
 )
+# API name → the paths kept from its description.
 KEEP = {
-    "twilio_api_v2010.json": [
+    "core": [
         "/2010-04-01/Accounts.json",
         "/2010-04-01/Accounts/{Sid}.json",
         *(
@@ -45,7 +50,7 @@ KEEP = {
         f"{P}/Usage/Records.json",
         *(f"{P}/Usage/Records/{period}.json" for period in PERIODS),
     ],
-    "twilio_verify_v2.json": [
+    "verify": [
         "/v2/Services",
         "/v2/Services/{Sid}",
         "/v2/Services/{ServiceSid}/Verifications",
@@ -87,7 +92,8 @@ def trim(spec: dict[str, Any], paths: list[str]) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     source = Path(argv[1]) if len(argv) > 1 else SOURCE
     TARGET.mkdir(parents=True, exist_ok=True)
-    for filename, paths in KEEP.items():
+    for api, paths in KEEP.items():
+        filename = APIS[api].description
         spec = json.loads((source / filename).read_text(encoding="utf-8"))
         trimmed = trim(spec, paths)
         text = json.dumps(trimmed, indent=1, ensure_ascii=False) + "\n"

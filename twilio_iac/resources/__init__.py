@@ -1,7 +1,7 @@
 """One declarative definition per resource kind; importing this package
 registers every kind.
 
-May import: the base modules (model, errors) only.
+May import: the base modules (apis, model, errors) only.
 """
 
 from twilio_iac.resources import (

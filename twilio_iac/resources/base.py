@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from twilio_iac.apis import APIS
+
 # Field types. "method" is GET/POST; "sid" is a raw SID with a fixed prefix;
 # "ref" is a SID field that manifests may also write by the target's identity.
 TYPES = frozenset(
@@ -73,7 +75,7 @@ def _pascal(snake: str) -> str:
 class ResourceType:
     kind: str
     title: str  # "phone number", for messages
-    api: str  # "core" (api.twilio.com) or "verify" (verify.twilio.com)
+    api: str  # a name in twilio_iac.apis.APIS: "core", "verify", ...
     collection: str  # path template with {account_sid}
     instance: str  # path template with {account_sid} and {sid}
     list_key: str
@@ -100,6 +102,8 @@ class ResourceType:
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)
+        if self.api not in APIS:
+            raise ValueError(f"{self.kind}: unknown API {self.api!r}")
         if self.identity not in self.by_name:
             raise ValueError(f"{self.kind}: identity {self.identity!r} is not a field")
 
