@@ -57,6 +57,27 @@ def test_identity_must_be_a_field():
         ResourceType("x", "x", "core", "/c", "/c/{sid}", "x", "XX", "name", ())
 
 
+def test_api_must_be_in_the_table_of_apis():
+    field = Field("name")
+    with pytest.raises(ValueError, match="unknown API 'v2010'"):
+        ResourceType("x", "x", "v2010", "/c", "/c/{sid}", "x", "XX", "name", (field,))
+
+
+def test_a_pattern_says_what_it_wants():
+    with pytest.raises(ValueError, match="pattern_message"):
+        Field("code", pattern="^[A-Z]{2}$")
+
+
+def test_field_patterns_reach_the_generated_schemas():
+    for rt in REGISTRY.values():
+        schema = json.loads((ROOT / "schemas" / f"{rt.kind}.schema.json").read_text())
+        for f in rt.fields:
+            if f.pattern and "." not in f.name:
+                prop = schema["properties"][f.name]
+                assert prop["pattern"] == f.pattern, (rt.kind, f.name)
+                assert prop["patternErrorMessage"] == f.pattern_message
+
+
 def test_readme_reference_is_generated_from_the_registry():
     spec = importlib.util.spec_from_file_location(
         "gen_reference", ROOT / "scripts" / "gen_reference.py"
