@@ -6,8 +6,10 @@ to one another, so that neither side can drift alone.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -181,6 +183,17 @@ def test_limits_the_emulator_enforces_are_the_registrys(kind: str) -> None:
 def test_the_emulator_serves_what_the_table_of_apis_describes() -> None:
     served = {kind.api for kind in KINDS.values()}
     assert served <= set(load().docs) <= set(APIS)
+
+
+def test_the_trimmed_descriptions_hold_exactly_the_served_paths() -> None:
+    path = Path(__file__).parents[2] / "scripts" / "trim_oai.py"
+    spec = importlib.util.spec_from_file_location("trim_oai", path)
+    trim_oai = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(trim_oai)
+    docs = load().docs
+    wanted = {api: sorted(paths) for api, paths in trim_oai.served(docs).items()}
+    held = {api: sorted(doc["paths"]) for api, doc in docs.items()}
+    assert held == wanted, "run: python scripts/trim_oai.py"
 
 
 def test_the_checks_above_compare_something() -> None:

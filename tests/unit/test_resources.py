@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-from twilio_iac.resources import REGISTRY, apply_order
+from twilio_iac.resources import KIND_MODULES, REGISTRY, apply_order
 from twilio_iac.resources.base import Field, ResourceType, register
 
 ROOT = Path(__file__).parents[2]
-KINDS = {"phone_numbers", "applications", "queues", "addresses", "verify_services"}
 
 
-def test_registered_kinds_are_the_supported_set():
-    assert set(REGISTRY) == KINDS
+def test_each_kind_module_registers_the_kind_it_is_named_after():
+    assert list(REGISTRY) == KIND_MODULES
+    for kind in KIND_MODULES:
+        module = importlib.import_module(f"twilio_iac.resources.{kind}")
+        defined = [v for v in vars(module).values() if isinstance(v, ResourceType)]
+        assert [rt.kind for rt in defined] == [kind]
+
+
+def test_every_kind_is_served_by_the_emulator():
+    from twilio_iac.emulator import handlers  # noqa: F401  (registers every kind)
+    from twilio_iac.emulator.kinds import KINDS
+
+    assert set(REGISTRY) <= set(KINDS)
 
 
 def test_every_kind_has_a_schema_and_an_example():
