@@ -24,6 +24,7 @@ from twilio_iac.cli.reconcile import apply, plan, validate
 from twilio_iac.cli.sends import send, status
 from twilio_iac.cli.usage import usage
 from twilio_iac.cli.verify import verify
+from twilio_iac.cli.webhook import webhook
 from twilio_iac.errors import TwilioIacError
 
 
@@ -137,6 +138,7 @@ for command in (
     status,
     verify,
     usage,
+    webhook,
 ):
     cli.add_command(command)
 
