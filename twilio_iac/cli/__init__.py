@@ -20,6 +20,7 @@ from twilio_iac import __version__, logs
 from twilio_iac.cli.bootstrap import export_command, init
 from twilio_iac.cli.context import Options
 from twilio_iac.cli.emulator import emulator
+from twilio_iac.cli.gateway import gateway
 from twilio_iac.cli.reconcile import apply, plan, validate
 from twilio_iac.cli.sends import send, status
 from twilio_iac.cli.usage import usage
@@ -139,6 +140,7 @@ for command in (
     verify,
     usage,
     webhook,
+    gateway,
 ):
     cli.add_command(command)
 

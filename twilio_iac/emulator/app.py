@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from . import gateway
 from .catalog import PHONE_NUMBERS
 from .handlers import Request, allowed_methods, dispatch
 from .kinds import KINDS, new_record
@@ -148,6 +149,8 @@ class Emulator:
         """Status, body and whether the state changed."""
         if path.startswith("/_emulator/"):
             return self._control(environ, method, path)
+        if gateway.handles(path):
+            return self._gateway(environ, method, path, headers)
         if not self._authenticated(environ.get("HTTP_AUTHORIZATION", "")):
             headers.append(("WWW-Authenticate", 'Basic realm="Twilio API"'))
             return 401, error_body(401, AUTHENTICATE, "Authenticate"), False
@@ -163,6 +166,20 @@ class Emulator:
                 headers.append(("Allow", ", ".join(allowed_methods(path))))
             raise
         return status, body, changed or method != "GET" or self.store.take_dirty()
+
+    def _gateway(
+        self, environ: dict, method: str, path: str, headers: list[tuple[str, str]]
+    ) -> tuple[int, Any, bool]:
+        """The gateway's control endpoints take its bearer key (any, here) or
+        the sandbox's credentials; the connect link is opened in a browser."""
+        header = environ.get("HTTP_AUTHORIZATION", "")
+        bearer = header[:7].lower() == "bearer " and header[7:].strip()
+        if path != "/connect" and not (bearer or self._authenticated(header)):
+            headers.append(("WWW-Authenticate", "Bearer"))
+            return 401, error_body(401, AUTHENTICATE, "Authenticate"), False
+        query, body = environ.get("QUERY_STRING", ""), _body(environ)
+        base = _base_url(environ)
+        return gateway.handle(self.store, method, path, query, body, base, utcnow())
 
     def _authenticated(self, header: str) -> bool:
         scheme, _, encoded = header.partition(" ")
