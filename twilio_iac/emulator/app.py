@@ -53,6 +53,9 @@ class Emulator:
         )
         self.request_log: list[tuple[str, str]] = []
         self.autosave = False  # serve mode: save after every write request
+        # Called with (request, status, body) after each API request, under the
+        # lock: they must only take note (callbacks.Deliverer queues work).
+        self.listeners: list[Callable[[Request, int, Any], None]] = []
         self._lock = threading.RLock()
         if state_path is not None and state_path.exists():
             self.store = Store.load(state_path)
@@ -165,7 +168,26 @@ class Emulator:
             if problem.status == 405:
                 headers.append(("Allow", ", ".join(allowed_methods(path))))
             raise
+        for listener in self.listeners:
+            listener(request, status, body)
         return status, body, changed or method != "GET" or self.store.take_dirty()
+
+    @property
+    def auth_token(self) -> str:
+        """The account's auth token: what signs the webhooks it sends."""
+        return self.credentials.get(self.account_sid) or SANDBOX_AUTH_TOKEN
+
+    def fetch(self, path: str) -> dict[str, Any] | None:
+        """GET an API path from inside the sandbox (no auth, no faults, no
+        listeners): the webhook clock's way to let a send progress."""
+        with self._lock:
+            request = Request("GET", path, {}, "http://sandbox.invalid")
+            try:
+                _, body = dispatch(self.store, request, utcnow())
+            except ApiProblem:
+                return None
+            self._autosave(self.store.take_dirty())
+            return copy.deepcopy(body)
 
     def _gateway(
         self, environ: dict, method: str, path: str, headers: list[tuple[str, str]]
