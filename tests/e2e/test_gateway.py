@@ -128,7 +128,7 @@ def served(tmp_path) -> Iterator[str]:
     server = make_server(
         "127.0.0.1", 0, Emulator(tmp_path / "served.json"), handler_class=_Quiet
     )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
