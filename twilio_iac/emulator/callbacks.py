@@ -112,6 +112,11 @@ class Deliverer:
         if target is None:
             return
         url, method, events = target
+        try:
+            outbound.check_url(url, self.allow_remote)
+        except ConfigError as exc:  # said once; the send is left alone
+            self.report(f"webhooks for {body['sid']} not sent: {exc}")
+            return
         send = _Send(kind, body["uri"], url, method, events)
         self._schedule(send, 0.0, record=body)
 
@@ -226,11 +231,6 @@ class Deliverer:
 
     def _post(self, send: _Send, params: list[tuple[str, str]]) -> None:
         what = dict(params).get("MessageStatus") or dict(params).get("CallStatus")
-        try:
-            outbound.check_url(send.url, self.allow_remote)
-        except ConfigError as exc:
-            self.report(f"webhook not sent ({what}): {exc}")
-            return
         token = self.emulator.auth_token
         reply = outbound.send(send.url, params, token, send.method, self.timeout)
         self.sent.append((send.url, dict(params), reply.status))
