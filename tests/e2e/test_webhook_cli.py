@@ -115,3 +115,19 @@ def test_param_and_body_are_exclusive(tmp_path):
     )
     assert result.exit_code == 1
     assert "not both" in result.output
+
+
+def test_a_captured_form_body_from_stdin(monkeypatch):
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "12345")
+    raw = (
+        "CallSid=CA1234567890ABCDE&Caller=%2B14158675309&Digits=1234"
+        "&From=%2B14158675309&To=%2B18005551212\n"
+    )
+    result = CliRunner().invoke(
+        cli,
+        ["--debug", "webhook", "check", URL, "--signature", EXPECTED, "--form", "-"],
+        input=raw,
+    )
+    assert result.exit_code == 0, result.output
+    assert "Valid" in result.stdout
+    assert "12345" not in result.output

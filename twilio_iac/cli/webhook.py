@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import parse_qsl
 
 import click
 
@@ -41,6 +43,12 @@ _OPTIONS = [
         callback=_param,
         help="A POST parameter, exactly as sent; repeatable (and repeatable "
         "with the same NAME for a list).",
+    ),
+    click.option(
+        "--form",
+        type=click.File("rb"),
+        help="The POST body as received (application/x-www-form-urlencoded); "
+        "'-' reads standard input. Combines with --param.",
     ),
     click.option(
         "--body",
@@ -80,6 +88,7 @@ def sign(
     options: Options,
     url: str,
     params: list[tuple[str, str]],
+    form: BinaryIO | None,
     body: Path | None,
     auth_token_env: str | None,
     output: str,
@@ -88,10 +97,11 @@ def sign(
 
     \b
     Form webhooks:  webhook sign https://example.com/sms --param Body=Hi …
+                    webhook sign https://example.com/sms --form body.txt
     JSON webhooks:  webhook sign https://example.com/hook --body event.json
     (the URL gains bodySHA256=…; send the request to that URL).
     """
-    _exclusive(params, body)
+    params = _exclusive(params, form, body)
     token = _token(options, auth_token_env)
     if body is not None:
         url = webhooks.url_for_body(url, body.read_bytes())
@@ -112,6 +122,7 @@ def check(
     url: str,
     given: str,
     params: list[tuple[str, str]],
+    form: BinaryIO | None,
     body: Path | None,
     auth_token_env: str | None,
     output: str,
@@ -122,7 +133,7 @@ def check(
     standard port, and says which matched. On a mismatch it names the
     likely cause.
     """
-    _exclusive(params, body)
+    params = _exclusive(params, form, body)
     token = _token(options, auth_token_env)
     signed = body.read_bytes() if body is not None else params
     verdict = webhooks.check(url, signed, token, given)
@@ -141,11 +152,18 @@ def check(
     )
 
 
-def _exclusive(params: list, body: Path | None) -> None:
-    if params and body is not None:
+def _exclusive(
+    params: list[tuple[str, str]], form: BinaryIO | None, body: Path | None
+) -> list[tuple[str, str]]:
+    """The form parameters: --form's, then --param's."""
+    if (params or form is not None) and body is not None:
         raise click.UsageError(
-            "Give --param (a form webhook) or --body (a JSON webhook), not both."
+            "Give --param/--form (a form webhook) or --body (a JSON webhook), not both."
         )
+    if form is None:
+        return params
+    text = form.read().decode("utf-8")
+    return parse_qsl(text.strip(), keep_blank_values=True) + params
 
 
 def _token(options: Options, variable: str | None) -> str:
