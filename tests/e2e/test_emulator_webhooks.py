@@ -143,3 +143,11 @@ def test_serve_delivers_signed_status_callbacks(served, app):
         "delivered",
     ]
     assert all(hit.valid for hit in app.hits)
+
+
+def test_a_reply_that_is_not_twiml_is_12100(run, state_path, app):
+    configure(state_path, sms_url=app.url("/sms"))
+    app.reply = "<html><body>oops</body>"
+    result = run(*INBOUND, "--body", "Hi")
+    assert result.exit_code == 1
+    assert "Twilio error 12100" in result.stderr

@@ -152,3 +152,19 @@ def test_sends_without_a_callback_are_left_alone(app, deliverer, client, emulato
     assert app.hits == []
     (message,) = [m for m in emulator.records("messages") if m["sid"] == sent["sid"]]
     assert message["status"] == "queued"  # nobody's clock moved it
+
+
+def test_allowing_remote_hosts_tries_them(emulator, client):
+    reports: list[str] = []
+    remote = Deliverer(emulator, allow_remote=True, step=0.0, report=reports.append)
+    try:
+        # An address literal: no DNS; the tests' network guard stops the connect.
+        _create(
+            client, "Messages", To="+14155551234", From=SENDER, Body="Hi",
+            StatusCallback="http://192.0.2.10/status",
+        )  # fmt: skip
+        assert remote.drain()
+    finally:
+        remote.stop()
+    assert [status for _, _, status in remote.sent] == [None, None, None]
+    assert "tests must not use the network" in reports[0]

@@ -125,6 +125,9 @@ def inbound_sms(
         if reply.body:
             click.echo(reply.body.rstrip("\n"))
     _judge(done.url, reply)
+    problem = inbound.twiml_problem(reply)
+    if problem:
+        raise WebhookFailed(f"{problem}. Twilio would send no reply.")
 
 
 def _judge(url: str, reply: Response) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from xml.etree import ElementTree
 
 from ..errors import ConfigError
 from ..segments import count as count_segments
@@ -57,6 +58,28 @@ def sms(
     token = emulator.auth_token
     reply = outbound.send(url, params, token, method, timeout)
     return Delivery(url, method, params, reply)
+
+
+def twiml_problem(response: outbound.Response) -> str | None:
+    """Why Twilio could not use the reply as TwiML, if it could not.
+
+    A plain-text reply is sent back as the message; an empty one sends nothing.
+    """
+    kind = response.content_type.split(";")[0].strip().lower()
+    if not response.body.strip() or kind == "text/plain":
+        return None
+    try:
+        root = ElementTree.fromstring(response.body.strip())
+    except ElementTree.ParseError as exc:
+        return (
+            f"Twilio error 12100 (Document parse failure): the reply is not XML ({exc})"
+        )
+    if root.tag != "Response":
+        return (
+            "Twilio error 12100 (Document parse failure): the root element is "
+            f"<{root.tag}>; TwiML starts with <Response>"
+        )
+    return None
 
 
 def _number(emulator: Emulator, to: str) -> dict:
