@@ -135,7 +135,7 @@ class Deliverer:
         with self._wake:
             self._stopped = True
             self._wake.notify_all()
-        if self in self.emulator.listeners:
+        if self.observe in self.emulator.listeners:
             self.emulator.listeners.remove(self.observe)
 
     def _target(
