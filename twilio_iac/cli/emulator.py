@@ -33,10 +33,6 @@ remote_option = click.option(
 _TWIML_TYPES = ("text/xml", "application/xml", "text/html", "text/plain")
 
 
-class WebhookFailed(TwilioIacError):
-    """The user's webhook did not answer as Twilio needs (exit 1)."""
-
-
 @click.group()
 def emulator() -> None:
     """The built-in Twilio emulator (a test double, not Twilio)."""
@@ -127,19 +123,19 @@ def inbound_sms(
     _judge(done.url, reply)
     problem = inbound.twiml_problem(reply)
     if problem:
-        raise WebhookFailed(f"{problem}. Twilio would send no reply.")
+        raise TwilioIacError(f"{problem}. Twilio would send no reply.")
 
 
 def _judge(url: str, reply: Response) -> None:
     """Twilio's verdict on the answer: its error 11200 for no usable reply."""
     status = reply.status
     if status is None:
-        raise WebhookFailed(
+        raise TwilioIacError(
             f"Twilio error 11200 (HTTP retrieval failure): {url} did not answer "
             f"({reply.error}). Is the app running and listening there?"
         )
     if not 200 <= status < 300:
-        raise WebhookFailed(
+        raise TwilioIacError(
             f"Twilio error 11200 (HTTP retrieval failure): {url} answered HTTP "
             f"{status}. Twilio would log this in the Console's debugger and "
             "send no reply."

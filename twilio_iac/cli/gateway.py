@@ -29,10 +29,6 @@ _MAYBE_CREATED = (
 )
 
 
-class DeleteFailed(TwilioIacError):
-    """Some deletes failed (each was reported); exit 1."""
-
-
 output_option = click.option(
     "--output",
     type=click.Choice(["table", "json", "csv"]),
@@ -170,7 +166,7 @@ def delete(
     done = len(records) - failed
     click.echo(f"{done} deleted, {failed} failed.")
     if failed:
-        raise DeleteFailed(f"{failed} of {len(records)} deletes failed (see above).")
+        raise TwilioIacError(f"{failed} of {len(records)} deletes failed (see above).")
 
 
 def _delete_each(client: TwilioClient, ids: list[str]) -> int:

@@ -19,10 +19,6 @@ from twilio_iac.cli.context import Options, pass_options, sandbox_option
 from twilio_iac.errors import ConfigError, TwilioIacError
 
 
-class SignatureMismatch(TwilioIacError):
-    """The signature is not Twilio's for this request (exit 1, causes listed)."""
-
-
 def _param(ctx: click.Context, _p: click.Parameter, values: tuple[str, ...]) -> list:
     pairs = []
     for value in values:
@@ -147,7 +143,7 @@ def check(
         click.echo(f"Valid: the signature matches {verdict.variant}.")
         return
     causes = "\n".join(f"  - {cause}" for cause in verdict.causes)
-    raise SignatureMismatch(
+    raise TwilioIacError(
         f"The signature does not match this request. Likely causes:\n{causes}"
     )
 
