@@ -131,3 +131,14 @@ def test_a_captured_form_body_from_stdin(monkeypatch):
     assert result.exit_code == 0, result.output
     assert "Valid" in result.stdout
     assert "12345" not in result.output
+
+
+def test_check_json_mismatch_exits_1(monkeypatch):
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "12345")
+    result = invoke(
+        "webhook", "check", URL, "--signature", "bm9wZQ==", "--output", "json"
+    )
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["valid"] is False and data["variant"] is None
+    assert len(data["causes"]) == 3
