@@ -32,6 +32,7 @@ BASE_MODULES = {
     "errors",
     "logs",
     "segments",
+    "webhooks",
 }
 
 

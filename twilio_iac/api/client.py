@@ -6,6 +6,7 @@ backoff, and the mapping of HTTP failures onto errors.ApiError subclasses.
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -50,6 +51,8 @@ class _Call:
     body: str | None = None
     idempotent: bool = True
     find_existing: Callable[[], dict | None] | None = None
+    content_type: str = "application/x-www-form-urlencoded"
+    maybe_done_hint: str = _MAYBE_CREATED
 
     @property
     def path(self) -> str:
@@ -213,6 +216,32 @@ class TwilioClient:
         call = _Call("DELETE", self._url(api, path))
         self._check(self._send_with_retries(call))
 
+    def send_json(
+        self,
+        method: str,
+        api: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+        maybe_done_hint: str = _MAYBE_CREATED,
+    ) -> dict:
+        """A call to a JSON API (the gateway's control endpoints). A POST is
+        never resent after an ambiguous failure: ``maybe_done_hint`` says what
+        to check instead."""
+        call = _Call(
+            method,
+            self._url(api, path),
+            query=tuple((query or {}).items()),
+            body=None if body is None else json.dumps(body),
+            idempotent=method != "POST",
+            content_type="application/json",
+            maybe_done_hint=maybe_done_hint,
+        )
+        result = self._send_with_retries(call)
+        # None: a retried DELETE found the object already gone.
+        return {} if result is None else self._json(result)
+
     def _get(self, api: str, path: str) -> httpx.Response:
         return self._send_with_retries(_Call("GET", self._url(api, path)))
 
@@ -246,7 +275,7 @@ class TwilioClient:
     def _send_once(self, call: _Call) -> _Outcome:
         headers = {}
         if call.body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Content-Type"] = call.content_type
         start = time.monotonic()
         with self._count_lock:
             self.request_count += 1
@@ -275,7 +304,7 @@ class TwilioClient:
 
     def _recover_create(self, call: _Call, outcome: _Outcome) -> dict | None:
         if call.find_existing is None:
-            raise self._give_up(call, outcome, hint=_MAYBE_CREATED)
+            raise self._give_up(call, outcome, hint=call.maybe_done_hint)
         found = call.find_existing()
         if found is not None:
             log.info("http.create_recovered", path=call.path, sid=found.get("sid"))

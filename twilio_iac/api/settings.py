@@ -199,3 +199,43 @@ def _missing_message(env: Mapping[str, str]) -> str:
         lines.append(f"  - {' + '.join(names)}: {label}{note}")
     lines.append("Or add --sandbox to try twilio-iac against a local sandbox account.")
     return "\n".join(lines)
+
+
+# The gateway's connection management (its "control" endpoints) lives on its
+# own host; MATON_CTRL_BASE_URL overrides it (e.g. for a served sandbox).
+MATON_CTRL_BASE_URL = "https://ctrl.maton.ai"
+
+
+def gateway_settings(
+    env: Mapping[str, str], *, sandbox: tuple[str, str] | None = None
+) -> Settings:
+    """Credentials for the gateway's control endpoints: MATON_API_KEY only,
+    whatever Twilio credentials are set too (or the sandbox's)."""
+    if sandbox is not None:
+        sid, token = sandbox
+        return Settings(
+            account_sid=sid,
+            auth=Auth("basic", sid, token),
+            base_urls={"gateway": SANDBOX_BASE_URL},
+            source=SOURCE_SANDBOX,
+            sandbox=True,
+        )
+    key = (env.get("MATON_API_KEY") or "").strip()
+    if not key:
+        raise ConfigError(
+            "MATON_API_KEY is not set: connection management needs the gateway's "
+            "API key (from maton.ai/settings). Or add --sandbox to try it against "
+            "the sandbox's gateway."
+        )
+    url = (env.get("MATON_CTRL_BASE_URL") or MATON_CTRL_BASE_URL).strip().rstrip("/")
+    if not re.match(r"^https?://[^/\s]+(/\S*)?$", url):
+        raise ConfigError(
+            f"MATON_CTRL_BASE_URL must be an http(s) URL such as "
+            f"{MATON_CTRL_BASE_URL}, got {url!r}"
+        )
+    return Settings(
+        account_sid=None,
+        auth=Auth("bearer", None, key),
+        base_urls={"gateway": url},
+        source=SOURCE_MATON,
+    )

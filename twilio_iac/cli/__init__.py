@@ -20,10 +20,12 @@ from twilio_iac import __version__, logs
 from twilio_iac.cli.bootstrap import export_command, init
 from twilio_iac.cli.context import Options
 from twilio_iac.cli.emulator import emulator
+from twilio_iac.cli.gateway import gateway
 from twilio_iac.cli.reconcile import apply, plan, validate
 from twilio_iac.cli.sends import send, status
 from twilio_iac.cli.usage import usage
 from twilio_iac.cli.verify import verify
+from twilio_iac.cli.webhook import webhook
 from twilio_iac.errors import TwilioIacError
 
 
@@ -137,6 +139,8 @@ for command in (
     status,
     verify,
     usage,
+    webhook,
+    gateway,
 ):
     cli.add_command(command)
 

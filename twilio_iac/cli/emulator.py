@@ -1,11 +1,36 @@
-"""`twilio-iac emulator serve`: the sandbox over HTTP for other clients."""
+"""`twilio-iac emulator serve|inbound`: the sandbox over HTTP for other clients,
+and incoming messages delivered to the user's webhooks."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+from twilio_iac.errors import TwilioIacError
+
+if TYPE_CHECKING:  # the emulator is imported only when a command needs it
+    from twilio_iac.emulator.outbound import Response
+
+state_option = click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="State file (default: TWILIO_IAC_SANDBOX_STATE or .twilio-iac/sandbox.json).",
+)
+remote_option = click.option(
+    "--allow-remote-webhooks",
+    is_flag=True,
+    help="Also deliver webhooks to hosts other than loopback (localhost, "
+    "127.0.0.1, ::1).",
+)
+
+
+# What Twilio takes as a Messaging webhook's answer (plain text is the reply).
+_TWIML_TYPES = ("text/xml", "application/xml", "text/html", "text/plain")
 
 
 @click.group()
@@ -15,17 +40,25 @@ def emulator() -> None:
 
 @emulator.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@state_option
 @click.option(
-    "--state",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="State file (default: TWILIO_IAC_SANDBOX_STATE or .twilio-iac/sandbox.json).",
+    "--deliver-webhooks",
+    is_flag=True,
+    help="POST signed status callbacks for messages and calls (StatusCallback, "
+    "or the application's or sending number's), as Twilio does.",
 )
-def serve(port: int, state: Path | None) -> None:
+@remote_option
+def serve(
+    port: int,
+    state: Path | None,
+    deliver_webhooks: bool,
+    allow_remote_webhooks: bool,
+) -> None:
     """Serve the emulator on 127.0.0.1 for other clients (e.g. the Twilio SDK).
 
     It accepts TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN when both are set at start,
     else the documented sandbox pair; other credentials get Twilio's 401.
+    Webhooks it delivers are signed with that auth token.
     """
     from twilio_iac.cli.session import sandbox_state_path
     from twilio_iac.emulator import serve as serve_emulator
@@ -36,4 +69,81 @@ def serve(port: int, state: Path | None) -> None:
         port=port,
         state_path=state or sandbox_state_path(os.environ),
         credentials={sid: token} if sid and token else None,
+        deliver_webhooks=deliver_webhooks,
+        allow_remote_webhooks=allow_remote_webhooks,
     )
+
+
+@emulator.group()
+def inbound() -> None:
+    """Deliver an incoming message to a sandbox number's webhook."""
+
+
+@inbound.command("sms")
+@click.option("--to", required=True, help="The sandbox number (E.164) it is sent to.")
+@click.option("--from", "sender", required=True, help="The sender (E.164).")
+@click.option("--body", required=True, help="The text; '-' reads standard input.")
+@state_option
+@remote_option
+@click.option("--output", type=click.Choice(["text", "json"]), default="text")
+def inbound_sms(
+    to: str,
+    sender: str,
+    body: str,
+    state: Path | None,
+    allow_remote_webhooks: bool,
+    output: str,
+) -> None:
+    """POST an incoming SMS to the number's sms_url (or its application's),
+    signed as Twilio signs it, and print the TwiML that came back."""
+    from twilio_iac.cli.session import sandbox_state_path
+    from twilio_iac.emulator import Emulator, inbound
+
+    if body == "-":
+        body = click.get_text_stream("stdin").read().removesuffix("\n")
+    sandbox = Emulator(state_path=state or sandbox_state_path(os.environ))
+    done = inbound.sms(sandbox, to, sender, body, allow_remote=allow_remote_webhooks)
+    reply = done.response
+    if output == "json":
+        data = {
+            "url": done.url,
+            "method": done.method,
+            "params": dict(done.params),
+            "status": reply.status,
+            "content_type": reply.content_type,
+            "twiml": reply.body,
+            "error": reply.error or None,
+        }
+        click.echo(json.dumps(data, indent=2))
+    else:
+        outcome = f"HTTP {reply.status}" if reply.status else reply.error
+        click.echo(f"{done.method} {done.url} → {outcome}", err=True)
+        if reply.body:
+            click.echo(reply.body.rstrip("\n"))
+    _judge(done.url, reply)
+    problem = inbound.twiml_problem(reply)
+    if problem:
+        raise TwilioIacError(f"{problem}. Twilio would send no reply.")
+
+
+def _judge(url: str, reply: Response) -> None:
+    """Twilio's verdict on the answer: its error 11200 for no usable reply."""
+    status = reply.status
+    if status is None:
+        raise TwilioIacError(
+            f"Twilio error 11200 (HTTP retrieval failure): {url} did not answer "
+            f"({reply.error}). Is the app running and listening there?"
+        )
+    if not 200 <= status < 300:
+        raise TwilioIacError(
+            f"Twilio error 11200 (HTTP retrieval failure): {url} answered HTTP "
+            f"{status}. Twilio would log this in the Console's debugger and "
+            "send no reply."
+        )
+    kind = reply.content_type.split(";")[0].strip().lower()
+    if reply.body.strip() and kind not in _TWIML_TYPES:
+        click.echo(
+            f"Warning: Twilio error 12300 (Invalid Content-Type): the reply is "
+            f"{kind or 'untyped'}; answer TwiML as text/xml.",
+            err=True,
+        )

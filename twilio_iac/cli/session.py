@@ -14,7 +14,7 @@ from pathlib import Path
 import structlog
 
 from twilio_iac.api.client import TwilioClient
-from twilio_iac.api.settings import Settings
+from twilio_iac.api.settings import Settings, gateway_settings
 from twilio_iac.errors import AuthError, NotFound, PlanError
 
 log = structlog.get_logger(__name__)
@@ -82,3 +82,25 @@ def _check_reachable(client: TwilioClient, source: str) -> None:
             "read or changed. Check the account SID, or use that account's "
             "credentials."
         ) from exc
+
+
+@contextmanager
+def gateway_session(
+    sandbox: bool, env: Mapping[str, str] | None = None
+) -> Iterator[TwilioClient]:
+    """A client for the gateway's control endpoints (MATON_API_KEY), or the
+    sandbox's copy of them."""
+    env = os.environ if env is None else env
+    if not sandbox:
+        with TwilioClient(gateway_settings(env)) as client:
+            yield client
+        return
+    from twilio_iac.emulator import SANDBOX_CREDENTIALS, Emulator
+
+    emulator = Emulator(state_path=sandbox_state_path(env))
+    try:
+        settings = gateway_settings(env, sandbox=SANDBOX_CREDENTIALS)
+        with TwilioClient(settings, app=emulator) as client:
+            yield client
+    finally:
+        emulator.save()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from . import gateway
 from .catalog import PHONE_NUMBERS
 from .handlers import Request, allowed_methods, dispatch
 from .kinds import KINDS, new_record
@@ -52,6 +53,9 @@ class Emulator:
         )
         self.request_log: list[tuple[str, str]] = []
         self.autosave = False  # serve mode: save after every write request
+        # Called with (request, status, body) after each API request, under the
+        # lock: they must only take note (callbacks.Deliverer queues work).
+        self.listeners: list[Callable[[Request, int, Any], None]] = []
         self._lock = threading.RLock()
         if state_path is not None and state_path.exists():
             self.store = Store.load(state_path)
@@ -148,6 +152,8 @@ class Emulator:
         """Status, body and whether the state changed."""
         if path.startswith("/_emulator/"):
             return self._control(environ, method, path)
+        if gateway.handles(path):
+            return self._gateway(environ, method, path, headers)
         if not self._authenticated(environ.get("HTTP_AUTHORIZATION", "")):
             headers.append(("WWW-Authenticate", 'Basic realm="Twilio API"'))
             return 401, error_body(401, AUTHENTICATE, "Authenticate"), False
@@ -162,7 +168,40 @@ class Emulator:
             if problem.status == 405:
                 headers.append(("Allow", ", ".join(allowed_methods(path))))
             raise
+        for listener in self.listeners:
+            listener(request, status, body)
         return status, body, changed or method != "GET" or self.store.take_dirty()
+
+    @property
+    def auth_token(self) -> str:
+        """The account's auth token: what signs the webhooks it sends."""
+        return self.credentials.get(self.account_sid) or SANDBOX_AUTH_TOKEN
+
+    def fetch(self, path: str) -> dict[str, Any] | None:
+        """GET an API path from inside the sandbox (no auth, no faults, no
+        listeners): the webhook clock's way to let a send progress."""
+        with self._lock:
+            request = Request("GET", path, {}, "http://sandbox.invalid")
+            try:
+                _, body = dispatch(self.store, request, utcnow())
+            except ApiProblem:
+                return None
+            self._autosave(self.store.take_dirty())
+            return copy.deepcopy(body)
+
+    def _gateway(
+        self, environ: dict, method: str, path: str, headers: list[tuple[str, str]]
+    ) -> tuple[int, Any, bool]:
+        """The gateway's control endpoints take its bearer key (any, here) or
+        the sandbox's credentials; the connect link is opened in a browser."""
+        header = environ.get("HTTP_AUTHORIZATION", "")
+        bearer = header[:7].lower() == "bearer " and header[7:].strip()
+        if path != "/connect" and not (bearer or self._authenticated(header)):
+            headers.append(("WWW-Authenticate", "Bearer"))
+            return 401, error_body(401, AUTHENTICATE, "Authenticate"), False
+        query, body = environ.get("QUERY_STRING", ""), _body(environ)
+        base = _base_url(environ)
+        return gateway.handle(self.store, method, path, query, body, base, utcnow())
 
     def _authenticated(self, header: str) -> bool:
         scheme, _, encoded = header.partition(" ")

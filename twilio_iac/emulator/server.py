@@ -10,6 +10,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from ..errors import ConfigError
 from .app import Emulator
+from .callbacks import Deliverer
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -46,10 +47,15 @@ def serve(
     port: int = 8080,
     state_path: Path | None = None,
     credentials: Mapping[str, str] | None = None,
+    deliver_webhooks: bool = False,
+    allow_remote_webhooks: bool = False,
 ) -> None:
-    """Serve until interrupted, saving the state after every write request."""
+    """Serve until interrupted, saving the state after every write request;
+    with ``deliver_webhooks``, post status callbacks (see callbacks.py)."""
     emulator = Emulator(state_path=state_path, credentials=credentials)
     emulator.autosave = True
+    if deliver_webhooks:
+        Deliverer(emulator, allow_remote=allow_remote_webhooks)
     with _bind(host, port, emulator) as server:
         bound = server.server_address[1]
         # Name the account, never the token.
@@ -58,6 +64,9 @@ def serve(
             f"(account {emulator.account_sid})",
             flush=True,
         )
+        if deliver_webhooks:
+            where = "any host" if allow_remote_webhooks else "loopback hosts only"
+            print(f"Delivering signed status callbacks ({where})", flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:

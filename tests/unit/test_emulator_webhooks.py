@@ -1,0 +1,170 @@
+"""The sandbox's signed webhooks: status callbacks and incoming SMS.
+
+A real HTTP server on 127.0.0.1 stands in for the user's app; its handler
+checks every X-Twilio-Signature with twilio_iac.webhooks.is_valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.webhook_app import App, serving
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.settings import Settings
+from twilio_iac.emulator import SANDBOX_CREDENTIALS, Emulator
+from twilio_iac.emulator.callbacks import Deliverer
+
+SENDER = "+14155550100"  # a seeded sandbox number
+
+
+@pytest.fixture
+def app() -> Iterator[App]:
+    with serving() as found:
+        yield found
+
+
+@pytest.fixture
+def emulator() -> Emulator:
+    return Emulator()
+
+
+@pytest.fixture
+def deliverer(emulator: Emulator) -> Iterator[Deliverer]:
+    reports: list[str] = []
+    found = Deliverer(emulator, step=0.0, report=reports.append, timeout=5)
+    yield found
+    found.stop()
+
+
+@pytest.fixture
+def client(emulator: Emulator) -> Iterator[TwilioClient]:
+    settings = Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS)
+    with TwilioClient(settings, app=emulator) as found:
+        yield found
+
+
+def _create(client: TwilioClient, what: str, **params: object) -> dict:
+    path = f"/2010-04-01/Accounts/{client.account_sid}/{what}.json"
+    return client.create("core", path, params)
+
+
+def test_message_callbacks_are_signed_and_in_order(app, deliverer, client):
+    sent = _create(
+        client, "Messages", To="+14155551234", From=SENDER, Body="Hi",
+        StatusCallback=app.url("/status?tenant=7"),
+    )  # fmt: skip
+    assert deliverer.drain()
+    assert [hit.params["MessageStatus"] for hit in app.hits] == [
+        "queued",
+        "sent",
+        "delivered",
+    ]
+    assert all(hit.valid and hit.method == "POST" for hit in app.hits)
+    last = app.hits[-1].params
+    assert last["MessageSid"] == last["SmsSid"] == sent["sid"]
+    assert last["AccountSid"] == client.account_sid
+    assert (last["From"], last["To"]) == (SENDER, "+14155551234")
+    assert "Body" not in last  # status callbacks carry no body
+
+
+def test_an_undelivered_message_reports_its_error(app, deliverer, client):
+    _create(
+        client, "Messages", To="+15005553003", From=SENDER, Body="Hi",
+        StatusCallback=app.url("/status"),
+    )  # fmt: skip
+    assert deliverer.drain()
+    last = app.hits[-1].params
+    assert (last["MessageStatus"], last["ErrorCode"]) == ("undelivered", "30003")
+
+
+def test_call_progress_events_as_asked(app, deliverer, client):
+    _create(
+        client, "Calls", To="+14155551234", From=SENDER, Url="https://e.com/t",
+        StatusCallback=app.url("/call"),
+        StatusCallbackEvent=["initiated", "ringing", "answered", "completed"],
+    )  # fmt: skip
+    assert deliverer.drain()
+    seen = [(h.params["CallStatus"], h.params["SequenceNumber"]) for h in app.hits]
+    assert seen == [
+        ("initiated", "0"),
+        ("ringing", "1"),
+        ("in-progress", "2"),
+        ("completed", "3"),
+    ]
+    assert all(hit.valid for hit in app.hits)
+    assert int(app.hits[-1].params["CallDuration"]) > 0
+
+
+def test_calls_report_only_completed_by_default(app, deliverer, client):
+    _create(
+        client, "Calls", To="+15005554001", From=SENDER, Url="https://e.com/t",
+        StatusCallback=app.url("/call"),
+    )  # fmt: skip
+    assert deliverer.drain()
+    assert [hit.params["CallStatus"] for hit in app.hits] == ["busy"]
+
+
+def test_the_numbers_status_callback_with_get(app, deliverer, client, emulator):
+    (number,) = [
+        n for n in emulator.records("phone_numbers") if n["phone_number"] == SENDER
+    ]
+    path = f"/2010-04-01/Accounts/{client.account_sid}/IncomingPhoneNumbers/"
+    client.update(
+        "core", path + number["sid"] + ".json",
+        {"StatusCallback": app.url("/n"), "StatusCallbackMethod": "GET"},
+    )  # fmt: skip
+    _create(client, "Calls", To="+14155551234", From=SENDER, Url="https://e.com/t")
+    assert deliverer.drain()
+    (hit,) = app.hits
+    assert hit.method == "GET" and hit.valid
+    assert hit.params["CallStatus"] == "completed"
+
+
+def test_delivery_does_not_hold_up_the_request(app, deliverer, client):
+    app.gate.clear()  # the app hangs until released
+    sent = _create(
+        client, "Messages", To="+14155551234", From=SENDER, Body="Hi",
+        StatusCallback=app.url("/slow"),
+    )  # fmt: skip
+    assert sent["status"] == "queued"  # answered while the callback waits
+    assert app.hits == []
+    app.gate.set()
+    assert deliverer.drain()
+    assert len(app.hits) == 3
+
+
+def test_remote_hosts_are_refused_without_the_flag(deliverer, client):
+    _create(
+        client, "Messages", To="+14155551234", From=SENDER, Body="Hi",
+        StatusCallback="https://example.com/status",
+    )  # fmt: skip
+    assert deliverer.drain()
+    assert deliverer.sent == []  # and the no-network guard saw no attempt
+    reports = deliverer.report.__self__  # the list the fixture collects into
+    assert any("Refusing to send a webhook to example.com" in r for r in reports)
+
+
+def test_sends_without_a_callback_are_left_alone(app, deliverer, client, emulator):
+    sent = _create(client, "Messages", To="+14155551234", From=SENDER, Body="Hi")
+    assert deliverer.drain()
+    assert app.hits == []
+    (message,) = [m for m in emulator.records("messages") if m["sid"] == sent["sid"]]
+    assert message["status"] == "queued"  # nobody's clock moved it
+
+
+def test_allowing_remote_hosts_tries_them(emulator, client):
+    reports: list[str] = []
+    remote = Deliverer(emulator, allow_remote=True, step=0.0, report=reports.append)
+    try:
+        # An address literal: no DNS; the tests' network guard stops the connect.
+        _create(
+            client, "Messages", To="+14155551234", From=SENDER, Body="Hi",
+            StatusCallback="http://192.0.2.10/status",
+        )  # fmt: skip
+        assert remote.drain()
+    finally:
+        remote.stop()
+    assert [status for _, _, status in remote.sent] == [None, None, None]
+    assert "tests must not use the network" in reports[0]

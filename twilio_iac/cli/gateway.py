@@ -1,0 +1,254 @@
+"""`twilio-iac gateway connections ...`: the managed-OAuth gateway's Twilio
+connections, at its control endpoints (MATON_API_KEY).
+
+Which connection the other commands use stays MATON_CONNECTION's choice (sent
+as the Maton-Connection header); without it the gateway uses the oldest
+active connection. `list` marks that one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from typing import Any
+
+import click
+
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.cli.context import Options, confirm, pass_options, sandbox_option
+from twilio_iac.cli.session import gateway_session
+from twilio_iac.errors import ApiError, TwilioIacError
+
+APP = "twilio"
+STATUSES = ("ACTIVE", "PENDING", "FAILED")
+_MAYBE_CREATED = (
+    "The connection may have been created: run `twilio-iac gateway connections "
+    "list` before creating another."
+)
+
+
+output_option = click.option(
+    "--output",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="table for people; json (the gateway's records) or csv for scripts.",
+)
+
+
+@click.group()
+def gateway() -> None:
+    """The managed-OAuth gateway (MATON_API_KEY): its Twilio connections."""
+
+
+@gateway.group()
+def connections() -> None:
+    """List, show, create and delete the gateway's Twilio connections.
+
+    MATON_CONNECTION (a connection ID) picks the connection every other
+    command uses; without it the gateway uses the oldest active one.
+    """
+
+
+@connections.command("list")
+@click.option(
+    "--status", type=click.Choice(STATUSES), help="Only connections in this status."
+)
+@output_option
+@sandbox_option
+@pass_options
+def list_connections(options: Options, status: str | None, output: str) -> None:
+    """The Twilio connections, oldest first; `*` marks the one in use."""
+    query = {"app": APP, **({"status": status} if status else {})}
+    with gateway_session(options.sandbox) as client:
+        found = client.send_json("GET", "gateway", "/connections", query=query)
+    rows = sorted(found.get("connections") or [], key=lambda c: c["creation_time"])
+    chosen = os.environ.get("MATON_CONNECTION", "").strip()
+    used = _in_use(rows, chosen) if status in (None, "ACTIVE") else chosen
+    if output == "json":
+        click.echo(json.dumps(rows, indent=2))
+    elif output == "csv":
+        click.echo(_csv(rows, used), nl=False)
+    else:
+        click.echo(_table(rows, used, chosen))
+    ids = {row["connection_id"] for row in rows}
+    if chosen and status is None and chosen not in ids:
+        click.echo(
+            f"Warning: MATON_CONNECTION is {chosen}, which is not one of these "
+            "connections: requests through the gateway will fail until it names "
+            "an active one.",
+            err=True,
+        )
+
+
+@connections.command("show")
+@click.argument("connection_id")
+@click.option("--output", type=click.Choice(["text", "json"]), default="text")
+@sandbox_option
+@pass_options
+def show(options: Options, connection_id: str, output: str) -> None:
+    """One connection; a PENDING one with the URL that authorises it."""
+    with gateway_session(options.sandbox) as client:
+        record = _fetch(client, connection_id)
+    if output == "json":
+        click.echo(json.dumps(record, indent=2))
+        return
+    click.echo("\n".join(_describe(record)))
+
+
+@connections.command("create")
+@click.option("--dry-run", is_flag=True, help="Show the request; send nothing.")
+@sandbox_option
+@pass_options
+def create(options: Options, dry_run: bool) -> None:
+    """Start a new Twilio connection and print the URL that authorises it.
+
+    Open the URL in a browser and sign in to Twilio there; the connection is
+    ACTIVE once that is done.
+    """
+    with gateway_session(options.sandbox) as client:
+        url = client.settings.base_urls["gateway"] + "/connections"
+        if dry_run:
+            click.echo(f'Request: POST {url} {{"app": "{APP}"}}')
+            click.echo("Dry run: nothing was sent.")
+            return
+        body = client.send_json(
+            "POST",
+            "gateway",
+            "/connections",
+            body={"app": APP},
+            maybe_done_hint=_MAYBE_CREATED,
+        )
+    record = body.get("connection", body)
+    click.echo(f"Created connection {record['connection_id']} ({record['status']}).")
+    click.echo("Open this URL in a browser to authorise it with your Twilio account:")
+    click.echo(f"  {record.get('url')}")
+    click.echo(f"Then use it with: export MATON_CONNECTION={record['connection_id']}")
+
+
+@connections.command("delete")
+@click.argument("connection_ids", nargs=-1, required=True)
+@click.option("--yes", is_flag=True, help="Delete without asking.")
+@click.option("--dry-run", is_flag=True, help="Show what would be deleted.")
+@sandbox_option
+@pass_options
+def delete(
+    options: Options, connection_ids: tuple[str, ...], yes: bool, dry_run: bool
+) -> None:
+    """Delete connections (asks first; --yes without a terminal).
+
+    Twilio commands through the gateway stop working with a deleted
+    connection; the Twilio account itself is not touched.
+    """
+    chosen = os.environ.get("MATON_CONNECTION", "").strip()
+    with gateway_session(options.sandbox) as client:
+        records = [_fetch(client, each) for each in connection_ids]
+        base = client.settings.base_urls["gateway"]
+        for record in records:
+            click.echo(f"DELETE {base}/connections/{record['connection_id']}")
+            click.echo("\n".join("  " + line for line in _describe(record)))
+            if record["connection_id"] == chosen:
+                click.echo("  (this is MATON_CONNECTION: the one in use)")
+        if dry_run:
+            click.echo("Dry run: nothing was deleted.")
+            return
+        if not yes:
+            many = f"these {len(records)} connections" if len(records) > 1 else ""
+            confirm(
+                f"Delete {many or 'this connection'}?",
+                "Refusing to delete without confirmation: standard input is not "
+                "a terminal, so nobody can answer. Rerun with --yes to delete "
+                "unattended, or --dry-run to only look.",
+            )
+        failed = _delete_each(client, [r["connection_id"] for r in records])
+    done = len(records) - failed
+    click.echo(f"{done} deleted, {failed} failed.")
+    if failed:
+        raise TwilioIacError(f"{failed} of {len(records)} deletes failed (see above).")
+
+
+def _delete_each(client: TwilioClient, ids: list[str]) -> int:
+    failed = 0
+    for connection_id in ids:
+        try:
+            client.send_json("DELETE", "gateway", f"/connections/{connection_id}")
+        except ApiError as exc:
+            failed += 1
+            click.echo(f"✗ {connection_id}: {exc}")
+        else:
+            click.echo(f"✓ deleted {connection_id}")
+    return failed
+
+
+def _fetch(client: TwilioClient, connection_id: str) -> dict[str, Any]:
+    body = client.send_json("GET", "gateway", f"/connections/{connection_id}")
+    record: dict[str, Any] = body.get("connection", body)
+    if record.get("app", APP) != APP:
+        raise TwilioIacError(
+            f"Connection {connection_id} is a {record.get('app')} connection, not "
+            "a Twilio one; manage it with the gateway's own tools."
+        )
+    return record
+
+
+def _in_use(rows: list[dict[str, Any]], chosen: str) -> str:
+    """MATON_CONNECTION, else the gateway's default: the oldest active one."""
+    if chosen:
+        return chosen
+    active = [row for row in rows if row["status"] == "ACTIVE"]
+    return active[0]["connection_id"] if active else ""
+
+
+def _describe(record: dict[str, Any]) -> list[str]:
+    lines = [
+        f"Connection {record['connection_id']}",
+        f"  status:       {record['status']}",
+        f"  created:      {record.get('creation_time')}",
+        f"  last updated: {record.get('last_updated_time')}",
+    ]
+    if record["status"] == "PENDING" and record.get("url"):
+        lines.append(f"  authorise at: {record['url']}")
+    return lines
+
+
+def _table(rows: list[dict[str, Any]], used: str, chosen: str) -> str:
+    if not rows:
+        return (
+            "No Twilio connections. Create one with "
+            "`twilio-iac gateway connections create`."
+        )
+    head = ("", "CONNECTION", "STATUS", "CREATED", "UPDATED")
+    body = [
+        (
+            "*" if row["connection_id"] == used else "",
+            row["connection_id"],
+            row["status"],
+            str(row.get("creation_time") or ""),
+            str(row.get("last_updated_time") or ""),
+        )
+        for row in rows
+    ]
+    widths = [max(len(r[i]) for r in (head, *body)) for i in range(len(head))]
+    lines = [
+        "  ".join(
+            cell.ljust(width) for cell, width in zip(r, widths, strict=True)
+        ).rstrip()
+        for r in (head, *body)
+    ]
+    why = "MATON_CONNECTION" if chosen else "the gateway's default, the oldest active"
+    if used:
+        lines.append(f"* in use ({why})")
+    return "\n".join(lines)
+
+
+def _csv(rows: list[dict[str, Any]], used: str) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    fields = ["connection_id", "status", "creation_time", "last_updated_time"]
+    writer.writerow([*fields, "in_use"])
+    for row in rows:
+        in_use = "true" if row["connection_id"] == used else "false"
+        writer.writerow([*(row.get(f, "") for f in fields), in_use])
+    return out.getvalue()
