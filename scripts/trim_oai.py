@@ -44,6 +44,10 @@ KEEP = {
         ),
         f"{P}/Usage/Records.json",
         *(f"{P}/Usage/Records/{period}.json" for period in PERIODS),
+        f"{P}/Messages/{{MessageSid}}/Media.json",
+        f"{P}/Messages/{{MessageSid}}/Media/{{Sid}}.json",
+        f"{P}/Recordings.json",
+        f"{P}/Recordings/{{Sid}}.json",
     ],
     "twilio_verify_v2.json": [
         "/v2/Services",
@@ -51,6 +55,12 @@ KEEP = {
         "/v2/Services/{ServiceSid}/Verifications",
         "/v2/Services/{ServiceSid}/Verifications/{Sid}",
         "/v2/Services/{ServiceSid}/VerificationCheck",
+    ],
+    "twilio_lookups_v2.json": ["/v2/PhoneNumbers/{PhoneNumber}"],
+    "twilio_intelligence_v2.json": [
+        "/v2/Transcripts",
+        "/v2/Transcripts/{Sid}",
+        "/v2/Transcripts/{TranscriptSid}/Sentences",
     ],
 }
 REF = re.compile(r'"\$ref":\s*"#/components/schemas/([^"]+)"')

@@ -24,7 +24,15 @@ LAYERS: list[set[str]] = [
     {"render"},
     {"cli"},
 ]
-BASE_MODULES = {"__init__", "__version__", "model", "errors", "logs", "segments"}
+BASE_MODULES = {
+    "__init__",
+    "__version__",
+    "model",
+    "errors",
+    "logs",
+    "segments",
+    "numbering",
+}
 
 
 def _component(module: str) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from .actions import Binary
 from .catalog import PHONE_NUMBERS
 from .handlers import Request, allowed_methods, dispatch
 from .kinds import KINDS, new_record
@@ -135,9 +136,14 @@ class Emulator:
             except ApiProblem as problem:
                 status, body, changed = problem.status, problem.body(), False
             self._autosave(changed)
-            payload = b"" if body is None else json.dumps(body).encode()
-        if body is not None:
-            headers.append(("Content-Type", "application/json; charset=utf-8"))
+            if isinstance(body, Binary):
+                payload = body.data
+                headers.append(("Content-Type", body.content_type))
+            elif body is not None:
+                payload = json.dumps(body).encode()
+                headers.append(("Content-Type", "application/json; charset=utf-8"))
+            else:
+                payload = b""
         headers.append(("Content-Length", str(len(payload))))
         start_response(f"{status} {_STATUS.get(status, 'Error')}", headers)
         return [payload]

@@ -30,6 +30,10 @@ class Behaviour:
     def on_write(self, store: Store, record: dict[str, Any], values: dict) -> None:
         """After the params are applied, on create and update alike."""
 
+    def on_update(self, store: Store, record: dict[str, Any], values: dict) -> None:
+        """Before an update's params are applied to (a copy of) the record;
+        raise ApiProblem to refuse, or change the record and the values."""
+
     def on_delete(self, store: Store, record: dict[str, Any]) -> None:
         """Before the record is removed; raise ApiProblem to refuse."""
 

@@ -47,6 +47,7 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("verify", "Passkeys.DiscoverableCredentials"): _PASSKEY_CHOICE,
     ("verify", "Passkeys.UserVerification"): _PASSKEY_CHOICE,
 }
+SEND_NUMBER_INVALID = {"To": 21211, "From": 21212}
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 _PHONE_FILTER = re.compile(r"^\+?[0-9*]{1,15}$")  # list filters allow partial and '*'
 _INTEGER = re.compile(r"^-?[0-9]+$")
@@ -136,7 +137,9 @@ def _check_string(
     fmt = schema.get("format")
     if not _format_ok(fmt, raw, op.method):
         if fmt == "phone-number" and op.api == "v2010":
-            code = PHONE_NUMBER_INVALID
+            # Sends answer "Invalid 'To'/'From' Phone Number"; 21421 is for
+            # buying a number that is not valid.
+            code = SEND_NUMBER_INVALID.get(name, PHONE_NUMBER_INVALID)
         raise bad_request(code, f"{name} {raw!r} is not a valid {fmt}")
 
 

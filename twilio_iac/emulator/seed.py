@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from . import intelligence
 from .accounts import account_fields
 from .catalog import ACCOUNTS, PHONE_NUMBERS
 from .kinds import new_record
@@ -28,6 +29,7 @@ def fresh_store(account_sid: str) -> Store:
     account.update(account_fields(account_sid, account_sid, "twilio-iac sandbox"))
     store.records("accounts")[account_sid] = account
     add_numbers(store, SEED_NUMBERS, now)
+    intelligence.seed(store, now)
     return store
 
 

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-FILES = {"v2010": "twilio_api_v2010.json", "verify": "twilio_verify_v2.json"}
+FILES = {
+    "v2010": "twilio_api_v2010.json",
+    "verify": "twilio_verify_v2.json",
+    "lookups": "twilio_lookups_v2.json",
+    "intelligence": "twilio_intelligence_v2.json",
+}
 _REF = "#/components/schemas/"
 
 
