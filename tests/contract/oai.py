@@ -21,14 +21,25 @@ import jsonschema
 import twilio_iac.emulator
 
 OAI = Path(twilio_iac.emulator.__file__).parent / "oai"
-FILES = ("twilio_api_v2010.json", "twilio_verify_v2.json")
+FILES = (
+    "twilio_api_v2010.json",
+    "twilio_verify_v2.json",
+    "twilio_lookups_v2.json",
+    "twilio_intelligence_v2.json",
+)
+# Lookup v2's own examples answer null for every package not asked for (and
+# for error_code when there is none), yet its schemas declare nothing
+# nullable: the examples are taken as the truth there.
+NULL_AS_IN_EXAMPLES = frozenset({"https://lookups.twilio.com"})
 _COPIED = ("type", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum")
 # Formats Twilio's specs use, as full-match regexes over string values.
 PATTERNS = {
     "date-time-rfc-2822": r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} "
     r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000",
     "date-time": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z",
-    "phone-number": r"\+[1-9]\d{1,14}",
+    # E.164, or a channel address ("whatsapp:+1…") as the Messages To/From
+    # descriptions allow.
+    "phone-number": r"(whatsapp:)?\+[1-9]\d{1,14}",
     "iso-country-code": r"[A-Z]{2}",
     "uri": r"https?://[^/\s]+(/\S*)?",
 }
@@ -190,4 +201,24 @@ def validate_response(method: str, path: str, status: int, body: Any) -> list[st
     if content is None:
         return [] if body in (None, b"", "") else [f"{status}: expected no body"]
     schema = to_json_schema(doc, content["schema"], strict=True)
+    servers = {server["url"] for server in doc.get("servers", [])}
+    if servers & NULL_AS_IN_EXAMPLES:
+        props = schema.get("properties", {})
+        schema = {**schema, "properties": {k: _nullable(v) for k, v in props.items()}}
     return _check(schema, body, op["operationId"], RESPONSE_FORMATS)
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with null allowed at every property, recursively."""
+    out = dict(schema)
+    if "properties" in out:
+        out["properties"] = {k: _nullable(v) for k, v in out["properties"].items()}
+        return {"anyOf": [out, {"type": "null"}]}
+    if "items" in out:
+        out["items"] = _nullable(out["items"])
+    if "enum" in out:
+        out["enum"] = [*out["enum"], None]
+    kind = out.get("type")
+    if isinstance(kind, str):
+        out["type"] = [kind, "null"]
+    return out
