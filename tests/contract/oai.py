@@ -19,14 +19,10 @@ from urllib.parse import parse_qs, urlsplit
 import jsonschema
 
 import twilio_iac.emulator
+from twilio_iac.apis import APIS
 
 OAI = Path(twilio_iac.emulator.__file__).parent / "oai"
-FILES = (
-    "twilio_api_v2010.json",
-    "twilio_verify_v2.json",
-    "twilio_lookups_v2.json",
-    "twilio_intelligence_v2.json",
-)
+FILES = tuple(a.description for a in APIS.values() if (OAI / a.description).is_file())
 # Lookup v2's own examples answer null for every package not asked for (and
 # for error_code when there is none), yet its schemas declare nothing
 # nullable: the examples are taken as the truth there.

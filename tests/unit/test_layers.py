@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
 BASE_MODULES = {
     "__init__",
     "__version__",
+    "apis",
     "model",
     "errors",
     "logs",

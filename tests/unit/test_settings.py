@@ -7,6 +7,7 @@ import base64
 import pytest
 
 from twilio_iac.api.settings import Settings
+from twilio_iac.apis import APIS
 from twilio_iac.emulator import SANDBOX_CREDENTIALS
 from twilio_iac.errors import ConfigError
 
@@ -44,10 +45,8 @@ def test_auth_token_wins_over_maton() -> None:
     assert settings.auth.username == SID
     header = settings.auth.authorization()
     assert base64.b64decode(header.removeprefix("Basic ")).decode() == f"{SID}:{TOKEN}"
-    assert settings.base_urls == {
-        "core": "https://api.twilio.com",
-        "verify": "https://verify.twilio.com",
-    }
+    assert settings.base_urls["core"] == "https://api.twilio.com"
+    assert settings.base_urls["verify"] == "https://verify.twilio.com"
 
 
 def test_partial_api_key_falls_back_to_complete_auth_token() -> None:
@@ -145,10 +144,8 @@ def test_base_urls_are_overridable_per_api() -> None:
         "TWILIO_API_BASE_URL": "http://127.0.0.1:8080/",
     }
     settings = Settings.from_env(env)
-    assert settings.base_urls == {
-        "core": "http://127.0.0.1:8080",
-        "verify": "https://verify.twilio.com",
-    }
+    assert settings.base_urls["core"] == "http://127.0.0.1:8080"
+    assert settings.base_urls["verify"] == "https://verify.twilio.com"
     env["TWILIO_VERIFY_BASE_URL"] = "verify.example"
     with pytest.raises(ConfigError, match="TWILIO_VERIFY_BASE_URL must be an http"):
         Settings.from_env(env)
@@ -189,3 +186,25 @@ def test_rejected_hint_names_variables_and_ids() -> None:
         "TWILIO_API_SECRET": SECRET,
     }
     assert KEY in Settings.from_env(key_env).rejected_hint()
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN},
+        {"MATON_API_KEY": MATON},
+    ],
+    ids=["twilio", "maton"],
+)
+def test_every_api_in_the_table_has_a_base_url_and_its_own_variable(
+    env: dict[str, str],
+) -> None:
+    defaults = Settings.from_env(env).base_urls
+    assert set(defaults) == set(APIS)
+    overrides = {
+        api.base_url_var: f"http://{api.name}.example" for api in APIS.values()
+    }
+    settings = Settings.from_env({**env, **overrides})
+    assert settings.base_urls == {name: f"http://{name}.example" for name in APIS}
+    sandbox = Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS)
+    assert set(sandbox.base_urls) == set(APIS)

@@ -2,5 +2,5 @@
 conventions (form encoding, booleans as strings, pagination), and the settings
 that pick credentials and base URLs.
 
-May import: the base modules (errors, logs, model) and resources.
+May import: the base modules (apis, errors, logs, model) and resources.
 """

@@ -12,21 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from twilio_iac.apis import APIS, MATON_BASE_URL, SANDBOX_BASE_URL
 from twilio_iac.errors import ConfigError
 
-DEFAULT_BASE_URLS: Mapping[str, str] = {
-    "core": "https://api.twilio.com",
-    "verify": "https://verify.twilio.com",
-}
-BASE_URL_VARS: Mapping[str, str] = {
-    "core": "TWILIO_API_BASE_URL",
-    "verify": "TWILIO_VERIFY_BASE_URL",
-}
-# The gateway documents only the 2010-04-01 API ("proxies requests to
-# api.twilio.com"); how it exposes verify.twilio.com is not documented, so
-# Verify uses the same base. TWILIO_VERIFY_BASE_URL overrides it if needed.
-MATON_BASE_URL = "https://gateway.maton.ai/twilio"
-SANDBOX_BASE_URL = "http://sandbox.invalid"
+DEFAULT_BASE_URLS: Mapping[str, str] = {api.name: api.base_url for api in APIS.values()}
 
 SOURCE_API_KEY = "TWILIO_API_KEY/TWILIO_API_SECRET"
 SOURCE_AUTH_TOKEN = "TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN"
@@ -124,7 +113,7 @@ def _sandbox_settings(
     return Settings(
         account_sid=account_sid or sid,
         auth=Auth("basic", sid, token),
-        base_urls={api: SANDBOX_BASE_URL for api in DEFAULT_BASE_URLS},
+        base_urls=dict.fromkeys(APIS, SANDBOX_BASE_URL),
         source=SOURCE_SANDBOX,
         sandbox=True,
     )
@@ -162,7 +151,7 @@ def _maton_settings(env: Mapping[str, str], account_sid: str | None) -> Settings
         # None: the client asks the gateway which account it is connected to.
         account_sid=account_sid or env.get("TWILIO_ACCOUNT_SID"),
         auth=Auth("bearer", None, key),
-        base_urls=_base_urls(env, dict.fromkeys(DEFAULT_BASE_URLS, MATON_BASE_URL)),
+        base_urls=_base_urls(env, dict.fromkeys(APIS, MATON_BASE_URL)),
         headers={"Maton-Connection": connection} if connection else {},
         source=SOURCE_MATON,
     )
@@ -171,11 +160,12 @@ def _maton_settings(env: Mapping[str, str], account_sid: str | None) -> Settings
 def _base_urls(env: Mapping[str, str], defaults: Mapping[str, str]) -> dict[str, str]:
     urls = {}
     for api, default in defaults.items():
-        url = env.get(BASE_URL_VARS[api], default).rstrip("/")
+        var = APIS[api].base_url_var
+        url = env.get(var, default).rstrip("/")
         if not re.match(r"^https?://[^/\s]+(/\S*)?$", url):
             raise ConfigError(
-                f"{BASE_URL_VARS[api]} must be an http(s) URL such as "
-                f"{DEFAULT_BASE_URLS[api]}, got {url!r}"
+                f"{var} must be an http(s) URL such as {APIS[api].base_url}, "
+                f"got {url!r}"
             )
         urls[api] = url
     return urls

@@ -9,11 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from twilio_iac.api.settings import DEFAULT_BASE_URLS
+from twilio_iac.apis import PUBLIC_ORIGINS
 from twilio_iac.errors import ApiError
 
 PAGE_SIZE = 1000  # Twilio's maximum: the fewest round trips per list
-PUBLIC_ORIGINS = frozenset(DEFAULT_BASE_URLS.values())
 
 
 def encode_form(params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:

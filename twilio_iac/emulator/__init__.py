@@ -4,7 +4,7 @@ Behaviour follows the packaged OpenAPI descriptions (oai/). It is stricter
 than Twilio in one deliberate way: unknown parameters are rejected with 400
 (Twilio ignores them with warning 20001), which makes it a contract check.
 
-May import: the base modules (errors, segments) only. It is an independent
+May import: the base modules (apis, errors, segments) only. It is an independent
 double: it never imports the client side, and only the CLI imports it.
 """
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from twilio_iac.apis import CORE
+
 from .accounts import Accounts
 from .kinds import Behaviour, Kind, register
 from .numbers import PhoneNumbers, numbers_using_address, release_application
@@ -53,7 +55,7 @@ class Addresses(Behaviour):
 ACCOUNTS = register(
     Kind(
         name="accounts",
-        api="v2010",
+        api=CORE,
         collection="/2010-04-01/Accounts.json",
         instance="/2010-04-01/Accounts/{Sid}.json",
         list_key="accounts",
@@ -68,7 +70,7 @@ ACCOUNTS = register(
 PHONE_NUMBERS = register(
     Kind(
         name="phone_numbers",
-        api="v2010",
+        api=CORE,
         collection=f"{P}/IncomingPhoneNumbers.json",
         instance=f"{P}/IncomingPhoneNumbers/{{Sid}}.json",
         list_key="incoming_phone_numbers",
@@ -97,7 +99,7 @@ PHONE_NUMBERS = register(
 APPLICATIONS = register(
     Kind(
         name="applications",
-        api="v2010",
+        api=CORE,
         collection=f"{P}/Applications.json",
         instance=f"{P}/Applications/{{Sid}}.json",
         list_key="applications",
@@ -116,7 +118,7 @@ APPLICATIONS = register(
 QUEUES = register(
     Kind(
         name="queues",
-        api="v2010",
+        api=CORE,
         collection=f"{P}/Queues.json",
         instance=f"{P}/Queues/{{Sid}}.json",
         list_key="queues",
@@ -128,7 +130,7 @@ QUEUES = register(
 ADDRESSES = register(
     Kind(
         name="addresses",
-        api="v2010",
+        api=CORE,
         collection=f"{P}/Addresses.json",
         instance=f"{P}/Addresses/{{Sid}}.json",
         list_key="addresses",

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from twilio_iac.apis import CORE
+
 from . import (  # noqa: F401
     accounts,
     catalog,
@@ -219,7 +221,7 @@ def _list(kind: Kind, records: dict, request: Request, values: dict) -> dict:
     page = select(kind, list(records.values()), values, request.form)
     items = [render(kind, record, request.base_url) for record in page.items]
     token = values.get("PageToken")
-    if kind.api == "v2010":
+    if kind.api == CORE:
         return v2010_envelope(kind, request.path, page, items, token)
     return verify_envelope(kind, request.base_url + request.path, page, items, token)
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from twilio_iac.apis import CORE
+
 from .spec import load, snake
 from .store import Store, iso8601, rfc2822
 
@@ -45,7 +47,7 @@ class Behaviour:
 @dataclass(frozen=True)
 class Kind:
     name: str
-    api: str  # "v2010" or "verify"
+    api: str  # CORE or "verify"
     collection: str  # spec path template of the list
     instance: str  # spec path template of one record
     list_key: str
@@ -63,7 +65,7 @@ class Kind:
         return _properties(self.api, self.schema)
 
     def stamp(self, moment: datetime) -> str:
-        return rfc2822(moment) if self.api == "v2010" else iso8601(moment)
+        return rfc2822(moment) if self.api == CORE else iso8601(moment)
 
     def uri(self, account_sid: str, sid: str) -> str:
         return self.instance.format(AccountSid=account_sid, Sid=sid)
@@ -102,7 +104,7 @@ def new_record(
     if "account_sid" in record:
         record["account_sid"] = account_sid
     record["date_created"] = record["date_updated"] = kind.stamp(moment)
-    if kind.api == "v2010":
+    if kind.api == CORE:
         record["uri"] = kind.uri(account_sid, record["sid"])
     return record
 
@@ -133,7 +135,7 @@ def apply_values(kind: Kind, record: dict[str, Any], values: Mapping[str, Any]) 
 
 def render(kind: Kind, record: dict[str, Any], base_url: str) -> dict[str, Any]:
     """The response body of one record; Verify URLs depend on the request's host."""
-    if kind.api == "v2010":
+    if kind.api == CORE:
         return record
     parent = record.get(kind.parent[2]) if kind.parent else None
     ids = {kind.parent[0]: parent} if kind.parent else {}

@@ -13,6 +13,8 @@ import mimetypes
 from typing import Any
 from urllib.parse import urlsplit
 
+from twilio_iac.apis import CORE
+
 from .actions import ActionCall, Binary, register_action
 from .kinds import Kind, register
 from .problems import not_found
@@ -41,7 +43,7 @@ DEFAULT_TYPE = "image/jpeg"
 MEDIA = register(
     Kind(
         name="media",
-        api="v2010",
+        api=CORE,
         collection=f"{P}/Messages/{{MessageSid}}/Media.json",
         instance=f"{P}/Messages/{{MessageSid}}/Media/{{Sid}}.json",
         list_key="media_list",

@@ -1,4 +1,4 @@
-"""List filtering, paging and the two list envelopes (v2010 and Verify v2).
+"""List filtering, paging and the two list envelopes (2010-04-01 and v1/v2).
 
 A page token is "PA" + the SID of the last record already seen (Twilio's
 tokens look the same), so paging stays correct while records are deleted;
@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
+
+from twilio_iac.apis import CORE
 
 from . import dates
 from .kinds import Kind
@@ -63,7 +65,7 @@ def _offset(
     sids = [r["sid"] for r in records]
     direction, sid = token[:2], token[2:]
     if direction not in ("PA", "PB") or sid not in sids:
-        code = INVALID_PARAMETER if kind.api == "v2010" else VERIFY_INVALID_PARAMETER
+        code = INVALID_PARAMETER if kind.api == CORE else VERIFY_INVALID_PARAMETER
         raise bad_request(code, f"PageToken {token} is not valid")
     index = sids.index(sid)
     return index + 1 if direction == "PA" else max(index - size, 0)

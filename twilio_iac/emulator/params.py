@@ -11,6 +11,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from twilio_iac.apis import CORE
+
 from .problems import (
     INVALID_METHOD,
     INVALID_PARAMETER,
@@ -24,7 +26,7 @@ Form = dict[str, list[str]]
 
 # (api, param) → (minimum, maximum), from the parameter descriptions.
 RANGES: dict[tuple[str, str], tuple[int, int]] = {
-    ("v2010", "MaxSize"): (1, 5000),  # "The maximum is 5000."
+    (CORE, "MaxSize"): (1, 5000),  # "The maximum is 5000."
     ("verify", "CodeLength"): (4, 10),  # "between 4 and 10, inclusive"
     ("verify", "Totp.TimeStep"): (20, 60),
     ("verify", "Totp.CodeLength"): (3, 8),
@@ -32,13 +34,13 @@ RANGES: dict[tuple[str, str], tuple[int, int]] = {
 }
 # (api, param) → maximum length, from the descriptions ("up to 64 characters").
 LENGTHS: dict[tuple[str, str], int] = {
-    ("v2010", "FriendlyName"): 64,
+    (CORE, "FriendlyName"): 64,
     ("verify", "FriendlyName"): 32,
 }
 _PASSKEY_CHOICE = ("required", "preferred", "discouraged")
 # (api, param) → allowed values that the descriptions list in prose only.
 ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("v2010", "ApiVersion"): ("2010-04-01", "2008-08-01"),
+    (CORE, "ApiVersion"): ("2010-04-01", "2008-08-01"),
     ("verify", "Passkeys.AuthenticatorAttachment"): (
         "platform",
         "cross-platform",
@@ -56,7 +58,7 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 def parse(op: Operation, form: Form) -> dict[str, Any]:
     """Typed values of every parameter in ``form``; ApiProblem on the first fault."""
-    code = INVALID_PARAMETER if op.api == "v2010" else VERIFY_INVALID_PARAMETER
+    code = INVALID_PARAMETER if op.api == CORE else VERIFY_INVALID_PARAMETER
     values: dict[str, Any] = {}
     for name, raw in form.items():
         schema = op.params.get(name)
@@ -123,7 +125,7 @@ def _check_string(
 ) -> None:
     choices = schema.get("enum") or ENUMS.get((op.api, name))
     if choices and raw not in choices:
-        if schema.get("format") == "http-method" and op.api == "v2010":
+        if schema.get("format") == "http-method" and op.api == CORE:
             code = INVALID_METHOD
         raise bad_request(
             code, f"{name} must be one of {', '.join(choices)}, not {raw!r}"
@@ -136,7 +138,7 @@ def _check_string(
         raise bad_request(code, f"{name} must be at most {limit} characters long")
     fmt = schema.get("format")
     if not _format_ok(fmt, raw, op.method):
-        if fmt == "phone-number" and op.api == "v2010":
+        if fmt == "phone-number" and op.api == CORE:
             # Sends answer "Invalid 'To'/'From' Phone Number"; 21421 is for
             # buying a number that is not valid.
             code = SEND_NUMBER_INVALID.get(name, PHONE_NUMBER_INVALID)

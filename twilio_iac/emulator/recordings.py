@@ -14,6 +14,8 @@ import wave
 from decimal import Decimal
 from typing import Any
 
+from twilio_iac.apis import CORE
+
 from .actions import ActionCall, Binary, register_action
 from .kinds import Kind, register
 from .problems import not_found
@@ -28,7 +30,7 @@ _MP3_FRAMES = 39  # 39 × 1152 samples ≈ 1 s
 RECORDINGS = register(
     Kind(
         name="recordings",
-        api="v2010",
+        api=CORE,
         collection=f"{P}/Recordings.json",
         instance=f"{P}/Recordings/{{Sid}}.json",
         list_key="recordings",

@@ -13,12 +13,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-FILES = {
-    "v2010": "twilio_api_v2010.json",
-    "verify": "twilio_verify_v2.json",
-    "lookups": "twilio_lookups_v2.json",
-    "intelligence": "twilio_intelligence_v2.json",
-}
+from twilio_iac.apis import APIS
+
 _REF = "#/components/schemas/"
 
 
@@ -29,7 +25,7 @@ def snake(param: str) -> str:
 
 @dataclass(frozen=True)
 class Operation:
-    api: str  # "v2010" or "verify"
+    api: str  # a name in twilio_iac.apis.APIS
     method: str
     template: str
     params: dict[str, dict[str, Any]]  # query params (GET) or form fields (POST)
@@ -88,9 +84,11 @@ class Spec:
 
 @functools.lru_cache(maxsize=1)
 def load() -> Spec:
+    """Every API whose trimmed description is packaged (scripts/trim_oai.py)."""
     folder = resources.files(__package__) / "oai"
     docs = {
-        api: json.loads((folder / name).read_text(encoding="utf-8"))
-        for api, name in FILES.items()
+        api.name: json.loads((folder / api.description).read_text(encoding="utf-8"))
+        for api in APIS.values()
+        if (folder / api.description).is_file()
     }
     return Spec(docs)

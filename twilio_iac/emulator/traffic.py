@@ -18,6 +18,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from twilio_iac.apis import CORE
+
 from ..segments import count as count_segments
 from . import content, media, recordings
 from .kinds import Behaviour, Kind, register
@@ -292,7 +294,7 @@ def call_price(record: dict[str, Any]) -> Decimal:
 MESSAGES = register(
     Kind(
         name="messages",
-        api="v2010",
+        api=CORE,
         collection=f"{P}/Messages.json",
         instance=f"{P}/Messages/{{Sid}}.json",
         list_key="messages",
@@ -316,7 +318,7 @@ MESSAGES = register(
 CALLS = register(
     Kind(
         name="calls",
-        api="v2010",
+        api=CORE,
         collection=f"{P}/Calls.json",
         instance=f"{P}/Calls/{{Sid}}.json",
         list_key="calls",

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from twilio_iac.apis import APIS
+
 # Field types. "method" is GET/POST; "sid" is a raw SID with a fixed prefix;
 # "ref" is a SID field that manifests may also write by the target's identity.
 TYPES = frozenset(
@@ -36,6 +38,8 @@ class Field:
     minimum: int | None = None
     maximum: int | None = None
     max_length: int | None = None
+    pattern: str | None = None  # regex a manifest value must match (JSON Schema)
+    pattern_message: str = ""  # says what the pattern wants, as "must be ..."
     param: str | None = None  # request parameter when not derivable from name
     description: str = ""
 
@@ -44,6 +48,8 @@ class Field:
             raise ValueError(f"{self.name}: unknown field type {self.type!r}")
         if self.type == "ref" and not (self.ref and self.alias and self.prefix):
             raise ValueError(f"{self.name}: a ref field needs ref, alias and prefix")
+        if bool(self.pattern) != bool(self.pattern_message):
+            raise ValueError(f"{self.name}: a pattern needs its pattern_message")
 
     @property
     def request_param(self) -> str:
@@ -73,7 +79,7 @@ def _pascal(snake: str) -> str:
 class ResourceType:
     kind: str
     title: str  # "phone number", for messages
-    api: str  # "core" (api.twilio.com) or "verify" (verify.twilio.com)
+    api: str  # a name in twilio_iac.apis.APIS: "core", "verify", ...
     collection: str  # path template with {account_sid}
     instance: str  # path template with {account_sid} and {sid}
     list_key: str
@@ -100,6 +106,8 @@ class ResourceType:
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)
+        if self.api not in APIS:
+            raise ValueError(f"{self.kind}: unknown API {self.api!r}")
         if self.identity not in self.by_name:
             raise ValueError(f"{self.kind}: identity {self.identity!r} is not a field")
 

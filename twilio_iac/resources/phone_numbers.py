@@ -6,7 +6,7 @@ Numbers are configured, not created: a create is a purchase and needs
 
 from __future__ import annotations
 
-from twilio_iac.resources._common import webhooks
+from twilio_iac.resources._common import E164, webhooks
 from twilio_iac.resources.base import Field, ResourceType, register
 
 PHONE_NUMBERS = register(
@@ -23,7 +23,13 @@ PHONE_NUMBERS = register(
         creatable=False,
         description="Phone numbers the account owns, identified by E.164 number.",
         fields=(
-            Field("phone_number", create_only=True, nullable=False),
+            Field(
+                "phone_number",
+                create_only=True,
+                nullable=False,
+                pattern=E164,
+                pattern_message="must be an E.164 number like +14155550100",
+            ),
             Field("friendly_name", max_length=64),
             *webhooks(),
             Field(
