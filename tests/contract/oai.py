@@ -42,7 +42,7 @@ PATTERNS = {
 # Where the same formats are looser: v2010 list envelopes hold relative URIs, and
 # list filters take partial numbers with '*' wildcards.
 RESPONSE_PATTERNS = {**PATTERNS, "uri": rf"({PATTERNS['uri']})|(/\S*)"}
-QUERY_PATTERNS = {**PATTERNS, "phone-number": r"\+?[0-9*]{1,15}"}
+QUERY_PATTERNS = {**PATTERNS, "phone-number": r"(whatsapp:)?\+?[0-9*]{1,15}"}
 
 
 def _checker(patterns: dict[str, str]) -> jsonschema.FormatChecker:

@@ -20,6 +20,8 @@ from twilio_iac import __version__, logs
 from twilio_iac.cli.bootstrap import export_command, init
 from twilio_iac.cli.context import Options
 from twilio_iac.cli.emulator import emulator
+from twilio_iac.cli.history import COMMANDS as HISTORY_COMMANDS
+from twilio_iac.cli.lookup import lookup
 from twilio_iac.cli.reconcile import apply, plan, validate
 from twilio_iac.cli.sends import send, status
 from twilio_iac.cli.usage import usage
@@ -137,6 +139,8 @@ for command in (
     status,
     verify,
     usage,
+    *HISTORY_COMMANDS,
+    lookup,
 ):
     cli.add_command(command)
 

@@ -70,7 +70,7 @@ HOLD_PREFIX = "+150055550"
 CANNOT_DELETE = 20009
 INVALID_CALL_STATE = 21220  # "Invalid call state for the requested operation"
 MESSAGE_FINAL = frozenset(
-    {"delivered", "undelivered", "failed", "read", "canceled", "received", "sent"}
+    {"delivered", "undelivered", "failed", "read", "canceled", "received"}
 )
 CALL_LIVE = frozenset({"queued", "ringing", "in-progress"})
 SMS_PRICE = Decimal("0.0079")  # USD per segment
