@@ -99,7 +99,7 @@ def _read_sids(values: tuple[str, ...]) -> list[str]:
     found: list[str] = []
     for value in values:
         if value == "-":
-            found += click.get_text_stream("stdin").read().split()
+            found += click.File("r").convert("-", None, None).read().split()
         else:
             found.append(value)
     return found

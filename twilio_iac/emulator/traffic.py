@@ -234,7 +234,7 @@ class Calls(Behaviour):
         outcome = CALL_OUTCOMES.get(record["to"])
         if step == "in-progress" and outcome:
             step, record["duration"] = outcome, "0"
-        if step == "in-progress":
+        if step == "ringing":  # Twilio's start_time: when the call was dialed
             record["start_time"] = rfc2822(now)
         if step == "completed":
             _end(record, now, call_seconds(record["sid"]))
