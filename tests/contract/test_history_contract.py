@@ -147,3 +147,35 @@ def test_transcripts_and_sentences(intelligence: Checked) -> None:
     assert sentences["sentences"][0]["transcript"]
     assert sentences["sentences"][0]["words"]
     intelligence.send("DELETE", f"/v2/Transcripts/{sid}")
+
+
+@pytest.mark.parametrize("collection", ["Messages.json", "Calls.json"])
+@pytest.mark.parametrize("to", ["+1", "12345", "not-a-number"])
+def test_an_invalid_to_answers_21211(app: Emulator, collection: str, to: str) -> None:
+    """Invalid 'To' Phone Number; 21421 is the code for buying an invalid number."""
+    form = {"To": to, "From": "+15005550006", "Body": "x"}
+    if collection == "Calls.json":
+        form = {"To": to, "From": "+15005550006", "Url": "https://example.com/t"}
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=app),
+        base_url="https://api.twilio.com",
+        auth=(SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN),
+    ) as http:
+        response = http.post(f"{P}/{collection}", data=form)
+    assert response.status_code == 400
+    assert response.json()["code"] == 21211
+
+
+def test_deletes_of_unfinished_records_are_refused(api: Checked, app: Emulator):
+    sms = api.send(
+        "POST",
+        f"{P}/Messages.json",
+        {"To": "+14155551234", "From": "+15005550006", "Body": "x"},
+    )
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=app),
+        base_url="https://api.twilio.com",
+        auth=(SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN),
+    ) as http:
+        refused = http.delete(f"{P}/Messages/{sms['sid']}.json")
+    assert (refused.status_code, refused.json()["code"]) == (400, 20009)

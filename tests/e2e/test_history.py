@@ -252,13 +252,6 @@ def test_template_send_renders_the_seeded_template(run, sandbox):
     assert message["body"].startswith("Hi Ada, your order #7 has shipped")
 
 
-def test_invalid_to_is_21211(run):
-    result = run("send", "call", "--to", "+1", "--from", SENDER, "--url",
-                 "https://example.com/t", "--yes")  # fmt: skip
-    assert result.exit_code == 1  # refused offline
-    assert "not a phone number" in result.stderr
-
-
 # --- calls and recordings ---------------------------------------------------
 
 
