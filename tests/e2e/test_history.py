@@ -110,7 +110,8 @@ def test_paging_past_one_thousand_and_the_limit(run, sandbox, sent):
     result = run("messages", "list", "--limit", "1200", "--output", "csv")
     assert result.exit_code == 0, result.output
     rows = _csv(result.stdout)
-    assert len(rows) == 1200 and rows[0]["body"] == "bulk 0"
+    assert len(rows) == 1200 and rows[0]["body"] == "bulk 1499"  # newest first
+    assert rows[-1]["body"] == "bulk 300"
     pages = [r for r in sent if r[1].endswith("/Messages.json")]
     assert len(pages) == 2 and pages[0][2]["PageSize"] == "1000"
     assert "PageToken" in pages[1][2]

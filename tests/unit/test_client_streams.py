@@ -34,7 +34,7 @@ def test_rows_arrive_before_the_next_page_is_read() -> None:
         query = messages.list_query(client.account_sid, limit=1500)
         rows = listing.stream(client, query)
         first = next(rows)
-        assert first["body"] == "m0"
+        assert first["body"] == "m1499"  # newest first
         assert client.request_count == 1  # the second page is not read yet
         assert len(list(rows)) == 1499
         assert client.request_count == 2

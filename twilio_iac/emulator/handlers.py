@@ -218,7 +218,10 @@ def _allowed(route: Route) -> list[str]:
 
 
 def _list(kind: Kind, records: dict, request: Request, values: dict) -> dict:
-    page = select(kind, list(records.values()), values, request.form)
+    ordered = list(records.values())
+    if kind.newest_first:  # records are stored oldest first
+        ordered.reverse()
+    page = select(kind, ordered, values, request.form)
     items = [render(kind, record, request.base_url) for record in page.items]
     token = values.get("PageToken")
     if kind.api == CORE:

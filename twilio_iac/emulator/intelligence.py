@@ -80,6 +80,7 @@ TRANSCRIPTS = register(
         },
         operations=frozenset({"list", "fetch", "delete"}),
         behaviour=Transcripts(),
+        newest_first=True,
         links={
             "sentences": "Sentences",
             "media": "Media",
@@ -108,9 +109,10 @@ def _sid(prefix: str, name: str) -> str:
 def seed(store: Store, now: datetime) -> None:
     """The sandbox's transcripts, a day apart, the newest yesterday."""
     transcripts, sentences = store.records(TRANSCRIPTS.name), store.records(SENTENCES)
-    for index, (language, duration, lines) in enumerate(SEED):
+    # Stored oldest first, listed newest first: SEED[0] is the newest.
+    for index, (language, duration, lines) in reversed(list(enumerate(SEED))):
         sid = _sid("GT", f"transcript-{index}")
-        moment = now - timedelta(days=len(SEED) - index)
+        moment = now - timedelta(days=index + 1)
         record = dict.fromkeys(TRANSCRIPTS.properties())
         record.update(
             sid=sid,

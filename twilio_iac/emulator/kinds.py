@@ -60,6 +60,7 @@ class Kind:
     # (path param, parent kind, record field): a collection nested in a parent.
     parent: tuple[str, str, str] | None = None
     behaviour: Behaviour = field(default_factory=Behaviour)
+    newest_first: bool = False  # history (messages, calls…) lists newest first
 
     def properties(self) -> dict[str, dict[str, Any]]:
         return _properties(self.api, self.schema)

@@ -49,6 +49,7 @@ RECORDINGS = register(
             "DateCreated>": "date_created",
         },
         operations=frozenset({"list", "fetch", "delete"}),
+        newest_first=True,
     )
 )
 

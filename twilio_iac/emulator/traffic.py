@@ -313,6 +313,7 @@ MESSAGES = register(
             "DateSent>": "date_sent",
         },
         behaviour=Messages(),
+        newest_first=True,
     )
 )
 CALLS = register(
@@ -343,5 +344,6 @@ CALLS = register(
         },
         operations=frozenset({"list", "create", "fetch", "update", "delete"}),
         behaviour=Calls(),
+        newest_first=True,
     )
 )
