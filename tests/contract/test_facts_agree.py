@@ -185,6 +185,19 @@ def test_the_emulator_serves_what_the_table_of_apis_describes() -> None:
     assert served <= set(load().docs) <= set(APIS)
 
 
+def test_no_two_apis_serve_one_path() -> None:
+    """The sandbox serves every API on one base URL and routes by path alone
+    (Verify's and Voice Intelligence's /v2/Services would collide)."""
+    seen: dict[str, str] = {}
+    clashes = []
+    for api, doc in load().docs.items():
+        for template in doc["paths"]:
+            if template in seen:
+                clashes.append(f"{template}: {seen[template]} and {api}")
+            seen[template] = api
+    assert clashes == []
+
+
 def test_the_trimmed_descriptions_hold_exactly_the_served_paths() -> None:
     path = Path(__file__).parents[2] / "scripts" / "trim_oai.py"
     spec = importlib.util.spec_from_file_location("trim_oai", path)
