@@ -136,14 +136,7 @@ class Emulator:
             except ApiProblem as problem:
                 status, body, changed = problem.status, problem.body(), False
             self._autosave(changed)
-            if isinstance(body, Binary):
-                payload = body.data
-                headers.append(("Content-Type", body.content_type))
-            elif body is not None:
-                payload = json.dumps(body).encode()
-                headers.append(("Content-Type", "application/json; charset=utf-8"))
-            else:
-                payload = b""
+            payload = _encode(body, headers)
         headers.append(("Content-Length", str(len(payload))))
         start_response(f"{status} {_STATUS.get(status, 'Error')}", headers)
         return [payload]
@@ -199,6 +192,18 @@ class Emulator:
     def _autosave(self, changed: bool) -> None:
         if changed and self.autosave:
             self.save()
+
+
+def _encode(body: Any, headers: list[tuple[str, str]]) -> bytes:
+    """The response payload, its Content-Type added to ``headers``: JSON, or a
+    media file's bytes (recording audio, message media)."""
+    if isinstance(body, Binary):
+        headers.append(("Content-Type", body.content_type))
+        return body.data
+    if body is None:
+        return b""
+    headers.append(("Content-Type", "application/json; charset=utf-8"))
+    return json.dumps(body).encode()
 
 
 def _body(environ: dict) -> bytes:
