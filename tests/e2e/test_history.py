@@ -447,3 +447,9 @@ def test_logs_never_hold_bodies_or_credentials(run):
         result = run(*args)
         assert secret_body not in result.stderr
         assert "70c3e45a" not in result.stderr and "Authorization" not in result.stderr
+
+
+def test_show_of_an_unknown_sid_says_so(run):
+    result = run("calls", "show", "CA" + "0" * 32)
+    assert result.exit_code == 1
+    assert "No call CA000" in result.stderr and "HTTP 404" in result.stderr

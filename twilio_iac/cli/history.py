@@ -18,7 +18,7 @@ import click
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.cli.context import Options, confirm, pass_options, sandbox_option
 from twilio_iac.cli.session import session
-from twilio_iac.errors import ApiError, SendRejected, TwilioIacError
+from twilio_iac.errors import ApiError, NotFound, SendRejected, TwilioIacError
 from twilio_iac.operations import (
     account_numbers,
     batch,
@@ -161,7 +161,14 @@ def _show(
 ) -> dict[str, Any]:
     listing.refuse(listing.sid("SID", sid, pattern), headline="Not shown")
     with session(options.sandbox, account_sid=options.account_sid) as client:
-        record = client.fetch("core", path(client.account_sid, sid))
+        try:
+            record = client.fetch("core", path(client.account_sid, sid))
+        except NotFound as error:
+            raise TwilioIacError(
+                f"No {what} {sid} in account {client.account_sid} (Twilio answered "
+                f"HTTP 404): it was deleted, or belongs to another account (use "
+                "--account-sid for a subaccount's)."
+            ) from error
     if output == "json":
         click.echo(
             json.dumps(records.with_iso_dates(record), indent=2, ensure_ascii=False)
