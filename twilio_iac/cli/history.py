@@ -8,7 +8,9 @@ take many SIDs (or - for standard input), ask first on a terminal (or need
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -78,9 +80,15 @@ def _width() -> int:
 
 def _print_rows(kind: str, output: str, rows: Iterable[dict[str, Any]]) -> int:
     printer = Printer(kind, output, _echo, _width())
-    for row in rows:
-        printer.row(row)
-    printer.finish()
+    try:
+        for row in rows:
+            printer.row(row)
+        printer.finish()
+    except BrokenPipeError:
+        # `… | head`: the reader has what it wanted; stop reading pages, and
+        # keep Python from failing on the final flush of the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return printer.count
     if printer.count == 0 and output == "table":
         click.echo(f"No {kind} found.", err=True)
     return printer.count

@@ -47,6 +47,10 @@ MEANINGS = {
     30008: "an unknown error from the carrier",
     30032: "the toll-free sender is not verified",
     30034: "the sender is not registered for A2P 10DLC",
+    21655: "the ContentSid is not an approved content template of this account",
+    21656: "ContentVariables must be a JSON object of the template's variables",
+    63016: "WhatsApp allows free-form messages only within 24 hours of the "
+    "user's last message; send an approved template (--content-sid) instead",
 }
 
 
