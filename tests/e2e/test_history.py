@@ -418,12 +418,26 @@ def test_lookup_refuses_invalid_numbers_offline(run, sent):
     result = run("lookup", "+1415555010", "+999123", "0800-CALL-NOW")
     assert result.exit_code == 1
     assert "'+1415555010' is not a valid number: it is too short" in result.stderr
-    assert "+999123" in result.stderr and "calling code" in result.stderr
+    assert (
+        "'+999123' is not a valid number: E.164 numbers have 7 to 15" in result.stderr
+    )
     assert (
         "'0800-CALL-NOW' is not a valid number: it is not a phone number"
         in result.stderr
     )
     assert sent == []
+
+
+def test_lookup_leaves_numbering_plans_it_lacks_to_twilio(run, sent):
+    result = run("lookup", "+8613800138000", "13800138000", "--country", "cn")
+    assert result.exit_code == 0, result.output
+    assert [r[1] for r in sent] == [
+        "/v2/PhoneNumbers/+8613800138000",
+        "/v2/PhoneNumbers/13800138000",
+    ]
+    assert sent[-1][2] == {"CountryCode": "CN"}
+    # The sandbox knows only its own table (README), and says so as Lookup would.
+    assert "problems: INVALID_COUNTRY_CODE" in result.stdout
 
 
 def test_lookup_fields_list_says_which_are_paid(run):

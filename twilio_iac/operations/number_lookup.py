@@ -7,7 +7,9 @@ are accepted with a country and sent in E.164.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -41,36 +43,72 @@ def fields_help() -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class Target:
+    """A number as it goes to Lookup: in the path, with CountryCode if national."""
+
+    given: str
+    number: str
+    country: str | None = None
+
+
 def check(
     numbers: Sequence[str], country: str | None, fields: Sequence[str]
-) -> list[Number]:
-    """Every number parsed; SendRejected listing each invalid one and field."""
+) -> list[Target]:
+    """Each number ready to send; SendRejected listing every invalid one.
+
+    Only what is certainly invalid is refused: a calling code or a country
+    outside twilio-iac's small numbering-plan table is left to Lookup."""
     problems = []
-    if country is not None and country.upper() not in COUNTRIES:
-        problems.append(
-            f"--country {country!r} is not one of: {', '.join(sorted(COUNTRIES))}"
-        )
+    if country is not None and not re.fullmatch(r"[A-Za-z]{2}", country):
+        problems.append(f"--country {country!r} is not a two-letter ISO country code")
         country = None
     unknown = [f for f in fields if f not in FIELDS]
     if unknown:
         problems.append(
             f"unknown --fields {', '.join(unknown)}; known: {', '.join(FIELDS)}"
         )
-    parsed = [parse(text, country) for text in numbers]
-    for number in parsed:
-        if not number.valid:
-            problems.append(
-                f"{number.given!r} is not a valid number: {number.reason()}"
-            )
+    targets = []
+    for text in numbers:
+        target, reason = _target(text, country.upper() if country else None)
+        if reason:
+            problems.append(f"{text!r} is not a valid number: {reason}")
+        elif target is not None:
+            targets.append(target)
     if problems:
         raise SendRejected(problems, headline="Not looked up")
-    return parsed
+    return targets
+
+
+def _target(text: str, country: str | None) -> tuple[Target | None, str]:
+    national = not text.strip().startswith("+")
+    if national and country is not None and country not in COUNTRIES:
+        number = parse(text, "US")  # only its characters are checked
+        if "NOT_A_NUMBER" in number.errors:
+            return None, number.reason()
+        digits = re.sub(r"\D", "", text)
+        return Target(text, digits, country), ""
+    number = parse(text, country)
+    if number.errors == ("INVALID_COUNTRY_CODE",) and number.e164:
+        digits = len(number.e164) - 1
+        if 7 <= digits <= 15:  # a calling code the table lacks: Lookup decides
+            return Target(text, number.e164), ""
+        return None, "E.164 numbers have 7 to 15 digits"
+    if not number.valid:
+        return None, number.reason()
+    return Target(text, number.e164 or text), ""
 
 
 def lookup(
-    client: TwilioClient, number: Number, fields: Sequence[str]
+    client: TwilioClient, target: Target | Number, fields: Sequence[str]
 ) -> dict[str, Any]:
+    if isinstance(target, Number):
+        target = Target(target.given, target.e164 or target.given)
     packages = [f for f in fields if f != "validation"]
-    params = {"Fields": ",".join(packages)} if packages else None
-    path = "/v2/PhoneNumbers/" + quote(number.e164 or number.given, safe="+")
-    return client.fetch(API, path, params)
+    params: dict[str, str] = {}
+    if packages:
+        params["Fields"] = ",".join(packages)
+    if target.country:
+        params["CountryCode"] = target.country
+    path = "/v2/PhoneNumbers/" + quote(target.number, safe="+")
+    return client.fetch(API, path, params or None)
