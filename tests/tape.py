@@ -50,7 +50,9 @@ def _scrub_request(request: Any) -> Any:
 
 def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     body = response["body"]["string"]
-    if isinstance(body, bytes):
+    if isinstance(body, bytes) and not _is_text(body):
+        pass  # audio or media: no SID can hide in it, keep the bytes
+    elif isinstance(body, bytes):
         body = _scrub(body.decode("utf-8")).encode("utf-8")
     elif isinstance(body, str):
         body = _scrub(body)
@@ -60,6 +62,14 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     response["headers"].pop("content-length", None)
     response["headers"].pop("Set-Cookie", None)
     return response
+
+
+def _is_text(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _cassette_path(function: Callable[..., Any]) -> str:

@@ -23,20 +23,26 @@ from twilio_iac.apis import APIS
 
 OAI = Path(twilio_iac.emulator.__file__).parent / "oai"
 FILES = tuple(a.description for a in APIS.values() if (OAI / a.description).is_file())
+# Lookup v2's own examples answer null for every package not asked for (and
+# for error_code when there is none), yet its schemas declare nothing
+# nullable: the examples are taken as the truth there.
+NULL_AS_IN_EXAMPLES = frozenset({"https://lookups.twilio.com"})
 _COPIED = ("type", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum")
 # Formats Twilio's specs use, as full-match regexes over string values.
 PATTERNS = {
     "date-time-rfc-2822": r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} "
     r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000",
     "date-time": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z",
-    "phone-number": r"\+[1-9]\d{1,14}",
+    # E.164, or a channel address ("whatsapp:+1…") as the Messages To/From
+    # descriptions allow.
+    "phone-number": r"(whatsapp:)?\+[1-9]\d{1,14}",
     "iso-country-code": r"[A-Z]{2}",
     "uri": r"https?://[^/\s]+(/\S*)?",
 }
 # Where the same formats are looser: v2010 list envelopes hold relative URIs, and
 # list filters take partial numbers with '*' wildcards.
 RESPONSE_PATTERNS = {**PATTERNS, "uri": rf"({PATTERNS['uri']})|(/\S*)"}
-QUERY_PATTERNS = {**PATTERNS, "phone-number": r"\+?[0-9*]{1,15}"}
+QUERY_PATTERNS = {**PATTERNS, "phone-number": r"(whatsapp:)?\+?[0-9*]{1,15}"}
 
 
 def _checker(patterns: dict[str, str]) -> jsonschema.FormatChecker:
@@ -191,4 +197,24 @@ def validate_response(method: str, path: str, status: int, body: Any) -> list[st
     if content is None:
         return [] if body in (None, b"", "") else [f"{status}: expected no body"]
     schema = to_json_schema(doc, content["schema"], strict=True)
+    servers = {server["url"] for server in doc.get("servers", [])}
+    if servers & NULL_AS_IN_EXAMPLES:
+        props = schema.get("properties", {})
+        schema = {**schema, "properties": {k: _nullable(v) for k, v in props.items()}}
     return _check(schema, body, op["operationId"], RESPONSE_FORMATS)
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with null allowed at every property, recursively."""
+    out = dict(schema)
+    if "properties" in out:
+        out["properties"] = {k: _nullable(v) for k, v in out["properties"].items()}
+        return {"anyOf": [out, {"type": "null"}]}
+    if "items" in out:
+        out["items"] = _nullable(out["items"])
+    if "enum" in out:
+        out["enum"] = [*out["enum"], None]
+    kind = out.get("type")
+    if isinstance(kind, str):
+        out["type"] = [kind, "null"]
+    return out

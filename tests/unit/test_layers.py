@@ -33,6 +33,7 @@ BASE_MODULES = {
     "logs",
     "segments",
     "webhooks",
+    "numbering",
 }
 
 

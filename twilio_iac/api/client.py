@@ -10,7 +10,7 @@ import json
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -31,6 +31,7 @@ from twilio_iac.errors import (
 )
 
 _BACKOFF_BASE = 0.5
+_MAX_REDIRECTS = 5
 _BACKOFF_CAP = 8.0
 _MAYBE_CREATED = (
     "The create may have happened on Twilio's side: run `twilio-iac plan` "
@@ -162,9 +163,22 @@ class TwilioClient:
         params: Mapping[str, Any] | None = None,
     ) -> list[dict]:
         """Every item of a collection, following every page."""
-        query = wire.encode_form({"PageSize": wire.PAGE_SIZE, **(params or {})})
+        return [
+            item for page in self.pages(api, path, list_key, params) for item in page
+        ]
+
+    def pages(
+        self,
+        api: str,
+        path: str,
+        list_key: str,
+        params: Mapping[str, Any] | None = None,
+        page_size: int = wire.PAGE_SIZE,
+    ) -> Iterator[list[dict]]:
+        """A collection page by page, each requested only when the previous
+        one has been consumed: a caller that stops early reads no more."""
+        query = wire.encode_form({"PageSize": page_size, **(params or {})})
         url: str | None = self._url(api, path)
-        items: list[dict] = []
         seen: set[str] = set()
         while url is not None:
             seen.add(url)
@@ -174,16 +188,78 @@ class TwilioClient:
                 raise ApiError(
                     "GET", call.bare_url, 200, message=f"no {list_key!r} list"
                 )
-            items.extend(body[list_key])
+            yield body[list_key]
             base = self.settings.base_urls[api]
             url = wire.next_page_url(body, base, DEFAULT_BASE_URLS[api])
             query = ()
             if url in seen:
                 raise ApiError("GET", call.bare_url, 200, message="pagination loops")
-        return items
 
-    def fetch(self, api: str, path: str) -> dict:
-        return self._json(self._get(api, path))
+    def fetch(
+        self, api: str, path: str, params: Mapping[str, Any] | None = None
+    ) -> dict:
+        if not params:
+            return self._json(self._get(api, path))
+        call = _Call("GET", self._url(api, path), query=wire.encode_form(params))
+        return self._json(self._send_with_retries(call))
+
+    def download(self, api: str, path: str, write: Callable[[bytes], Any]) -> str:
+        """Stream a media file (recording audio, message media) into ``write``;
+        its content type. Redirects are followed, and credentials go only to
+        the API's own origin: a signed media URL on another host gets none.
+        Logs name the path only, never a signed URL's query."""
+        url = self._url(api, path)
+        for _ in range(_MAX_REDIRECTS + 1):
+            request = self._http.build_request("GET", url, headers={"Accept": "*/*"})
+            if wire.origin_of(url) != wire.origin_of(self._url(api, "")):
+                del request.headers["Authorization"]
+            response = self._stream(request)
+            try:
+                if response.is_redirect and "location" in response.headers:
+                    url = str(response.url.join(response.headers["location"]))
+                    continue
+                if not response.is_success:
+                    response.read()
+                    raise self._error("GET", response)
+                for chunk in response.iter_bytes():
+                    write(chunk)
+                return response.headers.get("content-type", "")
+            finally:
+                response.close()
+        raise ApiError("GET", wire.bare(url), None, message="too many redirects")
+
+    def _stream(self, request: httpx.Request) -> httpx.Response:
+        """One streamed GET, retried like any idempotent request while nothing
+        has been written yet."""
+        waited = 0.0
+        for attempt in range(1, self._max_attempts + 1):
+            with self._count_lock:
+                self.request_count += 1
+            path = urlsplit(str(request.url)).path
+            try:
+                response = self._http.send(request, stream=True)
+            except httpx.TransportError as exc:
+                log.debug("http.failed", method="GET", path=path, error=repr(exc))
+                outcome = _Outcome(failure=exc)
+            else:
+                log.debug(
+                    "http.response",
+                    method="GET",
+                    path=path,
+                    status=response.status_code,
+                )
+                outcome = _Outcome(response=response)
+                if not outcome.retryable:
+                    return response
+                response.read()
+                response.close()
+            delay = self._delay(attempt, outcome.response)
+            if attempt == self._max_attempts or waited + delay > self._max_wait:
+                break
+            self._sleep(delay)
+            waited += delay
+        call = _Call("GET", str(request.url))
+        raise self._give_up(call, outcome)
 
     def create(
         self,

@@ -21,6 +21,8 @@ from twilio_iac.cli.bootstrap import export_command, init
 from twilio_iac.cli.context import Options
 from twilio_iac.cli.emulator import emulator
 from twilio_iac.cli.gateway import gateway
+from twilio_iac.cli.history import COMMANDS as HISTORY_COMMANDS
+from twilio_iac.cli.lookup import lookup
 from twilio_iac.cli.reconcile import apply, plan, validate
 from twilio_iac.cli.sends import send, status
 from twilio_iac.cli.usage import usage
@@ -141,6 +143,8 @@ for command in (
     usage,
     webhook,
     gateway,
+    *HISTORY_COMMANDS,
+    lookup,
 ):
     cli.add_command(command)
 

@@ -225,6 +225,14 @@ def send() -> None:
     "--media-url", "media", multiple=True, help="Media to attach (MMS); repeatable."
 )
 @click.option("--status-callback", help="URL Twilio posts status changes to.")
+@click.option(
+    "--content-sid", metavar="HX…", help="Send this approved content template."
+)
+@click.option(
+    "--content-variables",
+    metavar="JSON",
+    help='The template\'s variables, e.g. \'{"1": "Ada"}\'.',
+)
 @send_options
 def send_sms(
     options: Options,
@@ -234,6 +242,55 @@ def send_sms(
     **fields: Any,
 ) -> None:
     """Send an SMS, MMS (--media-url) or WhatsApp message (whatsapp: addresses)."""
+    _send_message(options, sender, body, manifests, fields)
+
+
+@send.command("whatsapp")
+@click.option("--to", required=True, help="E.164 number (whatsapp: is added).")
+@click.option(
+    "--from", "sender", help="A WhatsApp sender (E.164) or its manifest name."
+)
+@click.option("--messaging-service", "service", help="An MG… Messaging Service SID.")
+@click.option("--body", help="Free text (inside the 24-hour window); '-' reads stdin.")
+@click.option(
+    "--media-url", "media", multiple=True, help="Media to attach; repeatable."
+)
+@click.option("--status-callback", help="URL Twilio posts status changes to.")
+@click.option(
+    "--content-sid",
+    metavar="HX…",
+    help="An approved template: needed to start a conversation, i.e. outside "
+    "the 24-hour window after the user's last message.",
+)
+@click.option(
+    "--content-variables",
+    metavar="JSON",
+    help='The template\'s variables, e.g. \'{"1": "Ada"}\'.',
+)
+@send_options
+def send_whatsapp(
+    options: Options,
+    to: str,
+    sender: str | None,
+    body: str | None,
+    manifests: tuple[Path, ...],
+    **fields: Any,
+) -> None:
+    """Send a WhatsApp message: free text, or a --content-sid template."""
+    if sender is not None:
+        sender = names.sender(sender.removeprefix("whatsapp:"), manifests)
+        sender = "whatsapp:" + sender.removeprefix("whatsapp:")
+    fields["to"] = "whatsapp:" + to.removeprefix("whatsapp:")
+    _send_message(options, sender, body, (), fields)
+
+
+def _send_message(
+    options: Options,
+    sender: str | None,
+    body: str | None,
+    manifests: tuple[Path, ...],
+    fields: dict[str, Any],
+) -> None:
     flags = pop_flags(fields)
     if body == "-":
         body = click.File("r").convert("-", None, None).read().removesuffix("\n")

@@ -25,6 +25,14 @@ class ActionCall:
     now: datetime
 
 
+@dataclass(frozen=True)
+class Binary:
+    """A non-JSON answer (a recording's audio, a message's media file)."""
+
+    content_type: str
+    data: bytes
+
+
 Handler = Callable[[Store, ActionCall], Any]
 
 
@@ -39,6 +47,10 @@ class Action:
 ACTIONS: list[Action] = []
 
 
-def register_action(method: str, template: str, handler: Handler) -> None:
-    regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+def register_action(
+    method: str, template: str, handler: Handler, segment: str = "[^/]+"
+) -> None:
+    """``segment`` is the regex of one path parameter: ``[^/.]+`` keeps an
+    extension-less media path from also matching its ``.json`` sibling."""
+    regex = re.sub(r"\\\{(\w+)\\\}", rf"(?P<\1>{segment})", re.escape(template))
     ACTIONS.append(Action(method, template, handler, re.compile(f"^{regex}$")))

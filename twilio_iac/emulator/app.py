@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from . import gateway
+from .actions import Binary
 from .catalog import PHONE_NUMBERS
 from .handlers import Request, allowed_methods, dispatch
 from .kinds import KINDS, new_record
@@ -139,9 +140,7 @@ class Emulator:
             except ApiProblem as problem:
                 status, body, changed = problem.status, problem.body(), False
             self._autosave(changed)
-            payload = b"" if body is None else json.dumps(body).encode()
-        if body is not None:
-            headers.append(("Content-Type", "application/json; charset=utf-8"))
+            payload = _encode(body, headers)
         headers.append(("Content-Length", str(len(payload))))
         start_response(f"{status} {_STATUS.get(status, 'Error')}", headers)
         return [payload]
@@ -232,6 +231,18 @@ class Emulator:
     def _autosave(self, changed: bool) -> None:
         if changed and self.autosave:
             self.save()
+
+
+def _encode(body: Any, headers: list[tuple[str, str]]) -> bytes:
+    """The response payload, its Content-Type added to ``headers``: JSON, or a
+    media file's bytes (recording audio, message media)."""
+    if isinstance(body, Binary):
+        headers.append(("Content-Type", body.content_type))
+        return body.data
+    if body is None:
+        return b""
+    headers.append(("Content-Type", "application/json; charset=utf-8"))
+    return json.dumps(body).encode()
 
 
 def _body(environ: dict) -> bytes:

@@ -17,7 +17,17 @@ from typing import Any
 
 from twilio_iac.apis import CORE
 
-from . import accounts, catalog, traffic, usage, verifications  # noqa: F401
+from . import (  # noqa: F401
+    accounts,
+    catalog,
+    intelligence,
+    lookups,
+    media,
+    recordings,
+    traffic,
+    usage,
+    verifications,
+)
 from .actions import ACTIONS, Action, ActionCall
 from .kinds import KINDS, Kind, apply_values, new_record, render
 from .pages import select, v2010_envelope, verify_envelope
@@ -174,11 +184,13 @@ def _action(method: str, path: str) -> tuple[Action, dict[str, str]] | None:
 def _act(
     store: Store, request: Request, now: datetime, action: Action, ids: dict
 ) -> tuple[int, Any]:
-    op = load().operations[(action.method, action.template)]
+    # Media files (recording audio, message media) are served at paths the
+    # descriptions do not list: they take no parameters and answer 200.
+    op = load().operations.get((action.method, action.template))
     account = owning_account(store, ids, request.path)
-    values = parse(op, request.form)
+    values = parse(op, request.form) if op else {}
     call = ActionCall(request.path, request.base_url, ids, account, values, now)
-    return op.status, action.handler(store, call)
+    return op.status if op else 200, action.handler(store, call)
 
 
 def allowed_methods(path: str) -> list[str]:
@@ -206,7 +218,10 @@ def _allowed(route: Route) -> list[str]:
 
 
 def _list(kind: Kind, records: dict, request: Request, values: dict) -> dict:
-    page = select(kind, list(records.values()), values, request.form)
+    ordered = list(records.values())
+    if kind.newest_first:  # records are stored oldest first
+        ordered.reverse()
+    page = select(kind, ordered, values, request.form)
     items = [render(kind, record, request.base_url) for record in page.items]
     token = values.get("PageToken")
     if kind.api == CORE:
@@ -242,6 +257,7 @@ def _update(
 ) -> dict:
     # Work on a copy so that a refused update leaves the record untouched.
     updated = copy.deepcopy(record)
+    kind.behaviour.on_update(store, updated, values)
     apply_values(kind, updated, values)
     kind.behaviour.on_write(store, updated, values)
     updated["date_updated"] = kind.stamp(now)

@@ -32,6 +32,10 @@ class Behaviour:
     def on_write(self, store: Store, record: dict[str, Any], values: dict) -> None:
         """After the params are applied, on create and update alike."""
 
+    def on_update(self, store: Store, record: dict[str, Any], values: dict) -> None:
+        """Before an update's params are applied to (a copy of) the record;
+        raise ApiProblem to refuse, or change the record and the values."""
+
     def on_delete(self, store: Store, record: dict[str, Any]) -> None:
         """Before the record is removed; raise ApiProblem to refuse."""
 
@@ -56,6 +60,7 @@ class Kind:
     # (path param, parent kind, record field): a collection nested in a parent.
     parent: tuple[str, str, str] | None = None
     behaviour: Behaviour = field(default_factory=Behaviour)
+    newest_first: bool = False  # history (messages, calls…) lists newest first
 
     def properties(self) -> dict[str, dict[str, Any]]:
         return _properties(self.api, self.schema)

@@ -14,11 +14,14 @@ from urllib.parse import urlencode
 
 from twilio_iac.apis import CORE
 
+from . import dates
 from .kinds import Kind
 from .problems import INVALID_PARAMETER, VERIFY_INVALID_PARAMETER, bad_request
 
 DEFAULT_PAGE_SIZE = 50
 PAGING = ("PageSize", "Page", "PageToken")
+# Exact-day filters; "DateSent>" and the like compare with their bound.
+DATE_FILTERS = frozenset({"DateSent", "DateCreated", "StartTime", "EndTime"})
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ def select(kind: Kind, records: list[dict], values: dict[str, Any], raw: dict) -
 
 
 def _matches(param: str, value: Any, wanted: Any) -> bool:
+    if param.endswith(("<", ">")) or param in DATE_FILTERS:
+        return dates.within(param, value, wanted)
     if param == "PhoneNumber":  # "partial numbers and '*' as a wildcard for any digit"
         pattern = re.escape(wanted).replace(r"\*", "[0-9]")
         return value is not None and re.search(pattern, value) is not None

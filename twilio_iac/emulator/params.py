@@ -49,6 +49,7 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("verify", "Passkeys.DiscoverableCredentials"): _PASSKEY_CHOICE,
     ("verify", "Passkeys.UserVerification"): _PASSKEY_CHOICE,
 }
+SEND_NUMBER_INVALID = {"To": 21211, "From": 21212}
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 _PHONE_FILTER = re.compile(r"^\+?[0-9*]{1,15}$")  # list filters allow partial and '*'
 _INTEGER = re.compile(r"^-?[0-9]+$")
@@ -137,8 +138,10 @@ def _check_string(
         raise bad_request(code, f"{name} must be at most {limit} characters long")
     fmt = schema.get("format")
     if not _format_ok(fmt, raw, op.method):
-        if fmt == "phone-number" and op.api == CORE:
-            code = PHONE_NUMBER_INVALID
+        if fmt == "phone-number" and op.api == CORE and op.method == "POST":
+            # Sends answer "Invalid 'To'/'From' Phone Number"; 21421 is for
+            # buying a number that is not valid.
+            code = SEND_NUMBER_INVALID.get(name, PHONE_NUMBER_INVALID)
         raise bad_request(code, f"{name} {raw!r} is not a valid {fmt}")
 
 
@@ -148,7 +151,7 @@ def _format_ok(fmt: str | None, raw: str, method: str) -> bool:
         return parts.scheme in ("http", "https") and bool(parts.netloc)
     if fmt == "phone-number":
         if method == "GET":
-            return bool(_PHONE_FILTER.match(raw))
+            return bool(_PHONE_FILTER.match(raw.removeprefix("whatsapp:")))
         # Messages take WhatsApp senders as "whatsapp:" + E.164.
         return bool(E164.match(raw.removeprefix("whatsapp:")))
     if fmt == "iso-country-code":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from . import gateway
+from . import gateway, intelligence
 from .accounts import account_fields
 from .catalog import ACCOUNTS, PHONE_NUMBERS
 from .kinds import new_record
@@ -30,6 +30,7 @@ def fresh_store(account_sid: str) -> Store:
     store.records("accounts")[account_sid] = account
     add_numbers(store, SEED_NUMBERS, now)
     gateway.seed(store, now)
+    intelligence.seed(store, now)
     return store
 
 

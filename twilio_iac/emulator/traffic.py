@@ -21,10 +21,11 @@ from typing import Any
 from twilio_iac.apis import CORE
 
 from ..segments import count as count_segments
+from . import content, media, recordings
 from .kinds import Behaviour, Kind, register
 from .params import E164
 from .problems import INVALID_APPLICATION_SID, bad_request
-from .store import Store, rfc2822
+from .store import Store, rfc2822, utcnow
 
 P = "/2010-04-01/Accounts/{AccountSid}"
 VALID_SENDER = "+15005550006"
@@ -61,6 +62,17 @@ CALL_OUTCOMES = {
     "+15005554002": "no-answer",
     "+15005554003": "failed",
 }
+# Sandbox-only: calls to +150055550xx are answered and then stay in progress
+# until hung up or redirected (`calls update`), however often they are fetched.
+HOLD_PREFIX = "+150055550"
+# Twilio refuses to delete a message or call that has not reached a final
+# status; 20009 is the code it answers with.
+CANNOT_DELETE = 20009
+INVALID_CALL_STATE = 21220  # "Invalid call state for the requested operation"
+MESSAGE_FINAL = frozenset(
+    {"delivered", "undelivered", "failed", "read", "canceled", "received"}
+)
+CALL_LIVE = frozenset({"queued", "ringing", "in-progress"})
 SMS_PRICE = Decimal("0.0079")  # USD per segment
 MMS_PRICE = Decimal("0.0200")  # USD per message
 CALL_PRICE = Decimal("0.0140")  # USD per started minute
@@ -93,17 +105,23 @@ class Messages(Behaviour):
             _refuse(*SMS_REFUSED_TO[to])
         if sender is not None:
             _check_sender(store, record["account_sid"], sender)
-        body, media = values.get("Body") or "", values.get("MediaUrl") or []
+        files = values.get("MediaUrl") or []
+        body = values.get("Body") or ""
+        if values.get("ContentSid"):
+            body = content.render(values["ContentSid"], values.get("ContentVariables"))
+            record["body"] = body
+            values.pop("Body", None)
         if len(body) > 1600:
             _refuse(21617, "The concatenated message body exceeds the 1600 limit")
-        if media:
+        if files:
             record["sid"] = store.new_sid("MM")
             record["uri"] = MESSAGES.uri(record["account_sid"], record["sid"])
-        segments = 1 if media else count_segments(body).count
+            media.add_media(store, record, files)
+        segments = 1 if files else count_segments(body).count
         record.update(
             status="queued",
             num_segments=str(segments),
-            num_media=str(len(media)),
+            num_media=str(len(files)),
             subresource_uris={
                 "media": record["uri"].removesuffix(".json") + "/Media.json",
                 "feedback": record["uri"].removesuffix(".json") + "/Feedback.json",
@@ -124,6 +142,28 @@ class Messages(Behaviour):
         record["status"] = step
         record["date_updated"] = rfc2822(now)
         return True
+
+    def on_update(self, store: Store, record: dict[str, Any], values: dict) -> None:
+        if values.get("Status") == "canceled" and record["status"] != "scheduled":
+            _refuse(
+                30409,
+                f"Message {record['sid']} cannot be canceled: only a scheduled "
+                f"message can be, and this one is {record['status']}",
+            )
+        if "Body" in values and not values["Body"]:
+            # Redaction: Twilio keeps an empty body, not a null one.
+            values.pop("Body")
+            record["body"] = ""
+
+    def on_delete(self, store: Store, record: dict[str, Any]) -> None:
+        if record["status"] not in MESSAGE_FINAL:
+            _refuse(
+                CANNOT_DELETE,
+                f"Cannot delete message {record['sid']}: it is still "
+                f"{record['status']}, and only a message in a final status can "
+                "be deleted",
+            )
+        media.remove_media(store, record["sid"])
 
 
 def _check_sender(store: Store, account: str, sender: str) -> None:
@@ -152,7 +192,7 @@ class Calls(Behaviour):
         if to in CALL_REFUSED_TO:
             _refuse(*CALL_REFUSED_TO[to])
         if not E164.match(to):
-            _refuse(21217, f"Phone number {to} does not appear to be valid")
+            _refuse(21211, f"Invalid 'To' Phone Number: {to}")
         if sender == "+15005550001":
             _refuse(21212, f"Invalid 'From' Phone Number {sender}")
         owned = _owned(store, record["account_sid"], sender)
@@ -181,24 +221,61 @@ class Calls(Behaviour):
                 + "/Notifications.json",
             },
         )
+        if values.get("Record"):
+            recordings.start(store, record)
 
     def on_fetch(self, store: Store, record: dict[str, Any], now: datetime) -> bool:
         status = record["status"]
         if status not in CALL_STEPS[:-1]:
             return False
+        if status == "in-progress" and record["to"].startswith(HOLD_PREFIX):
+            return False
         step = CALL_STEPS[CALL_STEPS.index(status) + 1]
         outcome = CALL_OUTCOMES.get(record["to"])
         if step == "in-progress" and outcome:
             step, record["duration"] = outcome, "0"
-        if step == "in-progress":
+        if step == "ringing":  # Twilio's start_time: when the call was dialed
             record["start_time"] = rfc2822(now)
         if step == "completed":
-            record["end_time"] = rfc2822(now)
-            record["duration"] = str(call_seconds(record["sid"]))
-            record["price"] = f"-{call_price(record):.5f}"
+            _end(record, now, call_seconds(record["sid"]))
         record["status"] = step
         record["date_updated"] = rfc2822(now)
+        if step not in CALL_LIVE:
+            recordings.finish(store, record)
         return True
+
+    def on_update(self, store: Store, record: dict[str, Any], values: dict) -> None:
+        """Hang up (completed), cancel (canceled) or redirect (Url/Twiml)."""
+        status, wanted = record["status"], values.pop("Status", None)
+        redirect = values.get("Url") or values.get("Twiml")
+        if status not in CALL_LIVE and (redirect or wanted):
+            _refuse(
+                INVALID_CALL_STATE,
+                f"Call {record['sid']} is not in progress ({status}): it cannot "
+                "be redirected or ended",
+            )
+        now = utcnow()
+        if wanted == "completed" or (wanted == "canceled" and status != "in-progress"):
+            answered = status == "in-progress"
+            record["status"] = "completed" if answered else "canceled"
+            seconds = call_seconds(record["sid"]) if answered else 0
+            _end(record, now, seconds)
+            recordings.finish(store, record)
+
+    def on_delete(self, store: Store, record: dict[str, Any]) -> None:
+        if record["status"] in CALL_LIVE:
+            _refuse(
+                CANNOT_DELETE,
+                f"Cannot delete call {record['sid']}: it is {record['status']}; "
+                "only a call that has ended can be deleted",
+            )
+
+
+def _end(record: dict[str, Any], now: datetime, seconds: int) -> None:
+    record["end_time"] = rfc2822(now)
+    record["duration"] = str(seconds)
+    record["price"] = f"-{call_price(record):.5f}"
+    record["date_updated"] = rfc2822(now)
 
 
 def call_seconds(sid: str) -> int:
@@ -228,9 +305,15 @@ MESSAGES = register(
             "api_version": "2010-04-01",
             "price_unit": "USD",
         },
-        filters={"To": "to", "From": "from"},
-        operations=frozenset({"list", "create", "fetch"}),
+        filters={
+            "To": "to",
+            "From": "from",
+            "DateSent": "date_sent",
+            "DateSent<": "date_sent",
+            "DateSent>": "date_sent",
+        },
         behaviour=Messages(),
+        newest_first=True,
     )
 )
 CALLS = register(
@@ -247,8 +330,20 @@ CALLS = register(
             "api_version": "2010-04-01",
             "price_unit": "USD",
         },
-        filters={"To": "to", "From": "from", "Status": "status"},
-        operations=frozenset({"list", "create", "fetch"}),
+        filters={
+            "To": "to",
+            "From": "from",
+            "Status": "status",
+            "ParentCallSid": "parent_call_sid",
+            "StartTime": "start_time",
+            "StartTime<": "start_time",
+            "StartTime>": "start_time",
+            "EndTime": "end_time",
+            "EndTime<": "end_time",
+            "EndTime>": "end_time",
+        },
+        operations=frozenset({"list", "create", "fetch", "update", "delete"}),
         behaviour=Calls(),
+        newest_first=True,
     )
 )

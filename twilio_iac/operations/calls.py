@@ -1,0 +1,106 @@
+"""Calls already placed or received: list, show, update (hang up, cancel,
+redirect) and delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.errors import SendRejected
+from twilio_iac.operations import listing
+from twilio_iac.operations.listing import Query
+from twilio_iac.operations.sends import check_url
+
+SID = "CA"
+# call_enum_status in Twilio's description.
+STATUSES = (
+    "queued",
+    "ringing",
+    "in-progress",
+    "completed",
+    "busy",
+    "failed",
+    "no-answer",
+    "canceled",
+)
+
+
+def collection(account_sid: str) -> str:
+    return f"/2010-04-01/Accounts/{account_sid}/Calls.json"
+
+
+def path(account_sid: str, sid: str) -> str:
+    return f"/2010-04-01/Accounts/{account_sid}/Calls/{sid}.json"
+
+
+def list_query(
+    account_sid: str,
+    *,
+    to: str | None = None,
+    sender: str | None = None,
+    status: str | None = None,
+    parent: str | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    limit: int = listing.DEFAULT_LIMIT,
+) -> Query:
+    """Every filter is the API's: To, From, Status, ParentCallSid, StartTime."""
+    start, problems = listing.bound("--after", after, end_of_day=False)
+    end, more = listing.bound("--before", before, end_of_day=True)
+    problems += more + listing.number("--to", to) + listing.number("--from", sender)
+    problems += listing.choice("--status", status, STATUSES)
+    problems += listing.sid("--parent", parent, SID)
+    listing.refuse(problems)
+    params = listing.drop_none(
+        {
+            "To": to,
+            "From": sender,
+            "Status": status,
+            "ParentCallSid": parent,
+            "StartTime>": start,
+            "StartTime<": end,
+        }
+    )
+    return Query("core", collection(account_sid), "calls", params, limit)
+
+
+def update_params(
+    *, hangup: bool, cancel: bool, url: str | None, twiml: str | None
+) -> dict[str, Any]:
+    """The one change asked for, as Calls/{Sid}.json params; SendRejected otherwise."""
+    chosen = [
+        name
+        for name, on in (
+            ("--hangup", hangup),
+            ("--cancel", cancel),
+            ("--url", url),
+            ("--twiml", twiml),
+        )
+        if on
+    ]
+    problems = []
+    if len(chosen) != 1:
+        problems.append(
+            "give exactly one of --hangup, --cancel, --url or --twiml"
+            + (f" (got {', '.join(chosen)})" if chosen else "")
+        )
+    problems += check_url("--url", url)
+    if twiml is not None and "<Response" not in twiml:
+        problems.append("--twiml must be a TwiML document (<Response>…</Response>)")
+    if problems:
+        raise SendRejected(problems, headline="Not changed")
+    if hangup:
+        return {"Status": "completed"}
+    if cancel:
+        return {"Status": "canceled"}
+    return {"Url": url} if url else {"Twiml": twiml}
+
+
+def update(
+    client: TwilioClient, account_sid: str, sid: str, params: dict[str, Any]
+) -> dict[str, Any]:
+    return client.update("core", path(account_sid, sid), params)
+
+
+def delete(client: TwilioClient, account_sid: str, sid: str) -> None:
+    client.delete("core", path(account_sid, sid))

@@ -1,0 +1,55 @@
+"""Call recordings: list (all, or one call's), download the audio, delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.operations import listing, messages
+from twilio_iac.operations.listing import Query
+
+SID = "RE"
+FORMATS = ("mp3", "wav")
+
+
+def collection(account_sid: str) -> str:
+    return f"/2010-04-01/Accounts/{account_sid}/Recordings.json"
+
+
+def path(account_sid: str, sid: str) -> str:
+    return f"/2010-04-01/Accounts/{account_sid}/Recordings/{sid}.json"
+
+
+def list_query(
+    account_sid: str,
+    *,
+    call: str | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    limit: int = listing.DEFAULT_LIMIT,
+) -> Query:
+    """Recordings.json, filtered by the API on CallSid and DateCreated."""
+    start, problems = listing.bound("--after", after, end_of_day=False)
+    end, more = listing.bound("--before", before, end_of_day=True)
+    problems += more + listing.sid("--call", call, "CA")
+    listing.refuse(problems)
+    params = listing.drop_none(
+        {"CallSid": call, "DateCreated>": start, "DateCreated<": end}
+    )
+    return Query("core", collection(account_sid), "recordings", params, limit)
+
+
+def download(
+    client: TwilioClient, account_sid: str, sid: str, fmt: str, target: Path
+) -> int:
+    """The recording's audio in ``fmt``, streamed to ``target``; bytes written."""
+    listing.refuse(
+        listing.sid("SID", sid, SID) + listing.choice("--format", fmt, FORMATS),
+        headline="Not downloaded",
+    )
+    media = f"/2010-04-01/Accounts/{account_sid}/Recordings/{sid}.{fmt}"
+    return messages.save(client, media, target)
+
+
+def delete(client: TwilioClient, account_sid: str, sid: str) -> None:
+    client.delete("core", path(account_sid, sid))

@@ -1,0 +1,253 @@
+"""Records of the account's history as a table, CSV or JSON, row by row.
+
+Every format is written as the records arrive, so the first rows show before
+the last page is read: the table's column widths are fixed up front from the
+terminal's width (columns that do not fit are left out, least useful first,
+and the one free-text column takes what is left, cut with "…"); CSV has a
+header row and full values; JSON is one array of the API's records. Dates
+are ISO 8601 in UTC everywhere (the 2010-04-01 API writes RFC 2822).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+DATE_FIELDS = frozenset(
+    {"date_created", "date_updated", "date_sent", "start_time", "end_time"}
+)
+GAP = "  "
+
+
+def iso(value: Any) -> str:
+    """An RFC 2822 or ISO 8601 date as ``2015-07-30T23:19:04Z``; "" for none."""
+    if not value:
+        return ""
+    text = str(value)
+    try:
+        if "," in text:
+            moment = parsedate_to_datetime(text)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_minute(value: Any) -> str:
+    """The table's shorter ISO 8601 form, ``2015-07-30T23:19Z``."""
+    full = iso(value)
+    return f"{full[:16]}Z" if len(full) == 20 else full
+
+
+def with_iso_dates(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        key: iso(value) if key in DATE_FIELDS and value else value
+        for key, value in record.items()
+    }
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    get: Callable[[Mapping[str, Any]], Any]
+    width: int  # a fixed width, or a flexible column's least width
+    keep: int = 0  # lower is kept longer when the terminal is narrow
+    flex: bool = False
+
+
+def _field(name: str) -> Callable[[Mapping[str, Any]], Any]:
+    return lambda record: record.get(name)
+
+
+def _first(*names: str) -> Callable[[Mapping[str, Any]], Any]:
+    return lambda record: next((record[n] for n in names if record.get(n)), None)
+
+
+def _seconds(record: Mapping[str, Any]) -> str:
+    value = record.get("duration")
+    return "" if value in (None, "") else f"{value}s"
+
+
+SID = Column("SID", _field("sid"), 34)
+TABLES: dict[str, list[Column]] = {
+    "messages": [
+        SID,
+        Column(
+            "DATE",
+            lambda r: iso_minute(r.get("date_sent") or r.get("date_created")),
+            17,
+            1,
+        ),
+        Column("STATUS", _field("status"), 11, 2),
+        Column("FROM", _field("from"), 16, 5),
+        Column("TO", _field("to"), 16, 4),
+        Column("BODY", _field("body"), 12, 0, flex=True),
+    ],
+    "calls": [
+        SID,
+        Column(
+            "START",
+            lambda r: iso_minute(r.get("start_time") or r.get("date_created")),
+            17,
+            1,
+        ),
+        Column("STATUS", _field("status"), 11, 2),
+        Column("LENGTH", _seconds, 6, 4),
+        Column("FROM", _field("from"), 16, 5),
+        Column("TO", _field("to"), 12, 3, flex=True),
+    ],
+    "recordings": [
+        SID,
+        Column("DATE", lambda r: iso_minute(r.get("date_created")), 17, 1),
+        Column("STATUS", _field("status"), 11, 2),
+        Column("LENGTH", _seconds, 6, 3),
+        Column("CALL", _field("call_sid"), 34, 4),
+    ],
+    "media": [
+        SID,
+        Column("DATE", lambda r: iso_minute(r.get("date_created")), 17, 2),
+        Column("TYPE", _field("content_type"), 10, 0, flex=True),
+    ],
+    "transcripts": [
+        SID,
+        Column("DATE", lambda r: iso_minute(r.get("date_created")), 17, 1),
+        Column("STATUS", _field("status"), 10, 3),
+        Column("LANG", _field("language_code"), 5, 4),
+        Column("LENGTH", _seconds, 6, 2),
+        Column("TEXT", _field("text"), 10, 0, flex=True),
+    ],
+    "numbers": [
+        Column("NUMBER", _field("phone_number"), 16),
+        Column("NAME", _first("manifest_name", "friendly_name"), 12, 1, flex=True),
+        Column("VOICE", _field("voice_routing"), 12, 2, flex=True),
+        Column("SMS", _field("sms_routing"), 12, 3, flex=True),
+    ],
+}
+CSV: dict[str, list[str]] = {
+    "messages": [
+        "sid", "date_created", "date_sent", "status", "direction", "from", "to",
+        "num_segments", "num_media", "price", "price_unit", "error_code", "body",
+    ],
+    "calls": [
+        "sid", "date_created", "start_time", "end_time", "status", "direction",
+        "from", "to", "duration", "price", "price_unit", "parent_call_sid",
+    ],
+    "recordings": [
+        "sid", "date_created", "status", "duration", "channels", "source",
+        "call_sid", "price", "price_unit",
+    ],
+    "media": ["sid", "date_created", "content_type", "parent_sid"],
+    "transcripts": [
+        "sid", "date_created", "status", "language_code", "duration", "text",
+    ],
+    "numbers": [
+        "phone_number", "sid", "friendly_name", "manifest_name", "voice_routing",
+        "sms_routing",
+    ],
+}  # fmt: skip
+
+
+def fit(columns: list[Column], width: int) -> list[tuple[Column, int]]:
+    """The columns that fit ``width``, each with its width."""
+    shown = list(columns)
+
+    def needed() -> int:
+        return sum(c.width for c in shown) + len(GAP) * (len(shown) - 1)
+
+    while needed() > width and len(shown) > 1:
+        droppable = [c for c in shown if c.keep > 0]
+        if not droppable:
+            break
+        shown.remove(max(droppable, key=lambda c: c.keep))
+    spare = max(0, width - needed())
+    flexible = [c for c in shown if c.flex]
+    sized = []
+    for column in shown:
+        extra = 0
+        if column.flex:
+            index = flexible.index(column)
+            extra = spare // len(flexible) + (1 if index < spare % len(flexible) else 0)
+        sized.append((column, column.width + extra))
+    return sized
+
+
+def cell(value: Any, width: int) -> str:
+    text = "" if value is None else " ".join(str(value).split())
+    if len(text) > width:
+        text = text[: max(0, width - 1)] + "…"
+    return text.ljust(width)
+
+
+class Printer:
+    """Writes records of one kind in one format as they come."""
+
+    def __init__(
+        self, kind: str, output: str, echo: Callable[[str], None], width: int = 80
+    ) -> None:
+        self.kind, self.output, self.echo = kind, output, echo
+        self.count = 0
+        self._columns = fit(TABLES[kind], width)
+
+    def row(self, record: Mapping[str, Any]) -> None:
+        if self.count == 0:
+            self._start()
+        self.count += 1
+        if self.output == "json":
+            text = json.dumps(with_iso_dates(record), indent=2, ensure_ascii=False)
+            indented = "\n".join("  " + line for line in text.splitlines())
+            self.echo(("" if self.count == 1 else ",\n") + indented)
+        elif self.output == "csv":
+            self.echo(_csv_line([_csv_value(record, f) for f in CSV[self.kind]]))
+        else:
+            self.echo(self._line([c.get(record) for c, _ in self._columns]))
+
+    def finish(self) -> None:
+        if self.output == "json":
+            self.echo("[]\n" if self.count == 0 else "\n]\n")
+        elif self.count == 0 and self.output == "csv":
+            self._start()
+
+    def _start(self) -> None:
+        if self.output == "json":
+            self.echo("[\n")
+        elif self.output == "csv":
+            self.echo(_csv_line(CSV[self.kind]))
+        else:
+            self.echo(self._line([c.title for c, _ in self._columns]))
+
+    def _line(self, values: list[Any]) -> str:
+        cells = [cell(v, w) for v, (_, w) in zip(values, self._columns, strict=True)]
+        return GAP.join(cells).rstrip() + "\n"
+
+
+def _csv_value(record: Mapping[str, Any], name: str) -> Any:
+    value = record.get(name)
+    if name in DATE_FIELDS:
+        return iso(value)
+    return "" if value is None else value
+
+
+def _csv_line(values: list[Any]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(values)
+    return out.getvalue()
+
+
+def block(pairs: list[tuple[str, Any]]) -> str:
+    """A record as aligned ``name: value`` lines, for show and lookup."""
+    shown = [(name, value) for name, value in pairs if value not in (None, "")]
+    if not shown:
+        return ""
+    width = max(len(name) for name, _ in shown)
+    return "\n".join(
+        f"{(name + ':').ljust(width + 1)} {value}" for name, value in shown
+    )
