@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections import Counter
 from datetime import date, datetime
 from functools import lru_cache
@@ -39,6 +40,9 @@ _TYPE_WORDS = {
     "object": "a mapping",
     "null": "null",
 }
+# Values YAML 1.1 read as booleans or base-60 numbers, which are text in 1.2.
+_YAML11_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
 # When several checks fail on one value, the first of these explains it best.
 _RANK = {"type": 0, "required": 1, "anyOf": 1, "additionalProperties": 2}
 
@@ -192,6 +196,10 @@ def _type_message(value: Any, expected: str | list[str], path: list[Any]) -> str
     )
     if "string" in types and isinstance(value, (int, float)):
         text += "; quote it to make it text"
+    elif "boolean" in types and str(value).lower() in _YAML11_BOOLEANS:
+        text += "; YAML 1.2 reads yes/no/on/off as text, so write true or false"
+    elif "integer" in types and isinstance(value, str) and _SEXAGESIMAL.match(value):
+        text += "; YAML 1.2 has no base-60 numbers, so write the number itself"
     return text
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from twilio_iac import logs
 from twilio_iac.errors import TwilioIacError
 from twilio_iac.manifests.schema import schema_path
 from twilio_iac.model import Resource
@@ -68,7 +69,7 @@ def write(files: list[ExportFile], force: bool) -> None:
         )
     for f in files:
         f.path.parent.mkdir(parents=True, exist_ok=True)
-        f.path.write_text(f.text, encoding="utf-8")
+        f.path.write_text(logs.scrub(f.text), encoding="utf-8")
 
 
 def schema_comment(directory: Path) -> str:
