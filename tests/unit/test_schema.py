@@ -252,9 +252,10 @@ def test_every_problem_is_reported_at_once_in_file_order() -> None:
             "32 are allowed",
         ),
         (
-            "verify_services:\n  - friendly_name: v\n    push: {include_date: 'no'}\n",
+            "verify_services:\n  - friendly_name: v\n    push: {include_date: no}\n",
             "x.yaml:3 verify_services[0].push.include_date: expected true or false "
-            '(or null), got "no"',
+            '(or null), got "no"; YAML 1.2 reads yes/no/on/off as text, so write '
+            "true or false",
         ),
     ],
 )

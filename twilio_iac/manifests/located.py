@@ -87,9 +87,24 @@ class LeadingZero(int):
     text: str = ""
 
 
+def load(text: str) -> Any:
+    """The one document in ``text``, read by YAML 1.2 core rules and checked for
+    its shape; raises yaml.YAMLError (ShapeError for a refused shape)."""
+    loader = Loader(text)
+    # An alias is written `*name`: without a `*` anywhere there is none, and
+    # a depth check is all the shape check needs to do.
+    loader.may_alias = "*" in text
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 class Loader(_BASE):  # type: ignore[misc,valid-type]
     """SafeLoader by YAML 1.2 core rules whose mappings are Located and whose
     keys stay as written."""
+
+    may_alias = True
 
     def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode:
@@ -101,16 +116,19 @@ class Loader(_BASE):  # type: ignore[misc,valid-type]
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
     def get_single_data(self) -> Any:
-        node = self.get_single_node()
-        if node is None:
-            return None
-        check_shape(node)
         # Parsing allocates hundreds of thousands of objects that all stay
         # alive, so the cyclic collector's passes over them free nothing yet
         # cost a third of the parse; it catches up once re-enabled.
         enabled = gc.isenabled()
         gc.disable()
         try:
+            node = self.get_single_node()
+            if node is None:
+                return None
+            if self.may_alias:
+                check_shape(node)
+            else:
+                _check_depth(node)
             return self.construct_document(node)
         finally:
             if enabled:
@@ -184,14 +202,14 @@ def check_shape(root: yaml.Node) -> None:
     depth: dict[int, int] = {}  # levels of collections below and including it
     open_: set[int] = set()  # collections whose children are still being sized
     literal = 0
-    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    Item = tuple[yaml.Node, int, list[yaml.Node] | None, int]
+    stack: list[Item] = [(root, 1, None, 0)]
     while stack:
-        node, level, finished = stack.pop()
+        node, level, inner, scalars = stack.pop()
         key = id(node)
-        if finished:
-            kids = _children(node)
-            size[key] = 1 + sum(size.get(id(kid), 1) for kid in kids)
-            depth[key] = 1 + max((depth.get(id(kid), 0) for kid in kids), default=0)
+        if inner is not None:  # its collections are sized: size it
+            size[key] = 1 + scalars + sum(size[id(kid)] for kid in inner)
+            depth[key] = 1 + max((depth[id(kid)] for kid in inner), default=0)
             open_.discard(key)
             continue
         if key in size:  # an alias of a collection sized already
@@ -204,10 +222,16 @@ def check_shape(root: yaml.Node) -> None:
         if level > MAX_DEPTH:
             _refuse_depth(node, level)
         open_.add(key)
-        kids = _children(node)
-        literal += 1 + len(kids)
-        stack.append((node, level, True))
-        stack.extend((kid, level + 1, False) for kid in kids if type(kid.value) is list)
+        # Collection keys are refused by construct_mapping; only values count.
+        if type(node) is yaml.MappingNode:
+            inner = [v for _, v in node.value if type(v.value) is list]
+            scalars = 2 * len(node.value) - len(inner)
+        else:
+            inner = [v for v in node.value if type(v.value) is list]
+            scalars = len(node.value) - len(inner)
+        literal += 1 + scalars + len(inner)
+        stack.append((node, level, inner, scalars))
+        stack.extend((kid, level + 1, None, 0) for kid in inner)
     expanded = size.get(id(root), 1)
     allowed = max(MAX_ALIASED, 10 * literal)
     if expanded - literal > allowed:
@@ -219,10 +243,17 @@ def check_shape(root: yaml.Node) -> None:
         raise ShapeError(None, None, problem, root.start_mark)
 
 
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if type(node) is yaml.MappingNode:
-        return [part for pair in node.value for part in pair]
-    return node.value if type(node) is yaml.SequenceNode else []
+def _check_depth(root: yaml.Node) -> None:
+    """check_shape for a document without aliases: a tree, so only depth."""
+    stack = [(root, 1)]
+    while stack:
+        node, level = stack.pop()
+        if level > MAX_DEPTH:
+            _refuse_depth(node, level)
+        if type(node) is yaml.MappingNode:
+            stack += [(v, level + 1) for _, v in node.value if type(v.value) is list]
+        else:
+            stack += [(v, level + 1) for v in node.value if type(v.value) is list]
 
 
 def _refuse_depth(node: yaml.Node, levels: int) -> None:

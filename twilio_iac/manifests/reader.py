@@ -27,10 +27,10 @@ from twilio_iac.manifests.located import (
     Document,
     Entry,
     LeadingZero,
-    Loader,
     Located,
     Reason,
     ShapeError,
+    load,
 )
 
 __all__ = [
@@ -158,7 +158,7 @@ def _parse_all(
         try:
             text = _text(file)
             refused += _leaks(file, text, secrets)
-            data = yaml.load(text, Loader=Loader)  # Loader derives from SafeLoader
+            data = load(text)
         except _Unreadable as exc:
             refused.append(exc.reason)
             continue
