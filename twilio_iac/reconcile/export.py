@@ -190,9 +190,12 @@ def _entry(
 ) -> tuple[dict[str, Any], list[str]]:
     entry: dict[str, Any] = {rt.identity: r.name}
     notes = []
+    ignored = _ignored(rt, r)
     for f in rt.fields:
         value = r.fields.get(f.name)
         if f.name == rt.identity or f.write_only or not _worth_writing(f, value):
+            continue
+        if f.name in ignored:  # a manifest may not declare it (see precedence)
             continue
         if f.type == "ref" and isinstance(value, str):
             if value in targets.names:
@@ -204,6 +207,16 @@ def _entry(
             )
         entry[f.name] = "" if value is None else value
     return _nested(entry), notes
+
+
+def _ignored(rt: ResourceType, r: Resource) -> set[str]:
+    """Live settings Twilio ignores because another field is set: left out."""
+    return {
+        name
+        for rule in rt.precedence
+        if not rule.clears and r.fields.get(rule.winner)
+        for name in rule.fields
+    }
 
 
 def _worth_writing(f: Field, value: Any) -> bool:

@@ -14,6 +14,7 @@ from twilio_iac.resources import (
 from twilio_iac.resources.base import (
     REGISTRY,
     Field,
+    Precedence,
     ResourceType,
     apply_order,
     get,
@@ -23,6 +24,7 @@ from twilio_iac.resources.base import (
 __all__ = [
     "REGISTRY",
     "Field",
+    "Precedence",
     "ResourceType",
     "addresses",
     "applications",
