@@ -125,7 +125,9 @@ class Loader(_BASE):  # type: ignore[misc,valid-type]
             node = self.get_single_node()
             if node is None:
                 return None
-            if self.may_alias:
+            if type(node.value) is not list:
+                pass  # a lone scalar: schema.check says a mapping is needed
+            elif self.may_alias:
                 check_shape(node)
             else:
                 _check_depth(node)
