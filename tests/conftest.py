@@ -7,6 +7,7 @@ import socket
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -59,6 +60,20 @@ def state_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def sandbox(state_path: Path) -> Callable[[], Emulator]:
     """Open the sandbox state the CLI uses (call again to see its latest state)."""
     return lambda: Emulator(state_path=state_path)
+
+
+@pytest.fixture
+def requests(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[tuple[str, str]]]:
+    """Every (method, path) the emulators the CLI opens have received, in order."""
+    emulators: list[Emulator] = []
+    real_init = Emulator.__init__
+
+    def init(self: Emulator, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        emulators.append(self)
+
+    monkeypatch.setattr(Emulator, "__init__", init)
+    return lambda: [entry for emulator in emulators for entry in emulator.request_log]
 
 
 @pytest.fixture
