@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from twilio_iac import logs
 from twilio_iac.cli import cli
 from twilio_iac.emulator import Emulator
 
@@ -47,6 +48,8 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in CREDENTIAL_VARS:
         monkeypatch.delenv(name, raising=False)
+    # Secrets registered by one test's clients are not "in use" in the next.
+    monkeypatch.setattr(logs, "_SECRETS", set())
 
 
 @pytest.fixture

