@@ -107,7 +107,10 @@ def expand(paths: Sequence[str | Path]) -> list[str]:
                 files.append(given)
             continue
         found = sorted(
-            p for p in Path(given).iterdir() if p.suffix in (".yaml", ".yml")
+            p
+            for p in Path(given).iterdir()
+            # Emacs keeps a lock (a dangling link named .#file) while editing.
+            if p.suffix in (".yaml", ".yml") and not p.name.startswith(".#")
         )
         names = []
         for entry in found:
