@@ -147,6 +147,16 @@ def _kind(rt: ResourceType) -> Schema:
         f"matching on {rt.identity}.",
         **_sid_pattern(rt.sid_prefix, f"a {rt.title} SID"),
     }
+    ignorable = sorted({n for p in rt.precedence if not p.clears for n in p.fields})
+    if ignorable:
+        properties["allow_ignored"] = {
+            "type": "array",
+            "description": "Settings to keep although Twilio ignores them while "
+            "another field wins (such as voice_url while voice_application is "
+            "set); without this, declaring one is an error.",
+            "uniqueItems": True,
+            "items": {"type": "string", "enum": ignorable},
+        }
     if not rt.creatable:
         properties["purchase"] = {
             "type": "boolean",

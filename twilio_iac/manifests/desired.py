@@ -21,7 +21,7 @@ from twilio_iac.model import ignored as is_ignored
 from twilio_iac.resources import REGISTRY, ResourceType
 
 # Entry keys that describe how to manage the resource rather than its state.
-_META = frozenset({"sid", "purchase"})
+_META = frozenset({"sid", "purchase", "allow_ignored"})
 
 
 @dataclass(frozen=True)

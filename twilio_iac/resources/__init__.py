@@ -11,6 +11,7 @@ import pkgutil
 from twilio_iac.resources.base import (
     REGISTRY,
     Field,
+    Precedence,
     ResourceType,
     apply_order,
     get,
@@ -30,6 +31,7 @@ __all__ = [
     "KIND_MODULES",
     "REGISTRY",
     "Field",
+    "Precedence",
     "ResourceType",
     "apply_order",
     "get",

@@ -46,6 +46,9 @@ class Field:
     def __post_init__(self) -> None:
         if self.type not in TYPES:
             raise ValueError(f"{self.name}: unknown field type {self.type!r}")
+        if self.enum and self.type not in ("enum", "method"):
+            # Only these types enforce their choices; any other would not.
+            raise ValueError(f"{self.name}: choices need type 'enum', not {self.type}")
         if self.type == "ref" and not (self.ref and self.alias and self.prefix):
             raise ValueError(f"{self.name}: a ref field needs ref, alias and prefix")
         if bool(self.pattern) != bool(self.pattern_message):
@@ -71,6 +74,36 @@ class Field:
         return value
 
 
+@dataclass(frozen=True)
+class Precedence:
+    """While field ``winner`` is set, Twilio ignores each of ``fields``;
+    ``effect`` says what it does instead, for the error that refuses both.
+
+    With ``clears``, Twilio also deletes the other whenever one is set, so
+    declaring both would flap on every apply and no ``allow_ignored`` accepts it.
+    """
+
+    winner: str
+    fields: tuple[str, ...]
+    effect: str
+    clears: bool = False
+
+    def refusal(self, winner: str, key: str) -> str:
+        """Why declaring ``key`` next to ``winner`` (as the manifest spells
+        them) is refused, and what to do."""
+        if self.clears:
+            return (
+                f"conflicts with {key}: {self.effect}, so every apply would flap; "
+                "keep only one of them"
+            )
+        return (
+            f"Twilio ignores {key} while {winner} is set ({self.effect}), so it "
+            "would never take effect; remove it, or if you keep it on purpose "
+            f"(say, to switch back later) list it in this entry's "
+            f"allow_ignored: [{key}]"
+        )
+
+
 def _pascal(snake: str) -> str:
     return "".join(word[:1].upper() + word[1:] for word in snake.split("_"))
 
@@ -89,6 +122,7 @@ class ResourceType:
     guard_delete: bool = False  # deleting releases something irreplaceable
     creatable: bool = True  # False: a create needs explicit opt-in (purchase)
     description: str = ""
+    precedence: tuple[Precedence, ...] = ()  # settings one field makes Twilio ignore
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
     # Derived from fields once: the planner asks for them per object.
     create_only: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -110,6 +144,10 @@ class ResourceType:
             raise ValueError(f"{self.kind}: unknown API {self.api!r}")
         if self.identity not in self.by_name:
             raise ValueError(f"{self.kind}: identity {self.identity!r} is not a field")
+        for rule in self.precedence:
+            unknown = {rule.winner, *rule.fields} - set(self.by_name)
+            if unknown:
+                raise ValueError(f"{self.kind}: precedence names no field {unknown}")
 
     def counted(self, n: int) -> str:
         """``1 address``, ``2 addresses``, ``3 Verify services``."""
