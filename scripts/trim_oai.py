@@ -57,6 +57,25 @@ KEEP = {
         "/v2/Services/{ServiceSid}/Verifications/{Sid}",
         "/v2/Services/{ServiceSid}/VerificationCheck",
     ],
+    "messaging": [
+        "/v1/Services",
+        "/v1/Services/{Sid}",
+        *(
+            f"/v1/Services/{{ServiceSid}}/{pool}{suffix}"
+            for pool in ("PhoneNumbers", "AlphaSenders", "ShortCodes")
+            for suffix in ("", "/{Sid}")
+        ),
+    ],
+    "trunking": [
+        "/v1/Trunks",
+        "/v1/Trunks/{Sid}",
+        *(
+            f"/v1/Trunks/{{TrunkSid}}/{child}{suffix}"
+            for child in ("OriginationUrls", "PhoneNumbers")
+            for suffix in ("", "/{Sid}")
+        ),
+        "/v1/Trunks/{TrunkSid}/Recording",
+    ],
 }
 REF = re.compile(r'"\$ref":\s*"#/components/schemas/([^"]+)"')
 
