@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from twilio_iac.resources import REGISTRY, Field, ResourceType
+from twilio_iac.resources.parts import Children, Pool
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BEGIN = "<!-- reference:begin (scripts/gen_reference.py writes this part) -->"
@@ -55,6 +56,30 @@ def _notes(rt: ResourceType, field: Field) -> str:
     return "; ".join(notes)
 
 
+def _part_row(rt: ResourceType, part: Pool | Children) -> str:
+    if isinstance(part, Children):
+        what = f"list of {part.title}s (below)"
+        notes = "the exact list: unlisted live entries are deleted; left out: unmanaged"
+    else:
+        what = f"list of {part.title}s"
+        if part.member_kind:
+            what += (
+                f": E.164 numbers, or friendly_names of `{part.member_kind}` entries"
+            )
+        notes = "**pool**, the exact set: unlisted live members are removed; "
+        notes += "`[]` empties it; left out: unmanaged"
+        if part.exclusive:
+            notes += f"; a {part.title} is in one {rt.title} at most"
+        if part.takes_over:
+            notes += (
+                "; the "
+                + rt.title
+                + " owns its members' "
+                + ", ".join(f"`{name}`" for name, _ in part.takes_over)
+            )
+    return f"| `{part.name}` | {what} | {notes} |"
+
+
 def section() -> str:
     out = [BEGIN, ""]
     for rt in REGISTRY.values():
@@ -63,7 +88,18 @@ def section() -> str:
         for field in rt.fields:
             name = field.alias if field.alias else field.name
             out.append(f"| `{name}` | {_type(field)} | {_notes(rt, field)} |")
+        out += [_part_row(rt, part) for part in rt.parts]
         out.append("")
+        for part in rt.parts:
+            if isinstance(part, Children):
+                out += [f"`{part.name}` entries ({part.description})", ""]
+                out += ["| field | value | notes |", "|---|---|---|"]
+                for field in part.fields:
+                    notes = _notes(rt, field) if field.name != part.identity else ""
+                    if field.name == part.identity:
+                        notes = f"**identity** within the {rt.title}"
+                    out.append(f"| `{field.name}` | {_type(field)} | {notes} |")
+                out.append("")
     out.append(END)
     return "\n".join(out)
 

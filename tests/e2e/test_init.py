@@ -24,7 +24,16 @@ def test_init_creates_a_repository_that_validates_and_plans(run, tmp_path):
     created = sorted(
         str(p.relative_to(target)) for p in target.rglob("*") if p.is_file()
     )
-    schemas = ["addresses", "applications", "manifest", "phone_numbers", "queues"]
+    schemas = [
+        "addresses",
+        "applications",
+        "manifest",
+        "messaging_services",
+        "phone_numbers",
+        "queues",
+        "sip_trunks",
+        "verify_services",
+    ]
     assert created == [
         ".github/workflows/twilio-iac.yml",
         ".gitignore",
@@ -32,7 +41,6 @@ def test_init_creates_a_repository_that_validates_and_plans(run, tmp_path):
         "README.md",
         "manifests/twilio.yaml",
         *[f"schemas/{k}.schema.json" for k in schemas],
-        "schemas/verify_services.schema.json",
     ]
     assert f"Created in {target}:" in result.stdout
     assert f"cd {target}" in result.stdout

@@ -12,7 +12,15 @@ from twilio_iac.resources import REGISTRY, apply_order
 from twilio_iac.resources.base import Field, ResourceType, register
 
 ROOT = Path(__file__).parents[2]
-KINDS = {"phone_numbers", "applications", "queues", "addresses", "verify_services"}
+KINDS = {
+    "phone_numbers",
+    "applications",
+    "queues",
+    "addresses",
+    "verify_services",
+    "messaging_services",
+    "sip_trunks",
+}
 
 
 def test_registered_kinds_are_the_supported_set():

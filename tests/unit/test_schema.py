@@ -223,9 +223,9 @@ def test_every_problem_is_reported_at_once_in_file_order() -> None:
         ),
         (
             "prune: [queue]\n",
-            "x.yaml:1 prune[0]: must be one of addresses, "
-            'applications, phone_numbers, queues, verify_services (got "queue"); '
-            "did you mean queues?",
+            "x.yaml:1 prune[0]: must be one of addresses, applications, "
+            "messaging_services, phone_numbers, queues, sip_trunks, "
+            'verify_services (got "queue"); did you mean queues?',
         ),
         (
             "queues:\n  - max_size: 5\n",

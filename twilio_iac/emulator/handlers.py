@@ -17,7 +17,15 @@ from typing import Any
 
 from twilio_iac.apis import CORE
 
-from . import accounts, catalog, traffic, usage, verifications  # noqa: F401
+from . import (  # noqa: F401
+    accounts,
+    catalog,
+    messaging,
+    traffic,
+    trunking,
+    usage,
+    verifications,
+)
 from .actions import ACTIONS, Action, ActionCall
 from .kinds import KINDS, Kind, apply_values, new_record, render
 from .pages import select, v2010_envelope, verify_envelope
@@ -158,16 +166,19 @@ def _within(record: dict, scope: dict) -> bool:
 
 
 def _action(method: str, path: str) -> tuple[Action, dict[str, str]] | None:
+    allowed = []
     for action in ACTIONS:
         found = action.pattern.match(path)
         if found:
-            if method != action.method:
-                raise ApiProblem(
-                    405,
-                    METHOD_NOT_ALLOWED,
-                    f"Method {method} not allowed; use {action.method}",
-                )
-            return action, found.groupdict()
+            if method == action.method:
+                return action, found.groupdict()
+            allowed.append(action.method)
+    if allowed:
+        raise ApiProblem(
+            405,
+            METHOD_NOT_ALLOWED,
+            f"Method {method} not allowed; use {', '.join(allowed)}",
+        )
     return None
 
 
@@ -182,9 +193,9 @@ def _act(
 
 
 def allowed_methods(path: str) -> list[str]:
-    for candidate in ACTIONS:
-        if candidate.pattern.match(path):
-            return [candidate.method]
+    methods = [a.method for a in ACTIONS if a.pattern.match(path)]
+    if methods:
+        return methods
     route, _ = _match(path)
     return _allowed(route)
 

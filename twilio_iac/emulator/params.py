@@ -36,6 +36,8 @@ RANGES: dict[tuple[str, str], tuple[int, int]] = {
 LENGTHS: dict[tuple[str, str], int] = {
     (CORE, "FriendlyName"): 64,
     ("verify", "FriendlyName"): 32,
+    ("messaging", "FriendlyName"): 64,
+    ("trunking", "FriendlyName"): 64,
 }
 _PASSKEY_CHOICE = ("required", "preferred", "discouraged")
 # (api, param) → allowed values that the descriptions list in prose only.
@@ -57,7 +59,7 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 def parse(op: Operation, form: Form) -> dict[str, Any]:
     """Typed values of every parameter in ``form``; ApiProblem on the first fault."""
-    code = INVALID_PARAMETER if op.api == CORE else VERIFY_INVALID_PARAMETER
+    code = VERIFY_INVALID_PARAMETER if op.api == "verify" else INVALID_PARAMETER
     values: dict[str, Any] = {}
     for name, raw in form.items():
         schema = op.params.get(name)
@@ -145,6 +147,8 @@ def _check_string(
 def _format_ok(fmt: str | None, raw: str, method: str) -> bool:
     if fmt == "uri":
         parts = urlsplit(raw)
+        if parts.scheme == "sip":  # trunk origination URLs: sip:host or sip://host
+            return bool(parts.netloc or parts.path)
         return parts.scheme in ("http", "https") and bool(parts.netloc)
     if fmt == "phone-number":
         if method == "GET":

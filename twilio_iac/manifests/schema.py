@@ -21,6 +21,7 @@ from referencing.jsonschema import DRAFT202012
 
 import twilio_iac
 from twilio_iac.errors import SchemaError, UnresolvedReference
+from twilio_iac.manifests import pools
 from twilio_iac.manifests.proof import Check, compile_proof
 from twilio_iac.manifests.reader import Document, Entry, Located, Manifest, Reason
 from twilio_iac.resources import REGISTRY, Field, ResourceType
@@ -98,6 +99,7 @@ def check(manifest: Manifest) -> tuple[str, ...]:
         problems += _both_forms(entry) + _exclusive(entry)
         unresolved += _unresolved(entry, names, ambiguous)
         warnings += _ignored(entry)
+    problems += pools.check(manifest.entries)
     order = {file: i for i, file in enumerate(manifest.files)}
     if problems:
         raise SchemaError(_sorted(problems + unresolved, order))

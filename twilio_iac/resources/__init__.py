@@ -7,8 +7,10 @@ May import: the base modules (apis, model, errors) only.
 from twilio_iac.resources import (
     addresses,
     applications,
+    messaging_services,
     phone_numbers,
     queues,
+    sip_trunks,
     verify_services,
 )
 from twilio_iac.resources.base import (
@@ -28,8 +30,10 @@ __all__ = [
     "applications",
     "apply_order",
     "get",
+    "messaging_services",
     "phone_numbers",
     "queues",
     "related_kinds",
+    "sip_trunks",
     "verify_services",
 ]

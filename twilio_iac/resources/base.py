@@ -39,6 +39,9 @@ class Field:
     maximum: int | None = None
     max_length: int | None = None
     param: str | None = None  # request parameter when not derivable from name
+    # Written by its own request to this sub-path of the owner's instance
+    # (a trunk's "/Recording"), not with the owner's other fields.
+    endpoint: str | None = None
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -85,11 +88,14 @@ class ResourceType:
     guard_delete: bool = False  # deleting releases something irreplaceable
     creatable: bool = True  # False: a create needs explicit opt-in (purchase)
     description: str = ""
+    # Pools and Children (resources/parts.py): what the object holds.
+    parts: tuple[Any, ...] = ()
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
     # Derived from fields once: the planner asks for them per object.
     create_only: frozenset[str] = field(init=False, repr=False, compare=False)
     references: dict[str, str] = field(init=False, repr=False, compare=False)
     aliases: dict[str, Field] = field(init=False, repr=False, compare=False)
+    held: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         derived = {
@@ -99,6 +105,8 @@ class ResourceType:
             "references": {f.name: f.ref for f in self.fields if f.ref},
             # Manifest alias (``voice_application``) → its ref field.
             "aliases": {f.alias: f for f in self.fields if f.alias},
+            # Manifest key of a pool or children list → its declaration.
+            "held": {part.name: part for part in self.parts},
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)
