@@ -21,6 +21,7 @@ from twilio_iac.errors import TwilioIacError
 from twilio_iac.manifests.schema import schema_path
 from twilio_iac.model import Resource
 from twilio_iac.resources import REGISTRY, Field, ResourceType, apply_order
+from twilio_iac.resources.parts import Children, Pool
 
 Live = Mapping[str, list[Resource]]
 
@@ -202,7 +203,27 @@ def _entry(
                 f"not by name: {targets.why_not(f, value)}."
             )
         entry[f.name] = "" if value is None else value
+    for part in rt.parts:
+        entry[part.name] = _held(part, r.fields.get(part.name) or {})
     return _nested(entry), notes
+
+
+def _held(part: Pool | Children, live: Mapping[str, Any]) -> list[Any]:
+    """A pool as its members' numbers, sender IDs or SIDs; children with
+    their identity and every field that differs from Twilio's default. Both
+    are written even when empty: a pool in the manifest is the exact pool."""
+    if isinstance(part, Pool):
+        return list(live)
+    return [
+        {part.identity: name}
+        | {
+            f.name: child.get(f.name)
+            for f in part.fields
+            if f.name != part.identity
+            and (f.required or child.get(f.name) != f.default)
+        }
+        for name, child in live.items()
+    ]
 
 
 def _worth_writing(f: Field, value: Any) -> bool:

@@ -132,6 +132,7 @@ class Held(Change):
             "part": self.part,
             "member": self.member or None,
             "moved": self.moved,
+            "after": list(self.after),
         }
 
     def moving(self, other: str, first: str | None = None) -> Held:
