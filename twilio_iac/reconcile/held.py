@@ -285,6 +285,53 @@ def _after_owner(kind: str, name: str, created: bool) -> tuple[str, ...]:
     return (f"create:{kind}:{name}",) if created else ()
 
 
+def evictions(
+    changes: list[Held], live: Iterable[Resource], ignored: set[Key]
+) -> tuple[list[Held], list[str]]:
+    """A member joining an exclusive pool while it sits in the same pool of an
+    owner the plan does not touch there (undeclared, or its pool left out)
+    must leave that owner first: Twilio refuses it otherwise (21710)."""
+    leaving = {(c.kind, c.part, c.key) for c in changes if isinstance(c, RemoveHeld)}
+    where = {
+        (r.kind, part.name, key): (r, sid)
+        for r in live
+        for part in REGISTRY[r.kind].parts
+        if isinstance(part, Pool) and part.exclusive
+        for key, sid in (r.fields.get(part.name) or {}).items()
+    }
+    added: list[Held] = []
+    problems: list[str] = []
+    for c in changes:
+        spot = (c.kind, c.part, c.key)
+        if not isinstance(c, AddHeld) or spot in leaving or spot not in where:
+            continue
+        owner, record_sid = where[spot]
+        if owner.name == c.name:
+            continue
+        if owner.key in ignored:
+            problems.append(
+                f'{c.kind} "{c.name}" {c.part}: {c.member} is in {owner.kind} '
+                f'"{owner.name}", which an ignore rule hands to someone else, and '
+                f"Twilio allows it in one {REGISTRY[c.kind].title} only. Take it "
+                "out of that pool first, or narrow the ignore rule."
+            )
+            continue
+        added.append(
+            RemoveHeld(
+                owner.kind,
+                owner.name,
+                owner.sid,
+                notes=("the manifests do not manage this pool",),
+                part=c.part,
+                member=c.key,
+                key=c.key,
+                target=record_sid,
+            )
+        )
+        leaving.add(spot)
+    return changes + added, problems
+
+
 def moves(changes: list[Held]) -> list[Held]:
     """A member leaving one exclusive pool and joining another of the same kind
     is a move: said on both lines, and the join waits for the leave."""

@@ -124,6 +124,16 @@ def _held(
     by_sid = {r.sid: r for items in live.values() for r in items}
     deletes = [c for c in changes.values() if isinstance(c, Delete)]
     found += held.removals_before_delete(deletes, by_sid)
+    ignored = {
+        r.key
+        for items in live.values()
+        for r in items
+        if desired.ignored(r.kind, r.name)
+    }
+    found, evicted = held.evictions(
+        found, [r for items in live.values() for r in items], ignored
+    )
+    problems += evicted
     found = held.moves(found)
     rank = {RemoveHeld: 0, SetHeld: 1, AddHeld: 2}
     return sorted(found, key=lambda c: rank[type(c)])
