@@ -362,3 +362,62 @@ def test_member_removals_count_toward_the_threshold(run, write, sandbox):
     assert "messaging_services.senders.phone_numbers: 5 of 10" in refused.output
     forced = run("apply", str(path), "--auto-approve", "--force")
     assert forced.exit_code == 0, forced.output
+
+
+def _sent_from(run, *args: str) -> str:
+    result = run("send", "sms", *args, "--body", "hi", "--yes", "--output", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["from"]
+
+
+def test_send_through_a_service_by_name_honours_sticky_sender(run, write):
+    path = write("twilio.yaml", TWO)
+    _apply(run, path)
+    via = ("--messaging-service", "Alerts")
+    first = _sent_from(run, *via, "--to", "+14155551234")
+    assert first in ("+14155550100", "+14155550101")
+    # Sticky sender (Twilio's default): the same recipient, the same number.
+    assert _sent_from(run, *via, "--to", "+14155551234") == first
+    assert _sent_from(run, *via, "--to", "+14155551234") == first
+
+    write(
+        "twilio.yaml",
+        TWO.replace(
+            "  - friendly_name: Alerts\n",
+            "  - friendly_name: Alerts\n        sticky_sender: false\n",
+        ),
+    )
+    _apply(run, path)
+    turns = {_sent_from(run, *via, "--to", "+14155551234") for _ in range(2)}
+    assert turns == {"+14155550100", "+14155550101"}
+
+
+def test_send_through_an_unknown_or_empty_service_is_refused(run, write):
+    path = write("twilio.yaml", TWO)
+    _apply(run, path)
+    unknown = run(
+        "send",
+        "sms",
+        "--messaging-service",
+        "Nope",
+        "--to",
+        "+14155551234",
+        "--body",
+        "hi",
+        "--yes",
+    )
+    assert unknown.exit_code == 1
+    assert "--messaging-service 'Nope' must name exactly one live" in unknown.output
+    empty = run(
+        "send",
+        "sms",
+        "--messaging-service",
+        "Marketing",
+        "--to",
+        "+14155551234",
+        "--body",
+        "hi",
+        "--yes",
+    )
+    assert empty.exit_code == 1
+    assert "21704" in empty.output

@@ -21,6 +21,7 @@ from typing import Any
 from twilio_iac.apis import CORE
 
 from ..segments import count as count_segments
+from . import messaging
 from .kinds import Behaviour, Kind, register
 from .params import E164
 from .problems import INVALID_APPLICATION_SID, bad_request
@@ -93,6 +94,9 @@ class Messages(Behaviour):
             _refuse(*SMS_REFUSED_TO[to])
         if sender is not None:
             _check_sender(store, record["account_sid"], sender)
+        else:
+            service = values["MessagingServiceSid"]
+            record["from"] = messaging.pick_sender(store, service, to)
         body, media = values.get("Body") or "", values.get("MediaUrl") or []
         if len(body) > 1600:
             _refuse(21617, "The concatenated message body exceeds the 1600 limit")
