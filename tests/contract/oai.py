@@ -21,7 +21,12 @@ import jsonschema
 import twilio_iac.emulator
 
 OAI = Path(twilio_iac.emulator.__file__).parent / "oai"
-FILES = ("twilio_api_v2010.json", "twilio_verify_v2.json")
+FILES = (
+    "twilio_api_v2010.json",
+    "twilio_verify_v2.json",
+    "twilio_messaging_v1.json",
+    "twilio_trunking_v1.json",
+)
 _COPIED = ("type", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum")
 # Formats Twilio's specs use, as full-match regexes over string values.
 PATTERNS = {
@@ -32,6 +37,8 @@ PATTERNS = {
     "iso-country-code": r"[A-Z]{2}",
     "uri": r"https?://[^/\s]+(/\S*)?",
 }
+# Trunk origination URLs are "uri"s of the sip: scheme.
+PATTERNS["uri"] = rf"({PATTERNS['uri']})|([Ss][Ii][Pp]:\S+)"
 # Where the same formats are looser: v2010 list envelopes hold relative URIs, and
 # list filters take partial numbers with '*' wildcards.
 RESPONSE_PATTERNS = {**PATTERNS, "uri": rf"({PATTERNS['uri']})|(/\S*)"}

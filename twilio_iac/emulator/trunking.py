@@ -14,7 +14,7 @@ from typing import Any
 from .actions import ActionCall, register_action
 from .kinds import Behaviour, Kind, register
 from .problems import INVALID_PARAMETER, bad_request, not_found
-from .store import Store, iso8601
+from .store import Store, iso8601, utcnow
 
 TRUNKS = "trunks"
 NUMBERS = "trunk_phone_numbers"
@@ -82,8 +82,13 @@ class TrunkNumbers(Behaviour):
 
 def _view(number: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
     """The trunk's copy of a number: the number's fields its schema lists."""
-    keep = {key: copy.deepcopy(number[key]) for key in record if key in number}
-    keep.pop("uri", None)
+    # Dates stay the trunk entry's own: v1 APIs write ISO 8601, not RFC 2822.
+    skip = {"uri", "date_created", "date_updated"}
+    keep = {
+        key: copy.deepcopy(number[key])
+        for key in record
+        if key in number and key not in skip
+    }
     keep["links"] = None
     return keep
 
@@ -106,8 +111,8 @@ def follow_number(store: Store, number: dict[str, Any]) -> None:
         return  # a trunk the sandbox does not hold (inserted by hand): no list
     if listed is None or listed["trunk_sid"] != trunk:
         template = {key: None for key in TRUNK_NUMBERS.properties()}
-        view = _view(number, template) | {"trunk_sid": trunk}
-        view["date_created"] = view["date_updated"] = number["date_updated"]
+        view = template | _view(number, template) | {"trunk_sid": trunk}
+        view["date_created"] = view["date_updated"] = iso8601(utcnow())
         store.records(NUMBERS)[number["sid"]] = view
 
 

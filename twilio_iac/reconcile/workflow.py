@@ -15,7 +15,7 @@ from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Ref, Resource
 from twilio_iac.reconcile import live, planner
 from twilio_iac.reconcile.plan import Create, Held, Plan
-from twilio_iac.resources import REGISTRY, related_kinds
+from twilio_iac.resources import related_kinds
 
 Live = Mapping[str, list[Resource]]
 
@@ -32,7 +32,7 @@ def make_plan(desired: Desired, client: TwilioClient) -> Plan:
             "in the manifests."
         )
     kinds = {key.kind for key in desired.resources} | set(desired.prune)
-    state = live.fetch(client, account_sid, related_kinds(kinds) | _members(kinds))
+    state = live.fetch(client, account_sid, related_kinds(kinds))
     result = planner.plan(desired, state, account_sid)
     by_sid = {r.sid: r for items in state.values() for r in items}
     result = replace(
@@ -47,17 +47,6 @@ def make_plan(desired: Desired, client: TwilioClient) -> Plan:
         result = replace(result, warnings=(*result.warnings, note))
     log.info("plan.computed", **result.counts)
     return result
-
-
-def _members(kinds: set[str]) -> set[str]:
-    """Kinds whose objects are pool members of these kinds (phone numbers):
-    a pool names its members by number, and adds them by SID."""
-    return {
-        part.member_kind
-        for kind in kinds
-        for part in REGISTRY[kind].parts
-        if getattr(part, "member_kind", None)
-    }
 
 
 def check_fresh(plan: Plan, client: TwilioClient) -> Plan:

@@ -164,8 +164,11 @@ def related_kinds(kinds: Iterable[str]) -> set[str]:
         changed = False
         for rt in REGISTRY.values():
             linked = set(rt.references.values())
-            if rt.kind in result and not linked <= result:
-                result |= linked
+            # A pool names its members by identity and adds them by SID; the
+            # members themselves never need their pools' owners.
+            members = {p.member_kind for p in rt.parts if getattr(p, "member_kind", 0)}
+            if rt.kind in result and not linked | members <= result:
+                result |= linked | members
                 changed = True
             if rt.kind not in result and linked & result:
                 result.add(rt.kind)
