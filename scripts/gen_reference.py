@@ -70,12 +70,10 @@ def _part_row(rt: ResourceType, part: Pool | Children) -> str:
         notes += "`[]` empties it; left out: unmanaged"
         if part.exclusive:
             notes += f"; a {part.title} is in one {rt.title} at most"
-        if part.takes_over:
+        if part.sets:
             notes += (
-                "; the "
-                + rt.title
-                + " owns its members' "
-                + ", ".join(f"`{name}`" for name, _ in part.takes_over)
+                f"; membership sets the member's `{part.sets}`, so settings "
+                "Twilio then ignores or clears on the member are refused"
             )
     return f"| `{part.name}` | {what} | {notes} |"
 

@@ -176,6 +176,16 @@ def _kind(rt: ResourceType) -> Schema:
         for group in groups:
             target = target.setdefault(group, _pool_group(group))["properties"]
         target[leaf] = _part(rt, part)
+    ignorable = sorted({n for p in rt.precedence if not p.clears for n in p.fields})
+    if ignorable:
+        properties["allow_ignored"] = {
+            "type": "array",
+            "description": "Settings to keep although Twilio ignores them while "
+            "another field wins (such as voice_url while voice_application is "
+            "set); without this, declaring one is an error.",
+            "uniqueItems": True,
+            "items": {"type": "string", "enum": ignorable},
+        }
     if rt.kind == "phone_numbers":
         properties["purchase"] = {
             "type": "boolean",

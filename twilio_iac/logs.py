@@ -1,7 +1,9 @@
-"""structlog setup: events go to stderr (stdout carries command output).
+"""structlog setup, and the redaction of credentials from every output.
 
-Events are named ``noun.past_verb``. Every event passes through a redaction
-step that removes registered secret values and credential-named keys.
+Events go to stderr (stdout carries command output) and are named
+``noun.past_verb``. Every event passes through a redaction step that removes
+registered secret values and credential-named keys; the CLI also writes
+stdout, stderr and saved files through ``scrub`` (see ScrubbedStream).
 """
 
 from __future__ import annotations
@@ -10,13 +12,17 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
 REDACTED = "[redacted]"
 _DROPPED_KEYS = frozenset({"authorization", "auth_token", "password", "secret"})
 _SECRETS: set[str] = set()
+# Variables that hold a secret (settings.py reads them); manifests may not read them.
+CREDENTIAL_VARIABLES = ("TWILIO_AUTH_TOKEN", "TWILIO_API_SECRET", "MATON_API_KEY")
+# Shorter values would match ordinary text; real tokens and keys are 32+ characters.
+_MIN_MATCH = 8
 
 
 def register_secret(value: str) -> None:
@@ -25,9 +31,53 @@ def register_secret(value: str) -> None:
         _SECRETS.add(value)
 
 
+def register_credentials(env: Mapping[str, str]) -> None:
+    """Redact the credential variables' values, before any client is built."""
+    for name in CREDENTIAL_VARIABLES:
+        register_secret(env.get(name, "").strip())
+
+
+def credentials(env: Mapping[str, str]) -> dict[str, str]:
+    """Each credential in use (or in the environment) → where it comes from."""
+    found = {secret: "a credential in use" for secret in _SECRETS}
+    for name in CREDENTIAL_VARIABLES:
+        found[env.get(name, "").strip()] = name
+    return {value: name for value, name in found.items() if len(value) >= _MIN_MATCH}
+
+
 def scrub(text: str) -> str:
     """``text`` with every registered secret replaced: for messages not logged."""
     return _scrub(text)
+
+
+def scrub_data(value: Any) -> Any:
+    """JSON-like data with every registered secret replaced in its strings."""
+    if isinstance(value, str):
+        return _scrub(value)
+    if isinstance(value, Mapping):
+        return {key: scrub_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub_data(item) for item in value]
+    return value
+
+
+class ScrubbedStream:
+    """A text stream that scrubs what it writes; the CLI wraps stdout and
+    stderr in it, so no output path can print a registered secret."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(scrub(text) if _SECRETS and isinstance(text, str) else text)
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        # flush, isatty, encoding...: as the wrapped stream. Not `buffer`,
+        # which would let a writer bypass the scrubbing.
+        if name == "buffer":
+            raise AttributeError(name)
+        return getattr(self._stream, name)
 
 
 def configure(debug: bool, fmt: str) -> None:

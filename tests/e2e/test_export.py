@@ -125,7 +125,8 @@ def test_exported_values(run, sandbox, tmp_path):
     assert number == {
         "phone_number": "+14155550150",
         "friendly_name": "(415) 555-0150",
-        "voice_method": "GET",
+        # voice_method: GET is left out: Twilio ignores it while an application
+        # is set, and a manifest declaring both is refused.
         "voice_application": "ivr",
         "sms_application_sid": sids["twin2"],  # its name is ambiguous
         "address": "HQ",

@@ -237,17 +237,26 @@ def test_voice_routing_conflict_is_refused_offline(run, write, state_path):
         TRUNK.replace(
             "        friendly_name: PBX main\n",
             "        friendly_name: PBX main\n"
-            "        voice_url: https://example.com/voice\n",
-        ),
+            "        voice_url: https://example.com/voice\n"
+            "        voice_application: ivr\n",
+        )
+        + """
+    applications:
+      - friendly_name: ivr
+""",
     )
     result = run("plan", str(path))
     assert result.exit_code == 1
-    assert f"{path}:4 phone_numbers[0].voice_url: conflicts with sip_trunks" in (
-        result.output
-    )
-    assert "phone_numbers" in result.output and "ignores a number's voice_url" in (
-        result.output
-    )
+    where = f'sip_trunks "PBX" phone_numbers ({path}:7)'
+    # Both fields named, and what Twilio does.
+    assert (
+        f"{path}:4 phone_numbers[0].voice_url: Twilio ignores voice_url while the "
+        f"number is in {where} (calls follow the trunk's settings)"
+    ) in result.output
+    assert (
+        f"{path}:5 phone_numbers[0].voice_application: conflicts with {where}, "
+        "which sets this number's trunk_sid: Twilio clears one when the other is set"
+    ) in result.output
     assert not state_path.exists()  # nothing was sent
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from twilio_iac.errors import ManifestSyntaxError
+from twilio_iac.errors import ManifestError, ManifestSyntaxError
 from twilio_iac.manifests.reader import Located, expand, read
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "manifests"
@@ -56,10 +56,16 @@ def test_located_mappings_know_their_lines() -> None:
     assert entry.line("voice_ulr") == 4
 
 
-def test_empty_file_declares_nothing() -> None:
-    manifest = read(["ordered/c-empty.yaml"], env={})
-    assert manifest.entries == ()
+def test_an_empty_file_next_to_others_declares_nothing() -> None:
+    manifest = read(["ordered/c-empty.yaml", "ordered/a-apps.yaml"], env={})
+    assert [e.path for e in manifest.entries] == ["applications[0]"]
     assert manifest.problems == ()
+
+
+def test_only_empty_files_are_an_error_not_no_changes() -> None:
+    with pytest.raises(ManifestError, match="The manifests are empty") as caught:
+        read(["ordered/c-empty.yaml"], env={})
+    assert caught.value.reasons[0].startswith("ordered/c-empty.yaml:1 no YAML document")
 
 
 def test_yaml_syntax_error_names_file_and_line() -> None:
@@ -71,7 +77,7 @@ def test_yaml_syntax_error_names_file_and_line() -> None:
 
 
 def test_unreadable_file_is_reported() -> None:
-    with pytest.raises(ManifestSyntaxError) as caught:
+    with pytest.raises(ManifestError) as caught:
         read(["no-such-file.yaml"], env={})
     assert caught.value.reasons[0].startswith("no-such-file.yaml: ")
 

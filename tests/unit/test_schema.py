@@ -181,12 +181,15 @@ def test_voice_application_with_trunk_would_flap() -> None:
     ]
 
 
-def test_sms_application_with_sms_url_is_only_a_warning() -> None:
-    loaded = desired.load(["sms-app-and-url.yaml"], env={})
-    assert loaded.warnings == (
-        "sms-app-and-url.yaml:6 phone_numbers[0].sms_url: sms_url is ignored by "
-        "Twilio while sms_application is set",
-    )
+def test_sms_url_next_to_sms_application_is_refused_naming_both() -> None:
+    with pytest.raises(SchemaError) as caught:
+        desired.load(["sms-app-and-url.yaml"], env={})
+    assert caught.value.reasons == [
+        "sms-app-and-url.yaml:6 phone_numbers[0].sms_url: Twilio ignores sms_url "
+        "while sms_application is set (messages use the application's URLs), so it "
+        "would never take effect; remove it, or if you keep it on purpose (say, to "
+        "switch back later) list it in this entry's allow_ignored: [sms_url]"
+    ]
 
 
 def test_every_problem_is_reported_at_once_in_file_order() -> None:
@@ -252,9 +255,10 @@ def test_every_problem_is_reported_at_once_in_file_order() -> None:
             "32 are allowed",
         ),
         (
-            "verify_services:\n  - friendly_name: v\n    push: {include_date: 'no'}\n",
+            "verify_services:\n  - friendly_name: v\n    push: {include_date: no}\n",
             "x.yaml:3 verify_services[0].push.include_date: expected true or false "
-            '(or null), got "no"',
+            '(or null), got "no"; YAML 1.2 reads yes/no/on/off as text, so write '
+            "true or false",
         ),
     ],
 )

@@ -10,6 +10,7 @@ the client to the in-process emulator for --sandbox.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from typing import Any
@@ -31,6 +32,17 @@ class _Group(click.Group):
     """Turns every expected error into one paragraph on stderr and exit 1."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
+        # The one place output leaves: whatever any command prints, a
+        # credential in use comes out as [redacted].
+        logs.register_credentials(os.environ)
+        out, err = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = logs.ScrubbedStream(out), logs.ScrubbedStream(err)
+        try:
+            self._main(*args, **kwargs)
+        finally:
+            sys.stdout, sys.stderr = out, err
+
+    def _main(self, *args: Any, **kwargs: Any) -> None:
         kwargs["standalone_mode"] = False
         try:
             code = super().main(*args, **kwargs)

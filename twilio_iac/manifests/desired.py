@@ -22,7 +22,7 @@ from twilio_iac.resources import REGISTRY, ResourceType
 from twilio_iac.resources.parts import Part, Pool
 
 # Entry keys that describe how to manage the resource rather than its state.
-_META = frozenset({"sid", "purchase"})
+_META = frozenset({"sid", "purchase", "allow_ignored"})
 
 
 @dataclass(frozen=True)

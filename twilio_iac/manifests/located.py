@@ -8,7 +8,8 @@ whose fields were changed by a later layer's ``overrides:``.
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,14 +39,81 @@ class Located(dict):
 
 
 # libyaml's parser is about five times faster than the pure-Python one on a
-# 10,000-number manifest; the constructor (below) is the same either way.
+# 10,000-number manifest; the resolver and constructor (below) are ours either way.
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_STR = "tag:yaml.org,2002:str"
-_MERGE = "tag:yaml.org,2002:merge"
+_TAG = "tag:yaml.org,2002:"
+_STR, _MAP, _SEQ = _TAG + "str", _TAG + "map", _TAG + "seq"
+_MERGE = _TAG + "merge"
+
+# YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution), by a
+# plain scalar's first character. Unlike YAML 1.1 (PyYAML's default), yes/no/on/
+# off/y/n, 1:30, 1_000 and 2024-01-01 are text; 0o17 and 0x1F are numbers. `<<`
+# merge keys are kept: they are not 1.2 but many manifests share settings so.
+_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_FLOAT = re.compile(
+    r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+)
+_RULES = (
+    (_TAG + "null", re.compile(r"~|null|Null|NULL|"), "~nN"),
+    (_TAG + "bool", re.compile(r"true|True|TRUE|false|False|FALSE"), "tTfF"),
+    (_TAG + "int", _INT, "-+0123456789"),
+    (_TAG + "float", _FLOAT, "-+.0123456789"),
+    (_MERGE, re.compile(r"<<"), "<"),
+)
+_IMPLICIT: dict[str, list[tuple[str, Callable[[str], Any]]]] = {
+    "": [(_RULES[0][0], _RULES[0][1].fullmatch)]
+}
+for _tag, _rule, _firsts in _RULES:
+    for _first in _firsts:
+        _IMPLICIT.setdefault(_first, []).append((_tag, _rule.fullmatch))
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9]+")
+
+# Bounds on the document's shape, checked on the parsed node graph before
+# anything walks it: aliases can make a few lines expand exponentially (an
+# "alias bomb"), and every later stage walks the expanded data.
+MAX_DEPTH = 32  # a manifest needs 7 (overrides.verify_services[0].passkeys...)
+MAX_ALIASED = 100_000  # nodes aliases may add, or ten times the file's own
+
+
+class ShapeError(yaml.MarkedYAMLError):
+    """A document refused for its shape or a value YAML 1.2 reads differently."""
+
+
+class LeadingZero(int):
+    """An integer written with a leading zero, which reader.py refuses: YAML 1.1
+    tools read 0777 as octal 511, YAML 1.2 as 777."""
+
+    text: str = ""
+
+
+def load(text: str) -> Any:
+    """The one document in ``text``, read by YAML 1.2 core rules and checked for
+    its shape; raises yaml.YAMLError (ShapeError for a refused shape)."""
+    loader = Loader(text)
+    # An alias is written `*name`: without a `*` anywhere there is none, and
+    # a depth check is all the shape check needs to do.
+    loader.may_alias = "*" in text
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 class Loader(_BASE):  # type: ignore[misc,valid-type]
-    """SafeLoader whose mappings are Located and whose keys stay as written."""
+    """SafeLoader by YAML 1.2 core rules whose mappings are Located and whose
+    keys stay as written."""
+
+    may_alias = True
+
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, matches in _IMPLICIT.get(value[:1], ()):
+                    if matches(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
 
     def get_single_data(self) -> Any:
         # Parsing allocates hundreds of thousands of objects that all stay
@@ -54,7 +122,16 @@ class Loader(_BASE):  # type: ignore[misc,valid-type]
         enabled = gc.isenabled()
         gc.disable()
         try:
-            return super().get_single_data()
+            node = self.get_single_node()
+            if node is None:
+                return None
+            if type(node.value) is not list:
+                pass  # a lone scalar: schema.check says a mapping is needed
+            elif self.may_alias:
+                check_shape(node)
+            else:
+                _check_depth(node)
+            return self.construct_document(node)
         finally:
             if enabled:
                 gc.enable()
@@ -81,9 +158,112 @@ def _construct(loader: Loader, node: yaml.Node, deep: bool) -> Any:
     return loader.construct_object(node, deep=deep)
 
 
-Loader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, Loader.construct_mapping
-)
+def _int(loader: Loader, node: yaml.ScalarNode) -> int:
+    text = node.value
+    if _LEADING_ZERO.fullmatch(text):
+        number = LeadingZero(text)
+        number.text = text
+        return number
+    if not _INT.fullmatch(text):
+        raise ShapeError(None, None, f"{text!r} is not a whole number", node.start_mark)
+    if text.startswith(("0o", "0x")):
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    return int(text)
+
+
+def _float(loader: Loader, node: yaml.ScalarNode) -> float:
+    text = node.value
+    if not _FLOAT.fullmatch(text):
+        raise ShapeError(None, None, f"{text!r} is not a number", node.start_mark)
+    if text.lstrip("+-").lower() in (".inf", ".nan"):
+        return float(text.replace(".", ""))
+    return float(text)
+
+
+def _unsupported(loader: Loader, node: yaml.Node) -> Any:
+    tag = node.tag.replace(_TAG, "!!")
+    problem = (
+        f"the tag {tag} is not supported in manifests; write plain text, numbers, "
+        "true/false, null, lists and mappings"
+    )
+    raise ShapeError(None, None, problem, node.start_mark)
+
+
+Loader.add_constructor(_MAP, Loader.construct_mapping)
+Loader.add_constructor(_TAG + "int", _int)
+Loader.add_constructor(_TAG + "float", _float)
+for _name in ("binary", "timestamp", "omap", "pairs", "set"):
+    Loader.add_constructor(_TAG + _name, _unsupported)
+Loader.add_constructor(None, _unsupported)
+
+
+def check_shape(root: yaml.Node) -> None:
+    """Refuse cycles, nesting deeper than MAX_DEPTH and alias bombs, in time
+    linear in the number of distinct nodes (not in their expansion)."""
+    size: dict[int, int] = {}  # expanded node count of each finished collection
+    depth: dict[int, int] = {}  # levels of collections below and including it
+    open_: set[int] = set()  # collections whose children are still being sized
+    literal = 0
+    Item = tuple[yaml.Node, int, list[yaml.Node] | None, int]
+    stack: list[Item] = [(root, 1, None, 0)]
+    while stack:
+        node, level, inner, scalars = stack.pop()
+        key = id(node)
+        if inner is not None:  # its collections are sized: size it
+            size[key] = 1 + scalars + sum(size[id(kid)] for kid in inner)
+            depth[key] = 1 + max((depth[id(kid)] for kid in inner), default=0)
+            open_.discard(key)
+            continue
+        if key in size:  # an alias of a collection sized already
+            if level + depth[key] - 1 > MAX_DEPTH:
+                _refuse_depth(node, level + depth[key] - 1)
+            continue
+        if key in open_:
+            problem = "an alias refers to a collection that contains it (a cycle)"
+            raise ShapeError(None, None, problem, node.start_mark)
+        if level > MAX_DEPTH:
+            _refuse_depth(node, level)
+        open_.add(key)
+        # Collection keys are refused by construct_mapping; only values count.
+        if type(node) is yaml.MappingNode:
+            inner = [v for _, v in node.value if type(v.value) is list]
+            scalars = 2 * len(node.value) - len(inner)
+        else:
+            inner = [v for v in node.value if type(v.value) is list]
+            scalars = len(node.value) - len(inner)
+        literal += 1 + scalars + len(inner)
+        stack.append((node, level, inner, scalars))
+        stack.extend((kid, level + 1, None, 0) for kid in inner)
+    expanded = size.get(id(root), 1)
+    allowed = max(MAX_ALIASED, 10 * literal)
+    if expanded - literal > allowed:
+        problem = (
+            f"aliases (*name) expand this document to {expanded:,} values, from "
+            f"{literal:,} written; at most {allowed:,} more are allowed. Write the "
+            "values out, or share fewer of them"
+        )
+        raise ShapeError(None, None, problem, root.start_mark)
+
+
+def _check_depth(root: yaml.Node) -> None:
+    """check_shape for a document without aliases: a tree, so only depth."""
+    stack = [(root, 1)]
+    while stack:
+        node, level = stack.pop()
+        if level > MAX_DEPTH:
+            _refuse_depth(node, level)
+        if type(node) is yaml.MappingNode:
+            stack += [(v, level + 1) for _, v in node.value if type(v.value) is list]
+        else:
+            stack += [(v, level + 1) for v in node.value if type(v.value) is list]
+
+
+def _refuse_depth(node: yaml.Node, levels: int) -> None:
+    problem = (
+        f"nested {levels} or more levels deep (aliases included); a manifest "
+        f"needs at most 7 and {MAX_DEPTH} are allowed"
+    )
+    raise ShapeError(None, None, problem, node.start_mark)
 
 
 def _duplicate_keys(node: yaml.MappingNode) -> list[tuple[str, yaml.Mark]]:

@@ -137,23 +137,54 @@ def _unknown(entry: Entry, pool: Pool, label: str, known: Names) -> Reason:
 def _taken_over(
     owner: Entry, pool: Pool, key: str, by_key: Mapping[str, list[Entry]]
 ) -> list[Reason]:
-    if not pool.takes_over or pool.member_kind is None:
+    """Membership sets ``pool.sets`` on the member (a number's trunk_sid): the
+    member kind's Precedence rules for that field apply to its entry."""
+    if not pool.sets or pool.member_kind is None:
         return []
-    problems = []
     member_rt = REGISTRY[pool.member_kind]
     owner_name = owner.data.get(REGISTRY[owner.kind].identity)
+    where = f'{owner.kind} "{owner_name}" {pool.name} ({owner.location})'
+    problems = []
     for member in by_key.get(f"{pool.member_kind}\0{key}", []):
-        for field, what in pool.takes_over:
-            alias = member_rt.by_name[field].alias
-            used = [k for k in (field, alias) if k and member.data.get(k) is not None]
-            for name in used:
-                problems.append(
-                    member.reason(
-                        name,
-                        f'conflicts with {owner.kind} "{owner_name}" '
-                        f"{pool.name} ({owner.location}), which holds this number: "
-                        f"{what}. Remove {name} here, or take the number out of "
-                        "the pool",
-                    )
+        own = _set_by(member, member_rt, pool.sets)
+        if own:
+            problems.append(
+                member.reason(
+                    own,
+                    f"{where} already sets this number's {pool.sets}; declare the "
+                    "membership in one place",
                 )
+            )
+            continue  # its own precedence rules already speak for the rest
+        kept = member.data.get("allow_ignored")
+        kept = set(kept) if isinstance(kept, list) else set()
+        for rule in member_rt.precedence:
+            if rule.winner != pool.sets:
+                continue
+            for name in rule.fields:
+                used = _set_by(member, member_rt, name)
+                if not used or (used in kept and not rule.clears):
+                    continue
+                if rule.clears:
+                    message = (
+                        f"conflicts with {where}, which sets this number's "
+                        f"{pool.sets}: {rule.effect}, so every apply would flap; "
+                        f"remove {used} here, or take the number out of the pool"
+                    )
+                else:
+                    message = (
+                        f"Twilio ignores {used} while the number is in {where} "
+                        f"({rule.effect}), so it would never take effect; remove "
+                        f"it, or take the number out of the pool"
+                    )
+                problems.append(member.reason(used, message))
     return problems
+
+
+def _set_by(entry: Entry, rt: Any, name: str) -> str | None:
+    """The manifest key giving field ``name`` a non-null value, if any."""
+    alias = rt.by_name[name].alias
+    for key in (name, alias):
+        if key and entry.data.get(key) is not None:
+            return key
+    return None

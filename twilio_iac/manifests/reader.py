@@ -7,8 +7,11 @@ prune). Field-level checks live in schema.py.
 
 from __future__ import annotations
 
+import codecs
+import errno
 import os
 import re
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +19,19 @@ from typing import Any
 
 import yaml
 
+from twilio_iac import logs
 from twilio_iac.errors import ManifestError, ManifestSyntaxError
 from twilio_iac.manifests import layers
 from twilio_iac.manifests.layers import IgnoreRule
-from twilio_iac.manifests.located import Document, Entry, Loader, Located, Reason
+from twilio_iac.manifests.located import (
+    Document,
+    Entry,
+    LeadingZero,
+    Located,
+    Reason,
+    ShapeError,
+    load,
+)
 
 __all__ = [
     "Document",
@@ -76,55 +88,197 @@ def read(paths: Sequence[str | Path], env: Mapping[str, str]) -> Manifest:
 
 
 def expand(paths: Sequence[str | Path]) -> list[str]:
-    """Each file as given; each directory as its *.yaml/*.yml files, by name."""
-    files, empty = [], []
+    """Each file as given; each directory as its *.yaml/*.yml files, by name.
+
+    Anything named like a manifest that is not a regular readable file is
+    refused, not skipped: a manifest left out silently could, with prune,
+    delete what it declares.
+    """
+    files, problems, empty = [], [], []
     for given in map(str, paths):
         if not Path(given).is_dir():
-            files.append(given)
+            problem = _not_a_file(Path(given))
+            if problem:
+                problems.append(f"{given}: {problem}")
+            else:
+                files.append(given)
             continue
-        found = (p for p in Path(given).iterdir() if p.suffix in (".yaml", ".yml"))
-        names = [os.path.join(given, p.name) for p in sorted(found) if p.is_file()]
+        found = sorted(
+            p for p in Path(given).iterdir() if p.suffix in (".yaml", ".yml")
+        )
+        names = []
+        for entry in found:
+            name = os.path.join(given, entry.name)
+            problem = _not_a_file(entry)
+            if problem:
+                problems.append(f"{name}: {problem}")
+            else:
+                names.append(name)
         files += names
-        if not names:
+        if not found:
             empty.append(f"{given}: no *.yaml or *.yml files in this directory")
+    if problems:
+        raise ManifestError(problems + empty, "A manifest path is not a readable file")
     if empty:
         # Planning nothing would report "No changes" for a wrong path.
         raise ManifestError(empty, "A manifest directory is empty")
     return files
 
 
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a manifest, or None when it can."""
+    try:
+        mode = path.stat().st_mode  # follows symbolic links
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "refused: a symbolic link loop (it never reaches a file)"
+        if path.is_symlink():
+            target = os.readlink(path)
+            return f"refused: a symbolic link to {target}, which does not exist"
+        return f"refused: {exc.strerror or exc}"
+    if stat.S_ISDIR(mode):
+        return (
+            "refused: a directory named like a manifest; subdirectories are not "
+            "read, so rename it or pass it as a PATH of its own"
+        )
+    if not stat.S_ISREG(mode):
+        what = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device or socket"
+        return f"refused: {what}, not a regular file; reading it could wait forever"
+    if not os.access(path, os.R_OK):
+        return "refused: not readable (permission denied); check its permissions"
+    return None
+
+
 def _parse_all(
     groups: list[list[str]], env: Mapping[str, str]
 ) -> tuple[list[Document], list[Reason]]:
-    documents, problems, syntax = [], [], []
+    documents, problems, refused, blank = [], [], [], []
+    secrets = logs.credentials(env)
     for layer, file in ((i, f) for i, files in enumerate(groups) for f in files):
         try:
-            data = _parse(file)
-        except yaml.MarkedYAMLError as exc:
-            syntax.append(_syntax_reason(file, exc))
+            text = _text(file)
+            refused += _leaks(file, text, secrets)
+            data = load(text)
+        except _Unreadable as exc:
+            refused.append(exc.reason)
             continue
+        except yaml.YAMLError as exc:
+            refused.append(_syntax_reason(file, text, exc))
+            continue
+        if data is None:  # an empty file declares nothing
+            blank.append(file)
+            data = Located()
         documents.append(Document(file, data, layer))
-        problems += _interpolate(file, data, "", 1, env)
-    if syntax:
-        raise ManifestSyntaxError([str(r) for r in syntax])
+        problems += _interpolate(file, data, "", 1, env, secrets)
+    if refused:
+        headline = "A manifest cannot be read as YAML"
+        raise ManifestSyntaxError([str(r) for r in refused], headline)
+    if blank and len(blank) == len(documents):
+        # Like an empty directory: planning nothing would report "No changes".
+        reasons = [str(Reason(file, 1, "", _BLANK)) for file in blank]
+        raise ManifestError(reasons, "The manifests are empty")
     return documents, problems
 
 
-def _parse(file: str) -> Any:
+_BLANK = (
+    "no YAML document (the file is empty or only comments), and no other "
+    "manifest declares anything; declare resources, or write {} for a manifest "
+    "that is empty on purpose"
+)
+
+
+class _Unreadable(Exception):
+    def __init__(self, reason: Reason) -> None:
+        self.reason = reason
+
+
+def _text(file: str) -> str:
+    """The file as text: UTF-8, with an optional byte order mark."""
     try:
-        text = Path(file).read_text(encoding="utf-8")
+        raw = Path(file).read_bytes()
     except OSError as exc:
-        message = f"{file}: {exc.strerror or exc}"
-        raise ManifestSyntaxError([message], "A manifest cannot be read") from exc
+        message = f"cannot be read: {exc.strerror}"
+        raise _Unreadable(Reason(file, 1, "", message)) from None
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            message = f"is {name} text (it starts with a {name} byte order mark)"
+            raise _Unreadable(Reason(file, 1, "", f"{message}; {_SAVE}"))
+    if b"\x00" in raw:
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        if _utf16_like(raw):
+            message = f"looks like UTF-16 text without a byte order mark; {_SAVE}"
+        else:
+            message = "contains a NUL byte: a binary file, not a manifest?"
+        raise _Unreadable(Reason(file, line, "", message))
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        message = f"{file}: not UTF-8 text (byte {exc.start}); save it as UTF-8"
-        raise ManifestSyntaxError([message], "A manifest cannot be read") from exc
-    data = yaml.load(text, Loader=Loader)  # Loader derives from SafeLoader
-    return Located() if data is None else data  # an empty file declares nothing
+        line = raw.count(b"\n", 0, exc.start) + 1
+        message = (
+            f"not UTF-8 text: byte 0x{raw[exc.start]:02X} is not valid there "
+            f"(Latin-1 or Windows-1252 text? a binary file?); {_SAVE}"
+        )
+        raise _Unreadable(Reason(file, line, "", message)) from None
+    text = text.removeprefix("\ufeff")  # Windows editors write a UTF-8 BOM
+    if "\ufeff" in text:
+        line = text.count("\n", 0, text.index("\ufeff")) + 1
+        message = (
+            "contains an invisible byte order mark (U+FEFF) inside the text, "
+            "e.g. from joining files; delete it"
+        )
+        raise _Unreadable(Reason(file, line, "", message))
+    return text
 
 
-def _syntax_reason(file: str, exc: yaml.MarkedYAMLError) -> Reason:
+_SAVE = "save it as UTF-8"
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def _utf16_like(raw: bytes) -> bool:
+    head = raw[:64]
+    return len(head) >= 4 and (not any(head[0::2]) or not any(head[1::2]))
+
+
+def _leaks(file: str, text: str, secrets: Mapping[str, str]) -> list[Reason]:
+    """A credential written into a manifest, as it is or pasted from a variable."""
+    problems = []
+    for secret, name in secrets.items():
+        if secret in text:
+            line = text.count("\n", 0, text.index(secret)) + 1
+            message = _leak_message(f"holds the value of {name}")
+            problems.append(Reason(file, line, "", message))
+    return problems
+
+
+def _leak_message(what: str) -> str:
+    return (
+        f"{what}: a manifest must never carry a credential, since plans are "
+        "posted to pull requests and webhook URLs send it to other hosts; "
+        "remove it (and rotate the credential if this was ever committed)"
+    )
+
+
+def _syntax_reason(file: str, text: str, exc: yaml.YAMLError) -> Reason:
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.encode("utf-8")[: exc.position].count(b"\n") + 1
+        char = exc.character if isinstance(exc.character, int) else 0
+        message = (
+            f"control character U+{char:04X} is not allowed in YAML; delete it, or "
+            "write it as an escape (such as \\x07) inside double quotes"
+        )
+        return Reason(file, line, "", message)
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return Reason(file, 1, "", f"invalid YAML: {exc}")
     mark = exc.problem_mark or exc.context_mark
+    if isinstance(exc, ShapeError):
+        return Reason(file, mark.line + 1 if mark else 1, "", str(exc.problem))
     message = f"invalid YAML: {exc.problem or exc.context}"
     if exc.context and exc.problem and exc.context_mark:
         message += f" ({exc.context} at line {exc.context_mark.line + 1})"
@@ -137,9 +291,15 @@ _VARIABLE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?", re.DOTALL)
 
 
 def _interpolate(
-    file: str, node: Any, path: str, line: int, env: Mapping[str, str]
+    file: str,
+    node: Any,
+    path: str,
+    line: int,
+    env: Mapping[str, str],
+    secrets: Mapping[str, str],
 ) -> list[Reason]:
-    """Substitute variables in every string value, in place; report problems."""
+    """Substitute variables in every string value, in place; report problems
+    (and the numbers YAML 1.1 and 1.2 read differently, met on the way)."""
     if isinstance(node, Located):
         problems = [
             Reason(file, mark.line + 1, _join(path, key), "duplicate key in mapping")
@@ -156,11 +316,23 @@ def _interpolate(
             continue  # nothing to substitute: skip the path and line bookkeeping
         child_path, child_line = _child(node, key, path, line)
         if isinstance(value, str):
-            node[key], errors = _substitute(value, env)
+            node[key], errors = _substitute(value, env, secrets)
             problems += [Reason(file, child_line, child_path, e) for e in errors]
+        elif type(value) is LeadingZero:
+            problems.append(Reason(file, child_line, child_path, _zero(value)))
         else:
-            problems += _interpolate(file, value, child_path, child_line, env)
+            problems += _interpolate(file, value, child_path, child_line, env, secrets)
     return problems
+
+
+def _zero(value: LeadingZero) -> str:
+    text, number = value.text, int(value)
+    digits = text.lstrip("+-")
+    old = f"octal {int(text, 8)}" if set(digits) <= set("01234567") else "text"
+    return (
+        f"{text} starts with a zero, which YAML 1.1 tools read as {old} and "
+        f'YAML 1.2 as {number}; write {number}, or quote it ("{text}") for text'
+    )
 
 
 def _child(node: Any, key: Any, path: str, line: int) -> tuple[str, int]:
@@ -171,7 +343,9 @@ def _child(node: Any, key: Any, path: str, line: int) -> tuple[str, int]:
     return f"{path}[{key}]", value.line() if isinstance(value, Located) else line
 
 
-def _substitute(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
+def _substitute(
+    text: str, env: Mapping[str, str], secrets: Mapping[str, str]
+) -> tuple[str, list[str]]:
     errors: list[str] = []
 
     def replace(match: re.Match[str]) -> str:
@@ -183,11 +357,19 @@ def _substitute(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
             errors.append(f"malformed variable reference {match.group(0)!r}")
             return match.group(0)
         name, default = variable.groups()
+        if name in logs.CREDENTIAL_VARIABLES:
+            errors.append(_leak_message(f"${{{name}}} reads a credential variable"))
+            return match.group(0)
         if name not in env and default is None:
             errors.append(f"environment variable {name} is not set and has no default")
             return match.group(0)
         # Like the shell's `:-`, an empty variable also takes the default.
-        return env.get(name) or default or ""
+        value = env.get(name) or default or ""
+        for secret, holder in secrets.items():
+            if secret in value:
+                errors.append(_leak_message(f"${{{name}}} holds the value of {holder}"))
+                return match.group(0)
+        return value
 
     return _TOKEN.sub(replace, text), errors
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections import Counter
 from datetime import date, datetime
 from functools import lru_cache
@@ -24,13 +25,7 @@ from twilio_iac.errors import SchemaError, UnresolvedReference
 from twilio_iac.manifests import pools
 from twilio_iac.manifests.proof import Check, compile_proof
 from twilio_iac.manifests.reader import Document, Entry, Located, Manifest, Reason
-from twilio_iac.resources import REGISTRY, Field, ResourceType
-
-# Twilio clears the second field whenever the first is set (and vice versa), so
-# declaring both would flap on every apply.
-_EXCLUSIVE = (("phone_numbers", "voice_application_sid", "trunk_sid"),)
-# Twilio keeps the second field but ignores it while the first is set.
-_IGNORED = (("phone_numbers", "sms_application_sid", "sms_url"),)
+from twilio_iac.resources import REGISTRY, Field, Precedence, ResourceType
 
 _TYPE_WORDS = {
     "string": "text",
@@ -40,6 +35,9 @@ _TYPE_WORDS = {
     "object": "a mapping",
     "null": "null",
 }
+# Values YAML 1.1 read as booleans or base-60 numbers, which are text in 1.2.
+_YAML11_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
 # When several checks fail on one value, the first of these explains it best.
 _RANK = {"type": 0, "required": 1, "anyOf": 1, "additionalProperties": 2}
 
@@ -86,7 +84,7 @@ def _proof() -> Check:
 
 def check(manifest: Manifest) -> tuple[str, ...]:
     """Raise SchemaError (or UnresolvedReference) listing every problem; else
-    return the warnings."""
+    return the warnings (none today: a setting Twilio ignores is refused)."""
     problems = list(manifest.problems)
     # A value that failed interpolation would fail the schema too: say it once.
     known = {(reason.file, reason.path) for reason in problems}
@@ -94,11 +92,14 @@ def check(manifest: Manifest) -> tuple[str, ...]:
         reasons = _schema_reasons(doc)
         problems += [r for r in reasons if (r.file, r.path) not in known]
     names, ambiguous = _declared(manifest)
-    unresolved, warnings = [], []
+    unresolved: list[Reason] = []
+    warnings: list[Reason] = []
+    # A value the schema refused is not also reported as overridden.
+    known = {(reason.file, reason.path) for reason in problems}
     for entry in manifest.entries:
-        problems += _both_forms(entry) + _exclusive(entry)
+        problems += _both_forms(entry)
+        problems += [r for r in _overridden(entry) if (r.file, r.path) not in known]
         unresolved += _unresolved(entry, names, ambiguous)
-        warnings += _ignored(entry)
     problems += pools.check(manifest.entries)
     order = {file: i for i, file in enumerate(manifest.files)}
     if problems:
@@ -194,6 +195,10 @@ def _type_message(value: Any, expected: str | list[str], path: list[Any]) -> str
     )
     if "string" in types and isinstance(value, (int, float)):
         text += "; quote it to make it text"
+    elif "boolean" in types and str(value).lower() in _YAML11_BOOLEANS:
+        text += "; YAML 1.2 reads yes/no/on/off as text, so write true or false"
+    elif "integer" in types and isinstance(value, str) and _SEXAGESIMAL.match(value):
+        text += "; YAML 1.2 has no base-60 numbers, so write the number itself"
     return text
 
 
@@ -327,25 +332,34 @@ def _set_by(entry: Entry, name: str) -> str | None:
     return None
 
 
-def _exclusive(entry: Entry) -> list[Reason]:
-    problems = []
-    for kind, first, second in _EXCLUSIVE:
-        one = _set_by(entry, first) if kind == entry.kind else None
-        other = _set_by(entry, second) if one else None
-        if one and other:
-            message = (
-                f"conflicts with {one}: Twilio clears one when the other is set, "
-                "so every apply would flap; keep only one of them"
-            )
-            problems.append(entry.reason(other, message))
-    return problems
+def _overridden(entry: Entry) -> list[Reason]:
+    """Settings Twilio ignores (or deletes) because another field wins, as the
+    kind's ``precedence`` declares; ``allow_ignored`` keeps an ignored one."""
+    allowed = entry.data.get("allow_ignored")
+    kept = set(allowed) if isinstance(allowed, list) else set()
+    problems: dict[str, Reason] = {}
+    for rule in REGISTRY[entry.kind].precedence:
+        winner = _set_by(entry, rule.winner)
+        for name in rule.fields if winner else ():
+            key = _set_by(entry, name)
+            assert winner is not None
+            kept_on_purpose = bool(kept & {name, key}) and not rule.clears
+            if key is None or key in problems or kept_on_purpose:
+                continue
+            if rule.clears:  # blamed on the winner, as "conflicts with" the other
+                key, winner = winner, key
+            problems[key] = entry.reason(key, _overridden_message(rule, winner, key))
+    return list(problems.values())
 
 
-def _ignored(entry: Entry) -> list[Reason]:
-    warnings = []
-    for kind, winner, ignored in _IGNORED:
-        key = _set_by(entry, winner) if kind == entry.kind else None
-        if key and _set_by(entry, ignored):
-            message = f"{ignored} is ignored by Twilio while {key} is set"
-            warnings.append(entry.reason(ignored, message))
-    return warnings
+def _overridden_message(rule: Precedence, winner: str, key: str) -> str:
+    if rule.clears:
+        return (
+            f"conflicts with {winner}: {rule.effect}, so every apply would flap; "
+            "keep only one of them"
+        )
+    return (
+        f"Twilio ignores {key} while {winner} is set ({rule.effect}), so it "
+        f"would never take effect; remove it, or if you keep it on purpose (say, "
+        f"to switch back later) list it in this entry's allow_ignored: [{key}]"
+    )

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from twilio_iac import logs
 from twilio_iac.errors import TwilioIacError
 from twilio_iac.manifests.schema import schema_path
 from twilio_iac.model import Resource
@@ -69,7 +70,7 @@ def write(files: list[ExportFile], force: bool) -> None:
         )
     for f in files:
         f.path.parent.mkdir(parents=True, exist_ok=True)
-        f.path.write_text(f.text, encoding="utf-8")
+        f.path.write_text(logs.scrub(f.text), encoding="utf-8")
 
 
 def schema_comment(directory: Path) -> str:
@@ -190,9 +191,12 @@ def _entry(
 ) -> tuple[dict[str, Any], list[str]]:
     entry: dict[str, Any] = {rt.identity: r.name}
     notes = []
+    ignored = _ignored(rt, r)
     for f in rt.fields:
         value = r.fields.get(f.name)
         if f.name == rt.identity or f.write_only or not _worth_writing(f, value):
+            continue
+        if f.name in ignored:  # a manifest may not declare it (see precedence)
             continue
         if f.type == "ref" and isinstance(value, str):
             if value in targets.names:
@@ -224,6 +228,16 @@ def _held(part: Pool | Children, live: Mapping[str, Any]) -> list[Any]:
         }
         for name, child in live.items()
     ]
+
+
+def _ignored(rt: ResourceType, r: Resource) -> set[str]:
+    """Live settings Twilio ignores because another field is set: left out."""
+    return {
+        name
+        for rule in rt.precedence
+        if not rule.clears and r.fields.get(rule.winner)
+        for name in rule.fields
+    }
 
 
 def _worth_writing(f: Field, value: Any) -> bool:

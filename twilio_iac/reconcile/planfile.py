@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from twilio_iac import __version__
+from twilio_iac import __version__, logs
 from twilio_iac.errors import PlanError
 from twilio_iac.model import Ref
 from twilio_iac.reconcile.applier import requests
@@ -57,8 +57,11 @@ def dumps(plan: Plan, manifests: list[str]) -> str:
         "live_counts": plan.live_counts,
         "ignore": plan.ignore,
     }
-    section["checksum"] = _checksum(plan.data, section)
-    return json.dumps(plan.data | {"apply": section}, indent=2, ensure_ascii=False)
+    # A live value may hold a credential; scrubbed, it no longer matches live
+    # state, so applying the file is refused as stale rather than leaking.
+    public, section = logs.scrub_data(plan.data), logs.scrub_data(section)
+    section["checksum"] = _checksum(public, section)
+    return json.dumps(public | {"apply": section}, indent=2, ensure_ascii=False)
 
 
 def load(path: Path) -> Plan:

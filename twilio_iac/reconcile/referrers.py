@@ -99,20 +99,26 @@ def check_dangling(
             )
 
 
-_EXCLUSIVE = (
-    ("voice_application_sid", "trunk_sid"),
-    ("trunk_sid", "voice_application_sid"),
-)
+def _exclusive(kind: str) -> list[tuple[str, str]]:
+    """(set, cleared) pairs: fields Twilio deletes when the other is set."""
+    return [
+        pair
+        for rule in REGISTRY[kind].precedence
+        if rule.clears
+        for other in rule.fields
+        for pair in ((rule.winner, other), (other, rule.winner))
+    ]
 
 
 def exclusion_notes(changes: Mapping[Key, Change], live: Referrers) -> list[str]:
-    """Explain Twilio clearing trunk_sid/voice_application_sid for each other."""
+    """Explain Twilio clearing a field (trunk_sid, voice_application_sid) when
+    the manifests set the other."""
     notes = []
     for key, have in live:
         change = changes.get(key)
         if have is None or not isinstance(change, Update):
             continue
-        for setting, cleared in _EXCLUSIVE:
+        for setting, cleared in _exclusive(key.kind):
             if (
                 change.send.get(setting)
                 and have.fields.get(cleared)

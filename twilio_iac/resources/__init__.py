@@ -16,6 +16,7 @@ from twilio_iac.resources import (
 from twilio_iac.resources.base import (
     REGISTRY,
     Field,
+    Precedence,
     ResourceType,
     apply_order,
     get,
@@ -25,6 +26,7 @@ from twilio_iac.resources.base import (
 __all__ = [
     "REGISTRY",
     "Field",
+    "Precedence",
     "ResourceType",
     "addresses",
     "applications",

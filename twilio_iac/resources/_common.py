@@ -26,7 +26,12 @@ def friendly_name(max_length: int = 64, required: bool = False) -> Field:
 def webhooks() -> tuple[Field, ...]:
     """Voice and SMS webhook fields common to numbers and applications."""
     return (
-        Field("api_version", enum=("2010-04-01", "2008-08-01"), default="2010-04-01"),
+        Field(
+            "api_version",
+            "enum",
+            enum=("2010-04-01", "2008-08-01"),
+            default="2010-04-01",
+        ),
         url("voice_url"),
         method("voice_method"),
         url("voice_fallback_url"),

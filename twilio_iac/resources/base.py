@@ -47,6 +47,9 @@ class Field:
     def __post_init__(self) -> None:
         if self.type not in TYPES:
             raise ValueError(f"{self.name}: unknown field type {self.type!r}")
+        if self.enum and self.type not in ("enum", "method"):
+            # Only these types enforce their choices; any other would not.
+            raise ValueError(f"{self.name}: choices need type 'enum', not {self.type}")
         if self.type == "ref" and not (self.ref and self.alias and self.prefix):
             raise ValueError(f"{self.name}: a ref field needs ref, alias and prefix")
 
@@ -70,6 +73,21 @@ class Field:
         return value
 
 
+@dataclass(frozen=True)
+class Precedence:
+    """While field ``winner`` is set, Twilio ignores each of ``fields``;
+    ``effect`` says what it does instead, for the error that refuses both.
+
+    With ``clears``, Twilio also deletes the other whenever one is set, so
+    declaring both would flap on every apply and no ``allow_ignored`` accepts it.
+    """
+
+    winner: str
+    fields: tuple[str, ...]
+    effect: str
+    clears: bool = False
+
+
 def _pascal(snake: str) -> str:
     return "".join(word[:1].upper() + word[1:] for word in snake.split("_"))
 
@@ -90,6 +108,7 @@ class ResourceType:
     description: str = ""
     # Pools and Children (resources/parts.py): what the object holds.
     parts: tuple[Any, ...] = ()
+    precedence: tuple[Precedence, ...] = ()  # settings one field makes Twilio ignore
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
     # Derived from fields once: the planner asks for them per object.
     create_only: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -114,6 +133,10 @@ class ResourceType:
             raise ValueError(f"{self.kind}: unknown API {self.api!r}")
         if self.identity not in self.by_name:
             raise ValueError(f"{self.kind}: identity {self.identity!r} is not a field")
+        for rule in self.precedence:
+            unknown = {rule.winner, *rule.fields} - set(self.by_name)
+            if unknown:
+                raise ValueError(f"{self.kind}: precedence names no field {unknown}")
 
     def counted(self, n: int) -> str:
         """``1 address``, ``2 addresses``, ``3 Verify services``."""

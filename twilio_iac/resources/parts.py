@@ -37,9 +37,10 @@ class Pool:
     pattern_message: str = ""
     max_length: int | None = None
     exclusive: bool = True  # Twilio's rule: in one owner of this kind at most
-    # Member fields the owner takes over → what Twilio does with them; a
-    # manifest setting one on a member of this pool is refused offline.
-    takes_over: tuple[tuple[str, str], ...] = ()
+    # The member field membership sets (a number's trunk_sid): the member
+    # kind's Precedence rules for it then apply as if the entry set it, so a
+    # setting Twilio ignores or clears on a member is refused offline.
+    sets: str | None = None
     # (owner field, value, note): said on the line adding a member while the
     # owner's field has that value; a None field means always.
     join_notes: tuple[tuple[str | None, Any, str], ...] = ()

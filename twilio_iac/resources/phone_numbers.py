@@ -7,7 +7,21 @@ Numbers are configured, not created: a create is a purchase and needs
 from __future__ import annotations
 
 from twilio_iac.resources._common import webhooks
-from twilio_iac.resources.base import Field, ResourceType, register
+from twilio_iac.resources.base import Field, Precedence, ResourceType, register
+
+# "If a voice_application_sid [or trunk_sid] is present, we ignore all of the
+# voice urls"; "if an sms_application_sid is present, we ignore all of the
+# sms_*_url urls" (Twilio's descriptions). The methods go with their URLs, and
+# the application (or trunk) brings its own status callback.
+VOICE_URLS = (
+    "voice_url",
+    "voice_method",
+    "voice_fallback_url",
+    "voice_fallback_method",
+    "status_callback",
+    "status_callback_method",
+)
+SMS_URLS = ("sms_url", "sms_method", "sms_fallback_url", "sms_fallback_method")
 
 PHONE_NUMBERS = register(
     ResourceType(
@@ -22,6 +36,23 @@ PHONE_NUMBERS = register(
         guard_delete=True,
         creatable=False,
         description="Phone numbers the account owns, identified by E.164 number.",
+        precedence=(
+            # "Setting a trunk_sid will automatically delete your
+            # voice_application_sid and vice versa."
+            Precedence(
+                "trunk_sid",
+                ("voice_application_sid",),
+                "Twilio clears one when the other is set",
+                clears=True,
+            ),
+            Precedence("trunk_sid", VOICE_URLS, "calls follow the trunk's settings"),
+            Precedence(
+                "voice_application_sid", VOICE_URLS, "calls use the application's URLs"
+            ),
+            Precedence(
+                "sms_application_sid", SMS_URLS, "messages use the application's URLs"
+            ),
+        ),
         fields=(
             Field("phone_number", create_only=True, nullable=False),
             Field("friendly_name", max_length=64),

@@ -110,24 +110,7 @@ SIP_TRUNKS = register(
                 key="phone_number",
                 param="PhoneNumberSid",
                 member_kind="phone_numbers",
-                takes_over=(
-                    (
-                        "voice_url",
-                        "Twilio ignores a number's voice_url while the number is "
-                        "in a trunk: the trunk routes its calls",
-                    ),
-                    (
-                        "voice_application_sid",
-                        "setting a voice application makes Twilio take the number "
-                        "out of its trunk (it clears trunk_sid), so every apply "
-                        "would undo the other",
-                    ),
-                    (
-                        "trunk_sid",
-                        "the trunk's phone_numbers already sets it; declare the "
-                        "membership in one place",
-                    ),
-                ),
+                sets="trunk_sid",
                 join_notes=(
                     (
                         None,
