@@ -27,7 +27,15 @@ def _secrets() -> list[str]:
 
 def test_every_replay_module_has_cassettes() -> None:
     folders = {path.parent.name for path in CASSETTE_FILES}
-    kinds = ("phone_numbers", "applications", "queues", "addresses", "verify_services")
+    kinds = (
+        "phone_numbers",
+        "applications",
+        "queues",
+        "addresses",
+        "verify_services",
+        "messaging_services",
+        "sip_trunks",
+    )
     assert folders >= {f"test_{kind}" for kind in kinds}
 
 
