@@ -53,6 +53,8 @@ def _notes(rt: ResourceType, field: Field) -> str:
         notes.append(f"Twilio default `{json.dumps(field.default)}`")
     if field.max_length:
         notes.append(f"≤ {field.max_length} characters")
+    if field.pattern_message:
+        notes.append(field.pattern_message)
     return "; ".join(notes)
 
 

@@ -22,30 +22,8 @@ from twilio_iac.resources.parts import Children, Pool  # noqa: E402
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 HEX32 = "[0-9a-fA-F]{32}"
-E164 = r"^\+[1-9]\d{1,14}$"
 URL = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+([/?#]\S*)?$"
 Schema = dict[str, Any]
-
-# Extra constraints for fields whose plain type says too little.
-_FORMATS = {
-    ("phone_numbers", "phone_number"): (
-        E164,
-        "must be an E.164 number like +14155550100",
-    ),
-    # Twilio answers 20001 for anything but an upper-case ISO 3166-1 alpha-2 code.
-    ("addresses", "iso_country"): (
-        "^[A-Z]{2}$",
-        "must be a two-letter ISO country code in capitals, like US or GB",
-    ),
-    ("sip_trunks", "domain_name"): (
-        r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.pstn\.twilio\.com$",
-        "must end with .pstn.twilio.com, like acme.pstn.twilio.com",
-    ),
-    ("sip_trunks", "sip_url"): (
-        r"^[Ss][Ii][Pp]:\S+$",
-        "must be a sip: address like sip:pbx.example.com",
-    ),
-}
 
 _TEXT = {
     "string": "Text.",
@@ -186,12 +164,12 @@ def _kind(rt: ResourceType) -> Schema:
             "uniqueItems": True,
             "items": {"type": "string", "enum": ignorable},
         }
-    if rt.kind == "phone_numbers":
+    if not rt.creatable:
         properties["purchase"] = {
             "type": "boolean",
             "default": False,
-            "description": "Buy this number if the account does not own it yet "
-            "(this costs money). Without it a missing number is an error.",
+            "description": f"Buy this {rt.title} if the account does not own it "
+            f"yet (this costs money). Without it a missing {rt.title} is an error.",
         }
     return {
         "$schema": DRAFT,
@@ -288,9 +266,8 @@ def _field(rt: ResourceType, f: Field) -> Schema:
     schema.update(_constraints(f))
     if identity:
         schema["minLength"] = 1
-    if (rt.kind, f.name) in _FORMATS:
-        pattern, message = _FORMATS[(rt.kind, f.name)]
-        schema.update(pattern=pattern, patternErrorMessage=message)
+    if f.pattern:
+        schema.update(pattern=f.pattern, patternErrorMessage=f.pattern_message)
     if f.nullable and not identity:
         schema["type"] = [schema["type"], "null"]
         if "enum" in schema:

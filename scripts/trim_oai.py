@@ -2,8 +2,11 @@
 
 Reads the full specs from ../shared/twilio-oai next to the repository (or
 the directory given as the first argument) and writes only the paths the
-emulator serves, or will serve, plus every component they reference, to
-twilio_iac/emulator/oai/. Files are named by twilio_iac.apis.APIS.
+emulator serves (its kinds' collections and instances, and its actions), plus
+every component they reference, to twilio_iac/emulator/oai/. Files are named
+by twilio_iac.apis.APIS; an API the emulator does not serve gets no file. The
+head of oai/NOTICE (source, commit, files) is rewritten to match; its license
+part is kept as it is.
 """
 
 from __future__ import annotations
@@ -15,68 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from twilio_iac.apis import APIS
+from twilio_iac.emulator.actions import ACTIONS
+from twilio_iac.emulator.handlers import ROUTES
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO.parent / "shared" / "twilio-oai"
 TARGET = REPO / "twilio_iac" / "emulator" / "oai"
-P = "/2010-04-01/Accounts/{AccountSid}"
-PERIODS = (
-    "AllTime",
-    "Daily",
-    "LastMonth",
-    "Monthly",
-    "ThisMonth",
-    "Today",
-    "Yearly",
-    "Yesterday",
-)
-# API name → the paths kept from its description.
-KEEP = {
-    "core": [
-        "/2010-04-01/Accounts.json",
-        "/2010-04-01/Accounts/{Sid}.json",
-        *(
-            f"{P}/{name}{suffix}"
-            for name in (
-                "IncomingPhoneNumbers",
-                "Applications",
-                "Queues",
-                "Addresses",
-                "Messages",
-                "Calls",
-            )
-            for suffix in (".json", "/{Sid}.json")
-        ),
-        f"{P}/Usage/Records.json",
-        *(f"{P}/Usage/Records/{period}.json" for period in PERIODS),
-    ],
-    "verify": [
-        "/v2/Services",
-        "/v2/Services/{Sid}",
-        "/v2/Services/{ServiceSid}/Verifications",
-        "/v2/Services/{ServiceSid}/Verifications/{Sid}",
-        "/v2/Services/{ServiceSid}/VerificationCheck",
-    ],
-    "messaging": [
-        "/v1/Services",
-        "/v1/Services/{Sid}",
-        *(
-            f"/v1/Services/{{ServiceSid}}/{pool}{suffix}"
-            for pool in ("PhoneNumbers", "AlphaSenders", "ShortCodes")
-            for suffix in ("", "/{Sid}")
-        ),
-    ],
-    "trunking": [
-        "/v1/Trunks",
-        "/v1/Trunks/{Sid}",
-        *(
-            f"/v1/Trunks/{{TrunkSid}}/{child}{suffix}"
-            for child in ("OriginationUrls", "PhoneNumbers")
-            for suffix in ("", "/{Sid}")
-        ),
-        "/v1/Trunks/{TrunkSid}/Recording",
-    ],
-}
 REF = re.compile(r'"\$ref":\s*"#/components/schemas/([^"]+)"')
 
 
@@ -108,20 +55,70 @@ def trim(spec: dict[str, Any], paths: list[str]) -> dict[str, Any]:
     return out
 
 
+def served(specs: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """API name → the path templates the emulator serves from its description.
+
+    A kind names its API; an action is looked up in every description, since
+    its path is unique to one API."""
+    keep: dict[str, list[str]] = {}
+    for route in ROUTES:
+        paths = keep.setdefault(route.kind.api, [])
+        if route.template not in paths:
+            paths.append(route.template)
+    for action in ACTIONS:
+        for api, spec in specs.items():
+            paths = keep.setdefault(api, [])
+            if action.template in spec["paths"] and action.template not in paths:
+                paths.append(action.template)
+    return {api: paths for api, paths in keep.items() if paths}
+
+
 def main(argv: list[str]) -> int:
     source = Path(argv[1]) if len(argv) > 1 else SOURCE
     TARGET.mkdir(parents=True, exist_ok=True)
-    for api, paths in KEEP.items():
-        filename = APIS[api].description
-        spec = json.loads((source / filename).read_text(encoding="utf-8"))
+    specs = {
+        api.name: json.loads((source / api.description).read_text(encoding="utf-8"))
+        for api in APIS.values()
+        if (source / api.description).is_file()
+    }
+    written = []
+    for api, paths in served(specs).items():
+        filename, spec = APIS[api].description, specs[api]
         trimmed = trim(spec, paths)
         text = json.dumps(trimmed, indent=1, ensure_ascii=False) + "\n"
         (TARGET / filename).write_text(text, encoding="utf-8")
+        written.append(filename)
         print(
             f"{filename}: {len(paths)} paths, "
             f"{len(trimmed['components']['schemas'])} schemas, {len(text)} bytes"
         )
+    notice = TARGET / "NOTICE"
+    license_part = notice.read_text(encoding="utf-8").partition("\nLicense:")[2]
+    head = _notice_head(source, written)
+    notice.write_text(f"{head}\nLicense:{license_part}", encoding="utf-8")
     return 0
+
+
+def _notice_head(source: Path, files: list[str]) -> str:
+    about = dict(
+        line.split(":", 1)
+        for line in (source / "SOURCE.txt").read_text(encoding="utf-8").splitlines()
+        if re.match(r"^(repo|commit|date):", line)
+    )
+    listed = [f"spec/json/{name} -> {name}" for name in files]
+    return "\n".join(
+        [
+            "Trimmed copies of Twilio's OpenAPI descriptions, used by the "
+            "twilio-iac emulator.",
+            "",
+            f"Source:  https://{about['repo'].strip()}",
+            f"Commit:  {about['commit'].strip()} ({about['date'].strip()})",
+            "Files:   " + "\n         ".join(listed),
+            "Changes: only the paths the emulator serves (each file's `paths`) and",
+            "         the component schemas they reference are kept; everything",
+            "         kept is unmodified. Regenerate with scripts/trim_oai.py.",
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -8,13 +8,19 @@ TwilioIacError                 cli prints str(exc), exits 1; traceback only with
 │   └── UnresolvedReference    reference to an undeclared (kind, name)
 ├── PlanError                  live state the manifests cannot be reconciled with
 │   ├── UnsafePlan             guarded release/replace, refused without the flag
-│   └── AmbiguousLiveState     two live objects share one identity
+│   ├── AmbiguousLiveState     two live objects share one identity
+│   └── StalePlan              a saved plan whose live state has changed since
 ├── ApiError                   method, url, status, Twilio code/message/more_info
 │   ├── AuthError              401/403
 │   ├── NotFound               404
 │   ├── RateLimited            429 after retries
 │   └── TransportError         no HTTP response at all (DNS, refused, timeout)
-└── ApplyError                 .applied, .failed, .pending changes
+├── ApplyError                 .applied, .failed, .pending changes
+├── SendError                  a one-off send or look-up (message, call, Verify)
+│   ├── SendRejected           refused offline, every problem at once; nothing sent
+│   ├── SendUnconfirmed        no clear answer to the create; deliberately not resent
+│   └── SendFailed             reached a failed final status (or --wait timed out)
+└── UsageQueryError            flags that cannot make a usage query; nothing sent
 """
 
 from __future__ import annotations
@@ -160,3 +166,28 @@ class ApplyError(TwilioIacError):
             "Run `twilio-iac plan` to see the remaining work, then apply again."
         )
         super().__init__("\n".join(lines))
+
+
+class SendError(TwilioIacError):
+    pass
+
+
+class SendRejected(SendError):
+    """A send (or look-up) refused before any request: every problem at once."""
+
+    def __init__(self, problems: Sequence[str], headline: str = "Not sent") -> None:
+        self.problems = list(problems)
+        lines = [f"{headline}; nothing was sent to Twilio:"]
+        super().__init__("\n".join(lines + [f"  - {p}" for p in self.problems]))
+
+
+class SendUnconfirmed(SendError):
+    """The create got no clear answer; it was deliberately not resent."""
+
+
+class SendFailed(SendError):
+    """The send reached a final status that is a failure (or --wait timed out)."""
+
+
+class UsageQueryError(TwilioIacError):
+    """Flags that cannot make a usage query; raised before any request."""

@@ -19,14 +19,10 @@ from urllib.parse import parse_qs, urlsplit
 import jsonschema
 
 import twilio_iac.emulator
+from twilio_iac.apis import APIS
 
 OAI = Path(twilio_iac.emulator.__file__).parent / "oai"
-FILES = (
-    "twilio_api_v2010.json",
-    "twilio_verify_v2.json",
-    "twilio_messaging_v1.json",
-    "twilio_trunking_v1.json",
-)
+FILES = tuple(a.description for a in APIS.values() if (OAI / a.description).is_file())
 _COPIED = ("type", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum")
 # Formats Twilio's specs use, as full-match regexes over string values.
 PATTERNS = {

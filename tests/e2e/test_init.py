@@ -11,6 +11,7 @@ import yaml
 from click.testing import CliRunner
 
 from twilio_iac.cli import cli
+from twilio_iac.resources import REGISTRY
 
 CI = Path(__file__).resolve().parents[2] / "examples" / "ci"
 WORKFLOW = CI / "twilio-iac.yml"
@@ -24,16 +25,7 @@ def test_init_creates_a_repository_that_validates_and_plans(run, tmp_path):
     created = sorted(
         str(p.relative_to(target)) for p in target.rglob("*") if p.is_file()
     )
-    schemas = [
-        "addresses",
-        "applications",
-        "manifest",
-        "messaging_services",
-        "phone_numbers",
-        "queues",
-        "sip_trunks",
-        "verify_services",
-    ]
+    schemas = sorted([*REGISTRY, "manifest"])
     assert created == [
         ".github/workflows/twilio-iac.yml",
         ".gitignore",

@@ -200,7 +200,7 @@ def test_trunk_with_two_origination_urls_a_number_and_recording(run, write, sand
 
     _apply(run, path)
     emulator = sandbox()
-    (trunk,) = emulator.records("trunks")
+    (trunk,) = emulator.records("sip_trunks")
     assert trunk["recording"] == {"mode": "record-from-answer", "trim": "trim-silence"}
     assert trunk["secure"] is True
     urls = {u["friendly_name"]: u for u in emulator.records("origination_urls")}
@@ -326,7 +326,9 @@ def test_saved_plan_with_pool_changes_applies_exactly(run, write, sandbox, tmp_p
     applied = run("apply", str(out), "--auto-approve")
     assert applied.exit_code == 0, applied.output
     assert _pool(sandbox, "Alerts") == ["+14155550100", "+14155550101"]
-    assert sandbox().records("trunks")[0]["recording"]["mode"] == "record-from-answer"
+    assert (
+        sandbox().records("sip_trunks")[0]["recording"]["mode"] == "record-from-answer"
+    )
     assert "No changes." in run("plan", str(path.parent)).stdout
 
 

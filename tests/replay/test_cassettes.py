@@ -10,6 +10,7 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 
 from tests import tape
 from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
+from twilio_iac.resources import REGISTRY
 
 CASSETTE_FILES = sorted(tape.CASSETTES.rglob("*.yaml"))
 QUEUE_CASSETTE = "test_queues/test_create_update_and_prune_a_queue.yaml"
@@ -27,16 +28,7 @@ def _secrets() -> list[str]:
 
 def test_every_replay_module_has_cassettes() -> None:
     folders = {path.parent.name for path in CASSETTE_FILES}
-    kinds = (
-        "phone_numbers",
-        "applications",
-        "queues",
-        "addresses",
-        "verify_services",
-        "messaging_services",
-        "sip_trunks",
-    )
-    assert folders >= {f"test_{kind}" for kind in kinds}
+    assert folders >= {f"test_{kind}" for kind in REGISTRY}
 
 
 @pytest.mark.parametrize(

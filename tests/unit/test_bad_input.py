@@ -56,8 +56,8 @@ def test_empty_directory_is_an_error_not_no_changes(tmp_path):
 
 
 def test_more_than_ten_media_urls_are_refused_before_sending():
+    from twilio_iac.errors import SendRejected
     from twilio_iac.operations import sends
-    from twilio_iac.operations.sends import SendRejected
 
     media = [f"https://example.com/{n}.png" for n in range(11)]
     with pytest.raises(SendRejected, match="11 --media-url given; a message takes 10"):

@@ -60,7 +60,7 @@ def test_split_example_takes_the_webhook_host_from_the_environment() -> None:
     loaded = load([EXAMPLES / "split"], env=env)
     app = loaded.resources[Key("applications", "ivr-main")]
     assert app.fields["voice_url"] == "https://staging.example.com/twilio/ivr"
-    assert len(loaded.files) == 5
+    assert len(loaded.files) == len(list((EXAMPLES / "split").glob("*.yaml")))
 
 
 def test_starter_declares_one_of_each_kind() -> None:

@@ -342,3 +342,23 @@ def test_references_to_same_named_objects_compare_by_sid():
     (change,) = plan(desired, lives, ACCOUNT).changes
     assert change.fields[0].before == sid("AP", 2)
     assert change.fields[0].after == sid("AP", 1)
+
+
+def test_the_plan_comes_finished_with_what_it_was_computed_against() -> None:
+    """Observed fields, live counts, ignore rules and the too-much-change
+    warning are part of the planner's result, not patched on afterwards."""
+    queues = [live("queues", f"q{n}", n, max_size=10) for n in range(12)]
+    desired = Desired(
+        {want("queues", "q0", max_size=20).key: want("queues", "q0", max_size=20)},
+        None,
+        frozenset({"queues"}),
+        ("m.yaml",),
+        (),
+        ignore={"queues": ("q11",)},
+    )
+    result = plan(desired, {"queues": queues}, ACCOUNT)
+    assert result.live_counts == {"queues": 11}
+    assert result.ignore == {"queues": ("q11",)}
+    assert result.observed[sid("QU", 0)]["max_size"] == 10
+    assert set(result.observed) == {c.sid for c in result.changes}
+    assert result.warnings[-1].startswith("apply will refuse without --force")

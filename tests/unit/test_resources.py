@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-from twilio_iac.resources import REGISTRY, apply_order
+from twilio_iac.resources import KIND_MODULES, REGISTRY, apply_order
 from twilio_iac.resources.base import Field, ResourceType, register
 
 ROOT = Path(__file__).parents[2]
-KINDS = {
-    "phone_numbers",
-    "applications",
-    "queues",
-    "addresses",
-    "verify_services",
-    "messaging_services",
-    "sip_trunks",
-}
 
 
-def test_registered_kinds_are_the_supported_set():
-    assert set(REGISTRY) == KINDS
+def test_each_kind_module_registers_the_kind_it_is_named_after():
+    assert list(REGISTRY) == KIND_MODULES
+    for kind in KIND_MODULES:
+        module = importlib.import_module(f"twilio_iac.resources.{kind}")
+        defined = [v for v in vars(module).values() if isinstance(v, ResourceType)]
+        assert [rt.kind for rt in defined] == [kind]
+
+
+def test_every_kind_is_served_by_the_emulator():
+    from twilio_iac.emulator import handlers  # noqa: F401  (registers every kind)
+    from twilio_iac.emulator.kinds import KINDS
+
+    assert set(REGISTRY) <= set(KINDS)
 
 
 def test_every_kind_has_a_schema_and_an_example():
@@ -63,6 +66,27 @@ def test_request_params_are_derived_from_response_names():
 def test_identity_must_be_a_field():
     with pytest.raises(ValueError, match="identity"):
         ResourceType("x", "x", "core", "/c", "/c/{sid}", "x", "XX", "name", ())
+
+
+def test_api_must_be_in_the_table_of_apis():
+    field = Field("name")
+    with pytest.raises(ValueError, match="unknown API 'v2010'"):
+        ResourceType("x", "x", "v2010", "/c", "/c/{sid}", "x", "XX", "name", (field,))
+
+
+def test_a_pattern_says_what_it_wants():
+    with pytest.raises(ValueError, match="pattern_message"):
+        Field("code", pattern="^[A-Z]{2}$")
+
+
+def test_field_patterns_reach_the_generated_schemas():
+    for rt in REGISTRY.values():
+        schema = json.loads((ROOT / "schemas" / f"{rt.kind}.schema.json").read_text())
+        for f in rt.fields:
+            if f.pattern and "." not in f.name:
+                prop = schema["properties"][f.name]
+                assert prop["pattern"] == f.pattern, (rt.kind, f.name)
+                assert prop["patternErrorMessage"] == f.pattern_message
 
 
 def test_readme_reference_is_generated_from_the_registry():

@@ -17,6 +17,7 @@ from twilio_iac.errors import (
     UnresolvedReference,
 )
 from twilio_iac.manifests import desired, schema
+from twilio_iac.resources import REGISTRY
 
 ROOT = Path(__file__).parent.parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "manifests"
@@ -226,9 +227,8 @@ def test_every_problem_is_reported_at_once_in_file_order() -> None:
         ),
         (
             "prune: [queue]\n",
-            "x.yaml:1 prune[0]: must be one of addresses, applications, "
-            "messaging_services, phone_numbers, queues, sip_trunks, "
-            'verify_services (got "queue"); did you mean queues?',
+            f"x.yaml:1 prune[0]: must be one of {', '.join(sorted(REGISTRY))} "
+            '(got "queue"); did you mean queues?',
         ),
         (
             "queues:\n  - max_size: 5\n",

@@ -8,8 +8,8 @@ import pytest
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
 from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, SANDBOX_CREDENTIALS, Emulator
+from twilio_iac.errors import SendRejected, SendUnconfirmed
 from twilio_iac.operations import delivery, sends
-from twilio_iac.operations.sends import SendRejected, SendUnconfirmed
 
 SETTINGS = Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS)
 REQUEST = sends.sms(

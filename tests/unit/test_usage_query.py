@@ -10,8 +10,9 @@ import pytest
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
 from twilio_iac.emulator import SANDBOX_CREDENTIALS, Emulator
+from twilio_iac.errors import UsageQueryError
 from twilio_iac.operations import usage
-from twilio_iac.operations.usage import Row, UsageQueryError
+from twilio_iac.operations.usage import Row
 from twilio_iac.render import usage as usage_render
 
 TODAY = date(2025, 3, 15)

@@ -23,8 +23,9 @@ from twilio_iac.cli.context import (
     sandbox_option,
 )
 from twilio_iac.cli.session import session
+from twilio_iac.errors import SendFailed
 from twilio_iac.operations import delivery, names, sends
-from twilio_iac.operations.sends import SendFailed, SendRequest
+from twilio_iac.operations.sends import SendRequest
 
 POLLER = delivery.Poller()  # tests swap in a fake sleep and clock
 

@@ -12,8 +12,9 @@ import click
 from twilio_iac.cli.context import Options, command
 from twilio_iac.cli.sends import confirm_options, go, pop_flags
 from twilio_iac.cli.session import session
+from twilio_iac.errors import SendFailed
 from twilio_iac.operations import names, verification
-from twilio_iac.operations.sends import SendFailed, SendRequest
+from twilio_iac.operations.sends import SendRequest
 
 SANDBOX_CODE = "123456"  # the emulator approves this code (emulator.verifications)
 

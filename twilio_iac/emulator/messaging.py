@@ -23,16 +23,6 @@ SENDERS = (
     "messaging_alpha_senders",
     "messaging_short_codes",
 )
-# The docs' ranges and lists, stated in prose only.
-VALIDITY = (1, 36000)
-USECASES = (
-    "notifications",
-    "marketing",
-    "verification",
-    "discussion",
-    "poll",
-    "undeclared",
-)
 
 
 def sandbox_short_codes(account_sid: str) -> dict[str, str]:
@@ -45,16 +35,6 @@ def sandbox_short_codes(account_sid: str) -> dict[str, str]:
 
 
 class Services(Behaviour):
-    def on_write(self, store: Store, record: dict[str, Any], values: dict) -> None:
-        period = values.get("ValidityPeriod")
-        if period is not None and not VALIDITY[0] <= period <= VALIDITY[1]:
-            raise bad_request(
-                20001, f"ValidityPeriod must be between 1 and 36000, got {period}"
-            )
-        usecase = values.get("Usecase")
-        if usecase is not None and usecase not in USECASES:
-            raise bad_request(20001, f"Usecase {usecase!r} is not one of {USECASES}")
-
     def on_delete(self, store: Store, record: dict[str, Any]) -> None:
         for kind in SENDERS:
             senders = store.records(kind)

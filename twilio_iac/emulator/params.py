@@ -31,6 +31,7 @@ RANGES: dict[tuple[str, str], tuple[int, int]] = {
     ("verify", "Totp.TimeStep"): (20, 60),
     ("verify", "Totp.CodeLength"): (3, 8),
     ("verify", "Totp.Skew"): (0, 2),
+    ("messaging", "ValidityPeriod"): (1, 36000),  # "an integer from `1` to `36,000`"
 }
 # (api, param) → maximum length, from the descriptions ("up to 64 characters").
 LENGTHS: dict[tuple[str, str], int] = {
@@ -50,6 +51,15 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ),
     ("verify", "Passkeys.DiscoverableCredentials"): _PASSKEY_CHOICE,
     ("verify", "Passkeys.UserVerification"): _PASSKEY_CHOICE,
+    # "Possible values are `notifications`, `marketing`, ..."
+    ("messaging", "Usecase"): (
+        "notifications",
+        "marketing",
+        "verification",
+        "discussion",
+        "poll",
+        "undeclared",
+    ),
 }
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 _PHONE_FILTER = re.compile(r"^\+?[0-9*]{1,15}$")  # list filters allow partial and '*'

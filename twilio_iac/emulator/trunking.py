@@ -16,7 +16,7 @@ from .kinds import Behaviour, Kind, register
 from .problems import INVALID_PARAMETER, bad_request, not_found
 from .store import Store, iso8601, utcnow
 
-TRUNKS = "trunks"
+TRUNKS = "sip_trunks"
 NUMBERS = "trunk_phone_numbers"
 ORIGINATION = "origination_urls"
 DOMAIN_SUFFIX = ".pstn.twilio.com"

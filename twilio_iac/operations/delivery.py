@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from twilio_iac.api.client import TwilioClient
-from twilio_iac.operations.sends import MEANINGS, SendRejected
+from twilio_iac.errors import SendRejected
+from twilio_iac.operations.sends import MEANINGS
 
 MESSAGE_FINAL = frozenset(
     {"delivered", "undelivered", "failed", "read", "canceled", "received"}

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from twilio_iac.api.client import TwilioClient
+from twilio_iac.errors import SendRejected
 from twilio_iac.manifests import desired
 from twilio_iac.model import Resource
-from twilio_iac.operations.sends import SendRejected
 from twilio_iac.resources import REGISTRY
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from twilio_iac.api.client import TwilioClient
-from twilio_iac.errors import ApiError, TwilioIacError
+from twilio_iac.errors import ApiError, SendRejected, SendUnconfirmed
 from twilio_iac.segments import MAX_BODY, Segments, count
 
 MAX_MEDIA = 10  # Twilio's limit of media per message (MediaUrl description)
@@ -47,23 +47,6 @@ MEANINGS = {
     30032: "the toll-free sender is not verified",
     30034: "the sender is not registered for A2P 10DLC",
 }
-
-
-class SendRejected(TwilioIacError):
-    """A send (or look-up) refused before any request: every problem at once."""
-
-    def __init__(self, problems: Sequence[str], headline: str = "Not sent") -> None:
-        self.problems = list(problems)
-        lines = [f"{headline}; nothing was sent to Twilio:"]
-        super().__init__("\n".join(lines + [f"  - {p}" for p in self.problems]))
-
-
-class SendUnconfirmed(TwilioIacError):
-    """The create got no clear answer; it was deliberately not resent."""
-
-
-class SendFailed(TwilioIacError):
-    """The send reached a final status that is a failure (or --wait timed out)."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from twilio_iac.api.client import TwilioClient
-from twilio_iac.errors import TwilioIacError
+from twilio_iac.errors import UsageQueryError
 
 PERIODS = {
     "today": "Today",
@@ -29,10 +29,6 @@ BREAKDOWNS = {"daily": "Daily", "monthly": "Monthly", "yearly": "Yearly"}
 SORTS = ("price", "count", "category")
 TOTAL_CATEGORY = "totalprice"  # Twilio's own total of every category
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class UsageQueryError(TwilioIacError):
-    """Flags that cannot make a usage query; raised before any request."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from twilio_iac.operations.sends import SendRejected, SendRequest, check_number
+from twilio_iac.errors import SendRejected
+from twilio_iac.operations.sends import SendRequest, check_number
 
 CHANNELS = ("sms", "call", "whatsapp", "email")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -209,20 +209,7 @@ class Plan:
     )
 
     def count_managed(self, live: Mapping[str, list[Resource]]) -> dict[str, int]:
-        """Live objects per kind that no ignore rule hands to someone else, and
-        live members per pool (``messaging_services.senders.phone_numbers``)."""
-        counts = {
-            kind: sum(1 for r in items if not ignored(self.ignore, kind, r.name))
-            for kind, items in live.items()
-        }
-        for kind, items in live.items():
-            for name in REGISTRY[kind].held:
-                counts[f"{kind}.{name}"] = sum(
-                    len(r.fields.get(name) or {})
-                    for r in items
-                    if not ignored(self.ignore, kind, r.name)
-                )
-        return counts
+        return count_managed(self.ignore, live)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -263,22 +250,7 @@ class Plan:
         }
 
     def too_much_change(self) -> list[str]:
-        """Kinds where deletes plus replaces exceed the safety threshold."""
-        reasons = []
-        for kind, total in sorted(self.live_counts.items()):
-            # A pool member leaving counts like a delete (``kind.part`` totals).
-            risky = sum(
-                1
-                for c in self.changes
-                if (c.kind == kind and isinstance(c, (Delete, Replace)))
-                or (isinstance(c, RemoveHeld) and f"{c.kind}.{c.part}" == kind)
-            )
-            if total >= THRESHOLD_MIN and risky / total > THRESHOLD:
-                reasons.append(
-                    f"{kind}: {risky} of {total} live objects would be deleted or "
-                    f"replaced ({risky / total:.0%}; the limit is {THRESHOLD:.0%})"
-                )
-        return reasons
+        return too_much_change(self.changes, self.live_counts)
 
     def raise_if_unsafe(self, allow_release: bool, force: bool = False) -> None:
         too_much = [] if force else self.too_much_change()
@@ -301,6 +273,48 @@ class Plan:
                 "phone_numbers from `prune`.",
                 [f"release {n}" for n in releases],
             )
+
+
+def count_managed(
+    ignore: Mapping[str, tuple[str, ...]], live: Mapping[str, list[Resource]]
+) -> dict[str, int]:
+    """Live objects per kind that no ignore rule hands to someone else, and
+    live members per pool (``messaging_services.senders.phone_numbers``)."""
+    counts = {
+        kind: sum(1 for r in items if not ignored(ignore, kind, r.name))
+        for kind, items in live.items()
+    }
+    for kind, items in live.items():
+        for name in REGISTRY[kind].held:
+            counts[f"{kind}.{name}"] = sum(
+                len(r.fields.get(name) or {})
+                for r in items
+                if not ignored(ignore, kind, r.name)
+            )
+    return counts
+
+
+def too_much_change(
+    changes: tuple[Change, ...], live_counts: Mapping[str, int]
+) -> list[str]:
+    """Kinds where deletes plus replaces exceed the safety threshold."""
+    reasons = []
+    for kind, total in sorted(live_counts.items()):
+        # A pool member leaving counts like a delete (``kind.part`` totals).
+        risky = sum(
+            1
+            for c in changes
+            if (c.kind == kind and isinstance(c, (Delete, Replace)))
+            or (isinstance(c, RemoveHeld) and f"{c.kind}.{c.part}" == kind)
+        )
+        what = "members would be removed" if "." in kind else "live objects would "
+        what += "" if "." in kind else "be deleted or replaced"
+        if total >= THRESHOLD_MIN and risky / total > THRESHOLD:
+            reasons.append(
+                f"{kind}: {risky} of {total} {what} "
+                f"({risky / total:.0%}; the limit is {THRESHOLD:.0%})"
+            )
+    return reasons
 
 
 def _json(value: Any) -> Any:

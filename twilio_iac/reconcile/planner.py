@@ -39,6 +39,8 @@ from twilio_iac.reconcile.plan import (
     Replace,
     SetHeld,
     Update,
+    count_managed,
+    too_much_change,
 )
 from twilio_iac.resources import REGISTRY, ResourceType, apply_order
 
@@ -70,14 +72,14 @@ def plan(desired: Desired, live: Live, account_sid: str) -> Plan:
         )
     refs = _ref_names(pairs, leftovers)
     # Each live object resolved once, for its pair and for the referrer checks.
-    resolved = {id(r): _resolve(r, refs) for items in live.values() for r in items}
+    resolved = {r.sid: _resolve(r, refs) for items in live.values() for r in items}
     changes = _diffs(desired, pairs, refs, resolved, problems)
     owners = _owners(pairs, leftovers)
     changes |= _prunes(desired.prune, leftovers, owners, superseded)
     holdings = _held(desired, pairs, changes, live, problems)
     moves = _moves(changes, superseded)
     resolved_live = [
-        (owners.get(r.sid, r.key), resolved[id(r)])
+        (owners.get(r.sid, r.key), resolved[r.sid])
         for items in live.values()
         for r in items
     ]
@@ -87,11 +89,40 @@ def plan(desired: Desired, live: Live, account_sid: str) -> Plan:
     if problems:
         raise PlanError("The manifests cannot be applied to this account:", problems)
     sids = {ref: sid for sid, ref in refs.items()}
-    ordered = _ordered(changes.values())
+    return _finished(desired, live, account_sid, changes, holdings, warnings, sids)
+
+
+def _finished(
+    desired: Desired,
+    live: Live,
+    account_sid: str,
+    changes: Mapping[Key, Change],
+    holdings: list[Change],
+    warnings: list[str],
+    sids: dict[Ref, str],
+) -> Plan:
+    """The plan with what it was computed against: the live fields of every
+    object it touches and the live counts behind the too-much-change check."""
+    ordered = tuple(_ordered(changes.values()))
+    # Held steps go between the writes and the deletes (reconcile/held.py).
     writes = [c for c in ordered if not isinstance(c, Delete)]
     deletes = [c for c in ordered if isinstance(c, Delete)]
-    steps = tuple(writes + holdings + deletes)
-    return Plan(account_sid, steps, tuple(warnings), sids)
+    ordered = (*writes, *holdings, *deletes)
+    ignore = dict(desired.ignore)
+    counts = count_managed(ignore, live)
+    too_much = too_much_change(ordered, counts)
+    if too_much:
+        warnings.append("apply will refuse without --force: " + "; ".join(too_much))
+    by_sid = {r.sid: r for items in live.values() for r in items}
+    return Plan(
+        account_sid,
+        ordered,
+        tuple(warnings),
+        sids,
+        observed={c.sid: dict(by_sid[c.sid].fields) for c in ordered if c.sid},
+        live_counts=counts,
+        ignore=ignore,
+    )
 
 
 def _held(
@@ -143,13 +174,13 @@ def _diffs(
     desired: Desired,
     pairs: Mapping[Key, Resource | None],
     refs: Mapping[str, Ref],
-    resolved: Mapping[int, Resource | None],
+    resolved: Mapping[str | None, Resource],
     problems: list[str],
 ) -> dict[Key, Change]:
     changes: dict[Key, Change] = {}
     for key, want in desired.resources.items():
         have = pairs[key]
-        have = None if have is None else resolved[id(have)]
+        have = None if have is None else resolved[have.sid]
         rt = REGISTRY[key.kind]
         if rt.parts or want.fields.keys() - held.own_fields(rt, want.fields).keys():
             want = replace(want, fields=held.own_fields(rt, want.fields))

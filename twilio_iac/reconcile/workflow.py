@@ -34,17 +34,6 @@ def make_plan(desired: Desired, client: TwilioClient) -> Plan:
     kinds = {key.kind for key in desired.resources} | set(desired.prune)
     state = live.fetch(client, account_sid, related_kinds(kinds))
     result = planner.plan(desired, state, account_sid)
-    by_sid = {r.sid: r for items in state.values() for r in items}
-    result = replace(
-        result,
-        observed={c.sid: dict(by_sid[c.sid].fields) for c in result.changes if c.sid},
-        ignore=dict(desired.ignore),
-    )
-    result = replace(result, live_counts=result.count_managed(state))
-    too_much = result.too_much_change()
-    if too_much:
-        note = "apply will refuse without --force: " + "; ".join(too_much)
-        result = replace(result, warnings=(*result.warnings, note))
     log.info("plan.computed", **result.counts)
     return result
 

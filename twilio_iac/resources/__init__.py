@@ -1,18 +1,13 @@
 """One declarative definition per resource kind; importing this package
-registers every kind.
+registers every kind: each public module here defines one (a new kind is a new
+file, with no list to update).
 
 May import: the base modules (apis, model, errors) only.
 """
 
-from twilio_iac.resources import (
-    addresses,
-    applications,
-    messaging_services,
-    phone_numbers,
-    queues,
-    sip_trunks,
-    verify_services,
-)
+import importlib
+import pkgutil
+
 from twilio_iac.resources.base import (
     REGISTRY,
     Field,
@@ -23,19 +18,23 @@ from twilio_iac.resources.base import (
     related_kinds,
 )
 
+# Sorted, so that the registry (and the README reference) has a stable order.
+KIND_MODULES = sorted(
+    info.name
+    for info in pkgutil.iter_modules(__path__)
+    # base and parts hold the vocabulary the kinds are written in.
+    if not info.name.startswith("_") and info.name not in ("base", "parts")
+)
+for _name in KIND_MODULES:
+    importlib.import_module(f"{__name__}.{_name}")
+
 __all__ = [
+    "KIND_MODULES",
     "REGISTRY",
     "Field",
     "Precedence",
     "ResourceType",
-    "addresses",
-    "applications",
     "apply_order",
     "get",
-    "messaging_services",
-    "phone_numbers",
-    "queues",
     "related_kinds",
-    "sip_trunks",
-    "verify_services",
 ]

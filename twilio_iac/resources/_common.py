@@ -5,6 +5,7 @@ from __future__ import annotations
 from twilio_iac.resources.base import Field
 
 METHOD = ("GET", "POST")
+E164 = r"^\+[1-9]\d{1,14}$"
 
 
 def method(name: str, default: str | None = "POST") -> Field:

@@ -30,6 +30,10 @@ ADDRESSES = register(
                 required=True,
                 nullable=False,
                 create_only=True,
+                # Twilio answers 20001 for anything but an upper-case code.
+                pattern="^[A-Z]{2}$",
+                pattern_message="must be a two-letter ISO country code in capitals, "
+                "like US or GB",
                 description="ISO 3166-1 alpha-2 country code, e.g. US.",
             ),
             flag("emergency_enabled"),

@@ -38,6 +38,8 @@ class Field:
     minimum: int | None = None
     maximum: int | None = None
     max_length: int | None = None
+    pattern: str | None = None  # regex a manifest value must match (JSON Schema)
+    pattern_message: str = ""  # says what the pattern wants, as "must be ..."
     param: str | None = None  # request parameter when not derivable from name
     # Written by its own request to this sub-path of the owner's instance
     # (a trunk's "/Recording"), not with the owner's other fields.
@@ -52,6 +54,8 @@ class Field:
             raise ValueError(f"{self.name}: choices need type 'enum', not {self.type}")
         if self.type == "ref" and not (self.ref and self.alias and self.prefix):
             raise ValueError(f"{self.name}: a ref field needs ref, alias and prefix")
+        if bool(self.pattern) != bool(self.pattern_message):
+            raise ValueError(f"{self.name}: a pattern needs its pattern_message")
 
     @property
     def request_param(self) -> str:

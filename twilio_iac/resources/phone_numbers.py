@@ -6,7 +6,7 @@ Numbers are configured, not created: a create is a purchase and needs
 
 from __future__ import annotations
 
-from twilio_iac.resources._common import webhooks
+from twilio_iac.resources._common import E164, webhooks
 from twilio_iac.resources.base import Field, Precedence, ResourceType, register
 
 # "If a voice_application_sid [or trunk_sid] is present, we ignore all of the
@@ -54,7 +54,13 @@ PHONE_NUMBERS = register(
             ),
         ),
         fields=(
-            Field("phone_number", create_only=True, nullable=False),
+            Field(
+                "phone_number",
+                create_only=True,
+                nullable=False,
+                pattern=E164,
+                pattern_message="must be an E.164 number like +14155550100",
+            ),
             Field("friendly_name", max_length=64),
             *webhooks(),
             Field(

@@ -27,7 +27,12 @@ SIP_TRUNKS = register(
         "`phone_numbers:` is the trunk's pool of numbers.",
         fields=(
             Field("friendly_name", max_length=64, nullable=False),
-            Field("domain_name"),
+            Field(
+                "domain_name",
+                pattern=r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.pstn\.twilio\.com$",
+                pattern_message="must end with .pstn.twilio.com, like "
+                "acme.pstn.twilio.com",
+            ),
             url("disaster_recovery_url"),
             method("disaster_recovery_method"),
             Field(
@@ -82,7 +87,14 @@ SIP_TRUNKS = register(
                 "identified by friendly_name within the trunk.",
                 fields=(
                     Field("friendly_name", max_length=64, nullable=False),
-                    Field("sip_url", required=True, nullable=False),
+                    Field(
+                        "sip_url",
+                        required=True,
+                        nullable=False,
+                        pattern=r"^[Ss][Ii][Pp]:\S+$",
+                        pattern_message="must be a sip: address like "
+                        "sip:pbx.example.com",
+                    ),
                     Field(
                         "weight",
                         "integer",
