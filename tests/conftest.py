@@ -7,10 +7,12 @@ import socket
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
+from twilio_iac import logs
 from twilio_iac.cli import cli
 from twilio_iac.emulator import Emulator
 
@@ -46,6 +48,8 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in CREDENTIAL_VARS:
         monkeypatch.delenv(name, raising=False)
+    # Secrets registered by one test's clients are not "in use" in the next.
+    monkeypatch.setattr(logs, "_SECRETS", set())
 
 
 @pytest.fixture
@@ -59,6 +63,20 @@ def state_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def sandbox(state_path: Path) -> Callable[[], Emulator]:
     """Open the sandbox state the CLI uses (call again to see its latest state)."""
     return lambda: Emulator(state_path=state_path)
+
+
+@pytest.fixture
+def requests(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[tuple[str, str]]]:
+    """Every (method, path) the emulators the CLI opens have received, in order."""
+    emulators: list[Emulator] = []
+    real_init = Emulator.__init__
+
+    def init(self: Emulator, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        emulators.append(self)
+
+    monkeypatch.setattr(Emulator, "__init__", init)
+    return lambda: [entry for emulator in emulators for entry in emulator.request_log]
 
 
 @pytest.fixture

@@ -13,13 +13,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from twilio_iac.cli import cli
-from twilio_iac.emulator import Emulator
 from twilio_iac.emulator.seed import SANDBOX_ACCOUNT_SID
 
 CORPUS = Path(__file__).parent.parent / "fixtures" / "malformed"
@@ -34,26 +32,11 @@ def _table() -> list[tuple[str, str, str]]:
 CASES = _table()
 
 
-Requests = Callable[[], list[tuple[str, str]]]
-
-
-@pytest.fixture
-def requests(monkeypatch: pytest.MonkeyPatch) -> Requests:
-    """Every (method, path) any emulator the CLI opens has received, in order."""
-    emulators: list[Emulator] = []
-    real_init = Emulator.__init__
-
-    def init(self: Emulator, *args: Any, **kwargs: Any) -> None:
-        real_init(self, *args, **kwargs)
-        emulators.append(self)
-
-    monkeypatch.setattr(Emulator, "__init__", init)
-    return lambda: [entry for emulator in emulators for entry in emulator.request_log]
-
-
 @pytest.fixture
 def refused(
-    state_path: Path, monkeypatch: pytest.MonkeyPatch, requests: Requests
+    state_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    requests: Callable[[], list[tuple[str, str]]],
 ) -> Callable[[str, str, str], None]:
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
     monkeypatch.setenv("COPIED_TOKEN", TOKEN)

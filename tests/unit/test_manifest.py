@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from twilio_iac.errors import ManifestError, ManifestSyntaxError
+from twilio_iac.manifests.located import load
 from twilio_iac.manifests.reader import Located, expand, read
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "manifests"
@@ -357,3 +359,145 @@ def test_overrides_in_the_first_layer_ask_for_the_layers_below(
         "in an earlier layer to override; this is the first layer: pass the "
         "layers it builds on before it"
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "read_as"),
+    [
+        # YAML 1.1 (PyYAML's default) would read each of these differently.
+        ("yes", "yes"),
+        ("No", "No"),
+        ("on", "on"),
+        ("off", "off"),
+        ("y", "y"),
+        ("n", "n"),
+        ("1:30", "1:30"),
+        ("1_000", "1_000"),
+        ("0b101", "0b101"),
+        ("2024-01-01", "2024-01-01"),
+        ("+1 415", "+1 415"),
+        ("=", "="),
+        # The YAML 1.2 core schema's own values.
+        ("true", True),
+        ("FALSE", False),
+        ("~", None),
+        ("Null", None),
+        ("", None),
+        ("12", 12),
+        ("-7", -7),
+        ("0", 0),
+        ("0o17", 15),
+        ("0x1F", 31),
+        ("1.5", 1.5),
+        ("1e3", 1000.0),
+        ("-.inf", float("-inf")),
+    ],
+)
+def test_plain_scalars_resolve_by_the_yaml_1_2_core_schema(written, read_as) -> None:
+    value = load(f"key: {written}\n")["key"]
+    assert value == read_as and type(value) is type(read_as)
+
+
+def test_keys_stay_text_and_merge_keys_still_merge() -> None:
+    data = load("base: &b {on: 1, y: 2}\nnext:\n  <<: *b\n  y: 3\n")
+    assert data["next"] == {"on": 1, "y": 3}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "queues:\n  - friendly_name: q\n    max_size: 0777\n",
+            "x.yaml:3 queues[0].max_size: 0777 starts with a zero, which YAML 1.1 "
+            "tools read as octal 511 and YAML 1.2 as 777; write 777, or quote it "
+            '("0777") for text',
+        ),
+        (
+            "queues:\n  - friendly_name: '08'\n    max_size: -09\n",
+            "x.yaml:3 queues[0].max_size: -09 starts with a zero, which YAML 1.1 "
+            "tools read as text and YAML 1.2 as -9; write -9, or quote it "
+            '("-09") for text',
+        ),
+    ],
+)
+def test_leading_zero_numbers_are_refused(tmp_path: Path, text, message) -> None:
+    _write(tmp_path, "x.yaml", text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        assert [str(p) for p in read(["x.yaml"], env={}).problems] == [message]
+
+
+def test_a_nine_level_alias_bomb_is_refused_without_expanding_it() -> None:
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    with pytest.raises(yaml.YAMLError, match="expand this document to 4"):
+        load("\n".join(lines))
+
+
+def test_sharing_by_aliases_within_bounds_is_fine() -> None:
+    text = "base: &b {x: 1, y: [1, 2, 3]}\nitems:\n" + "  - *b\n" * 2000
+    assert len(load(text)["items"]) == 2000
+
+
+@pytest.mark.parametrize(
+    "text", ["a: &a [*a]\n", "a: &a {b: *a}\n", "a: &a [[[*a]]]\n"]
+)
+def test_alias_cycles_are_refused(text: str) -> None:
+    with pytest.raises(yaml.YAMLError, match="a cycle"):
+        load(text)
+
+
+def _env(**values: str) -> dict[str, str]:
+    return {"WEBHOOK": "https://example.com", **values}
+
+
+TOKEN = "tok-credential-value-for-tests-1"
+
+
+@pytest.mark.parametrize(
+    "name", ["TWILIO_AUTH_TOKEN", "TWILIO_API_SECRET", "MATON_API_KEY"]
+)
+@pytest.mark.parametrize("default", ["", ":-x"])
+def test_credential_variables_are_refused_set_or_not(tmp_path, name, default) -> None:
+    path = _write(
+        tmp_path,
+        "x.yaml",
+        f"applications:\n  - friendly_name: a\n    voice_url: https://e.example/?k=${{{name}{default}}}\n",
+    )
+    for env in ({}, {name: TOKEN}):
+        [problem] = read([path], env=env).problems
+        assert problem.path == "applications[0].voice_url" and problem.line == 3
+        assert f"${{{name}}} reads a credential variable" in problem.message
+        assert TOKEN not in str(problem)
+
+
+@pytest.mark.parametrize("value", [TOKEN, f"https://e.example/?k={TOKEN}"])
+def test_a_variable_holding_a_credential_is_refused(tmp_path, value) -> None:
+    path = _write(
+        tmp_path,
+        "x.yaml",
+        "applications:\n  - friendly_name: a\n    voice_url: ${HOOK}\n",
+    )
+    [problem] = read([path], env={"TWILIO_API_SECRET": TOKEN, "HOOK": value}).problems
+    assert "${HOOK} holds the value of TWILIO_API_SECRET" in problem.message
+    assert problem.line == 3
+
+
+def test_a_credential_written_into_a_manifest_is_refused(tmp_path) -> None:
+    path = _write(tmp_path, "x.yaml", f"queues:\n  - friendly_name: q\n# {TOKEN}\n")
+    with pytest.raises(ManifestSyntaxError) as caught:
+        read([path], env={"MATON_API_KEY": TOKEN})
+    [reason] = caught.value.reasons
+    assert reason.endswith(
+        "x.yaml:3 holds the value of MATON_API_KEY: a manifest must never carry a "
+        "credential, since plans are posted to pull requests and webhook URLs send "
+        "it to other hosts; remove it (and rotate the credential if this was ever "
+        "committed)"
+    )
+    assert TOKEN not in reason
+
+
+def test_short_credential_values_do_not_match_ordinary_text(tmp_path) -> None:
+    path = _write(tmp_path, "x.yaml", "queues:\n  - friendly_name: abc\n")
+    assert read([path], env={"TWILIO_AUTH_TOKEN": "abc"}).problems == ()

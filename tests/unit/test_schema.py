@@ -435,3 +435,89 @@ def test_an_entry_without_identity_still_gets_the_rules_across_fields(
         "0.yaml:4 phone_numbers[0].voice_application: give either "
         "voice_application or voice_application_sid, not both",
     ]
+
+
+NUMBER = "applications:\n  - friendly_name: app\nphone_numbers:\n"
+NUMBER += '  - phone_number: "+14155550100"\n'
+
+
+def _load(tmp_path: Path, text: str, *more: str) -> desired.Desired:
+    paths = [tmp_path / "0.yaml"]
+    paths[0].write_text(text)
+    for index, layer in enumerate(more, 1):
+        paths.append(tmp_path / f"{index}.yaml")
+        paths[-1].write_text(layer)
+    return desired.load(paths, env={})
+
+
+@pytest.mark.parametrize(
+    ("winner", "ignored"),
+    [
+        ("voice_application: app", "voice_url: https://example.com/v"),
+        ("voice_application: app", "voice_method: GET"),
+        ("voice_application: app", "voice_fallback_url: https://example.com/f"),
+        ("voice_application: app", "voice_fallback_method: GET"),
+        ("voice_application: app", "status_callback: https://example.com/s"),
+        ("voice_application: app", "status_callback_method: GET"),
+        ("voice_application_sid: AP" + "0" * 32, "voice_url: https://example.com/v"),
+        ("sms_application: app", "sms_url: https://example.com/s"),
+        ("sms_application: app", "sms_method: GET"),
+        ("sms_application: app", "sms_fallback_url: https://example.com/f"),
+        ("sms_application: app", "sms_fallback_method: GET"),
+        ("trunk_sid: TK" + "0" * 32, "voice_url: https://example.com/v"),
+        ("trunk_sid: TK" + "0" * 32, "status_callback_method: POST"),
+    ],
+)
+def test_a_setting_twilio_ignores_is_refused_and_can_be_kept(
+    tmp_path, winner, ignored
+) -> None:
+    text = NUMBER + f"    {winner}\n    {ignored}\n"
+    field = ignored.split(":")[0]
+    with pytest.raises(SchemaError) as caught:
+        _load(tmp_path, text)
+    [reason] = caught.value.reasons
+    assert reason.startswith(f"{tmp_path / '0.yaml'}:6 phone_numbers[0].{field}: ")
+    assert f"Twilio ignores {field} while {winner.split(':')[0]} is set" in reason
+    assert f"allow_ignored: [{field}]" in reason
+    kept = _load(tmp_path, text + f"    allow_ignored: [{field}]\n")
+    [number] = [r for r in kept.resources.values() if r.kind == "phone_numbers"]
+    assert field in number.fields and "allow_ignored" not in number.fields
+
+
+def test_null_clears_and_is_not_an_ignored_setting(tmp_path) -> None:
+    _load(tmp_path, NUMBER + "    voice_application: app\n    voice_url: null\n")
+
+
+def test_trunk_and_voice_application_cannot_be_kept_together(tmp_path) -> None:
+    text = NUMBER + "    voice_application: app\n    trunk_sid: TK" + "0" * 32 + "\n"
+    text += "    allow_ignored: [voice_url]\n"
+    with pytest.raises(
+        SchemaError, match="trunk_sid: conflicts with voice_application"
+    ):
+        _load(tmp_path, text)
+
+
+def test_a_later_layer_that_adds_the_winner_is_blamed(tmp_path) -> None:
+    base = NUMBER + "    sms_url: https://example.com/s\n"
+    layer = 'overrides:\n  phone_numbers:\n    - phone_number: "+14155550100"\n'
+    layer += "      sms_application: app\n"
+    with pytest.raises(SchemaError) as caught:
+        _load(tmp_path, base, layer)
+    [reason] = caught.value.reasons
+    assert "0.yaml:5 phone_numbers[0].sms_url: Twilio ignores sms_url while " in reason
+
+
+def test_only_settings_that_can_be_ignored_may_be_allowed() -> None:
+    schema_file = json.loads(
+        (ROOT / "schemas" / "phone_numbers.schema.json").read_text()
+    )
+    allowed = schema_file["properties"]["allow_ignored"]["items"]["enum"]
+    assert "voice_url" in allowed and "sms_url" in allowed
+    assert "trunk_sid" not in allowed and "voice_application_sid" not in allowed
+
+
+def test_a_field_with_choices_must_enforce_them() -> None:
+    from twilio_iac.resources.base import Field
+
+    with pytest.raises(ValueError, match="choices need type 'enum'"):
+        Field("api_version", enum=("2010-04-01",))

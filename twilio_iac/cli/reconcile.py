@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from twilio_iac import logs
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.cli.context import (
     Options,
@@ -95,7 +96,15 @@ def plan(
         result = make_plan(wanted, client)
     if out:
         _check_out(out, wanted.files)
-        out.write_text(planfile.dumps(result, list(wanted.files)), encoding="utf-8")
+        saved = planfile.dumps(result, list(wanted.files))
+        out.write_text(saved, encoding="utf-8")
+        if logs.REDACTED in saved:
+            click.echo(
+                f"Warning: live values in this plan hold a credential in use; the "
+                f"file has them {logs.REDACTED}, so `apply {out}` will refuse it as "
+                "stale. Apply the manifests themselves to replace those values.",
+                err=True,
+            )
         click.echo(
             f"Saved the plan to {out}; apply exactly it with: "
             f"{command(options)} apply {out}",

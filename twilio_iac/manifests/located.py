@@ -180,6 +180,14 @@ def _float(loader: Loader, node: yaml.ScalarNode) -> float:
     return float(text)
 
 
+def _bool(loader: Loader, node: yaml.ScalarNode) -> bool:
+    # An explicit !!bool too follows 1.2: `!!bool yes` is refused, not True.
+    if node.value.lower() not in ("true", "false"):
+        problem = f"{node.value!r} is not true or false"
+        raise ShapeError(None, None, problem, node.start_mark)
+    return node.value.lower() == "true"
+
+
 def _unsupported(loader: Loader, node: yaml.Node) -> Any:
     tag = node.tag.replace(_TAG, "!!")
     problem = (
@@ -192,6 +200,7 @@ def _unsupported(loader: Loader, node: yaml.Node) -> Any:
 Loader.add_constructor(_MAP, Loader.construct_mapping)
 Loader.add_constructor(_TAG + "int", _int)
 Loader.add_constructor(_TAG + "float", _float)
+Loader.add_constructor(_TAG + "bool", _bool)
 for _name in ("binary", "timestamp", "omap", "pairs", "set"):
     Loader.add_constructor(_TAG + _name, _unsupported)
 Loader.add_constructor(None, _unsupported)
