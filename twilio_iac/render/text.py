@@ -105,7 +105,9 @@ def held_lines(holdings: list[Held], colour: bool) -> list[str]:
     for c in holdings:
         if not c.member:  # settings at a sub-path: plain field rows
             details += [
-                f"    {fc.name}:  {_value(fc.before, set())} {_ARROW} "
+                f"    {fc.name}:  {_value(fc.after, set())}"
+                if c.sid is None  # the owner is new: only what it sets
+                else f"    {fc.name}:  {_value(fc.before, set())} {_ARROW} "
                 f"{_value(fc.after, set())}"
                 for fc in c.fields
             ]
