@@ -432,3 +432,24 @@ def test_send_through_an_unknown_or_empty_service_is_refused(run, write):
     )
     assert empty.exit_code == 1
     assert "21704" in empty.output
+
+
+def test_a_saved_plan_is_stale_when_a_pool_moved_since(run, write, sandbox, tmp_path):
+    path = write("twilio.yaml", TWO)
+    _apply(run, path)
+    write("twilio.yaml", TWO.replace(', "+14155550101"]', "]"))
+    out = tmp_path / "plan.json"
+    assert run("plan", str(path), "--out", str(out)).exit_code == 0
+    emulator = sandbox()
+    (member,) = [
+        r
+        for r in emulator.records("messaging_phone_numbers")
+        if r["phone_number"] == "+14155550100"
+    ]
+    emulator.remove("messaging_phone_numbers", member["sid"])
+    emulator.save()
+    stale = run("apply", str(out), "--auto-approve")
+    assert stale.exit_code == 1
+    assert "Stale plan" in stale.output
+    assert 'messaging_services "Alerts"' in stale.output
+    assert "senders.phone_numbers" in stale.output
