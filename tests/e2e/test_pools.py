@@ -334,11 +334,17 @@ def test_saved_plan_with_pool_changes_applies_exactly(run, write, sandbox, tmp_p
 
 def test_export_round_trip_keeps_pools(run, write, tmp_path):
     path = write("twilio.yaml", TWO)
-    _apply(run, path)
+    write("trunk.yaml", TRUNK)
+    _apply(run, path.parent)
     out = tmp_path / "exported"
     assert run("export", "--out", str(out)).exit_code == 0
     exported = (out / "messaging_services.yaml").read_text()
     assert "- '+14155550100'" in exported and "- ACME" in exported
+    trunks = (out / "sip_trunks.yaml").read_text()
+    assert "- '+14155550102'" in trunks and "sip_url: sip:pbx1.example.com" in trunks
+    assert "mode: record-from-answer" in trunks
+    # The trunk's pool says it; the number's entry does not repeat trunk_sid.
+    assert "trunk_sid" not in (out / "phone_numbers.yaml").read_text()
     again = run("plan", str(out))
     assert again.exit_code == 0, again.output
     assert "No changes." in again.stdout
