@@ -418,7 +418,8 @@ def request(
     if isinstance(part, Pool):
         target = change.target
         if isinstance(target, Ref):
-            target = known.get(target, None if not lenient else str(target))
+            shown = "{" + f"{target.kind}:{target.name}" + "}" if lenient else None
+            target = known.get(target, shown)
             if target is None:
                 raise KeyError(f"{change.target} has no SID yet")
         return "POST", rt.api, part.path(base), {part.param: target}
