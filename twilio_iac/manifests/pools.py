@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from twilio_iac.manifests.located import Entry, Reason
-from twilio_iac.resources import REGISTRY
+from twilio_iac.resources import REGISTRY, ResourceType
 from twilio_iac.resources.parts import Pool, dig
 
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
@@ -181,7 +181,7 @@ def _taken_over(
     return problems
 
 
-def _set_by(entry: Entry, rt: Any, name: str) -> str | None:
+def _set_by(entry: Entry, rt: ResourceType, name: str) -> str | None:
     """The manifest key giving field ``name`` a non-null value, if any."""
     alias = rt.by_name[name].alias
     for key in (name, alias):

@@ -17,8 +17,6 @@ from typing import Any
 
 from twilio_iac.resources.base import Field
 
-E164 = r"^\+[1-9]\d{1,14}$"
-
 
 @dataclass(frozen=True)
 class Pool:
