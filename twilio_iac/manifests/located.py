@@ -125,18 +125,21 @@ class Loader(_BASE):  # type: ignore[misc,valid-type]
             node = self.get_single_node()
             if node is None:
                 return None
-            if type(node.value) is not list:
-                pass  # a lone scalar: schema.check says a mapping is needed
-            elif self.may_alias:
+            if self.may_alias and type(node.value) is list:
                 check_shape(node)
-            else:
-                _check_depth(node)
+            # Without aliases the document is a tree, and construction itself
+            # counts its depth (construct_mapping and _sequence).
             return self.construct_document(node)
         finally:
             if enabled:
                 gc.enable()
 
+    depth = 0  # collections being constructed, the current one included
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Located:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            _refuse_depth(node, self.depth)
         data = Located(node.start_mark)
         data.duplicates = _duplicate_keys(node)
         self.flatten_mapping(node)  # resolve `<<` merge keys first
@@ -147,7 +150,19 @@ class Loader(_BASE):  # type: ignore[misc,valid-type]
             # Keys are field names: read them as text so `on:` stays "on".
             data[key_node.value] = _construct(self, value_node, deep)
             data.key_marks[key_node.value] = key_node.start_mark
+        self.depth -= 1
         return data
+
+
+def _sequence(loader: Loader, node: yaml.SequenceNode) -> list[Any]:
+    # Built at once rather than by PyYAML's generator, so that the depth count
+    # holds; a cycle, which only a generator could build, is refused anyway.
+    loader.depth += 1
+    if loader.depth > MAX_DEPTH:
+        _refuse_depth(node, loader.depth)
+    items = [_construct(loader, child, False) for child in node.value]
+    loader.depth -= 1
+    return items
 
 
 def _construct(loader: Loader, node: yaml.Node, deep: bool) -> Any:
@@ -198,6 +213,7 @@ def _unsupported(loader: Loader, node: yaml.Node) -> Any:
 
 
 Loader.add_constructor(_MAP, Loader.construct_mapping)
+Loader.add_constructor(_SEQ, _sequence)
 Loader.add_constructor(_TAG + "int", _int)
 Loader.add_constructor(_TAG + "float", _float)
 Loader.add_constructor(_TAG + "bool", _bool)
@@ -252,19 +268,6 @@ def check_shape(root: yaml.Node) -> None:
             "values out, or share fewer of them"
         )
         raise ShapeError(None, None, problem, root.start_mark)
-
-
-def _check_depth(root: yaml.Node) -> None:
-    """check_shape for a document without aliases: a tree, so only depth."""
-    stack = [(root, 1)]
-    while stack:
-        node, level = stack.pop()
-        if level > MAX_DEPTH:
-            _refuse_depth(node, level)
-        if type(node) is yaml.MappingNode:
-            stack += [(v, level + 1) for _, v in node.value if type(v.value) is list]
-        else:
-            stack += [(v, level + 1) for v in node.value if type(v.value) is list]
 
 
 def _refuse_depth(node: yaml.Node, levels: int) -> None:
