@@ -72,6 +72,8 @@ def _part_row(rt: ResourceType, part: Pool | Children) -> str:
         notes += "`[]` empties it; left out: unmanaged"
         if part.exclusive:
             notes += f"; a {part.title} is in one {rt.title} at most"
+        if part.max_items is not None:
+            notes += f"; at most {part.max_items} per {rt.title}"
         if part.sets:
             notes += (
                 f"; membership sets the member's `{part.sets}`, so settings "

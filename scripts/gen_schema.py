@@ -203,13 +203,16 @@ def _part(rt: ResourceType, part: Pool | Children) -> Schema:
         )
         if part.exclusive:
             exact += f" Twilio allows a {part.title} in one {rt.title} only."
-        return {
+        schema: Schema = {
             "title": part.name,
             "description": f"{part.description} {exact}",
             "type": ["array", "null"],
             "uniqueItems": True,
             "items": item,
         }
+        if part.max_items is not None:
+            schema["maxItems"] = part.max_items
+        return schema
     fields = {f.name: _field(rt, f) for f in part.fields}
     fields[part.identity]["minLength"] = 1
     required = [part.identity] + [

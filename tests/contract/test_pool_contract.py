@@ -232,6 +232,11 @@ def test_messaging_refusals_carry_twilios_codes(
     assert gone["code"] == 20404
     wrong = _refused(messaging, "POST", f"/v1/Services/{one}", {"ValidityPeriod": "0"})
     assert wrong["code"] == 20001
+    messaging.send("POST", f"/v1/Services/{one}/AlphaSenders", {"AlphaSender": "ACME"})
+    second = _refused(
+        messaging, "POST", f"/v1/Services/{one}/AlphaSenders", {"AlphaSender": "BRAND"}
+    )
+    assert second["status"] == 400 and "only have one alpha sender" in second["message"]
     not_allowed = messaging.http.request("PUT", f"/v1/Services/{one}")
     assert not_allowed.status_code == 405
 

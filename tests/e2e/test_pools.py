@@ -459,3 +459,26 @@ def test_a_saved_plan_is_stale_when_a_pool_moved_since(run, write, sandbox, tmp_
     assert "Stale plan" in stale.output
     assert 'messaging_services "Alerts"' in stale.output
     assert "senders.phone_numbers" in stale.output
+
+
+def test_the_one_sender_id_is_swapped_remove_first(run, write, sandbox):
+    path = write("twilio.yaml", TWO)
+    _apply(run, path)
+    write("twilio.yaml", TWO.replace("alpha_senders: [ACME]", "alpha_senders: [BRAND]"))
+    plan = plan_json(run, path)
+    remove, add = (c for c in plan["changes"] if c["part"] == "senders.alpha_senders")
+    assert (remove["action"], remove["member"]) == ("remove", "ACME")
+    assert (add["action"], add["member"]) == ("add", "BRAND")
+    assert add["after"] == [
+        "remove:messaging_services:Alerts:senders.alpha_senders:ACME"
+    ]
+    _apply(run, path)
+    senders = sandbox().records("messaging_alpha_senders")
+    assert [r["alpha_sender"] for r in senders] == ["BRAND"]
+
+    write("twilio.yaml", TWO.replace("alpha_senders: [ACME]", "alpha_senders: [A, B]"))
+    refused = run("validate", str(path))
+    assert refused.exit_code == 1
+    assert "senders.alpha_senders: lists 2 values; at most 1 are allowed" in (
+        refused.output
+    )

@@ -87,15 +87,23 @@ class PoolAlphaSenders(Behaviour):
                 20001,
                 "AlphaSender must be 1 to 11 characters with at least one letter",
             )
-        taken = [
+        held = [
             r
             for r in store.records("messaging_alpha_senders").values()
-            if r["service_sid"] == record["service_sid"] and r["alpha_sender"] == alpha
+            if r["service_sid"] == record["service_sid"]
         ]
-        if taken:
+        if any(r["alpha_sender"] == alpha for r in held):
             raise bad_request(
                 ALREADY_IN_SERVICE,
                 f"Alpha Sender {alpha} is already in the Messaging Service.",
+            )
+        if held:
+            # "Each Messaging Services may only have one alpha sender"; the docs
+            # name no code for it, so the generic invalid-parameter one stands in.
+            raise bad_request(
+                20001,
+                "A Messaging Service may only have one alpha sender; delete "
+                f"{held[0]['alpha_sender']} before adding {alpha}.",
             )
         record["capabilities"] = ["SMS"]
 

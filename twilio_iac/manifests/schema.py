@@ -179,6 +179,8 @@ def _message(error: ValidationError, path: list[Any]) -> str:
         return "cannot be empty"
     if error.validator == "uniqueItems":
         return "lists the same value more than once"
+    if error.validator == "maxItems":
+        return f"lists {len(value)} values; at most {rule} are allowed"
     return error.message
 
 

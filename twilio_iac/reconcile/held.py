@@ -153,6 +153,21 @@ def _pool(
 ) -> list[Held]:
     wanted: Mapping[str, str] = want.fields[pool.name]
     sid = have.sid if have else None
+    removals: list[Held] = [
+        RemoveHeld(
+            rt.kind,
+            want.name,
+            sid,
+            part=pool.name,
+            member=key,
+            key=key,
+            target=record_sid,
+        )
+        for key, record_sid in before.items()
+        if key not in wanted
+    ]
+    # A pool that holds few members at once (one sender ID) makes room first.
+    room = tuple(r.step_id for r in removals) if pool.max_items else ()
     result: list[Held] = []
     for key, label in wanted.items():
         if key in before:
@@ -181,23 +196,10 @@ def _pool(
                 member=label,
                 key=key,
                 target=target,
-                after=after,
+                after=after + room,
             )
         )
-    for key, record_sid in before.items():
-        if key not in wanted:
-            result.append(
-                RemoveHeld(
-                    rt.kind,
-                    want.name,
-                    sid,
-                    part=pool.name,
-                    member=key,
-                    key=key,
-                    target=record_sid,
-                )
-            )
-    return result
+    return result + removals
 
 
 def _join_notes(pool: Pool, want: Resource, have: Resource | None) -> tuple[str, ...]:

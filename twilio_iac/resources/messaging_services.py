@@ -95,10 +95,14 @@ MESSAGING_SERVICES = register(
                 key="alpha_sender",
                 param="AlphaSender",
                 exclusive=False,  # one sender ID may serve several services
+                # "Each Messaging Services may only have one alpha sender
+                # associated with it" (Twilio's AlphaSender docs).
+                max_items=1,
                 pattern=r"^(?=.*[A-Za-z])[A-Za-z0-9 +_&-]{1,11}$",
                 pattern_message="must be 1 to 11 letters, digits, spaces or + - _ & "
                 "with at least one letter",
-                description="Alphanumeric sender IDs, e.g. ACME.",
+                description="The alphanumeric sender ID, e.g. [ACME]: one per "
+                "service; a change removes the old one before adding the new.",
             ),
             Pool(
                 "senders.short_codes",

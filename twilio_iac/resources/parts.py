@@ -34,6 +34,7 @@ class Pool:
     pattern: str | None = None  # what a member written directly must match
     pattern_message: str = ""
     max_length: int | None = None
+    max_items: int | None = None  # members one owner may hold at once
     exclusive: bool = True  # Twilio's rule: in one owner of this kind at most
     # The member field membership sets (a number's trunk_sid): the member
     # kind's Precedence rules for it then apply as if the entry set it, so a
