@@ -482,3 +482,21 @@ def test_the_one_sender_id_is_swapped_remove_first(run, write, sandbox):
     assert "senders.alpha_senders: lists 2 values; at most 1 are allowed" in (
         refused.output
     )
+
+
+def test_a_pool_member_cannot_be_released_by_prune(run, write, sandbox):
+    path = write(
+        "twilio.yaml",
+        """
+    phone_numbers:
+      - phone_number: "+14155550100"
+    messaging_services:
+      - friendly_name: Alerts
+        senders:
+          phone_numbers: ["+14155550101"]
+    prune: [phone_numbers]
+""",
+    )
+    result = run("plan", str(path))
+    assert result.exit_code == 1
+    assert "+14155550101 is in the pool, but this plan releases it" in result.output

@@ -100,7 +100,9 @@ def plan(
                 continue  # left out: unmanaged
             before = have.fields.get(part.name, {}) if have else {}
             if isinstance(part, Pool):
-                result += _pool(rt, part, want, have, before, members, problems)
+                result += _pool(
+                    rt, part, want, have, before, members, changes, problems
+                )
             else:
                 result += _children(rt, part, want, have, before)
     return result
@@ -149,6 +151,7 @@ def _pool(
     have: Resource | None,
     before: Mapping[str, str],
     members: Members,
+    gone: Mapping[Key, Change],
     problems: list[str],
 ) -> list[Held]:
     wanted: Mapping[str, str] = want.fields[pool.name]
@@ -178,6 +181,13 @@ def _pool(
             target = members.get((pool.member_kind, key))
             if isinstance(target, Ref):  # bought by this plan
                 after += (f"create:{target.kind}:{target.name}",)
+            if isinstance(gone.get(Key(pool.member_kind, key)), Delete):
+                problems.append(
+                    f'{want.location} {rt.kind} "{want.name}" {pool.name}: '
+                    f"{label} is in the pool, but this plan releases it (prune). "
+                    "Declare it under phone_numbers, or take it out of the pool."
+                )
+                continue
             if target is None:
                 problems.append(
                     f'{want.location} {rt.kind} "{want.name}" {pool.name}: '
