@@ -55,7 +55,23 @@ def _notes(rt: ResourceType, field: Field) -> str:
         notes.append(f"≤ {field.max_length} characters")
     if field.pattern_message:
         notes.append(field.pattern_message)
+    texts = {
+        False: "ignored by Twilio while {} is set: declaring both is refused",
+        True: "cleared by Twilio when {} is set, and vice versa: declaring both "
+        "is refused",
+    }
+    for clears, text in texts.items():
+        rules = [r for r in rt.precedence if r.clears is clears]
+        winners = [r.winner for r in rules if field.name in r.fields]
+        if winners:
+            notes.append(
+                text.format(" or ".join(f"`{_spelling(rt, w)}`" for w in winners))
+            )
     return "; ".join(notes)
+
+
+def _spelling(rt: ResourceType, name: str) -> str:
+    return rt.by_name[name].alias or name
 
 
 def _part_row(rt: ResourceType, part: Pool | Children) -> str:

@@ -501,3 +501,9 @@ def test_a_credential_written_into_a_manifest_is_refused(tmp_path) -> None:
 def test_short_credential_values_do_not_match_ordinary_text(tmp_path) -> None:
     path = _write(tmp_path, "x.yaml", "queues:\n  - friendly_name: abc\n")
     assert read([path], env={"TWILIO_AUTH_TOKEN": "abc"}).problems == ()
+
+
+def test_an_editor_lock_link_is_not_a_manifest(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", "queues: []\n")
+    (tmp_path / ".#a.yaml").symlink_to("user@host.1234:1700000000")
+    assert expand([tmp_path]) == [str(tmp_path / "a.yaml")]

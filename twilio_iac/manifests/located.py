@@ -69,9 +69,10 @@ for _tag, _rule, _firsts in _RULES:
         _IMPLICIT.setdefault(_first, []).append((_tag, _rule.fullmatch))
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9]+")
 
-# Bounds on the document's shape, checked on the parsed node graph before
-# anything walks it: aliases can make a few lines expand exponentially (an
-# "alias bomb"), and every later stage walks the expanded data.
+# Bounds on the document's shape. Aliases can make a few lines expand
+# exponentially (an "alias bomb") and every later stage walks the expanded data,
+# so a document with aliases is checked on its node graph before construction;
+# construction itself counts the depth of any document.
 MAX_DEPTH = 32  # a manifest needs 7 (overrides.verify_services[0].passkeys...)
 MAX_ALIASED = 100_000  # nodes aliases may add, or ten times the file's own
 
@@ -92,7 +93,7 @@ def load(text: str) -> Any:
     its shape; raises yaml.YAMLError (ShapeError for a refused shape)."""
     loader = Loader(text)
     # An alias is written `*name`: without a `*` anywhere there is none, and
-    # a depth check is all the shape check needs to do.
+    # the depth construction counts is all the shape check needs.
     loader.may_alias = "*" in text
     try:
         return loader.get_single_data()

@@ -64,7 +64,10 @@ class Manifest:
 def read(paths: Sequence[str | Path], env: Mapping[str, str]) -> Manifest:
     """Parse, interpolate and merge; each path is a layer, in order.
 
-    Raises ManifestSyntaxError on bad YAML; every other problem is collected.
+    Raises ManifestError for paths that are not readable files or manifests
+    that are all empty, ManifestSyntaxError for files that cannot be read as
+    YAML (encoding, syntax, shape, a credential); every other problem is
+    collected.
     """
     groups = [expand([path]) for path in paths]
     documents, problems = _parse_all(groups, env)
@@ -104,7 +107,10 @@ def expand(paths: Sequence[str | Path]) -> list[str]:
                 files.append(given)
             continue
         found = sorted(
-            p for p in Path(given).iterdir() if p.suffix in (".yaml", ".yml")
+            p
+            for p in Path(given).iterdir()
+            # Emacs keeps a lock (a dangling link named .#file) while editing.
+            if p.suffix in (".yaml", ".yml") and not p.name.startswith(".#")
         )
         names = []
         for entry in found:

@@ -1,7 +1,7 @@
 """Validate manifests: JSON Schema (schemas/*.json), then rules that span fields.
 
 check() reports every problem at once, each located as ``<file>:<line> <path>:
-<message>`` in plain words, and returns warnings for settings Twilio ignores.
+<message>`` in plain words, settings Twilio ignores (the kinds' precedence) included.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from twilio_iac.errors import SchemaError, UnresolvedReference
 from twilio_iac.manifests import pools
 from twilio_iac.manifests.proof import Check, compile_proof
 from twilio_iac.manifests.reader import Document, Entry, Located, Manifest, Reason
-from twilio_iac.resources import REGISTRY, Field, Precedence, ResourceType
+from twilio_iac.resources import REGISTRY, Field, ResourceType
 
 _TYPE_WORDS = {
     "string": "text",
@@ -344,15 +344,17 @@ def _overridden(entry: Entry) -> list[Reason]:
     problems: dict[str, Reason] = {}
     for rule in REGISTRY[entry.kind].precedence:
         winner = _set_by(entry, rule.winner)
-        for name in rule.fields if winner else ():
+        if winner is None:
+            continue
+        for name in rule.fields:
             key = _set_by(entry, name)
-            assert winner is not None
             kept_on_purpose = bool(kept & {name, key}) and not rule.clears
             if key is None or key in problems or kept_on_purpose:
                 continue
             if rule.clears:  # blamed on the winner, as "conflicts with" the other
-                key, winner = winner, key
-            problems[key] = entry.reason(key, _overridden_message(rule, winner, key))
+                problems[winner] = entry.reason(winner, rule.refusal(winner, key))
+            else:
+                problems[key] = entry.reason(key, rule.refusal(winner, key))
     return list(problems.values())
 
 
@@ -362,16 +364,3 @@ def _precedence_keys(kind: str) -> frozenset[str]:
     rt = REGISTRY[kind]
     names = {n for rule in rt.precedence for n in (rule.winner, *rule.fields)}
     return frozenset(k for n in names for k in (n, rt.by_name[n].alias) if k)
-
-
-def _overridden_message(rule: Precedence, winner: str, key: str) -> str:
-    if rule.clears:
-        return (
-            f"conflicts with {winner}: {rule.effect}, so every apply would flap; "
-            "keep only one of them"
-        )
-    return (
-        f"Twilio ignores {key} while {winner} is set ({rule.effect}), so it "
-        f"would never take effect; remove it, or if you keep it on purpose (say, "
-        f"to switch back later) list it in this entry's allow_ignored: [{key}]"
-    )

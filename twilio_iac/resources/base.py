@@ -91,6 +91,21 @@ class Precedence:
     effect: str
     clears: bool = False
 
+    def refusal(self, winner: str, key: str) -> str:
+        """Why declaring ``key`` next to ``winner`` (as the manifest spells
+        them) is refused, and what to do."""
+        if self.clears:
+            return (
+                f"conflicts with {key}: {self.effect}, so every apply would flap; "
+                "keep only one of them"
+            )
+        return (
+            f"Twilio ignores {key} while {winner} is set ({self.effect}), so it "
+            "would never take effect; remove it, or if you keep it on purpose "
+            f"(say, to switch back later) list it in this entry's "
+            f"allow_ignored: [{key}]"
+        )
+
 
 def _pascal(snake: str) -> str:
     return "".join(word[:1].upper() + word[1:] for word in snake.split("_"))
