@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from twilio_iac.resources import REGISTRY, Field, ResourceType
+from twilio_iac.resources.parts import Children, Pool
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BEGIN = "<!-- reference:begin (scripts/gen_reference.py writes this part) -->"
@@ -73,6 +74,30 @@ def _spelling(rt: ResourceType, name: str) -> str:
     return rt.by_name[name].alias or name
 
 
+def _part_row(rt: ResourceType, part: Pool | Children) -> str:
+    if isinstance(part, Children):
+        what = f"list of {part.title}s (below)"
+        notes = "the exact list: unlisted live entries are deleted; left out: unmanaged"
+    else:
+        what = f"list of {part.title}s"
+        if part.member_kind:
+            what += (
+                f": E.164 numbers, or friendly_names of `{part.member_kind}` entries"
+            )
+        notes = "**pool**, the exact set: unlisted live members are removed; "
+        notes += "`[]` empties it; left out: unmanaged"
+        if part.exclusive:
+            notes += f"; a {part.title} is in one {rt.title} at most"
+        if part.max_items is not None:
+            notes += f"; at most {part.max_items} per {rt.title}"
+        if part.sets:
+            notes += (
+                f"; membership sets the member's `{part.sets}`, so settings "
+                "Twilio then ignores or clears on the member are refused"
+            )
+    return f"| `{part.name}` | {what} | {notes} |"
+
+
 def section() -> str:
     out = [BEGIN, ""]
     for rt in REGISTRY.values():
@@ -81,7 +106,18 @@ def section() -> str:
         for field in rt.fields:
             name = field.alias if field.alias else field.name
             out.append(f"| `{name}` | {_type(field)} | {_notes(rt, field)} |")
+        out += [_part_row(rt, part) for part in rt.parts]
         out.append("")
+        for part in rt.parts:
+            if isinstance(part, Children):
+                out += [f"`{part.name}` entries ({part.description})", ""]
+                out += ["| field | value | notes |", "|---|---|---|"]
+                for field in part.fields:
+                    notes = _notes(rt, field) if field.name != part.identity else ""
+                    if field.name == part.identity:
+                        notes = f"**identity** within the {rt.title}"
+                    out.append(f"| `{field.name}` | {_type(field)} | {notes} |")
+                out.append("")
     out.append(END)
     return "\n".join(out)
 

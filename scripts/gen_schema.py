@@ -18,6 +18,7 @@ if str(ROOT) not in sys.path:  # run as a script from a source checkout
     sys.path.insert(0, str(ROOT))
 
 from twilio_iac.resources import REGISTRY, Field, ResourceType, get  # noqa: E402
+from twilio_iac.resources.parts import Children, Pool  # noqa: E402
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 HEX32 = "[0-9a-fA-F]{32}"
@@ -147,6 +148,12 @@ def _kind(rt: ResourceType) -> Schema:
         f"matching on {rt.identity}.",
         **_sid_pattern(rt.sid_prefix, f"a {rt.title} SID"),
     }
+    for part in rt.parts:
+        *groups, leaf = part.name.split(".")
+        target = properties
+        for group in groups:
+            target = target.setdefault(group, _pool_group(group))["properties"]
+        target[leaf] = _part(rt, part)
     ignorable = sorted({n for p in rt.precedence if not p.clears for n in p.fields})
     if ignorable:
         properties["allow_ignored"] = {
@@ -171,6 +178,59 @@ def _kind(rt: ResourceType) -> Schema:
         "type": "object",
         "additionalProperties": False,
         "properties": properties,
+    }
+
+
+def _pool_group(name: str) -> Schema:
+    return {
+        "type": "object",
+        "description": f"The pools under {name}:. A pool written here is the exact "
+        "pool: members not listed are removed. A pool left out is unmanaged.",
+        "additionalProperties": False,
+        "properties": {},
+    }
+
+
+def _part(rt: ResourceType, part: Pool | Children) -> Schema:
+    if isinstance(part, Pool):
+        item: Schema = {"type": "string", "minLength": 1}
+        if part.pattern:
+            item.update(pattern=part.pattern, patternErrorMessage=part.pattern_message)
+        exact = (
+            "The exact pool: members missing live are added, live members not "
+            "listed are removed; an empty list empties it, leaving it out leaves "
+            "it unmanaged."
+        )
+        if part.exclusive:
+            exact += f" Twilio allows a {part.title} in one {rt.title} only."
+        schema: Schema = {
+            "title": part.name,
+            "description": f"{part.description} {exact}",
+            "type": ["array", "null"],
+            "uniqueItems": True,
+            "items": item,
+        }
+        if part.max_items is not None:
+            schema["maxItems"] = part.max_items
+        return schema
+    fields = {f.name: _field(rt, f) for f in part.fields}
+    fields[part.identity]["minLength"] = 1
+    required = [part.identity] + [
+        f.name for f in part.fields if f.required and f.name != part.identity
+    ]
+    return {
+        "title": part.name,
+        "description": f"{part.description} The exact list: entries missing live "
+        "are created, live ones not listed are deleted; leaving it out leaves it "
+        "unmanaged.",
+        "type": ["array", "null"],
+        "items": {
+            "type": "object",
+            "title": part.title,
+            "additionalProperties": False,
+            "required": required,
+            "properties": fields,
+        },
     }
 
 

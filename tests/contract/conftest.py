@@ -29,3 +29,13 @@ def api(app: Emulator) -> Iterator[Checked]:
 @pytest.fixture
 def verify(app: Emulator) -> Iterator[Checked]:
     yield from _checked(app, "verify.twilio.com")
+
+
+@pytest.fixture
+def messaging(app: Emulator) -> Iterator[Checked]:
+    yield from _checked(app, "messaging.twilio.com")
+
+
+@pytest.fixture
+def trunking(app: Emulator) -> Iterator[Checked]:
+    yield from _checked(app, "trunking.twilio.com")

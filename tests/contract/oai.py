@@ -39,6 +39,8 @@ PATTERNS = {
     "iso-country-code": r"[A-Z]{2}",
     "uri": r"https?://[^/\s]+(/\S*)?",
 }
+# Trunk origination URLs are "uri"s of the sip: scheme.
+PATTERNS["uri"] = rf"({PATTERNS['uri']})|([Ss][Ii][Pp]:\S+)"
 # Where the same formats are looser: v2010 list envelopes hold relative URIs, and
 # list filters take partial numbers with '*' wildcards.
 RESPONSE_PATTERNS = {**PATTERNS, "uri": rf"({PATTERNS['uri']})|(/\S*)"}

@@ -38,6 +38,18 @@ def _emulator_template(template: str) -> str:
     return template.replace("{account_sid}", "{AccountSid}").replace("{sid}", "{Sid}")
 
 
+def _sub_operation(template: str) -> Any:
+    """The POST at a sub-path, whatever the description calls its parameters
+    (``/v1/Trunks/{sid}/Recording`` is ``/v1/Trunks/{TrunkSid}/Recording``)."""
+    shape = re.sub(r"\{\w+\}", "{}", template)
+    (found,) = [
+        op
+        for (method, path), op in load().operations.items()
+        if method == "POST" and re.sub(r"\{\w+\}", "{}", path) == shape
+    ]
+    return found
+
+
 def _flat(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in values.items():
@@ -167,6 +179,8 @@ def test_limits_the_emulator_enforces_are_the_registrys(kind: str) -> None:
     problems = []
     for f in rt.fields:
         param, schema = f.request_param, op.params.get(f.request_param, {})
+        if f.endpoint:  # written at a sub-path of the instance (a trunk's Recording)
+            schema = _sub_operation(rt.instance + f.endpoint).params.get(param, {})
         limits = ((f.minimum, f.maximum), f.max_length, f.enum)
         enforced = (
             RANGES.get((rt.api, param), (None, None)),

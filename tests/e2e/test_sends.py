@@ -153,7 +153,6 @@ def test_offline_validation_lists_every_problem(run, sandbox):
     for problem in (
         "--to '4155551234' is not a phone number",
         "give exactly one sender",
-        "--messaging-service 'MG123' is not an MG… SID",
         "--media-url 'ftp://x/y.png' is not an absolute http(s) URL",
         "--status-callback '/relative' is not an absolute http(s) URL",
     ):

@@ -36,7 +36,7 @@ manifests_option = click.option(
     multiple=True,
     type=click.Path(exists=True, path_type=Path),
     help="Manifests (files or folders) in which to look up the names given to "
-    "--from, --application or --service.",
+    "--from, --messaging-service, --application or --service.",
 )
 output_option = click.option(
     "--output",
@@ -219,7 +219,12 @@ def send() -> None:
 @click.option(
     "--from", "sender", help="A number (E.164/whatsapp:) or its manifest name."
 )
-@click.option("--messaging-service", "service", help="An MG… Messaging Service SID.")
+@click.option(
+    "--messaging-service",
+    "service",
+    help="A Messaging Service: its MG… SID or friendly_name (Twilio picks From "
+    "from its sender pool).",
+)
 @click.option("--body", help="The text; '-' reads it from standard input.")
 @click.option(
     "--media-url", "media", multiple=True, help="Media to attach (MMS); repeatable."
@@ -297,8 +302,18 @@ def _send_message(
     if sender is not None:
         sender = names.sender(sender, manifests)
     fields.update(sender=sender, body=body)
-    sends.sms("AC", **fields)  # every problem, before opening a session
-    _send(options, lambda client: sends.sms(client.account_sid, **fields), flags)
+    service = fields["service"]
+    placeholder = "MG" + "0" * 32 if service else None
+    sends.sms("AC", **(fields | {"service": placeholder}))  # every problem, offline
+
+    def build(client: TwilioClient) -> SendRequest:
+        if service:
+            fields["service"] = names.sid(
+                client, "messaging_services", service, manifests, "--messaging-service"
+            )
+        return sends.sms(client.account_sid, **fields)
+
+    _send(options, build, flags)
 
 
 @send.command("call")

@@ -23,8 +23,10 @@ from . import (  # noqa: F401
     intelligence,
     lookups,
     media,
+    messaging,
     recordings,
     traffic,
+    trunking,
     usage,
     verifications,
 )
@@ -168,16 +170,19 @@ def _within(record: dict, scope: dict) -> bool:
 
 
 def _action(method: str, path: str) -> tuple[Action, dict[str, str]] | None:
+    allowed = []
     for action in ACTIONS:
         found = action.pattern.match(path)
         if found:
-            if method != action.method:
-                raise ApiProblem(
-                    405,
-                    METHOD_NOT_ALLOWED,
-                    f"Method {method} not allowed; use {action.method}",
-                )
-            return action, found.groupdict()
+            if method == action.method:
+                return action, found.groupdict()
+            allowed.append(action.method)
+    if allowed:
+        raise ApiProblem(
+            405,
+            METHOD_NOT_ALLOWED,
+            f"Method {method} not allowed; use {', '.join(allowed)}",
+        )
     return None
 
 
@@ -194,9 +199,9 @@ def _act(
 
 
 def allowed_methods(path: str) -> list[str]:
-    for candidate in ACTIONS:
-        if candidate.pattern.match(path):
-            return [candidate.method]
+    methods = [a.method for a in ACTIONS if a.pattern.match(path)]
+    if methods:
+        return methods
     route, _ = _match(path)
     return _allowed(route)
 

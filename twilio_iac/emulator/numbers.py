@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import messaging, trunking
 from .kinds import Behaviour
 from .problems import (
     INVALID_ADDRESS_SID,
@@ -100,6 +101,12 @@ class PhoneNumbers(Behaviour):
             record["trunk_sid"] = None
         if values.get("TrunkSid"):
             record["voice_application_sid"] = None
+        trunking.follow_number(store, record)
+
+    def on_delete(self, store: Store, record: dict[str, Any]) -> None:
+        # A released number leaves its Messaging Service and its trunk.
+        messaging.drop_number(store, record["sid"])
+        trunking.drop_number(store, record["sid"])
 
 
 def _move(store: Store, record: dict[str, Any], account_sid: str | None) -> None:

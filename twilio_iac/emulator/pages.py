@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from twilio_iac.apis import CORE
-
 from . import dates
 from .kinds import Kind
 from .problems import INVALID_PARAMETER, VERIFY_INVALID_PARAMETER, bad_request
@@ -65,7 +63,7 @@ def _offset(
     sids = [r["sid"] for r in records]
     direction, sid = token[:2], token[2:]
     if direction not in ("PA", "PB") or sid not in sids:
-        code = INVALID_PARAMETER if kind.api == CORE else VERIFY_INVALID_PARAMETER
+        code = VERIFY_INVALID_PARAMETER if kind.api == "verify" else INVALID_PARAMETER
         raise bad_request(code, f"PageToken {token} is not valid")
     index = sids.index(sid)
     return index + 1 if direction == "PA" else max(index - size, 0)

@@ -31,11 +31,14 @@ RANGES: dict[tuple[str, str], tuple[int, int]] = {
     ("verify", "Totp.TimeStep"): (20, 60),
     ("verify", "Totp.CodeLength"): (3, 8),
     ("verify", "Totp.Skew"): (0, 2),
+    ("messaging", "ValidityPeriod"): (1, 36000),  # "an integer from `1` to `36,000`"
 }
 # (api, param) → maximum length, from the descriptions ("up to 64 characters").
 LENGTHS: dict[tuple[str, str], int] = {
     (CORE, "FriendlyName"): 64,
     ("verify", "FriendlyName"): 32,
+    ("messaging", "FriendlyName"): 64,
+    ("trunking", "FriendlyName"): 64,
 }
 _PASSKEY_CHOICE = ("required", "preferred", "discouraged")
 # (api, param) → allowed values that the descriptions list in prose only.
@@ -48,6 +51,15 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ),
     ("verify", "Passkeys.DiscoverableCredentials"): _PASSKEY_CHOICE,
     ("verify", "Passkeys.UserVerification"): _PASSKEY_CHOICE,
+    # "Possible values are `notifications`, `marketing`, ..."
+    ("messaging", "Usecase"): (
+        "notifications",
+        "marketing",
+        "verification",
+        "discussion",
+        "poll",
+        "undeclared",
+    ),
 }
 SEND_NUMBER_INVALID = {"To": 21211, "From": 21212}
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
@@ -58,7 +70,7 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 def parse(op: Operation, form: Form) -> dict[str, Any]:
     """Typed values of every parameter in ``form``; ApiProblem on the first fault."""
-    code = INVALID_PARAMETER if op.api == CORE else VERIFY_INVALID_PARAMETER
+    code = VERIFY_INVALID_PARAMETER if op.api == "verify" else INVALID_PARAMETER
     values: dict[str, Any] = {}
     for name, raw in form.items():
         schema = op.params.get(name)
@@ -148,6 +160,8 @@ def _check_string(
 def _format_ok(fmt: str | None, raw: str, method: str) -> bool:
     if fmt == "uri":
         parts = urlsplit(raw)
+        if parts.scheme == "sip":  # trunk origination URLs: sip:host or sip://host
+            return bool(parts.netloc or parts.path)
         return parts.scheme in ("http", "https") and bool(parts.netloc)
     if fmt == "phone-number":
         if method == "GET":

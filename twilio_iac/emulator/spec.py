@@ -76,7 +76,9 @@ class Spec:
         by_snake = {snake(name): name for name in params}
         groups = op.get("x-twilio", {}).get("conditional", [])
         one_of = tuple(tuple(by_snake[name] for name in group) for group in groups)
-        status = min(int(code) for code in op["responses"])
+        codes = sorted(int(code) for code in op["responses"])
+        # Some creates list 200 beside 201 (an example variant); a create is 201.
+        status = 201 if 201 in codes else codes[0]
         return Operation(
             api, method, template, params, frozenset(required), one_of, status
         )

@@ -21,7 +21,7 @@ from typing import Any
 from twilio_iac.apis import CORE
 
 from ..segments import count as count_segments
-from . import content, media, recordings
+from . import content, media, messaging, recordings
 from .kinds import Behaviour, Kind, register
 from .params import E164
 from .problems import INVALID_APPLICATION_SID, bad_request
@@ -105,6 +105,9 @@ class Messages(Behaviour):
             _refuse(*SMS_REFUSED_TO[to])
         if sender is not None:
             _check_sender(store, record["account_sid"], sender)
+        else:
+            service = values["MessagingServiceSid"]
+            record["from"] = messaging.pick_sender(store, service, to)
         files = values.get("MediaUrl") or []
         body = values.get("Body") or ""
         if values.get("ContentSid"):

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from twilio_iac.manifests import pools, schema
 from twilio_iac.manifests import reader as manifest
-from twilio_iac.manifests import schema
 from twilio_iac.model import Key, Ref, Resource
 from twilio_iac.model import ignored as is_ignored
 from twilio_iac.resources import REGISTRY, ResourceType
+from twilio_iac.resources.parts import Part, Pool
 
 # Entry keys that describe how to manage the resource rather than its state.
 _META = frozenset({"sid", "purchase", "allow_ignored"})
@@ -47,7 +48,7 @@ def load(paths: Sequence[str | Path], env: Mapping[str, str] | None = None) -> D
     """
     parsed = manifest.read(paths, os.environ if env is None else env)
     warnings = schema.check(parsed)
-    resources = _distinct([build(entry) for entry in parsed.entries])
+    resources = _members(_distinct([build(entry) for entry in parsed.entries]))
     return Desired(
         resources={resource.key: resource for resource in resources},
         account_sid=parsed.account_sid,
@@ -94,6 +95,9 @@ def _fields(rt: ResourceType, data: Mapping[str, Any]) -> Iterator[tuple[str, An
     for name, value in _flatten(data, ""):
         if name in _META:
             continue
+        if name in rt.held:
+            yield name, _held(rt.held[name], value)
+            continue
         if name in rt.aliases:
             spec = rt.aliases[name]
             value = Ref(spec.ref or "", value) if value is not None else None
@@ -109,3 +113,37 @@ def _flatten(data: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
             yield from _flatten(value, f"{prefix}{key}.")
         else:
             yield f"{prefix}{key}", value
+
+
+def _held(part: Part, value: Any) -> Any:
+    """A pool as {label: label} (keys resolved by _members); children as
+    {identity: {field: value}}, normalized like any field."""
+    items = value or []
+    if isinstance(part, Pool):
+        return {label: label for label in items}
+    return {
+        child[part.identity]: {
+            name: part.by_name[name].normalize(v) for name, v in child.items()
+        }
+        for child in items
+    }
+
+
+def _members(resources: list[Resource]) -> list[Resource]:
+    """Pool members written by friendly_name become the numbers they name:
+    {number: label as written}."""
+    known = pools.names(resources)
+    result = []
+    for r in resources:
+        held = [p for p in pools.pools(r.kind) if p.name in r.fields]
+        if not held:
+            result.append(r)
+            continue
+        fields = dict(r.fields)
+        for pool in held:
+            fields[pool.name] = {
+                pools.resolve(pool, label, known) or label: label
+                for label in fields[pool.name]
+            }
+        result.append(replace(r, fields=fields))
+    return result

@@ -22,6 +22,7 @@ from referencing.jsonschema import DRAFT202012
 
 import twilio_iac
 from twilio_iac.errors import SchemaError, UnresolvedReference
+from twilio_iac.manifests import pools
 from twilio_iac.manifests.proof import Check, compile_proof
 from twilio_iac.manifests.reader import Document, Entry, Located, Manifest, Reason
 from twilio_iac.resources import REGISTRY, Field, ResourceType
@@ -99,6 +100,7 @@ def check(manifest: Manifest) -> tuple[str, ...]:
         problems += _both_forms(entry)
         problems += [r for r in _overridden(entry) if (r.file, r.path) not in known]
         unresolved += _unresolved(entry, names, ambiguous)
+    problems += pools.check(manifest.entries)
     order = {file: i for i, file in enumerate(manifest.files)}
     if problems:
         raise SchemaError(_sorted(problems + unresolved, order))
@@ -177,6 +179,8 @@ def _message(error: ValidationError, path: list[Any]) -> str:
         return "cannot be empty"
     if error.validator == "uniqueItems":
         return "lists the same value more than once"
+    if error.validator == "maxItems":
+        return f"lists {len(value)} values; at most {rule} are allowed"
     return error.message
 
 

@@ -16,7 +16,16 @@ import structlog
 
 from twilio_iac.errors import ApplyError, TwilioIacError
 from twilio_iac.model import Ref
-from twilio_iac.reconcile.plan import Change, Create, Delete, Plan, Replace, Update
+from twilio_iac.reconcile import held
+from twilio_iac.reconcile.plan import (
+    Change,
+    Create,
+    Delete,
+    Held,
+    Plan,
+    Replace,
+    Update,
+)
 from twilio_iac.resources import REGISTRY, ResourceType, apply_order
 
 log = structlog.get_logger(__name__)
@@ -46,6 +55,8 @@ class Step:
     @property
     def label(self) -> str:
         c = self.change
+        if isinstance(c, Held):
+            return f"{c.action} {c.label}"
         if isinstance(c, Replace):
             what = "create replacement for" if self.phase == "write" else "delete old"
             return f"{what} {c.label}" + (
@@ -75,6 +86,20 @@ def requests(plan: Plan) -> list[dict[str, Any]]:
     calls = []
     for step in steps(plan):
         change, rt = step.change, REGISTRY[step.change.kind]
+        if isinstance(change, Held):
+            method, api, path, params = held.request(
+                change, plan.account_sid, known, lenient=True
+            )
+            calls.append(
+                {
+                    "step": step.label,
+                    "method": method,
+                    "api": api,
+                    "path": path,
+                    "params": params,
+                }
+            )
+            continue
         if step.phase == "delete":
             method, path, params = "DELETE", rt.path(plan.account_sid, change.sid), {}
         elif isinstance(change, Update):
@@ -122,6 +147,8 @@ def _run(
     step: Step, client: Writer, account_sid: str, known: dict[Ref, str]
 ) -> str | None:
     change = step.change
+    if isinstance(change, Held):
+        return held.run(change, client, account_sid, known)
     rt = REGISTRY[change.kind]
     if step.phase == "delete":
         client.delete(rt.api, rt.path(account_sid, change.sid))

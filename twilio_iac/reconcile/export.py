@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from twilio_iac.errors import TwilioIacError
 from twilio_iac.manifests.schema import schema_path
 from twilio_iac.model import Resource
 from twilio_iac.resources import REGISTRY, Field, ResourceType, apply_order
+from twilio_iac.resources.parts import Children, Pool
 
 Live = Mapping[str, list[Resource]]
 
@@ -96,6 +97,9 @@ class _Targets:
     names: dict[str, str]  # SID → a name that identifies it alone
     reasons: dict[str, str]  # SID → why it stays a SID
     kinds: frozenset[str]  # the kinds being exported
+    # (kind, identity) → fields an exported pool sets on that member (a
+    # number's trunk_sid): written as the pool, never on the member too.
+    held: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
     def why_not(self, f: Field, sid: str) -> str:
         target = REGISTRY[f.ref or ""]
@@ -118,7 +122,15 @@ def _targets(live: Live, kinds: list[str]) -> _Targets:
                 reasons[r.sid] = f'{counts[r.name]} {kind} are named "{r.name}"'
             else:
                 names[r.sid] = r.name
-    return _Targets(names, reasons, frozenset(kinds))
+    held: dict[tuple[str, str], set[str]] = {}
+    for kind in kinds:
+        for part in REGISTRY[kind].parts:
+            if not isinstance(part, Pool) or not part.sets or not part.member_kind:
+                continue
+            for r in live.get(kind, []):
+                for key in r.fields.get(part.name) or {}:
+                    held.setdefault((part.member_kind, key), set()).add(part.sets)
+    return _Targets(names, reasons, frozenset(kinds), held)
 
 
 @dataclass
@@ -190,7 +202,7 @@ def _entry(
 ) -> tuple[dict[str, Any], list[str]]:
     entry: dict[str, Any] = {rt.identity: r.name}
     notes = []
-    ignored = _ignored(rt, r)
+    ignored = _ignored(rt, r) | targets.held.get((rt.kind, r.name), set())
     for f in rt.fields:
         value = r.fields.get(f.name)
         if f.name == rt.identity or f.write_only or not _worth_writing(f, value):
@@ -206,7 +218,27 @@ def _entry(
                 f"not by name: {targets.why_not(f, value)}."
             )
         entry[f.name] = "" if value is None else value
+    for part in rt.parts:
+        entry[part.name] = _held(part, r.fields.get(part.name) or {})
     return _nested(entry), notes
+
+
+def _held(part: Pool | Children, live: Mapping[str, Any]) -> list[Any]:
+    """A pool as its members' numbers, sender IDs or SIDs; children with
+    their identity and every field that differs from Twilio's default. Both
+    are written even when empty: a pool in the manifest is the exact pool."""
+    if isinstance(part, Pool):
+        return list(live)
+    return [
+        {part.identity: name}
+        | {
+            f.name: child.get(f.name)
+            for f in part.fields
+            if f.name != part.identity
+            and (f.required or child.get(f.name) != f.default)
+        }
+        for name, child in live.items()
+    ]
 
 
 def _ignored(rt: ResourceType, r: Resource) -> set[str]:

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import structlog
 
 from twilio_iac.model import Resource
+from twilio_iac.reconcile import held
 from twilio_iac.resources import REGISTRY, Field, ResourceType
 
 log = structlog.get_logger(__name__)
@@ -38,7 +39,7 @@ def fetch(
 def _fetch_kind(client: Lister, account_sid: str, kind: str) -> list[Resource]:
     rt = REGISTRY[kind]
     records = client.list(rt.api, rt.path(account_sid), rt.list_key)
-    return [normalize(rt, record) for record in records]
+    return held.fetch(client, rt, [normalize(rt, record) for record in records])
 
 
 def normalize(rt: ResourceType, record: Mapping[str, Any]) -> Resource:

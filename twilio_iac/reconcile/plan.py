@@ -7,8 +7,9 @@ form, and when it is unsafe to apply.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from twilio_iac.errors import UnsafePlan
@@ -101,7 +102,91 @@ class Delete(Change):
     guarded: bool = False  # releases a phone number: needs --allow-release
 
 
+@dataclass(frozen=True)
+class Held(Change):
+    """A change to something an owner holds (resources/parts.py): a pool
+    member, a nested child, or settings at a sub-path. Its own step, after
+    the steps named in ``after``."""
+
+    part: str = ""  # "senders.phone_numbers", "origination_urls", "recording"
+    member: str = ""  # as the manifest writes it: "Support line", "primary"
+    key: str = ""  # what identifies it live: E.164, sender ID, identity
+    # AddHeld to a pool: the member's SID (a Ref when bought in this run);
+    # RemoveHeld and SetHeld: the record's SID, or the sub-path for settings.
+    target: Any = None
+    after: tuple[str, ...] = ()  # step ids that must run first
+    moved: str | None = None  # the other owner when a member changes pools
+
+    @property
+    def step_id(self) -> str:
+        return f"{self.action}:{self.kind}:{self.name}:{self.part}:{self.key}"
+
+    @property
+    def label(self) -> str:
+        what = f" {json.dumps(self.member, ensure_ascii=False)}" if self.member else ""
+        return f'{self.kind} "{self.name}" {self.part}{what}'
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return super().data | {
+            "part": self.part,
+            "member": self.member or None,
+            "moved": self.moved,
+            "after": list(self.after),
+        }
+
+    def moving(self, other: str, first: str | None = None) -> Held:
+        after = self.after + ((first,) if first else ())
+        return replace(self, moved=other, after=after)
+
+
+@dataclass(frozen=True)
+class AddHeld(Held):
+    action: ClassVar[str] = "add"
+    symbol: ClassVar[str] = "+"
+
+
+@dataclass(frozen=True)
+class RemoveHeld(Held):
+    action: ClassVar[str] = "remove"
+    symbol: ClassVar[str] = "−"
+
+
+@dataclass(frozen=True)
+class SetHeld(Held):
+    action: ClassVar[str] = "set"
+    symbol: ClassVar[str] = "~"
+
+
 ACTIONS = ("create", "update", "replace", "delete")
+HELD_ACTIONS = ("add", "remove", "set")
+
+
+def step_id(change: Change) -> str:
+    """What ``Held.after`` names: ``create:sip_trunks:PBX`` for an owner."""
+    if isinstance(change, Held):
+        return change.step_id
+    return f"{change.action}:{change.kind}:{change.name}"
+
+
+def dependencies(changes: tuple[Change, ...]) -> dict[str, tuple[str, ...]]:
+    """Step id → the step ids that must finish first, for an executor that
+    runs independent steps at once: a held change waits for its owner's
+    create and, in a move, for the member to leave its old pool; an owner's
+    delete waits for its members to leave."""
+    ids = {step_id(c) for c in changes}
+    deps: dict[str, tuple[str, ...]] = {}
+    for change in changes:
+        if isinstance(change, Held):
+            deps[step_id(change)] = tuple(a for a in change.after if a in ids)
+        elif isinstance(change, Delete):
+            deps[step_id(change)] = tuple(
+                step_id(c)
+                for c in changes
+                if isinstance(c, RemoveHeld)
+                and (c.kind, c.name) == (change.kind, change.name)
+            )
+    return deps
 
 
 @dataclass(frozen=True)
@@ -130,7 +215,17 @@ class Plan:
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(ACTIONS, 0)
         for change in self.changes:
-            counts[change.action] += 1
+            if change.action in counts:
+                counts[change.action] += 1
+        return counts
+
+    @property
+    def held_counts(self) -> dict[str, int]:
+        """Pool members and nested objects to add, remove and set."""
+        counts = dict.fromkeys(HELD_ACTIONS, 0)
+        for change in self.changes:
+            if isinstance(change, Held):
+                counts[change.action] += 1
         return counts
 
     @property
@@ -143,10 +238,13 @@ class Plan:
 
     @property
     def data(self) -> dict[str, Any]:
+        summary: dict[str, Any] = dict(self.counts)
+        if any(self.held_counts.values()):
+            summary["held"] = self.held_counts
         return {
             "format_version": FORMAT_VERSION,
             "account_sid": self.account_sid,
-            "summary": self.counts,
+            "summary": summary,
             "changes": [change.data for change in self.changes],
             "warnings": list(self.warnings),
         }
@@ -180,11 +278,20 @@ class Plan:
 def count_managed(
     ignore: Mapping[str, tuple[str, ...]], live: Mapping[str, list[Resource]]
 ) -> dict[str, int]:
-    """Live objects per kind that no ignore rule hands to someone else."""
-    return {
+    """Live objects per kind that no ignore rule hands to someone else, and
+    live members per pool (``messaging_services.senders.phone_numbers``)."""
+    counts = {
         kind: sum(1 for r in items if not ignored(ignore, kind, r.name))
         for kind, items in live.items()
     }
+    for kind, items in live.items():
+        for name in REGISTRY[kind].held:
+            counts[f"{kind}.{name}"] = sum(
+                len(r.fields.get(name) or {})
+                for r in items
+                if not ignored(ignore, kind, r.name)
+            )
+    return counts
 
 
 def too_much_change(
@@ -193,13 +300,19 @@ def too_much_change(
     """Kinds where deletes plus replaces exceed the safety threshold."""
     reasons = []
     for kind, total in sorted(live_counts.items()):
+        # A pool member leaving counts like a delete (``kind.part`` totals).
         risky = sum(
-            1 for c in changes if c.kind == kind and isinstance(c, (Delete, Replace))
+            1
+            for c in changes
+            if (c.kind == kind and isinstance(c, (Delete, Replace)))
+            or (isinstance(c, RemoveHeld) and f"{c.kind}.{c.part}" == kind)
         )
+        what = "members would be removed" if "." in kind else "live objects would "
+        what += "" if "." in kind else "be deleted or replaced"
         if total >= THRESHOLD_MIN and risky / total > THRESHOLD:
             reasons.append(
-                f"{kind}: {risky} of {total} live objects would be deleted or "
-                f"replaced ({risky / total:.0%}; the limit is {THRESHOLD:.0%})"
+                f"{kind}: {risky} of {total} {what} "
+                f"({risky / total:.0%}; the limit is {THRESHOLD:.0%})"
             )
     return reasons
 

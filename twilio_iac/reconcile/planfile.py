@@ -21,18 +21,24 @@ from twilio_iac.errors import PlanError
 from twilio_iac.model import Ref
 from twilio_iac.reconcile.applier import requests
 from twilio_iac.reconcile.plan import (
+    AddHeld,
     Change,
     Create,
     Delete,
     FieldChange,
+    Held,
     Plan,
+    RemoveHeld,
     Replace,
+    SetHeld,
     Update,
 )
 from twilio_iac.resources import REGISTRY
+from twilio_iac.resources.parts import Children
 
 _CLASSES: dict[str, type[Change]] = {
-    cls.action: cls for cls in (Create, Update, Replace, Delete)
+    cls.action: cls
+    for cls in (Create, Update, Replace, Delete, AddHeld, RemoveHeld, SetHeld)
 }
 
 
@@ -114,6 +120,15 @@ def _change_state(change: Change) -> dict[str, Any]:
         state["purchase"] = change.purchase
     if isinstance(change, Delete):
         state["guarded"] = change.guarded
+    if isinstance(change, Held):
+        state["held"] = {
+            "part": change.part,
+            "member": change.member,
+            "key": change.key,
+            "target": change.target,
+            "after": list(change.after),
+            "moved": change.moved,
+        }
     return state
 
 
@@ -121,9 +136,31 @@ def _change(item: dict[str, Any], state: dict[str, Any]) -> Change:
     cls = _CLASSES[item["action"]]
     rt = REGISTRY[item["kind"]]
     unknown = {f[0] for f in state["fields"]} | set(state["send"])
-    unknown -= set(rt.by_name)
+    held = state.get("held")
+    if held is not None:
+        if not issubclass(cls, Held):
+            raise ValueError(f"a {cls.action} change holds nothing")
+        part = rt.held.get(held["part"])
+        unknown -= set(part.by_name if isinstance(part, Children) else rt.by_name)
+    else:
+        unknown -= set(rt.by_name)
     if unknown:
         raise ValueError(f"{rt.kind} has no fields {sorted(unknown)}")
+    if held is not None:
+        return cls(
+            item["kind"],
+            item["name"],
+            item["sid"],
+            tuple(FieldChange(*f) for f in state["fields"]),
+            state["send"],
+            tuple(item.get("notes", ())),
+            part=held["part"],
+            member=held["member"],
+            key=held["key"],
+            target=held["target"],
+            after=tuple(held["after"]),
+            moved=held["moved"],
+        )
     # Safety flags come from the definitions, never from the file: a file can
     # be edited and its checksum recomputed, but not this code.
     extra: dict[str, Any] = {}

@@ -27,14 +27,17 @@ from typing import Any
 from twilio_iac.errors import AmbiguousLiveState, PlanError
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Key, Ref, Resource
-from twilio_iac.reconcile import referrers
+from twilio_iac.reconcile import held, referrers
 from twilio_iac.reconcile.plan import (
+    AddHeld,
     Change,
     Create,
     Delete,
     FieldChange,
     Plan,
+    RemoveHeld,
     Replace,
+    SetHeld,
     Update,
     count_managed,
     too_much_change,
@@ -73,6 +76,7 @@ def plan(desired: Desired, live: Live, account_sid: str) -> Plan:
     changes = _diffs(desired, pairs, refs, resolved, problems)
     owners = _owners(pairs, leftovers)
     changes |= _prunes(desired.prune, leftovers, owners, superseded)
+    holdings = _held(desired, pairs, changes, live, problems)
     moves = _moves(changes, superseded)
     resolved_live = [
         (owners.get(r.sid, r.key), resolved[r.sid])
@@ -85,7 +89,7 @@ def plan(desired: Desired, live: Live, account_sid: str) -> Plan:
     if problems:
         raise PlanError("The manifests cannot be applied to this account:", problems)
     sids = {ref: sid for sid, ref in refs.items()}
-    return _finished(desired, live, account_sid, changes, warnings, sids)
+    return _finished(desired, live, account_sid, changes, holdings, warnings, sids)
 
 
 def _finished(
@@ -93,12 +97,17 @@ def _finished(
     live: Live,
     account_sid: str,
     changes: Mapping[Key, Change],
+    holdings: list[Change],
     warnings: list[str],
     sids: dict[Ref, str],
 ) -> Plan:
     """The plan with what it was computed against: the live fields of every
     object it touches and the live counts behind the too-much-change check."""
     ordered = tuple(_ordered(changes.values()))
+    # Held steps go between the writes and the deletes (reconcile/held.py).
+    writes = [c for c in ordered if not isinstance(c, Delete)]
+    deletes = [c for c in ordered if isinstance(c, Delete)]
+    ordered = (*writes, *holdings, *deletes)
     ignore = dict(desired.ignore)
     counts = count_managed(ignore, live)
     too_much = too_much_change(ordered, counts)
@@ -116,6 +125,51 @@ def _finished(
     )
 
 
+def _held(
+    desired: Desired,
+    pairs: Mapping[Key, Resource | None],
+    changes: Mapping[Key, Change],
+    live: Live,
+    problems: list[str],
+) -> list[Change]:
+    """Pool members, nested children and sub-path settings (reconcile/held.py):
+    members leave (all of them: a member may be moving), settings are set,
+    then members join."""
+    declared = {
+        key: (want, pairs.get(key))
+        for key, want in desired.resources.items()
+        if REGISTRY[key.kind].parts
+        or any(
+            REGISTRY[key.kind].by_name.get(n, None) is not None
+            and REGISTRY[key.kind].by_name[n].endpoint
+            for n in want.fields
+        )
+    }
+    members: dict[tuple[str, str], str | Ref | None] = {
+        (r.kind, r.name): r.sid for items in live.values() for r in items
+    }
+    for c in changes.values():
+        if isinstance(c, Create):
+            members[(c.kind, c.name)] = Ref(c.kind, c.name)
+    found = held.plan(declared, changes, members, problems)
+    by_sid = {r.sid: r for items in live.values() for r in items}
+    deletes = [c for c in changes.values() if isinstance(c, Delete)]
+    found += held.removals_before_delete(deletes, by_sid)
+    ignored = {
+        r.key
+        for items in live.values()
+        for r in items
+        if desired.ignored(r.kind, r.name)
+    }
+    found, evicted = held.evictions(
+        found, [r for items in live.values() for r in items], ignored
+    )
+    problems += evicted
+    found = held.moves(found)
+    rank = {RemoveHeld: 0, SetHeld: 1, AddHeld: 2}
+    return sorted(found, key=lambda c: rank[type(c)])
+
+
 def _diffs(
     desired: Desired,
     pairs: Mapping[Key, Resource | None],
@@ -127,7 +181,10 @@ def _diffs(
     for key, want in desired.resources.items():
         have = pairs[key]
         have = None if have is None else resolved[have.sid]
-        change = _diff_one(REGISTRY[key.kind], _resolve(want, refs), have, problems)
+        rt = REGISTRY[key.kind]
+        if rt.parts or want.fields.keys() - held.own_fields(rt, want.fields).keys():
+            want = replace(want, fields=held.own_fields(rt, want.fields))
+        change = _diff_one(rt, _resolve(want, refs), have, problems)
         if change:
             changes[key] = change
     return changes
@@ -350,7 +407,7 @@ def _replace(
     # Carry over what the manifest leaves unmanaged, so the replacement keeps it.
     kept = {
         name: value
-        for name, value in have.fields.items()
+        for name, value in held.own_fields(rt, have.fields).items()
         if value is not None and name != rt.identity
     }
     send = kept | dict(want.fields) | _write_only(rt, want)
@@ -364,7 +421,7 @@ def _delete(rt: ResourceType, have: Resource) -> Delete:
     fields = tuple(
         FieldChange(name, value, None)
         for name, value in have.fields.items()
-        if value is not None
+        if value is not None and name in rt.by_name
     )
     return Delete(
         rt.kind, have.name, have.sid, fields, {}, notes, guarded=rt.guard_delete

@@ -12,7 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from twilio_iac.model import Ref
-from twilio_iac.reconcile.plan import Change, Create, Delete, FieldChange, Plan
+from twilio_iac.reconcile.plan import (
+    Change,
+    Create,
+    Delete,
+    FieldChange,
+    Held,
+    Plan,
+)
 from twilio_iac.render import text as text_renderer
 
 GITHUB_LIMIT = 65536
@@ -22,7 +29,7 @@ HOW_TO_SEE_ALL = (
 )
 _ESCAPED = re.compile(r"([\\`*_\[\]|~#])")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
-_QUIET = ("create", "update")  # actions not bolded in the tables
+_QUIET = ("create", "update", "add", "set")  # actions not bolded in the tables
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,17 @@ def document(plan: Plan) -> Document:
 
 
 def _row(change: Change) -> Row:
+    if isinstance(change, Held):
+        labels = tuple(fc.name for fc in change.fields) or (change.part,)
+        what = f" {change.member}" if change.member else ""
+        moved = f" (moved {'to' if change.action == 'remove' else 'from'} "
+        moved = moved + f"{change.moved})" if change.moved else ""
+        return Row(
+            change.kind,
+            change.action,
+            f"{change.name}: {change.part}{what}{moved}",
+            labels,
+        )
     action = change.action
     if isinstance(change, Delete) and change.guarded:
         action = "release"
@@ -87,6 +105,10 @@ def _label(change: Change, fc: FieldChange) -> str:
 
 
 def _details(change: Change, created: set[Ref]) -> str:
+    if isinstance(change, Held):
+        head = f'~ {change.kind} "{change.name}"  {change.sid or ""}'.rstrip()
+        lines = [head, *text_renderer.held_lines([change], False)]
+        return "\n".join(lines) + "\n"
     return "\n".join(text_renderer._change_lines(change, created, False)) + "\n"
 
 
@@ -167,9 +189,7 @@ def _tables(rows: tuple[Row, ...]) -> list[str]:
             kind = row.kind
             parts.append(f"\n#### {kind}\n\n| Action | Name | Changed fields |\n")
             parts.append("| --- | --- | --- |\n")
-        action = (
-            row.action if row.action in ("create", "update") else f"**{row.action}**"
-        )
+        action = row.action if row.action in _QUIET else f"**{row.action}**"
         fields = ", ".join(f"`{name}`" for name in row.fields) or "—"
         parts.append(f"| {action} | {cell(row.name)} | {fields} |\n")
     return parts

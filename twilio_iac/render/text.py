@@ -12,19 +12,33 @@ from typing import Any
 import click
 
 from twilio_iac.model import Ref
-from twilio_iac.reconcile.plan import Change, Create, Delete, FieldChange, Plan
+from twilio_iac.reconcile.plan import (
+    Change,
+    Create,
+    Delete,
+    FieldChange,
+    Held,
+    Plan,
+    Update,
+)
 
 NO_CHANGES = "No changes. Live state matches the manifests."
-_COLOURS = {"+": "green", "~": "yellow", "-/+": "magenta", "-": "red"}
+_COLOURS = {"+": "green", "~": "yellow", "-/+": "magenta", "-": "red", "−": "red"}
 _ARROW = "→"
 
 
 def summary(plan: Plan) -> str:
-    c = plan.counts
-    return (
+    c, h = plan.counts, plan.held_counts
+    text = (
         f"Plan: {c['create']} to create, {c['update']} to update, "
         f"{c['replace']} to replace, {c['delete']} to delete."
     )
+    if any(h.values()):
+        text += (
+            f" Pool members and nested objects: {h['add']} to add, "
+            f"{h['remove']} to remove, {h['set']} to change."
+        )
+    return text
 
 
 def text(plan: Plan, colour: bool = False) -> str:
@@ -32,8 +46,9 @@ def text(plan: Plan, colour: bool = False) -> str:
     if plan.empty:
         lines.append(NO_CHANGES)
     created = {Ref(c.kind, c.name) for c in plan.changes if isinstance(c, Create)}
-    for change in plan.changes:
+    for change, holdings in grouped(plan):
         lines += _change_lines(change, created, colour)
+        lines += held_lines(holdings, colour)
     warnings = list(plan.warnings)
     if plan.releases:
         count = len(plan.releases)
@@ -61,6 +76,59 @@ def _change_lines(change: Change, created: set[Ref], colour: bool) -> list[str]:
         lines += [f"    {label.ljust(width)}  {value}" for label, value in rows]
     lines += [f"    # {note}" for note in change.notes]
     return lines
+
+
+def grouped(plan: Plan) -> list[tuple[Change, list[Held]]]:
+    """Each owner once, with what it holds changing listed under it: where
+    its own change is, else where its first held change is (shown as ~)."""
+    groups: dict[tuple[str, str], tuple[Change, list[Held]]] = {}
+    for change in plan.changes:
+        key = (change.kind, change.name)
+        if not isinstance(change, Held):
+            holdings = groups[key][1] if key in groups else []
+            groups[key] = (change, holdings)
+            continue
+        if key not in groups:
+            head: Change = Update(change.kind, change.name, change.sid)
+            if change.sid is None:
+                head = Create(change.kind, change.name, None)
+            groups[key] = (head, [])
+        groups[key][1].append(change)
+    return list(groups.values())
+
+
+def held_lines(holdings: list[Held], colour: bool) -> list[str]:
+    """``senders.phone_numbers:  + "Support line"  − "+14155550102"``, then
+    one indented line per nested object that changes and per note."""
+    rows: dict[str, list[str]] = {}
+    details: list[str] = []
+    for c in holdings:
+        if not c.member:  # settings at a sub-path: plain field rows
+            details += [
+                f"    {fc.name}:  {_value(fc.after, set())}"
+                if c.sid is None  # the owner is new: only what it sets
+                else f"    {fc.name}:  {_value(fc.before, set())} {_ARROW} "
+                f"{_value(fc.after, set())}"
+                for fc in c.fields
+            ]
+            continue
+        item = f"{c.symbol} {json.dumps(c.member, ensure_ascii=False)}"
+        if c.moved:
+            item += f" (moved {'to' if c.action == 'remove' else 'from'} "
+            item += f'"{c.moved}")'
+        rows.setdefault(c.part, []).append(_paint(item, _COLOURS[c.symbol], colour))
+        if c.fields and c.action != "remove":
+            shown = ", ".join(
+                f"{fc.name}: {_value(fc.after, set())}"
+                if c.action == "add"
+                else f"{fc.name}: {_value(fc.before, set())} {_ARROW} "
+                f"{_value(fc.after, set())}"
+                for fc in c.fields
+            )
+            details.append(f"      {c.part}[{json.dumps(c.member)}] {shown}")
+        details += [f"      # {c.member}: {note}" for note in c.notes]
+    lines = [f"    {part}:  " + "  ".join(items) for part, items in rows.items()]
+    return lines + details
 
 
 def _field_row(

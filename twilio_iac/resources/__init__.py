@@ -22,7 +22,8 @@ from twilio_iac.resources.base import (
 KIND_MODULES = sorted(
     info.name
     for info in pkgutil.iter_modules(__path__)
-    if not info.name.startswith("_") and info.name != "base"
+    # base and parts hold the vocabulary the kinds are written in.
+    if not info.name.startswith("_") and info.name not in ("base", "parts")
 )
 for _name in KIND_MODULES:
     importlib.import_module(f"{__name__}.{_name}")

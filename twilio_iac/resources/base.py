@@ -41,6 +41,9 @@ class Field:
     pattern: str | None = None  # regex a manifest value must match (JSON Schema)
     pattern_message: str = ""  # says what the pattern wants, as "must be ..."
     param: str | None = None  # request parameter when not derivable from name
+    # Written by its own request to this sub-path of the owner's instance
+    # (a trunk's "/Recording"), not with the owner's other fields.
+    endpoint: str | None = None
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -122,12 +125,15 @@ class ResourceType:
     guard_delete: bool = False  # deleting releases something irreplaceable
     creatable: bool = True  # False: a create needs explicit opt-in (purchase)
     description: str = ""
+    # Pools and Children (resources/parts.py): what the object holds.
+    parts: tuple[Any, ...] = ()
     precedence: tuple[Precedence, ...] = ()  # settings one field makes Twilio ignore
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
     # Derived from fields once: the planner asks for them per object.
     create_only: frozenset[str] = field(init=False, repr=False, compare=False)
     references: dict[str, str] = field(init=False, repr=False, compare=False)
     aliases: dict[str, Field] = field(init=False, repr=False, compare=False)
+    held: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         derived = {
@@ -137,6 +143,8 @@ class ResourceType:
             "references": {f.name: f.ref for f in self.fields if f.ref},
             # Manifest alias (``voice_application``) → its ref field.
             "aliases": {f.alias: f for f in self.fields if f.alias},
+            # Manifest key of a pool or children list → its declaration.
+            "held": {part.name: part for part in self.parts},
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)
@@ -198,8 +206,11 @@ def related_kinds(kinds: Iterable[str]) -> set[str]:
         changed = False
         for rt in REGISTRY.values():
             linked = set(rt.references.values())
-            if rt.kind in result and not linked <= result:
-                result |= linked
+            # A pool names its members by identity and adds them by SID; the
+            # members themselves never need their pools' owners.
+            members = {p.member_kind for p in rt.parts if getattr(p, "member_kind", 0)}
+            if rt.kind in result and not linked | members <= result:
+                result |= linked | members
                 changed = True
             if rt.kind not in result and linked & result:
                 result.add(rt.kind)

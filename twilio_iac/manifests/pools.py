@@ -1,0 +1,190 @@
+"""Pool members in manifests: what each name means, and Twilio's rules, offline.
+
+A member of a pool whose members are objects (phone numbers) is written as an
+E.164 number or as the friendly_name of a declared entry of that kind; both
+resolve to the number. check() refuses what Twilio would refuse or silently
+undo: a name nothing declares, one member in two exclusive pools of the same
+kind, and a member entry setting a field its pool's owner takes over.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from twilio_iac.manifests.located import Entry, Reason
+from twilio_iac.resources import REGISTRY, ResourceType
+from twilio_iac.resources.parts import Pool, dig
+
+E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+
+Names = Mapping[str, Mapping[str, list[str]]]  # member kind → friendly_name → keys
+
+
+def names(entries: Sequence[Any]) -> dict[str, dict[str, list[str]]]:
+    """For each member kind, the identities its declared entries' friendly_names
+    stand for (works on manifest Entries and on built Resources alike)."""
+    member_kinds = {
+        p.member_kind
+        for rt in REGISTRY.values()
+        for p in pools(rt.kind)
+        if p.member_kind
+    }
+    found: dict[str, dict[str, list[str]]] = {
+        kind: defaultdict(list) for kind in member_kinds
+    }
+    for item in entries:
+        if item.kind not in found:
+            continue
+        data = item.data if isinstance(item, Entry) else item.fields
+        identity = REGISTRY[item.kind].identity
+        key = data.get(identity) if isinstance(item, Entry) else item.name
+        label = data.get("friendly_name")
+        if isinstance(label, str) and isinstance(key, str):
+            found[item.kind][label].append(key)
+    return found
+
+
+def pools(kind: str) -> list[Pool]:
+    return [p for p in REGISTRY[kind].parts if isinstance(p, Pool)]
+
+
+def resolve(pool: Pool, label: str, known: Names) -> str | None:
+    """The member key a manifest's label means; None when it means nothing."""
+    if pool.member_kind is None:
+        return label
+    if E164.match(label):
+        return label
+    keys = known.get(pool.member_kind, {}).get(label, [])
+    return keys[0] if len(keys) == 1 else None
+
+
+def written(entry: Entry) -> Iterator[tuple[Pool, list[str]]]:
+    """Each pool the entry declares, with its members as written."""
+    for pool in pools(entry.kind):
+        value = dig(entry.data, pool.name)
+        if isinstance(value, list):
+            yield pool, [v for v in value if isinstance(v, str)]
+
+
+def check(entries: Sequence[Entry]) -> list[Reason]:
+    known = names(entries)
+    by_key: dict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        identity = entry.data.get(REGISTRY[entry.kind].identity)
+        if isinstance(identity, str):
+            by_key[f"{entry.kind}\0{identity}"].append(entry)
+    problems: list[Reason] = []
+    # (owner kind, pool, member key) → where it is declared.
+    places: dict[tuple[str, str, str], list[tuple[Entry, str]]] = defaultdict(list)
+    for entry in entries:
+        for pool, labels in written(entry):
+            for label in labels:
+                key = resolve(pool, label, known)
+                if key is None:
+                    problems.append(_unknown(entry, pool, label, known))
+                    continue
+                if pool.exclusive:
+                    places[(entry.kind, pool.name, key)].append((entry, label))
+                problems += _taken_over(entry, pool, key, by_key)
+    for (kind, name, _key), where in places.items():
+        owners = list(dict.fromkeys(id(e) for e, _ in where))
+        if len(owners) < 2:
+            continue
+        first, _ = where[0]
+        title = REGISTRY[kind].title
+        for entry, label in where[1:]:
+            if entry is first:
+                continue
+            problems.append(
+                entry.reason(
+                    name.split(".")[0],
+                    f"{label} is also in {kind} "
+                    f'"{first.data.get(REGISTRY[kind].identity)}" ({first.location}); '
+                    f"Twilio allows {_a(_member_title(kind, name))} in one "
+                    f"{title} only, so keep it in one of the two pools",
+                )
+            )
+    return problems
+
+
+def _member_title(kind: str, name: str) -> str:
+    return REGISTRY[kind].held[name].title
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
+def _unknown(entry: Entry, pool: Pool, label: str, known: Names) -> Reason:
+    member = REGISTRY[pool.member_kind or ""]
+    keys = known.get(pool.member_kind or "", {}).get(label, [])
+    if len(keys) > 1:
+        message = (
+            f"{label!r} is the friendly_name of {len(keys)} {member.kind} entries "
+            f"({', '.join(keys)}); write the number instead"
+        )
+    else:
+        message = (
+            f"{label!r} is neither an E.164 number nor the friendly_name of a "
+            f"declared {member.kind} entry"
+        )
+    return entry.reason(pool.name.split(".")[0], message)
+
+
+def _taken_over(
+    owner: Entry, pool: Pool, key: str, by_key: Mapping[str, list[Entry]]
+) -> list[Reason]:
+    """Membership sets ``pool.sets`` on the member (a number's trunk_sid): the
+    member kind's Precedence rules for that field apply to its entry."""
+    if not pool.sets or pool.member_kind is None:
+        return []
+    member_rt = REGISTRY[pool.member_kind]
+    owner_name = owner.data.get(REGISTRY[owner.kind].identity)
+    where = f'{owner.kind} "{owner_name}" {pool.name} ({owner.location})'
+    problems = []
+    for member in by_key.get(f"{pool.member_kind}\0{key}", []):
+        own = _set_by(member, member_rt, pool.sets)
+        if own:
+            problems.append(
+                member.reason(
+                    own,
+                    f"{where} already sets this number's {pool.sets}; declare the "
+                    "membership in one place",
+                )
+            )
+            continue  # its own precedence rules already speak for the rest
+        kept = member.data.get("allow_ignored")
+        kept = set(kept) if isinstance(kept, list) else set()
+        for rule in member_rt.precedence:
+            if rule.winner != pool.sets:
+                continue
+            for name in rule.fields:
+                used = _set_by(member, member_rt, name)
+                if not used or (used in kept and not rule.clears):
+                    continue
+                if rule.clears:
+                    message = (
+                        f"conflicts with {where}, which sets this number's "
+                        f"{pool.sets}: {rule.effect}, so every apply would flap; "
+                        f"remove {used} here, or take the number out of the pool"
+                    )
+                else:
+                    message = (
+                        f"Twilio ignores {used} while the number is in {where} "
+                        f"({rule.effect}), so it would never take effect; remove "
+                        f"it, or take the number out of the pool"
+                    )
+                problems.append(member.reason(used, message))
+    return problems
+
+
+def _set_by(entry: Entry, rt: ResourceType, name: str) -> str | None:
+    """The manifest key giving field ``name`` a non-null value, if any."""
+    alias = rt.by_name[name].alias
+    for key in (name, alias):
+        if key and entry.data.get(key) is not None:
+            return key
+    return None

@@ -1,0 +1,87 @@
+"""What an object holds beyond its own fields, declared once per kind.
+
+A Messaging Service's sender pool and a trunk's numbers are Pools: sets of
+members, each added by one POST to the owner's sub-collection and removed by
+one DELETE. A trunk's origination URLs are Children: objects of their own,
+identified within the owner. Settings kept under a sub-path (a trunk's
+Recording) are plain dotted Fields with ``endpoint`` set on the owner.
+
+The planner, applier, live fetch, export and schema read these declarations;
+nothing there names a kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from twilio_iac.resources.base import Field
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A set of members; in Twilio a member is in at most one owner's pool."""
+
+    name: str  # manifest key, dotted when nested: "senders.phone_numbers"
+    title: str  # "phone number", for messages
+    collection: str  # under the owner's instance path: "/PhoneNumbers"
+    list_key: str
+    key: str  # the listed record's field that identifies a member
+    param: str  # the create parameter naming the member
+    # Members are objects of this kind, written by E.164 number or by the
+    # friendly_name of a declared entry, and sent as their SIDs.
+    member_kind: str | None = None
+    pattern: str | None = None  # what a member written directly must match
+    pattern_message: str = ""
+    max_length: int | None = None
+    max_items: int | None = None  # members one owner may hold at once
+    exclusive: bool = True  # Twilio's rule: in one owner of this kind at most
+    # The member field membership sets (a number's trunk_sid): the member
+    # kind's Precedence rules for it then apply as if the entry set it, so a
+    # setting Twilio ignores or clears on a member is refused offline.
+    sets: str | None = None
+    # (owner field, value, note): said on the line adding a member while the
+    # owner's field has that value; a None field means always.
+    join_notes: tuple[tuple[str | None, Any, str], ...] = ()
+    description: str = ""
+
+    def path(self, owner_path: str, sid: str | None = None) -> str:
+        return owner_path + self.collection + (f"/{sid}" if sid else "")
+
+
+def dig(data: Any, dotted: str) -> Any:
+    """``dig(entry, "senders.phone_numbers")``: the nested value, or None."""
+    for part in dotted.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)
+    return data
+
+
+@dataclass(frozen=True)
+class Children:
+    """Objects nested in the owner, each identified by ``identity`` within it."""
+
+    name: str  # manifest key: "origination_urls"
+    title: str
+    collection: str  # under the owner's instance path
+    list_key: str
+    identity: str
+    fields: tuple[Field, ...]
+    description: str = ""
+
+    @property
+    def by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
+    def path(self, owner_path: str, sid: str | None = None) -> str:
+        return owner_path + self.collection + (f"/{sid}" if sid else "")
+
+    def create_params(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Twilio requires every field on create: defaults fill the gaps."""
+        filled = {f.name: f.default for f in self.fields if f.default is not None}
+        filled.update(values)
+        return {self.by_name[name].request_param: v for name, v in filled.items()}
+
+
+Part = Pool | Children
