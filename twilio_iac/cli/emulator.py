@@ -21,13 +21,25 @@ def emulator() -> None:
     default=None,
     help="State file (default: TWILIO_IAC_SANDBOX_STATE or .twilio-iac/sandbox.json).",
 )
-def serve(port: int, state: Path | None) -> None:
+@click.option(
+    "--latency",
+    default="0ms",
+    show_default=True,
+    help="Delay added to every API request, e.g. 50ms (to rehearse a big apply).",
+)
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(1),
+    default=None,
+    help="Requests in flight per account beyond which Twilio's 429 is answered.",
+)
+def serve(port: int, state: Path | None, latency: str, rate_limit: int | None) -> None:
     """Serve the emulator on 127.0.0.1 for other clients (e.g. the Twilio SDK).
 
     It accepts TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN when both are set at start,
     else the documented sandbox pair; other credentials get Twilio's 401.
     """
-    from twilio_iac.cli.session import sandbox_state_path
+    from twilio_iac.cli.session import parse_duration, sandbox_state_path
     from twilio_iac.emulator import serve as serve_emulator
 
     sid = os.environ.get("TWILIO_ACCOUNT_SID")
@@ -36,4 +48,6 @@ def serve(port: int, state: Path | None) -> None:
         port=port,
         state_path=state or sandbox_state_path(os.environ),
         credentials={sid: token} if sid and token else None,
+        latency=parse_duration(latency, "--latency"),
+        rate_limit=rate_limit,
     )

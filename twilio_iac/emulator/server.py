@@ -46,9 +46,16 @@ def serve(
     port: int = 8080,
     state_path: Path | None = None,
     credentials: Mapping[str, str] | None = None,
+    latency: float = 0.0,
+    rate_limit: int | None = None,
 ) -> None:
     """Serve until interrupted, saving the state after every write request."""
-    emulator = Emulator(state_path=state_path, credentials=credentials)
+    emulator = Emulator(
+        state_path=state_path,
+        credentials=credentials,
+        latency=latency,
+        rate_limit=rate_limit,
+    )
     emulator.autosave = True
     with _bind(host, port, emulator) as server:
         bound = server.server_address[1]

@@ -153,12 +153,13 @@ _STATE_FIELDS = {
 _FAULT_FIELDS = {
     "method": str,
     "path_regex": str,
-    "status": int,
-    "code": int,
-    "message": str,
     "times": int,
     "after": int,
+    "headers": dict,
+    "apply": bool,
 }
+# Fields added after state version 2 was first written, with their defaults.
+_FAULT_DEFAULTS = {"headers": {}, "delay": 0.0, "apply": False}
 
 
 def check_state(state: dict[str, Any]) -> None:
@@ -188,7 +189,23 @@ def check_state(state: dict[str, Any]) -> None:
 
 def check_fault(fault: dict[str, Any]) -> None:
     """ValueError unless every field add_fault stores is there, with its type."""
+    for name, default in _FAULT_DEFAULTS.items():
+        fault.setdefault(name, default)
     _check_fields(fault, _FAULT_FIELDS)
+    if fault.get("status") is None:
+        fault["status"] = None
+        if fault["apply"] is False and fault["delay"] == 0:
+            raise ValueError("status is missing (or give a delay, or apply)")
+    else:
+        for name, kind in (("status", int), ("code", int), ("message", str)):
+            if name not in fault:
+                raise ValueError(f"{name} is missing")
+            _expect(fault[name], kind, name)
+    delay = fault["delay"]
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
+        raise ValueError("delay should be a number of seconds, 0 or more")
+    for name, value in fault["headers"].items():
+        _expect(value, str, f"headers.{name}")
     try:
         re.compile(fault["path_regex"])
     except re.error as exc:
