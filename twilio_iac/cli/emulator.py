@@ -19,7 +19,7 @@ def emulator() -> None:
     "--state",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="State file (default: TWILIO_IAC_SANDBOX_STATE or .twilio-iac/sandbox.json).",
+    help="State file (default: TWILIO_IAC_SANDBOX_STATE or .twilio-iac/sandbox.db).",
 )
 @click.option(
     "--latency",
@@ -39,7 +39,11 @@ def serve(port: int, state: Path | None, latency: str, rate_limit: int | None) -
     It accepts TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN when both are set at start,
     else the documented sandbox pair; other credentials get Twilio's 401.
     """
-    from twilio_iac.cli.session import parse_duration, sandbox_state_path
+    from twilio_iac.cli.session import (
+        legacy_state_path,
+        parse_duration,
+        sandbox_state_path,
+    )
     from twilio_iac.emulator import serve as serve_emulator
 
     sid = os.environ.get("TWILIO_ACCOUNT_SID")
@@ -47,6 +51,7 @@ def serve(port: int, state: Path | None, latency: str, rate_limit: int | None) -
     serve_emulator(
         port=port,
         state_path=state or sandbox_state_path(os.environ),
+        migrate_from=None if state else legacy_state_path(os.environ),
         credentials={sid: token} if sid and token else None,
         latency=parse_duration(latency, "--latency"),
         rate_limit=rate_limit,

@@ -20,11 +20,18 @@ from twilio_iac.errors import AuthError, ConfigError, NotFound, PlanError
 
 log = structlog.get_logger(__name__)
 
-DEFAULT_SANDBOX_STATE = Path(".twilio-iac") / "sandbox.json"
+DEFAULT_SANDBOX_STATE = Path(".twilio-iac") / "sandbox.db"
+# Where versions before the SQLite state file kept it; migrated on first use.
+LEGACY_SANDBOX_STATE = Path(".twilio-iac") / "sandbox.json"
 
 
 def sandbox_state_path(env: Mapping[str, str]) -> Path:
     return Path(env.get("TWILIO_IAC_SANDBOX_STATE") or DEFAULT_SANDBOX_STATE)
+
+
+def legacy_state_path(env: Mapping[str, str]) -> Path | None:
+    """The old default state file, to migrate when the default path is used."""
+    return None if env.get("TWILIO_IAC_SANDBOX_STATE") else LEGACY_SANDBOX_STATE
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s)?\s*$")
@@ -72,9 +79,15 @@ def session(
         from twilio_iac.emulator import Emulator  # only the sandbox needs it
 
         path = sandbox_state_path(env)
+        legacy = legacy_state_path(env)
         if not path.exists():
-            log.warning("sandbox.created", state=str(path))
-        emulator = Emulator(state_path=path, **sandbox_options(env))
+            if legacy is not None and legacy.exists():
+                log.warning("sandbox.migrated", state=str(path), old=str(legacy))
+            else:
+                log.warning("sandbox.created", state=str(path))
+        emulator = Emulator(
+            state_path=path, migrate_from=legacy, **sandbox_options(env)
+        )
     try:
         with TwilioClient(settings, app=emulator) as client:
             if account_sid:
@@ -82,7 +95,7 @@ def session(
             yield client
     finally:
         if emulator is not None:
-            emulator.save()
+            emulator.close()
 
 
 def _settings(

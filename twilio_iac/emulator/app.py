@@ -36,7 +36,8 @@ from .problems import (
     not_found,
 )
 from .seed import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, add_numbers, fresh_store
-from .store import Store, utcnow
+from .statefile import open_state
+from .store import utcnow
 
 StartResponse = Callable[..., Any]
 _STATUS = {
@@ -75,8 +76,11 @@ class Emulator:
         credentials: Mapping[str, str] | None = None,
         latency: float | Callable[[], float] = 0.0,
         rate_limit: int | None = None,
+        migrate_from: Path | None = None,
     ) -> None:
-        """``latency``: seconds added to every API request (or a function giving
+        """``state_path``: the SQLite state file (None: in memory only; a JSON
+        state file of version 2 there, or at ``migrate_from``, is migrated).
+        ``latency``: seconds added to every API request (or a function giving
         them, e.g. random delays); ``rate_limit``: requests in flight per account
         beyond which Twilio's 429 (20429) is answered."""
         self.state_path = state_path
@@ -89,29 +93,41 @@ class Emulator:
         self.rate_limit = rate_limit
         self.request_log: list[tuple[str, str]] = []
         self.requests: list[LoggedRequest] = []
-        self.autosave = False  # serve mode: save after every write request
+        self.autosave = True  # kept for callers: every request is written at once
         self._lock = threading.RLock()
         self._flight_lock = threading.Lock()
         self._in_flight: dict[str, int] = {}
-        if state_path is not None and state_path.exists():
-            self.store = Store.load(state_path)
+        owners = [user for user in self.credentials if user.startswith("AC")]
+        owner = owners[0] if owners else SANDBOX_ACCOUNT_SID
+        if state_path is None:
+            self.store = fresh_store(owner)
         else:
-            owners = [user for user in self.credentials if user.startswith("AC")]
-            self.store = fresh_store(owners[0] if owners else SANDBOX_ACCOUNT_SID)
+            self.store = open_state(
+                state_path, lambda: fresh_store(owner), migrate_from
+            )
 
     @property
     def account_sid(self) -> str:
         return self.store.account_sid
 
     def save(self) -> None:
-        if self.state_path is not None:
-            with self._lock:
-                self.store.save(self.state_path)
+        """Write changes made to ``store`` directly; requests write their own."""
+        with self._lock:
+            self.store.save()
+
+    def close(self) -> None:
+        with self._lock:
+            self.store.close()
+
+    def state(self) -> dict[str, Any]:
+        """A copy of the whole state, as JSON would have it (for dumps and tests)."""
+        with self._lock, self.store.transaction():
+            return json.loads(json.dumps(self.store.state))
 
     def insert(self, kind: str, **fields: Any) -> dict[str, Any]:
         """Store a record directly (no validation beyond field names)."""
         spec = KINDS[kind]
-        with self._lock:
+        with self._lock, self.store.transaction():
             record = new_record(spec, self.store, utcnow(), fields.pop("sid", None))
             if spec is PHONE_NUMBERS:
                 record.update(number_fields(fields["phone_number"]))
@@ -124,17 +140,17 @@ class Emulator:
 
     def records(self, kind: str) -> list[dict[str, Any]]:
         """Copies of a kind's stored records, in creation order."""
-        with self._lock:
+        with self._lock, self.store.transaction():
             return copy.deepcopy(list(self.store.records(KINDS[kind].name).values()))
 
     def remove(self, kind: str, sid: str) -> None:
         """Delete a record out of band (as if in the Console): no checks, no hooks."""
-        with self._lock:
+        with self._lock, self.store.transaction():
             del self.store.records(KINDS[kind].name)[sid]
 
     def seed_phone_numbers(self, count: int, start: str = "+14155560000") -> None:
         first = int(start.lstrip("+"))
-        with self._lock:
+        with self._lock, self.store.transaction():
             numbers = (f"+{first + offset}" for offset in range(count))
             add_numbers(self.store, numbers, utcnow())
 
@@ -171,9 +187,8 @@ class Emulator:
             "delay": delay,
             "apply": apply,
         }
-        with self._lock:
+        with self._lock, self.store.transaction():
             self.store.add_fault(fault)
-            self._autosave(True)
 
     def __call__(
         self, environ: dict[str, Any], start_response: StartResponse
@@ -193,7 +208,7 @@ class Emulator:
             if not admitted:
                 status, body = self._too_many(headers)
             else:
-                with self._lock:
+                with self._lock, self.store.transaction():
                     self.request_log.append((method, path))
                     status, body, delay = self._answer(
                         environ, method, path, headers, params
@@ -226,12 +241,9 @@ class Emulator:
         """Status, body and the seconds to wait before answering (under the lock)."""
         delay = 0.0
         try:
-            status, body, changed, delay = self._handle(
-                environ, method, path, headers, params
-            )
+            status, body, delay = self._handle(environ, method, path, headers, params)
         except ApiProblem as problem:
-            status, body, changed = problem.status, problem.body(), False
-        self._autosave(changed)
+            status, body = problem.status, problem.body()
         return status, body, delay
 
     def _handle(
@@ -241,19 +253,19 @@ class Emulator:
         path: str,
         headers: list[tuple[str, str]],
         params: list[tuple[str, str]],
-    ) -> tuple[int, Any, bool, float]:
-        """Status, body, whether the state changed, and the answer's delay."""
+    ) -> tuple[int, Any, float]:
+        """Status, body and the seconds to wait before answering."""
         if path.startswith("/_emulator/"):
             return (*self._control(environ, method, path), 0.0)
         if not self._authenticated(environ.get("HTTP_AUTHORIZATION", "")):
             headers.append(("WWW-Authenticate", 'Basic realm="Twilio API"'))
-            return 401, error_body(401, AUTHENTICATE, "Authenticate"), False, 0.0
-        fault, changed = self.store.take_fault(method, path)
+            return 401, error_body(401, AUTHENTICATE, "Authenticate"), 0.0
+        fault, _ = self.store.take_fault(method, path)
         if fault is not None:
             headers.extend(fault["headers"].items())
             if not fault["apply"] and fault["status"] is not None:
                 body = error_body(fault["status"], fault["code"], fault["message"])
-                return fault["status"], body, True, fault["delay"]
+                return fault["status"], body, fault["delay"]
         form = _form(environ, method)
         params.extend((key, value) for key, values in form.items() for value in values)
         request = Request(method, path, form, _base_url(environ))
@@ -265,13 +277,13 @@ class Emulator:
             if fault is None:
                 raise
             status, body = problem.status, problem.body()
-        changed = changed or method != "GET" or self.store.take_dirty()
+        self.store.take_dirty()
         if fault is None:
-            return status, body, changed, 0.0
+            return status, body, 0.0
         if fault["status"] is not None:  # applied, then failed anyway
             status = fault["status"]
             body = error_body(status, fault["code"], fault["message"])
-        return status, body, changed, fault["delay"]
+        return status, body, fault["delay"]
 
     def _account_of(self, path: str) -> str:
         found = _ACCOUNT_IN_PATH.search(path)
@@ -314,21 +326,17 @@ class Emulator:
         # An API key (SK…) acts for the account; an account SID must be this one.
         return user.startswith("SK") or user == self.account_sid
 
-    def _control(self, environ: dict, method: str, path: str) -> tuple[int, Any, bool]:
+    def _control(self, environ: dict, method: str, path: str) -> tuple[int, Any]:
         if (method, path) == ("GET", "/_emulator/state"):
-            return 200, self.store.state, False
+            return 200, self.store.state
         if (method, path) == ("POST", "/_emulator/faults"):
             try:
                 fault = json.loads(_body(environ) or b"{}")
                 self.add_fault(**fault)
             except (ValueError, TypeError) as exc:
                 raise ApiProblem(400, INVALID_PARAMETER, f"Bad fault: {exc}") from None
-            return 201, self.store.state["faults"][-1], True
+            return 201, self.store.state["faults"][-1]
         raise not_found(path)
-
-    def _autosave(self, changed: bool) -> None:
-        if changed and self.autosave:
-            self.save()
 
 
 def _body(environ: dict) -> bytes:

@@ -48,13 +48,16 @@ def serve(
     credentials: Mapping[str, str] | None = None,
     latency: float = 0.0,
     rate_limit: int | None = None,
+    migrate_from: Path | None = None,
 ) -> None:
-    """Serve until interrupted, saving the state after every write request."""
+    """Serve until interrupted; every request is written to the state file
+    before it is answered."""
     emulator = Emulator(
         state_path=state_path,
         credentials=credentials,
         latency=latency,
         rate_limit=rate_limit,
+        migrate_from=migrate_from,
     )
     emulator.autosave = True
     with _bind(host, port, emulator) as server:
@@ -70,4 +73,4 @@ def serve(
         except KeyboardInterrupt:
             pass
         finally:
-            emulator.save()
+            emulator.close()
