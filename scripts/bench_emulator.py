@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import io
 import os
 import statistics
 import subprocess
@@ -29,9 +30,10 @@ WRITES = 200
 TARGET_MS = 5.0
 FLAT_RATIO = 2.0  # the largest account's write may cost at most this × the smallest's
 P = f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}"
-AUTH = "Basic " + base64.b64encode(
-    f"{SANDBOX_ACCOUNT_SID}:{SANDBOX_AUTH_TOKEN}".encode()
-).decode()
+AUTH = (
+    "Basic "
+    + base64.b64encode(f"{SANDBOX_ACCOUNT_SID}:{SANDBOX_AUTH_TOKEN}".encode()).decode()
+)
 
 
 def build_state(path: Path, numbers: int) -> list[str]:
@@ -76,7 +78,11 @@ def _calls(sids: list[str], writes: int, host: str) -> tuple[list, list]:
     step = max(1, len(sids) // writes)
     picked = sids[::step][:writes]
     posts = [
-        ("POST", f"{P}/IncomingPhoneNumbers/{sid}.json", {"VoiceUrl": f"https://{host}/{i}"})
+        (
+            "POST",
+            f"{P}/IncomingPhoneNumbers/{sid}.json",
+            {"VoiceUrl": f"https://{host}/{i}"},
+        )
         for i, sid in enumerate(picked)
     ]
     gets = [("GET", f"{P}/IncomingPhoneNumbers/{sid}.json", None) for sid in picked]
@@ -112,8 +118,6 @@ def in_process(numbers: int, writes: int) -> tuple[float, float]:
 
         def send(method: str, path: str, form: dict[str, str] | None) -> None:
             body = urlencode(form or {}).encode()
-            import io
-
             environ = {
                 "REQUEST_METHOD": method,
                 "PATH_INFO": path,

@@ -1,7 +1,9 @@
-"""`twilio-iac emulator serve`: the sandbox over HTTP for other clients."""
+"""`twilio-iac emulator serve` (the sandbox over HTTP for other clients) and
+`emulator dump` (its state as JSON)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -56,3 +58,34 @@ def serve(port: int, state: Path | None, latency: str, rate_limit: int | None) -
         latency=parse_duration(latency, "--latency"),
         rate_limit=rate_limit,
     )
+
+
+@emulator.command()
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="State file (default: TWILIO_IAC_SANDBOX_STATE or .twilio-iac/sandbox.db).",
+)
+def dump(state: Path | None) -> None:
+    """Print the sandbox's state as JSON: the account, every record, faults.
+
+    Safe while `emulator serve` or a --sandbox command uses the same file.
+    """
+    from twilio_iac.cli.session import legacy_state_path, sandbox_state_path
+    from twilio_iac.emulator import Emulator
+    from twilio_iac.errors import ConfigError
+
+    path = state or sandbox_state_path(os.environ)
+    legacy = None if state else legacy_state_path(os.environ)
+    if not path.exists() and not (legacy and legacy.exists()):
+        raise ConfigError(
+            f"There is no sandbox state at {path}, so there is nothing to dump. "
+            "Run a --sandbox command or `twilio-iac emulator serve` first, or "
+            "point TWILIO_IAC_SANDBOX_STATE (or --state) at an existing file."
+        )
+    sandbox = Emulator(state_path=path, migrate_from=legacy)
+    try:
+        click.echo(json.dumps(sandbox.state(), indent=2))
+    finally:
+        sandbox.close()

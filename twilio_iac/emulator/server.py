@@ -14,6 +14,9 @@ from .app import Emulator
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when a client
+    # opens more at once (an apply at --parallelism 10, a plan listing kinds).
+    request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):

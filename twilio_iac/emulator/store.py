@@ -43,7 +43,9 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-Changes = set[tuple[str, str]]  # (kind, sid) of records changed since the last write
+# (kind, sid) of the records changed since the last write, in the order of
+# their first change: new rows get row ids, hence creation order, in it.
+Changes = dict[tuple[str, str], None]
 
 
 class Record(dict):
@@ -58,7 +60,7 @@ class Record(dict):
     def _changed(self) -> None:
         if self._owner is not None:
             changes, kind, sid = self._owner
-            changes.add((kind, sid))
+            changes[kind, sid] = None
 
     def __setitem__(self, key: str, value: Any) -> None:
         super().__setitem__(key, value)
@@ -120,12 +122,12 @@ class RecordMap(dict):
 
     def __setitem__(self, sid: str, record: dict[str, Any]) -> None:
         self._bind(sid, record)
-        self._changes.add((self.kind, sid))
+        self._changes[self.kind, sid] = None
 
     def __delitem__(self, sid: str) -> None:
         record = super().pop(sid)
         record._owner = None
-        self._changes.add((self.kind, sid))
+        self._changes[self.kind, sid] = None
 
     def pop(self, sid: str, *default: Any) -> Any:
         if sid not in self:
@@ -186,7 +188,7 @@ class Store:
             )
         self.database = database
         self.dirty = False  # changed by a read (a status advanced on fetch)
-        self._changes: Changes = set()
+        self._changes: Changes = {}
         self._depth = 0
         self._stale = False
         self._adopt(state)
@@ -223,7 +225,7 @@ class Store:
         if not isinstance(records, RecordMap):
             records = RecordMap(kind, self._changes, records or {})
             collections[kind] = records
-            self._changes.update((kind, sid) for sid in records)
+            self._changes.update(dict.fromkeys((kind, sid) for sid in records))
         return records
 
     def new_sid(self, prefix: str) -> str:
