@@ -6,8 +6,10 @@ survive a ``kill -9`` (synchronous=NORMAL loses nothing on a process crash,
 only, perhaps, the last transactions on a power cut, which a sandbox can
 afford); and several processes can share one file, which SQLite's locks keep
 consistent. Each process keeps the state in memory for reading; a request
-takes the write lock (BEGIN IMMEDIATE) and first reads the state again if
-another process committed since (PRAGMA data_version tells).
+takes the write lock (BEGIN IMMEDIATE) and, if another process committed
+since, first reads what it changed: every write carries a serial number, and
+removed records leave a tombstone, so catching up costs what changed, not the
+size of the account.
 
 A state file of version 2 (one JSON document) is migrated in place; the JSON
 is kept next to it as ``<name>.v2-backup``.
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .store import STATE_VERSION, Store, check_state
+from .store import STATE_VERSION, Catchup, Store, check_state
 
 LEGACY_VERSION = 2
 _MAGIC = b"SQLite format 3\x00"
@@ -34,6 +36,14 @@ CREATE TABLE IF NOT EXISTS records (
     kind TEXT NOT NULL,
     sid TEXT NOT NULL,
     body TEXT NOT NULL,
+    serial INTEGER NOT NULL DEFAULT 0,  -- of the transaction that wrote it last
+    UNIQUE (kind, sid)
+);
+CREATE INDEX IF NOT EXISTS records_by_serial ON records (serial);
+CREATE TABLE IF NOT EXISTS removed (
+    kind TEXT NOT NULL,
+    sid TEXT NOT NULL,
+    serial INTEGER NOT NULL,
     UNIQUE (kind, sid)
 );
 """
@@ -55,12 +65,16 @@ class Database:
             )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._version = self._data_version()
+            self._serial = self._read_serial()
         except sqlite3.Error as exc:
             raise _unreadable(path, exc) from None
+        self._seen = self._serial  # the serial this process's memory is at
+        self._writing = False  # this transaction has taken its serial
 
-    def _data_version(self) -> int:
-        return self._db.execute("PRAGMA data_version").fetchone()[0]
+    def _read_serial(self) -> int:
+        found = self._db.execute("SELECT value FROM meta WHERE key = 'serial'")
+        row = found.fetchone()
+        return int(row[0]) if row else 0
 
     def begin(self) -> bool:
         try:
@@ -72,9 +86,10 @@ class Database:
                 "twilio-iac process using it, or set TWILIO_IAC_SANDBOX_STATE "
                 "to another path."
             ) from None
-        version = self._data_version()
-        changed, self._version = version != self._version, version
-        return changed
+        self._writing = False
+        self._seen = self._serial
+        self._serial = self._read_serial()
+        return self._serial != self._seen
 
     def read(self) -> dict[str, Any]:
         try:
@@ -82,18 +97,53 @@ class Database:
         except sqlite3.Error as exc:
             raise _unreadable(self.path, exc) from None
 
+    def read_changes(self) -> Catchup:
+        """Rows written or removed after serial ``_seen``, and the state's meta."""
+        try:
+            meta = self._db.execute("SELECT value FROM meta WHERE key = 'state'")
+            written = self._db.execute(
+                "SELECT kind, sid, body FROM records WHERE serial > ? ORDER BY rowid",
+                (self._seen,),
+            )
+            removed = self._db.execute(
+                "SELECT kind, sid FROM removed WHERE serial > ?", (self._seen,)
+            )
+            return Catchup(
+                json.loads(meta.fetchone()[0]),
+                [(kind, sid, json.loads(body)) for kind, sid, body in written],
+                list(removed),
+            )
+        except sqlite3.Error as exc:
+            raise _unreadable(self.path, exc) from None
+
     def write(self, rows: list[tuple[str, str, str | None]], meta: str | None) -> None:
-        upserts = [(kind, sid, body) for kind, sid, body in rows if body is not None]
-        deletes = [(kind, sid) for kind, sid, body in rows if body is None]
+        if not self._writing:
+            self._writing = True
+            self._serial += 1
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('serial', ?)",
+                (str(self._serial),),
+            )
+        serial = self._serial
+        upserts = [
+            (kind, sid, body, serial) for kind, sid, body in rows if body is not None
+        ]
+        deletes = [(kind, sid, serial) for kind, sid, body in rows if body is None]
         if upserts:
             self._db.executemany(
-                "INSERT INTO records (kind, sid, body) VALUES (?, ?, ?) "
-                "ON CONFLICT (kind, sid) DO UPDATE SET body = excluded.body",
+                "INSERT INTO records (kind, sid, body, serial) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (kind, sid) DO UPDATE "
+                "SET body = excluded.body, serial = excluded.serial",
                 upserts,
             )
         if deletes:
             self._db.executemany(
-                "DELETE FROM records WHERE kind = ? AND sid = ?", deletes
+                "DELETE FROM records WHERE kind = ? AND sid = ?",
+                [(kind, sid) for kind, sid, _ in deletes],
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO removed (kind, sid, serial) VALUES (?, ?, ?)",
+                deletes,
             )
         if meta is not None:
             self._db.execute(
@@ -106,6 +156,8 @@ class Database:
     def rollback(self) -> None:
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
+        if self._writing:
+            self._serial -= 1
 
     def close(self) -> None:
         self._db.close()

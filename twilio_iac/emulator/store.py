@@ -20,6 +20,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from email.utils import format_datetime
 from typing import Any, Protocol
@@ -124,6 +125,16 @@ class RecordMap(dict):
         self._bind(sid, record)
         self._changes[self.kind, sid] = None
 
+    def load(self, sid: str, record: dict[str, Any]) -> None:
+        """Take a record another process wrote (nothing to write back)."""
+        self._bind(sid, record)
+
+    def drop(self, sid: str) -> None:
+        """Forget a record another process removed."""
+        record = super().pop(sid, None)
+        if record is not None:
+            record._owner = None
+
     def __delitem__(self, sid: str) -> None:
         record = super().pop(sid)
         record._owner = None
@@ -160,6 +171,15 @@ class RecordMap(dict):
         return {sid: copy.deepcopy(dict(r), memo) for sid, r in self.items()}
 
 
+@dataclass
+class Catchup:
+    """Another process's changes: the state but records, records written, removed."""
+
+    meta: dict[str, Any]
+    written: list[tuple[str, str, dict[str, Any]]]
+    removed: list[tuple[str, str]]
+
+
 class Database(Protocol):
     """Where a Store keeps its state between processes (statefile.Database)."""
 
@@ -167,6 +187,9 @@ class Database(Protocol):
         """Start a write transaction; True when another process changed the state."""
 
     def read(self) -> dict[str, Any]: ...
+
+    def read_changes(self) -> Catchup:
+        """What other processes changed since this one's last transaction."""
 
     def write(self, rows: list[tuple[str, str, str | None]], meta: str | None) -> None:
         """Upsert (kind, sid, JSON) rows, delete rows whose JSON is None."""
@@ -219,7 +242,7 @@ class Store:
     def account_sid(self) -> str:
         return self.state["account_sid"]
 
-    def records(self, kind: str) -> dict[str, dict[str, Any]]:
+    def records(self, kind: str) -> RecordMap:
         collections = self.state["collections"]
         records = collections.get(kind)
         if not isinstance(records, RecordMap):
@@ -259,7 +282,10 @@ class Store:
             changed_elsewhere = database.begin()
             if changed_elsewhere or self._stale:
                 self._flush(database)  # what was changed here outside a request
-                self._adopt(database.read())
+                if self._stale:
+                    self._adopt(database.read())
+                else:
+                    self._catch_up(database.read_changes())
                 self._stale = False
             yield
             self._flush(database)
@@ -270,6 +296,19 @@ class Store:
             raise
         finally:
             self._depth = 0
+
+    def _catch_up(self, changes: Catchup) -> None:
+        """Apply another process's changes: cost in proportion to them."""
+        collections = self.state["collections"]
+        self.state.clear()
+        self.state.update(changes.meta)
+        self.state["collections"] = collections
+        for kind, sid in changes.removed:
+            if kind in collections:
+                self.records(kind).drop(sid)
+        for kind, sid, record in changes.written:
+            self.records(kind).load(sid, record)
+        self._meta = self._meta_json()
 
     def save(self) -> None:
         """Write what was changed outside a transaction."""
