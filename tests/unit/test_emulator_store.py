@@ -174,6 +174,33 @@ def test_a_sandbox_cli_run_and_emulator_serve_see_each_other(
     assert plan_json(run, manifest)["changes"] == []
 
 
+def test_a_process_catches_up_on_what_another_changed(
+    tmp_path: Path, monkeypatch
+) -> None:
+    path = tmp_path / "s.db"
+    one, two = Emulator(state_path=path), Emulator(state_path=path)
+    full_reads: list[Path] = []
+    real = Database.read
+
+    def spy(self: Database) -> dict:
+        full_reads.append(self.path)
+        return real(self)
+
+    monkeypatch.setattr(Database, "read", spy)
+    first = one.insert("queues", friendly_name="first")["sid"]
+    second = two.insert("queues", friendly_name="second")["sid"]
+    assert call(one, "DELETE", f"{P}/Queues/{first}.json").status == 204
+    third = call(one, "POST", f"{P}/Queues.json", {"FriendlyName": "third"})
+    assert len({first, second, third.body["sid"]}) == 3  # one SID counter
+    for emulator in (one, two):
+        names = [q["friendly_name"] for q in emulator.records("queues")]
+        assert names == ["second", "third"]
+    one.add_fault("GET", "Queues", 503, 20503, "down")
+    assert call(two, "GET", f"{P}/Queues.json").status == 503
+    assert one.state()["faults"] == []
+    assert full_reads == []  # only the changes were read, never the whole state
+
+
 # --- what one request writes --------------------------------------------------------
 
 
