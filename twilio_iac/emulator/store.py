@@ -56,12 +56,12 @@ class Record(dict):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._owner: tuple[Changes, str, str] | None = None
+        self._owner: tuple[RecordMap, str] | None = None
 
     def _changed(self) -> None:
         if self._owner is not None:
-            changes, kind, sid = self._owner
-            changes[kind, sid] = None
+            records, sid = self._owner
+            records.changed(sid)
 
     def __setitem__(self, key: str, value: Any) -> None:
         super().__setitem__(key, value)
@@ -109,21 +109,44 @@ class RecordMap(dict):
         super().__init__()
         self.kind = kind
         self._changes = changes
+        self.version = 0  # bumped by every change: cached views compare it
+        self._views: dict[frozenset, tuple[int, dict[str, Any]]] = {}
         for sid, record in dict(records).items():
             self._bind(sid, record)
 
     def _bind(self, sid: str, record: Any) -> None:
         if not isinstance(record, Record):
             record = Record(record)
-        record._owner = (self._changes, self.kind, sid)
+        record._owner = (self, sid)
+        self.version += 1
         old = super().get(sid)
         if old is not None and old is not record:
             old._owner = None
         super().__setitem__(sid, record)
 
+    def changed(self, sid: str) -> None:
+        self.version += 1
+        self._changes[self.kind, sid] = None
+
+    def where(self, scope: dict[str, Any]) -> dict[str, Any]:
+        """The records whose fields have the scope's values (e.g. one account's),
+        kept until the next change, so paging through a list does not filter
+        every record again for each page."""
+        key = frozenset(scope.items())
+        cached = self._views.get(key)
+        if cached is not None and cached[0] == self.version:
+            return cached[1]
+        found = {
+            sid: record
+            for sid, record in self.items()
+            if all(record.get(field) == value for field, value in scope.items())
+        }
+        self._views[key] = (self.version, found)
+        return found
+
     def __setitem__(self, sid: str, record: dict[str, Any]) -> None:
         self._bind(sid, record)
-        self._changes[self.kind, sid] = None
+        self.changed(sid)
 
     def load(self, sid: str, record: dict[str, Any]) -> None:
         """Take a record another process wrote (nothing to write back)."""
@@ -134,11 +157,12 @@ class RecordMap(dict):
         record = super().pop(sid, None)
         if record is not None:
             record._owner = None
+            self.version += 1
 
     def __delitem__(self, sid: str) -> None:
         record = super().pop(sid)
         record._owner = None
-        self._changes[self.kind, sid] = None
+        self.changed(sid)
 
     def pop(self, sid: str, *default: Any) -> Any:
         if sid not in self:
