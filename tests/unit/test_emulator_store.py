@@ -370,3 +370,19 @@ def test_a_list_sees_every_change_since_the_last_page() -> None:
     assert listed() == [*SEED_NUMBERS[1:], "+15105550123"]
     emulator.remove("phone_numbers", bought.body["sid"])
     assert listed() == list(SEED_NUMBERS[1:])
+
+
+def test_deleting_the_file_starts_over_even_with_a_log_left_behind(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.db"
+    killed = Emulator(state_path=path)
+    killed.insert("queues", friendly_name="before")
+    wal = path.with_name("s.db-wal")
+    left_behind = wal.read_bytes()  # as a kill -9 would leave it
+    killed.close()
+    path.unlink()
+    wal.write_bytes(left_behind)
+    fresh = Emulator(state_path=path)
+    assert fresh.records("queues") == []
+    assert len(fresh.records("phone_numbers")) == len(SEED_NUMBERS)

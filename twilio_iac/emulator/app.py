@@ -93,6 +93,7 @@ class Emulator:
         self.rate_limit = rate_limit
         self.request_log: list[tuple[str, str]] = []
         self.requests: list[LoggedRequest] = []
+        self.keep_log = True  # off in `emulator serve`: its logs would only grow
         self.autosave = True  # kept for callers: every request is written at once
         self._lock = threading.RLock()
         self._flight_lock = threading.Lock()
@@ -209,7 +210,8 @@ class Emulator:
                 status, body = self._too_many(headers)
             else:
                 with self._lock, self.store.transaction():
-                    self.request_log.append((method, path))
+                    if self.keep_log:
+                        self.request_log.append((method, path))
                     status, body, delay = self._answer(
                         environ, method, path, headers, params
                     )
@@ -224,9 +226,11 @@ class Emulator:
         if body is not None:
             headers.append(("Content-Type", "application/json; charset=utf-8"))
         headers.append(("Content-Length", str(len(payload))))
-        self.requests.append(
-            LoggedRequest(method, path, status, start, time.monotonic(), tuple(params))
-        )
+        if self.keep_log:
+            end = time.monotonic()
+            self.requests.append(
+                LoggedRequest(method, path, status, start, end, tuple(params))
+            )
         start_response(f"{status} {_STATUS.get(status, 'Error')}", headers)
         return [payload]
 

@@ -248,9 +248,12 @@ def _create(path: Path, state: dict[str, Any], replace: bool) -> None:
         finally:
             db.close()
         if replace:
+            _drop_stale_log(path)
             os.replace(tmp, path)
             return
         try:
+            if not path.exists():
+                _drop_stale_log(path)
             os.link(tmp, path)  # fails if another process created it meanwhile
         except FileExistsError:
             pass
@@ -262,6 +265,13 @@ def _create(path: Path, state: dict[str, Any], replace: bool) -> None:
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+
+
+def _drop_stale_log(path: Path) -> None:
+    """A write-ahead log left beside a deleted state file (by a killed process)
+    would be replayed into the new file."""
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 def _read_legacy(path: Path) -> dict[str, Any]:
