@@ -386,3 +386,28 @@ def test_deleting_the_file_starts_over_even_with_a_log_left_behind(
     fresh = Emulator(state_path=path)
     assert fresh.records("queues") == []
     assert len(fresh.records("phone_numbers")) == len(SEED_NUMBERS)
+
+
+def test_owned_numbers_stay_known_without_a_scan() -> None:
+    emulator = Emulator()
+    numbers = f"{P}/IncomingPhoneNumbers.json"
+
+    def buy(number: str) -> int:
+        return call(emulator, "POST", numbers, {"PhoneNumber": number}).status
+
+    assert buy(SEED_NUMBERS[0]) == 400  # owned
+    assert buy("+15105550100") == 201
+    assert buy("+15105550100") == 400
+    sid = emulator.records("phone_numbers")[-1]["sid"]
+    assert (
+        call(emulator, "DELETE", f"{P}/IncomingPhoneNumbers/{sid}.json").status == 204
+    )
+    assert buy("+15105550100") == 201
+    # A number changed in place (not through a request) is seen too.
+    stored = emulator.store.records("phone_numbers")
+    first = next(iter(stored.values()))
+    first["phone_number"] = "+15105550199"
+    assert buy("+15105550199") == 400
+    assert buy(SEED_NUMBERS[0]) == 201
+    area = call(emulator, "POST", numbers, {"AreaCode": "510"}).body["phone_number"]
+    assert area not in {"+15105550100", "+15105550199"}

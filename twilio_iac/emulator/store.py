@@ -18,7 +18,7 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -58,18 +58,18 @@ class Record(dict):
         super().__init__(*args, **kwargs)
         self._owner: tuple[RecordMap, str] | None = None
 
-    def _changed(self) -> None:
+    def _changed(self, field: str | None = None) -> None:
         if self._owner is not None:
             records, sid = self._owner
-            records.changed(sid)
+            records.changed(sid, field)
 
     def __setitem__(self, key: str, value: Any) -> None:
         super().__setitem__(key, value)
-        self._changed()
+        self._changed(key)
 
     def __delitem__(self, key: str) -> None:
         super().__delitem__(key)
-        self._changed()
+        self._changed(key)
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         super().update(*args, **kwargs)
@@ -111,6 +111,9 @@ class RecordMap(dict):
         self._changes = changes
         self.version = 0  # bumped by every change: cached views compare it
         self._views: dict[frozenset, tuple[int, dict[str, Any]]] = {}
+        # field → {value: how many records have it}, kept up to date as records
+        # are set and removed (dropped when a field changes in place).
+        self._indexes: dict[str, dict[Any, int]] = {}
         for sid, record in dict(records).items():
             self._bind(sid, record)
 
@@ -120,13 +123,47 @@ class RecordMap(dict):
         record._owner = (self, sid)
         self.version += 1
         old = super().get(sid)
-        if old is not None and old is not record:
-            old._owner = None
+        if old is not None:
+            self._unindex(old)
+            if old is not record:
+                old._owner = None
+        self._index(record)
         super().__setitem__(sid, record)
 
-    def changed(self, sid: str) -> None:
+    def changed(self, sid: str, field: str | None = None) -> None:
+        """A record changed (in ``field``, if known)."""
         self.version += 1
         self._changes[self.kind, sid] = None
+        if field is None:
+            self._indexes.clear()
+        else:
+            self._indexes.pop(field, None)
+
+    def values_of(self, field: str) -> Collection[Any]:
+        """The values ``field`` has across the records (e.g. the numbers owned),
+        without a scan per call."""
+        index = self._indexes.get(field)
+        if index is None:
+            index = {}
+            for record in self.values():
+                value = record.get(field)
+                index[value] = index.get(value, 0) + 1
+            self._indexes[field] = index
+        return index.keys()
+
+    def _index(self, record: dict[str, Any]) -> None:
+        for field, index in self._indexes.items():
+            value = record.get(field)
+            index[value] = index.get(value, 0) + 1
+
+    def _unindex(self, record: dict[str, Any]) -> None:
+        for field, index in self._indexes.items():
+            value = record.get(field)
+            left = index.get(value, 0) - 1
+            if left > 0:
+                index[value] = left
+            else:
+                index.pop(value, None)
 
     def where(self, scope: dict[str, Any]) -> dict[str, Any]:
         """The records whose fields have the scope's values (e.g. one account's),
@@ -157,12 +194,15 @@ class RecordMap(dict):
         record = super().pop(sid, None)
         if record is not None:
             record._owner = None
+            self._unindex(record)
             self.version += 1
 
     def __delitem__(self, sid: str) -> None:
         record = super().pop(sid)
         record._owner = None
-        self.changed(sid)
+        self._unindex(record)
+        self.version += 1
+        self._changes[self.kind, sid] = None
 
     def pop(self, sid: str, *default: Any) -> Any:
         if sid not in self:
