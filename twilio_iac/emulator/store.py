@@ -182,8 +182,8 @@ class RecordMap(dict):
         return found
 
     def __setitem__(self, sid: str, record: dict[str, Any]) -> None:
-        self._bind(sid, record)
-        self.changed(sid)
+        self._bind(sid, record)  # indexes kept up to date
+        self._changes[self.kind, sid] = None
 
     def load(self, sid: str, record: dict[str, Any]) -> None:
         """Take a record another process wrote (nothing to write back)."""
