@@ -411,3 +411,23 @@ def test_owned_numbers_stay_known_without_a_scan() -> None:
     assert buy(SEED_NUMBERS[0]) == 201
     area = call(emulator, "POST", numbers, {"AreaCode": "510"}).body["phone_number"]
     assert area not in {"+15105550100", "+15105550199"}
+
+
+def test_a_state_file_locked_too_long_is_one_clear_error(
+    run, write, state_path: Path, monkeypatch
+) -> None:
+    from twilio_iac.emulator import statefile
+
+    Emulator(state_path=state_path).close()
+    monkeypatch.setattr(statefile, "_BUSY_TIMEOUT_S", 0.2)
+    holder = sqlite3.connect(state_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process, stuck mid-write
+    try:
+        manifest = write("twilio.yaml", "queues:\n  - friendly_name: q\n")
+        result = run("plan", str(manifest))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1
+    assert f"The sandbox state file {state_path} stayed locked" in result.stderr
+    assert "Traceback" not in result.stderr
