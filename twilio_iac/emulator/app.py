@@ -3,8 +3,11 @@
 ``/_emulator/state`` (GET) dumps the state and ``/_emulator/faults`` (POST, a
 JSON body with add_fault's arguments) injects a fault; both need no auth.
 One lock serialises the handling of every request, since clients list kinds
-concurrently. Waits (the added latency, a fault's delay) happen outside it, so
-N requests on N threads take about one latency, as they would against Twilio.
+concurrently, and each request is one transaction of the state file. Waits
+(the added latency, a fault's delay) happen outside both, so N requests on N
+threads take about one latency, as they would against Twilio. ``requests``
+logs every answered request with its monotonic start and end, for tests that
+check the order of writes.
 """
 
 from __future__ import annotations
