@@ -339,6 +339,8 @@ class Store:
                 yield
             finally:
                 self._depth -= 1
+                if self.database is None and not self._depth:
+                    self._changes.clear()  # in memory only: nothing to write
             return
         database = self.database
         self._depth = 1
