@@ -139,10 +139,10 @@ def _free_number(area_code: str, owned: Collection[str]) -> str:
 
 def release_application(store: Store, application_sid: str) -> None:
     """Numbers that used a deleted application stop pointing at it."""
-    for number in store.records("phone_numbers").values():
-        for field in ("voice_application_sid", "sms_application_sid"):
-            if number[field] == application_sid:
-                number[field] = None
+    numbers = store.records("phone_numbers")
+    for field in ("voice_application_sid", "sms_application_sid"):
+        for sid in numbers.having(field, application_sid):
+            numbers[sid][field] = None
 
 
 def numbers_using_address(store: Store, address_sid: str) -> list[str]:
