@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .records import Record
 from .spec import load, snake
-from .store import Store, iso8601, rfc2822
+from .store import Record, Store, iso8601, rfc2822
 
 ALL_OPERATIONS = frozenset({"list", "create", "fetch", "update", "delete"})
 

@@ -22,7 +22,9 @@ from datetime import date, datetime, timezone
 from email.utils import format_datetime
 from typing import Any, Protocol
 
-from .records import Changes, RecordMap
+from .records import Changes, Record, RecordMap
+
+__all__ = ["Record", "RecordMap", "Store", "iso8601", "rfc2822", "utcnow"]
 
 # 2: subaccounts, messages, calls, verifications and the usage history anchor.
 # 3: the state file is SQLite, one row per record (a JSON file of 2 is migrated).
