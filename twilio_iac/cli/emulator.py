@@ -1,5 +1,6 @@
-"""`twilio-iac emulator serve|inbound`: the sandbox over HTTP for other clients,
-and incoming messages delivered to the user's webhooks."""
+"""`twilio-iac emulator serve|dump|inbound`: the sandbox over HTTP for other
+clients, its state as JSON, and incoming messages delivered to the user's
+webhooks."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ state_option = click.option(
     "--state",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="State file (default: TWILIO_IAC_SANDBOX_STATE or .twilio-iac/sandbox.json).",
+    help="State file (default: TWILIO_IAC_SANDBOX_STATE or .twilio-iac/sandbox.db).",
 )
 remote_option = click.option(
     "--allow-remote-webhooks",
@@ -48,11 +49,25 @@ def emulator() -> None:
     "or the application's or sending number's), as Twilio does.",
 )
 @remote_option
+@click.option(
+    "--latency",
+    default="0ms",
+    show_default=True,
+    help="Delay added to every API request, e.g. 50ms (to rehearse a big apply).",
+)
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(1),
+    default=None,
+    help="Requests in flight per account beyond which Twilio's 429 is answered.",
+)
 def serve(
     port: int,
     state: Path | None,
     deliver_webhooks: bool,
     allow_remote_webhooks: bool,
+    latency: str,
+    rate_limit: int | None,
 ) -> None:
     """Serve the emulator on 127.0.0.1 for other clients (e.g. the Twilio SDK).
 
@@ -60,7 +75,11 @@ def serve(
     else the documented sandbox pair; other credentials get Twilio's 401.
     Webhooks it delivers are signed with that auth token.
     """
-    from twilio_iac.cli.session import sandbox_state_path
+    from twilio_iac.cli.session import (
+        legacy_state_path,
+        parse_duration,
+        sandbox_state_path,
+    )
     from twilio_iac.emulator import serve as serve_emulator
 
     sid = os.environ.get("TWILIO_ACCOUNT_SID")
@@ -68,10 +87,39 @@ def serve(
     serve_emulator(
         port=port,
         state_path=state or sandbox_state_path(os.environ),
+        migrate_from=None if state else legacy_state_path(os.environ),
         credentials={sid: token} if sid and token else None,
+        latency=parse_duration(latency, "--latency"),
+        rate_limit=rate_limit,
         deliver_webhooks=deliver_webhooks,
         allow_remote_webhooks=allow_remote_webhooks,
     )
+
+
+@emulator.command()
+@state_option
+def dump(state: Path | None) -> None:
+    """Print the sandbox's state as JSON: the account, every record, faults.
+
+    Safe while `emulator serve` or a --sandbox command uses the same file.
+    """
+    from twilio_iac.cli.session import legacy_state_path, sandbox_state_path
+    from twilio_iac.emulator import Emulator
+    from twilio_iac.errors import ConfigError
+
+    path = state or sandbox_state_path(os.environ)
+    legacy = None if state else legacy_state_path(os.environ)
+    if not path.exists() and not (legacy and legacy.exists()):
+        raise ConfigError(
+            f"There is no sandbox state at {path}, so there is nothing to dump. "
+            "Run a --sandbox command or `twilio-iac emulator serve` first, or "
+            "point TWILIO_IAC_SANDBOX_STATE (or --state) at an existing file."
+        )
+    sandbox = Emulator(state_path=path, migrate_from=legacy)
+    try:
+        click.echo(json.dumps(sandbox.state(), indent=2))
+    finally:
+        sandbox.close()
 
 
 @emulator.group()
@@ -96,13 +144,20 @@ def inbound_sms(
 ) -> None:
     """POST an incoming SMS to the number's sms_url (or its application's),
     signed as Twilio signs it, and print the TwiML that came back."""
-    from twilio_iac.cli.session import sandbox_state_path
+    from twilio_iac.cli.session import legacy_state_path, sandbox_state_path
     from twilio_iac.emulator import Emulator, inbound
 
     if body == "-":
         body = click.get_text_stream("stdin").read().removesuffix("\n")
-    sandbox = Emulator(state_path=state or sandbox_state_path(os.environ))
-    done = inbound.sms(sandbox, to, sender, body, allow_remote=allow_remote_webhooks)
+    legacy = None if state else legacy_state_path(os.environ)
+    path = state or sandbox_state_path(os.environ)
+    sandbox = Emulator(state_path=path, migrate_from=legacy)
+    try:
+        done = inbound.sms(
+            sandbox, to, sender, body, allow_remote=allow_remote_webhooks
+        )
+    finally:
+        sandbox.close()
     reply = done.response
     if output == "json":
         data = {

@@ -15,6 +15,9 @@ from .callbacks import Deliverer
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when a client
+    # opens more at once (an apply at --parallelism 10, a plan listing kinds).
+    request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -47,13 +50,23 @@ def serve(
     port: int = 8080,
     state_path: Path | None = None,
     credentials: Mapping[str, str] | None = None,
+    latency: float = 0.0,
+    rate_limit: int | None = None,
+    migrate_from: Path | None = None,
     deliver_webhooks: bool = False,
     allow_remote_webhooks: bool = False,
 ) -> None:
-    """Serve until interrupted, saving the state after every write request;
-    with ``deliver_webhooks``, post status callbacks (see callbacks.py)."""
-    emulator = Emulator(state_path=state_path, credentials=credentials)
-    emulator.autosave = True
+    """Serve until interrupted; every request is written to the state file
+    before it is answered. With ``deliver_webhooks``, post status callbacks
+    (see callbacks.py)."""
+    emulator = Emulator(
+        state_path=state_path,
+        credentials=credentials,
+        latency=latency,
+        rate_limit=rate_limit,
+        migrate_from=migrate_from,
+    )
+    emulator.keep_log = False
     if deliver_webhooks:
         Deliverer(emulator, allow_remote=allow_remote_webhooks)
     with _bind(host, port, emulator) as server:
@@ -72,4 +85,4 @@ def serve(
         except KeyboardInterrupt:
             pass
         finally:
-            emulator.save()
+            emulator.close()
