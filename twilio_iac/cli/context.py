@@ -72,3 +72,17 @@ def confirm(question: str, refusal: str) -> None:
     )
     if answer.strip() != "yes":
         raise TwilioIacError("Cancelled; nothing was changed.")
+
+
+def not_found(what: str, sid: str, where: str, next_step: str) -> TwilioIacError:
+    """One wording for every "that SID is not there" (an HTTP 404)."""
+    return TwilioIacError(
+        f"No {what} {sid} in {where} (Twilio answered HTTP 404): {next_step}"
+    )
+
+
+def subaccount_hint(what: str) -> str:
+    return (
+        f"it was deleted, or the {what} belongs to another account (use "
+        "--account-sid for a subaccount's)."
+    )

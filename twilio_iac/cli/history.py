@@ -18,7 +18,15 @@ from typing import Any
 import click
 
 from twilio_iac.api.client import TwilioClient
-from twilio_iac.cli.context import Options, confirm, pass_options, sandbox_option
+from twilio_iac.cli.context import (
+    Options,
+    confirm,
+    not_found,
+    pass_options,
+    sandbox_option,
+    subaccount_hint,
+)
+from twilio_iac.cli.sends import sends_value
 from twilio_iac.cli.session import session
 from twilio_iac.errors import ApiError, NotFound, SendRejected, TwilioIacError
 from twilio_iac.operations import (
@@ -172,10 +180,8 @@ def _show(
         try:
             record = client.fetch("core", path(client.account_sid, sid))
         except NotFound as error:
-            raise TwilioIacError(
-                f"No {what} {sid} in account {client.account_sid} (Twilio answered "
-                f"HTTP 404): it was deleted, or belongs to another account (use "
-                "--account-sid for a subaccount's)."
+            raise not_found(
+                what, sid, f"account {client.account_sid}", subaccount_hint(what)
             ) from error
     if output == "json":
         click.echo(
@@ -246,14 +252,22 @@ def messages_media(
     with session(options.sandbox, account_sid=options.account_sid) as client:
         query = messages.media_query(client.account_sid, sid, limit)
         rows = listing.stream(client, query)
-        if folder is None:
-            _print_rows("media", output, rows)
-            return
-        count = 0
-        for item, target, size in messages.download_media(client, rows, folder):
-            count += 1
-            kind = item["content_type"]
-            click.echo(f"saved {item['sid']} ({kind}, {size:,} bytes) to {target}")
+        try:
+            if folder is None:
+                _print_rows("media", output, rows)
+                return
+            count = 0
+            for item, target, size in messages.download_media(client, rows, folder):
+                count += 1
+                kind = item["content_type"]
+                click.echo(f"saved {item['sid']} ({kind}, {size:,} bytes) to {target}")
+        except NotFound as error:
+            raise not_found(
+                "message",
+                sid,
+                f"account {client.account_sid}",
+                subaccount_hint("message"),
+            ) from error
         click.echo(f"{count} file{'s' if count != 1 else ''} saved in {folder}.")
 
 
@@ -348,11 +362,18 @@ def calls_show(options: Options, sid: str, output: str) -> None:
 @click.option("--cancel", is_flag=True, help="Cancel a queued or ringing call.")
 @click.option("--url", help="Redirect the live call to the TwiML at this URL.")
 @click.option("--twiml", help="Redirect the live call to this TwiML.")
+@yes_option
+@click.option("--dry-run", is_flag=True, help="Show the request; change nothing.")
 @show_output
 @sandbox_option
 @pass_options
-def calls_update(options: Options, sid: str, output: str, **change: Any) -> None:
-    """Hang up, cancel or redirect a live call (POST Calls/{Sid}.json)."""
+def calls_update(
+    options: Options, sid: str, output: str, yes: bool, dry_run: bool, **change: Any
+) -> None:
+    """Hang up, cancel or redirect a live call (POST Calls/{Sid}.json).
+
+    Shows the request, then asks on a terminal; without one it needs --yes.
+    """
     problems = listing.sid("SID", sid, calls.SID)
     try:
         params = calls.update_params(**change)
@@ -361,6 +382,20 @@ def calls_update(options: Options, sid: str, output: str, **change: Any) -> None
     if problems:
         raise SendRejected(problems, headline="Not changed")
     with session(options.sandbox, account_sid=options.account_sid) as client:
+        url = client.settings.base_urls["core"] + calls.path(client.account_sid, sid)
+        click.echo(f"Request: POST {url}", err=output == "json")
+        for name, value in params.items():
+            click.echo(f"  {name}={sends_value(value)}", err=output == "json")
+        if dry_run:
+            click.echo("Dry run: nothing was changed.", err=output == "json")
+            return
+        if not yes:
+            confirm(
+                f"{calls.describe_change(params)} call {sid}?",
+                f"Refusing to change call {sid} without confirmation: standard "
+                "input is not a terminal, so nobody can answer. Review the request "
+                "above and rerun with --yes to do it unattended.",
+            )
         try:
             record = calls.update(client, client.account_sid, sid, params)
         except ApiError as error:
@@ -525,7 +560,14 @@ def transcripts_show(options: Options, sids: tuple[str, ...], output: str) -> No
     shown = []
     with session(options.sandbox, account_sid=options.account_sid) as client:
         for sid in sids:
-            record = transcripts.fetch(client, sid)
+            try:
+                record = transcripts.fetch(client, sid)
+            except NotFound as error:
+                raise not_found(
+                    "transcript", sid, "this account's Voice Intelligence",
+                    "it was deleted, or belongs to another account; "
+                    "`transcripts list` shows those there are.",
+                ) from error  # fmt: skip
             found = transcripts.sentences(client, sid)
             if output == "json":
                 shown.append({**record, "sentences": found})

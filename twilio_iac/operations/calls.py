@@ -96,6 +96,16 @@ def update_params(
     return {"Url": url} if url else {"Twiml": twiml}
 
 
+def describe_change(params: dict[str, Any]) -> str:
+    """The change as a verb for the confirmation question."""
+    status = params.get("Status")
+    if status == "completed":
+        return "Hang up"
+    if status == "canceled":
+        return "Cancel"
+    return "Redirect"
+
+
 def update(
     client: TwilioClient, account_sid: str, sid: str, params: dict[str, Any]
 ) -> dict[str, Any]:
