@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from twilio_iac import logs
 from twilio_iac.errors import TwilioIacError
 
 
@@ -22,9 +23,18 @@ class Options:
 pass_options = click.make_pass_decorator(Options)
 
 
+def register_sandbox_token() -> None:
+    """The sandbox's token is a credential in use like a real one: manifests
+    may not copy it (checked before any client exists) and outputs redact it."""
+    from twilio_iac.emulator import SANDBOX_AUTH_TOKEN  # only the sandbox needs it
+
+    logs.register_secret(SANDBOX_AUTH_TOKEN)
+
+
 def _late_sandbox(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value:
         ctx.ensure_object(Options).sandbox = True
+        register_sandbox_token()
 
 
 # `twilio-iac plan --sandbox` reads naturally, so subcommands that talk to
