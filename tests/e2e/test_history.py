@@ -453,6 +453,18 @@ def test_lookup_refuses_invalid_numbers_offline(run, sent):
     assert sent == []
 
 
+def test_lookup_strips_the_trunk_prefix_and_refuses_it_after_the_code(run, sent):
+    result = run("lookup", "0201234567", "--country", "GB")
+    assert result.exit_code == 1
+    assert "'0201234567' is not a valid number: it is too short" in result.stderr
+    after = run("lookup", "+440201234567")
+    assert after.exit_code == 1
+    assert "never starts with the trunk prefix 0" in after.stderr
+    assert sent == []
+    ok = run("lookup", "02079460000", "--country", "GB", "--output", "json")
+    assert json.loads(ok.stdout)[0]["phone_number"] == "+442079460000"
+
+
 def test_lookup_leaves_numbering_plans_it_lacks_to_twilio(run, sent):
     result = run("lookup", "+8613800138000", "13800138000", "--country", "cn")
     assert result.exit_code == 0, result.output
