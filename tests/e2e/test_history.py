@@ -520,3 +520,13 @@ def test_show_of_an_unknown_sid_says_so(run):
     result = run("calls", "show", "CA" + "0" * 32)
     assert result.exit_code == 1
     assert "No call CA000" in result.stderr and "HTTP 404" in result.stderr
+
+
+@pytest.mark.parametrize("family", ["messages", "calls", "recordings"])
+def test_after_later_than_before_is_refused_offline(run, sent, family):
+    result = run(family, "list", "--before", "2020-01-01", "--after", "2021-01-01")
+    assert result.exit_code == 1
+    assert "--after 2021-01-01 is later than --before 2020-01-01" in result.stderr
+    assert sent == []
+    same_day = run(family, "list", "--after", "2020-01-01", "--before", "2020-01-01")
+    assert same_day.exit_code == 0, same_day.output
