@@ -544,3 +544,16 @@ def test_a_removed_member_is_shown_by_its_manifest_name(run, write, sandbox):
     assert 'senders.phone_numbers:  − "Alerts line"' in run("plan", str(path)).stdout
     _apply(run, path)
     assert _pool(sandbox, "Alerts") == ["+14155550100"]
+
+
+def test_numbers_list_names_the_trunk_as_the_manifest_does(run, write):
+    path = write("twilio.yaml", TRUNK)
+    _apply(run, path)
+    args = ("numbers", "list", "--output", "json")
+    named = json.loads(run(*args, "-f", str(path)).stdout)
+    (row,) = [r for r in named if r["phone_number"] == "+14155550102"]
+    assert row["voice_routing"] == "trunk PBX"
+    assert row["manifest_name"] == "PBX main"
+    bare = json.loads(run(*args).stdout)
+    (row,) = [r for r in bare if r["phone_number"] == "+14155550102"]
+    assert row["voice_routing"].startswith("trunk TK")
