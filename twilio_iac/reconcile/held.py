@@ -36,6 +36,8 @@ Members = Mapping[tuple[str, str], "str | Ref | None"]
 
 
 class Lister(Protocol):
+    """What reading live state needs of a client (live.py and here)."""
+
     def list(self, api: str, path: str, list_key: str) -> list[dict[str, Any]]: ...
 
 
