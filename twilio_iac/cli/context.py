@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -50,6 +52,17 @@ sandbox_option = click.option(
 paths_argument = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
 )
+
+
+def stack(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Apply decorators as if written top to bottom above the function."""
+
+    def apply(func: Any) -> Any:
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return apply
 
 
 def command(options: Options) -> str:
