@@ -48,6 +48,12 @@ REASONS = {
     "INVALID_BUT_POSSIBLE": "North American area codes and exchanges cannot "
     "start with 0 or 1",
 }
+# Where the country dials a trunk prefix of 0, that 0 is never part of the
+# number after +CC (+44 20…, not +44 020…).
+_TRUNK_AFTER_CODE = (
+    "after +{code} the national number never starts with the trunk prefix 0: "
+    "write the number without its leading 0"
+)
 _SEPARATORS = re.compile(r"[\s\-.()/]")
 
 
@@ -59,13 +65,14 @@ class Number:
     country: str | None = None
     calling_code: str | None = None
     national: str | None = None  # the national significant number
+    detail: str | None = None  # the reason, where REASONS' general one is wrong
 
     @property
     def valid(self) -> bool:
         return not self.errors
 
     def reason(self) -> str:
-        return "; ".join(REASONS[error] for error in self.errors)
+        return self.detail or "; ".join(REASONS[error] for error in self.errors)
 
     def national_format(self) -> str | None:
         if not self.valid or self.national is None or self.calling_code is None:
@@ -98,12 +105,17 @@ def parse(text: str, country: str | None = None) -> Number:
             return Number(text, ("INVALID_COUNTRY_CODE",))
         national = digits
         trunk = PLANS[code][3]
-        if trunk and national.startswith(trunk) and len(national) > PLANS[code][2]:
+        # Dialled nationally the trunk prefix comes first; it is never part of
+        # the number itself, whatever length is left.
+        if trunk and national.startswith(trunk):
             national = national[len(trunk) :]
-    iso, shortest, longest, _ = PLANS[code]
+    iso, shortest, longest, trunk = PLANS[code]
     if code == "1" and national[:3] in CANADA:
         iso = "CA"
     e164 = f"+{code}{national}"
+    if plus and trunk == "0" and national.startswith("0"):
+        detail = _TRUNK_AFTER_CODE.format(code=code)
+        return Number(text, ("INVALID_BUT_POSSIBLE",), e164, detail=detail)
     if len(national) < shortest:
         return Number(text, ("TOO_SHORT",), e164)
     if len(national) > longest:

@@ -135,6 +135,17 @@ def test_lookup(lookups: Checked) -> None:
     assert invalid["validation_errors"] == ["TOO_LONG"]
 
 
+def test_lookup_trunk_prefix(lookups: Checked) -> None:
+    """A national number loses its trunk prefix whatever its length; after +CC
+    a leading 0 (where the trunk prefix is 0) is invalid."""
+    short = lookups.send("GET", "/v2/PhoneNumbers/0201234567", {"CountryCode": "GB"})
+    assert short["phone_number"] == "+44201234567" and short["valid"] is False
+    assert short["validation_errors"] == ["TOO_SHORT"]
+    kept = lookups.send("GET", "/v2/PhoneNumbers/+440201234567")
+    assert kept["valid"] is False
+    assert kept["validation_errors"] == ["INVALID_BUT_POSSIBLE"]
+
+
 def test_transcripts_and_sentences(intelligence: Checked) -> None:
     listed = intelligence.send("GET", "/v2/Transcripts", {"PageSize": "2"})
     assert len(listed["transcripts"]) == 2 and listed["meta"]["next_page_url"]

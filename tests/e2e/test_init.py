@@ -59,6 +59,29 @@ def test_init_creates_a_repository_that_validates_and_plans(run, tmp_path):
     assert "No changes." in run("plan", manifests).stdout
 
 
+def test_the_starter_names_every_kind_and_its_pool_example_validates(run, tmp_path):
+    target = tmp_path / "repo"
+    assert run("init", str(target)).exit_code == 0
+    path = target / "manifests" / "twilio.yaml"
+    starter = path.read_text()
+    comment = " ".join(
+        line.removeprefix("#").strip()
+        for line in starter.splitlines()
+        if line.startswith("#")
+    )
+    for kind in REGISTRY:
+        assert kind in comment, kind
+    assert "phone_numbers: by phone_number" in comment
+    path.write_text(
+        starter.replace("# messaging_services:", "messaging_services:").replace(
+            "#   ", "  "
+        )
+    )
+    validated = run("validate", str(path))
+    assert validated.exit_code == 0, validated.output
+    assert "1 Messaging Service" in validated.stdout
+
+
 def test_init_defaults_to_the_current_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["init"])

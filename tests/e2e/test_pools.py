@@ -93,7 +93,7 @@ def test_move_a_number_to_another_service(run, write, sandbox):
     text = run("plan", str(path)).stdout
     assert (
         '~ messaging_services "Alerts"' in text
-        and 'senders.phone_numbers:  − "+14155550100" (moved to "Marketing")' in text
+        and 'senders.phone_numbers:  − "Support line" (moved to "Marketing")' in text
     )
     assert 'senders.phone_numbers:  + "Support line" (moved from "Alerts")' in text
     # Marketing uses the numbers' own webhooks: no takeover note.
@@ -105,7 +105,7 @@ def test_move_a_number_to_another_service(run, write, sandbox):
         "Alerts",
         "Marketing",
     )
-    assert remove["member"] == "+14155550100"
+    assert remove["member"] == "Support line"  # the manifest's name for it
     assert add["after"] == [
         "remove:messaging_services:Alerts:senders.phone_numbers:+14155550100"
     ]
@@ -500,3 +500,60 @@ def test_a_pool_member_cannot_be_released_by_prune(run, write, sandbox):
     result = run("plan", str(path))
     assert result.exit_code == 1
     assert "+14155550101 is in the pool, but this plan releases it" in result.output
+
+
+def test_one_number_twice_in_one_pool_is_refused_naming_both(
+    run, write, state_path, monkeypatch
+):
+    path = write(
+        "twilio.yaml",
+        NUMBERS
+        + """
+    messaging_services:
+      - friendly_name: Alerts
+        senders:
+          phone_numbers:
+            - Support line
+            - "+14155550101"
+            - "+14155550100"
+""",
+    )
+    monkeypatch.chdir(path.parent)
+    for verb in ("validate", "plan"):
+        result = run(verb, "twilio.yaml")
+        assert result.exit_code == 1, result.output
+        assert (
+            "twilio.yaml:13 messaging_services[0].senders.phone_numbers[2]: "
+            "'+14155550100' and 'Support line' (twilio.yaml:11) are the same "
+            "number +14155550100, listed twice in this pool"
+        ) in result.output
+        assert "No changes" not in result.output
+    assert not state_path.exists()  # nothing was sent
+
+
+def test_a_removed_member_is_shown_by_its_manifest_name(run, write, sandbox):
+    path = write("twilio.yaml", TWO)
+    _apply(run, path)
+    write(
+        "twilio.yaml",
+        TWO.replace('[Support line, "+14155550101"]', "[Support line]"),
+    )
+    plan = plan_json(run, path)
+    (removal,) = [c for c in plan["changes"] if c["action"] == "remove"]
+    assert removal["member"] == "Alerts line"
+    assert 'senders.phone_numbers:  − "Alerts line"' in run("plan", str(path)).stdout
+    _apply(run, path)
+    assert _pool(sandbox, "Alerts") == ["+14155550100"]
+
+
+def test_numbers_list_names_the_trunk_as_the_manifest_does(run, write):
+    path = write("twilio.yaml", TRUNK)
+    _apply(run, path)
+    args = ("numbers", "list", "--output", "json")
+    named = json.loads(run(*args, "-f", str(path)).stdout)
+    (row,) = [r for r in named if r["phone_number"] == "+14155550102"]
+    assert row["voice_routing"] == "trunk PBX"
+    assert row["manifest_name"] == "PBX main"
+    bare = json.loads(run(*args).stdout)
+    (row,) = [r for r in bare if r["phone_number"] == "+14155550102"]
+    assert row["voice_routing"].startswith("trunk TK")

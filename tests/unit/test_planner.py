@@ -362,3 +362,30 @@ def test_the_plan_comes_finished_with_what_it_was_computed_against() -> None:
     assert result.observed[sid("QU", 0)]["max_size"] == 10
     assert set(result.observed) == {c.sid for c in result.changes}
     assert result.warnings[-1].startswith("apply will refuse without --force")
+
+
+def test_the_readme_states_the_threshold_and_its_minimum():
+    """--force's gate has two numbers (30%, and kinds of at least 10): the
+    README's safety gates must give both, as plan.py has them."""
+    from pathlib import Path
+
+    from twilio_iac.reconcile.plan import THRESHOLD, THRESHOLD_MIN
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    gates = readme.split("### Safety gates", 1)[1].split("\n### ", 1)[0]
+    gates = " ".join(gates.split())
+    assert f"{THRESHOLD:.0%} of a kind's live objects, unless `--force`" in gates
+    assert f"at least {THRESHOLD_MIN} live objects" in gates
+    pools = readme.split("### Pools:", 1)[1].split("\n## ", 1)[0]
+    assert f"at least {THRESHOLD_MIN} members" in " ".join(pools.split())
+
+
+def test_too_much_change_words_objects_and_members():
+    from twilio_iac.reconcile.plan import Delete, too_much_change
+
+    deletes = tuple(Delete("queues", f"q{i}", f"QU{i}") for i in range(4))
+    (reason,) = too_much_change(deletes, {"queues": 10, "queues.x": 10})
+    assert reason == (
+        "queues: 4 of 10 live objects would be deleted or replaced "
+        "(40%; the limit is 30%)"
+    )

@@ -19,7 +19,7 @@ import click
 
 from twilio_iac import __version__, logs
 from twilio_iac.cli.bootstrap import export_command, init
-from twilio_iac.cli.context import Options
+from twilio_iac.cli.context import Options, register_sandbox_token
 from twilio_iac.cli.emulator import emulator
 from twilio_iac.cli.gateway import gateway
 from twilio_iac.cli.history import COMMANDS as HISTORY_COMMANDS
@@ -139,6 +139,8 @@ def cli(
       twilio-iac --sandbox plan examples/starter
     """
     logs.configure(debug=debug, fmt=log_format)
+    if sandbox:
+        register_sandbox_token()
     ctx.obj = Options(sandbox=sandbox, debug=debug, account_sid=account_sid)
 
 

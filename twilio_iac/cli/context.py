@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
+from twilio_iac import logs
 from twilio_iac.errors import TwilioIacError
 
 
@@ -22,9 +25,18 @@ class Options:
 pass_options = click.make_pass_decorator(Options)
 
 
+def register_sandbox_token() -> None:
+    """The sandbox's token is a credential in use like a real one: manifests
+    may not copy it (checked before any client exists) and outputs redact it."""
+    from twilio_iac.emulator import SANDBOX_AUTH_TOKEN  # only the sandbox needs it
+
+    logs.register_secret(SANDBOX_AUTH_TOKEN)
+
+
 def _late_sandbox(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value:
         ctx.ensure_object(Options).sandbox = True
+        register_sandbox_token()
 
 
 # `twilio-iac plan --sandbox` reads naturally, so subcommands that talk to
@@ -40,6 +52,17 @@ sandbox_option = click.option(
 paths_argument = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
 )
+
+
+def stack(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Apply decorators as if written top to bottom above the function."""
+
+    def apply(func: Any) -> Any:
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return apply
 
 
 def command(options: Options) -> str:
@@ -72,3 +95,17 @@ def confirm(question: str, refusal: str) -> None:
     )
     if answer.strip() != "yes":
         raise TwilioIacError("Cancelled; nothing was changed.")
+
+
+def not_found(what: str, sid: str, where: str, next_step: str) -> TwilioIacError:
+    """One wording for every "that SID is not there" (an HTTP 404)."""
+    return TwilioIacError(
+        f"No {what} {sid} in {where} (Twilio answered HTTP 404): {next_step}"
+    )
+
+
+def subaccount_hint(what: str) -> str:
+    return (
+        f"it was deleted, or the {what} belongs to another account (use "
+        "--account-sid for a subaccount's)."
+    )

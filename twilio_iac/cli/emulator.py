@@ -159,6 +159,7 @@ def inbound_sms(
     finally:
         sandbox.close()
     reply = done.response
+    first = done.failed_first
     if output == "json":
         data = {
             "url": done.url,
@@ -169,8 +170,21 @@ def inbound_sms(
             "twiml": reply.body,
             "error": reply.error or None,
         }
+        if first is not None:
+            data["fallback_from"] = {
+                "url": first.url,
+                "status": first.response.status,
+                "error": first.response.error or None,
+            }
         click.echo(json.dumps(data, indent=2))
     else:
+        if first is not None:
+            answer = first.response
+            failed = f"HTTP {answer.status}" if answer.status else answer.error
+            click.echo(
+                f"{first.method} {first.url} → {failed}; the service's fallback_url:",
+                err=True,
+            )
         outcome = f"HTTP {reply.status}" if reply.status else reply.error
         click.echo(f"{done.method} {done.url} → {outcome}", err=True)
         if reply.body:

@@ -17,9 +17,15 @@ from typing import Any
 import click
 
 from twilio_iac.api.client import TwilioClient
-from twilio_iac.cli.context import Options, confirm, pass_options, sandbox_option
+from twilio_iac.cli.context import (
+    Options,
+    confirm,
+    not_found,
+    pass_options,
+    sandbox_option,
+)
 from twilio_iac.cli.session import gateway_session
-from twilio_iac.errors import ApiError, TwilioIacError
+from twilio_iac.errors import ApiError, NotFound, TwilioIacError
 
 APP = "twilio"
 STATUSES = ("ACTIVE", "PENDING", "FAILED")
@@ -99,21 +105,30 @@ def show(options: Options, connection_id: str, output: str) -> None:
 
 
 @connections.command("create")
+@click.option("--yes", is_flag=True, help="Create without asking.")
 @click.option("--dry-run", is_flag=True, help="Show the request; send nothing.")
 @sandbox_option
 @pass_options
-def create(options: Options, dry_run: bool) -> None:
+def create(options: Options, yes: bool, dry_run: bool) -> None:
     """Start a new Twilio connection and print the URL that authorises it.
 
+    Shows the request, then asks on a terminal; without one it needs --yes.
     Open the URL in a browser and sign in to Twilio there; the connection is
     ACTIVE once that is done.
     """
     with gateway_session(options.sandbox) as client:
         url = client.settings.base_urls["gateway"] + "/connections"
+        click.echo(f'Request: POST {url} {{"app": "{APP}"}}')
         if dry_run:
-            click.echo(f'Request: POST {url} {{"app": "{APP}"}}')
             click.echo("Dry run: nothing was sent.")
             return
+        if not yes:
+            confirm(
+                "Create a new Twilio connection at the gateway?",
+                "Refusing to create a connection without confirmation: standard "
+                "input is not a terminal, so nobody can answer. Rerun with --yes "
+                "to create it unattended, or --dry-run to only look.",
+            )
         body = client.send_json(
             "POST",
             "gateway",
@@ -183,7 +198,16 @@ def _delete_each(client: TwilioClient, ids: list[str]) -> int:
 
 
 def _fetch(client: TwilioClient, connection_id: str) -> dict[str, Any]:
-    body = client.send_json("GET", "gateway", f"/connections/{connection_id}")
+    try:
+        body = client.send_json("GET", "gateway", f"/connections/{connection_id}")
+    except NotFound as error:
+        raise not_found(
+            "connection",
+            connection_id,
+            "the gateway",
+            "it was deleted, or never existed; `twilio-iac gateway connections "
+            "list` shows those there are.",
+        ) from error
     record: dict[str, Any] = body.get("connection", body)
     if record.get("app", APP) != APP:
         raise TwilioIacError(

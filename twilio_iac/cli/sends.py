@@ -21,6 +21,7 @@ from twilio_iac.cli.context import (
     confirm,
     pass_options,
     sandbox_option,
+    stack,
 )
 from twilio_iac.cli.session import session
 from twilio_iac.errors import SendFailed
@@ -78,18 +79,7 @@ def pop_flags(params: dict[str, Any]) -> Flags:
     return Flags(**{name: params.pop(name) for name in names})
 
 
-def _stack(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """Apply decorators as if written top to bottom above the function."""
-
-    def apply(func: Any) -> Any:
-        for decorator in reversed(decorators):
-            func = decorator(func)
-        return func
-
-    return apply
-
-
-confirm_options = _stack(
+confirm_options = stack(
     yes_option,
     dry_run_option,
     output_option,
@@ -97,7 +87,7 @@ confirm_options = _stack(
     sandbox_option,
     pass_options,
 )
-send_options = _stack(wait_option, wait_timeout_option, confirm_options)
+send_options = stack(wait_option, wait_timeout_option, confirm_options)
 
 
 def _show_request(client: TwilioClient, request: SendRequest, output: str) -> None:

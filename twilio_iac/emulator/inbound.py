@@ -1,6 +1,10 @@
 """An incoming SMS, delivered as Twilio delivers it to the number's webhook.
 
 The number's sms_application_sid wins over its own sms_url (as at Twilio).
+A number in a Messaging Service whose use_inbound_webhook_on_number is false
+goes to the service's inbound_request_url instead, and to its fallback_url when
+that gives no usable answer; a service without an inbound_request_url receives
+nothing (Twilio's messaging v1 description of these fields).
 The request carries Twilio's parameters and signature; what the app answers
 (TwiML) comes back to the caller. Nothing is stored: the state may belong to
 a running server, which would overwrite it.
@@ -24,6 +28,14 @@ class Delivery:
     method: str
     params: list[tuple[str, str]]
     response: outbound.Response
+    failed_first: Delivery | None = None  # the inbound_request_url, fallen back from
+
+
+@dataclass(frozen=True)
+class _Route:
+    url: str
+    method: str
+    fallback: tuple[str, str] | None = None
 
 
 def sms(
@@ -37,8 +49,10 @@ def sms(
 ) -> Delivery:
     """POST (or GET) the incoming message to the webhook configured for ``to``."""
     number = _number(emulator, to)
-    url, method = _webhook(emulator, number)
-    outbound.check_url(url, allow_remote)
+    route = _service_route(emulator, number) or _webhook(emulator, number)
+    outbound.check_url(route.url, allow_remote)
+    if route.fallback:
+        outbound.check_url(route.fallback[0], allow_remote)
     sid = "SM" + secrets.token_hex(16)  # a new message's SID; nothing is stored
     params = [
         ("AccountSid", number["account_sid"]),
@@ -56,8 +70,20 @@ def sms(
     if number.get("iso_country"):
         params.append(("ToCountry", number["iso_country"]))
     token = emulator.auth_token
-    reply = outbound.send(url, params, token, method, timeout)
-    return Delivery(url, method, params, reply)
+    reply = outbound.send(route.url, params, token, route.method, timeout)
+    done = Delivery(route.url, route.method, params, reply)
+    if route.fallback and not _usable(reply):
+        url, method = route.fallback
+        again = outbound.send(url, params, token, method, timeout)
+        return Delivery(url, method, params, again, failed_first=done)
+    return done
+
+
+def _usable(reply: outbound.Response) -> bool:
+    """An answer Twilio can execute; otherwise it tries the fallback_url."""
+    if reply.status is None or not 200 <= reply.status < 300:
+        return False
+    return twiml_problem(reply) is None
 
 
 def twiml_problem(response: outbound.Response) -> str | None:
@@ -92,7 +118,47 @@ def _number(emulator: Emulator, to: str) -> dict:
     )
 
 
-def _webhook(emulator: Emulator, number: dict) -> tuple[str, str]:
+def _service_route(emulator: Emulator, number: dict) -> _Route | None:
+    """The Messaging Service's webhook, when the number is in one that does
+    not leave inbound messages to the number's own webhook."""
+    member = next(
+        (
+            m
+            for m in emulator.records("messaging_phone_numbers")
+            if m["sid"] == number["sid"]
+        ),
+        None,
+    )
+    if member is None:
+        return None
+    service = next(
+        s
+        for s in emulator.records("messaging_services")
+        if s["sid"] == member["service_sid"]
+    )
+    if service.get("use_inbound_webhook_on_number"):
+        return None
+    url = service.get("inbound_request_url")
+    if not url:
+        raise ConfigError(
+            f"{number['phone_number']} is in Messaging Service "
+            f"{service.get('friendly_name') or service['sid']}, which has no "
+            "inbound_request_url: Twilio receives no inbound messages for it (none "
+            "is logged, no webhook is called). Set the service's "
+            "inbound_request_url, or use_inbound_webhook_on_number: true to use "
+            "the number's own sms_url, and apply it to the sandbox first."
+        )
+    fallback = service.get("fallback_url")
+    return _Route(
+        url,
+        (service.get("inbound_method") or "POST").upper(),
+        (fallback, (service.get("fallback_method") or "POST").upper())
+        if fallback
+        else None,
+    )
+
+
+def _webhook(emulator: Emulator, number: dict) -> _Route:
     app_sid = number.get("sms_application_sid")
     if app_sid:
         for app in emulator.records("applications"):
@@ -105,11 +171,11 @@ def _webhook(emulator: Emulator, number: dict) -> tuple[str, str]:
     return _configured(number.get("sms_url"), number, number["phone_number"])
 
 
-def _configured(url: str | None, owner: dict, what: str) -> tuple[str, str]:
+def _configured(url: str | None, owner: dict, what: str) -> _Route:
     if not url:
         raise ConfigError(
             f"{what} has no sms_url, so Twilio would not call any webhook. Set "
             "sms_url (or an sms_application) in its manifest and apply it to the "
             "sandbox first."
         )
-    return url, (owner.get("sms_method") or "POST").upper()
+    return _Route(url, (owner.get("sms_method") or "POST").upper())

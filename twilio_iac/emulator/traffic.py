@@ -294,59 +294,59 @@ def call_price(record: dict[str, Any]) -> Decimal:
     return CALL_PRICE * call_minutes(record)
 
 
-MESSAGES = register(
-    Kind(
-        name="messages",
-        api=CORE,
-        collection=f"{P}/Messages.json",
-        instance=f"{P}/Messages/{{Sid}}.json",
-        list_key="messages",
-        prefix="SM",
-        schema="api.v2010.account.message",
-        defaults={
-            "direction": "outbound-api",
-            "api_version": "2010-04-01",
-            "price_unit": "USD",
-        },
-        filters={
-            "To": "to",
-            "From": "from",
-            "DateSent": "date_sent",
-            "DateSent<": "date_sent",
-            "DateSent>": "date_sent",
-        },
-        behaviour=Messages(),
-        newest_first=True,
+# What every message and call the sandbox places starts with.
+SENT_DEFAULTS = {
+    "direction": "outbound-api",
+    "api_version": "2010-04-01",
+    "price_unit": "USD",
+}
+
+
+def _dates(param: str, name: str) -> dict[str, str]:
+    """A date filter: on the day, before it, after it (the API's ``<``/``>``)."""
+    return {param: name, f"{param}<": name, f"{param}>": name}
+
+
+def _history(
+    name: str, prefix: str, schema: str, filters: dict[str, str], **extra: Any
+) -> Kind:
+    """A kind of the account's traffic: listed newest first, as Twilio does."""
+    return register(
+        Kind(
+            name=name,
+            api=CORE,
+            collection=f"{P}/{name.title()}.json",
+            instance=f"{P}/{name.title()}/{{Sid}}.json",
+            list_key=name,
+            prefix=prefix,
+            schema=schema,
+            defaults=SENT_DEFAULTS,
+            filters=filters,
+            newest_first=True,
+            **extra,
+        )
     )
+
+
+MESSAGES = _history(
+    "messages",
+    "SM",
+    "api.v2010.account.message",
+    {"To": "to", "From": "from", **_dates("DateSent", "date_sent")},
+    behaviour=Messages(),
 )
-CALLS = register(
-    Kind(
-        name="calls",
-        api=CORE,
-        collection=f"{P}/Calls.json",
-        instance=f"{P}/Calls/{{Sid}}.json",
-        list_key="calls",
-        prefix="CA",
-        schema="api.v2010.account.call",
-        defaults={
-            "direction": "outbound-api",
-            "api_version": "2010-04-01",
-            "price_unit": "USD",
-        },
-        filters={
-            "To": "to",
-            "From": "from",
-            "Status": "status",
-            "ParentCallSid": "parent_call_sid",
-            "StartTime": "start_time",
-            "StartTime<": "start_time",
-            "StartTime>": "start_time",
-            "EndTime": "end_time",
-            "EndTime<": "end_time",
-            "EndTime>": "end_time",
-        },
-        operations=frozenset({"list", "create", "fetch", "update", "delete"}),
-        behaviour=Calls(),
-        newest_first=True,
-    )
+CALLS = _history(
+    "calls",
+    "CA",
+    "api.v2010.account.call",
+    {
+        "To": "to",
+        "From": "from",
+        "Status": "status",
+        "ParentCallSid": "parent_call_sid",
+        **_dates("StartTime", "start_time"),
+        **_dates("EndTime", "end_time"),
+    },
+    operations=frozenset({"list", "create", "fetch", "update", "delete"}),
+    behaviour=Calls(),
 )

@@ -158,13 +158,25 @@ class Loader(_BASE):  # type: ignore[misc,valid-type]
         return data
 
 
+class LocatedList(list):
+    """A YAML sequence that remembers the line of each item, so a problem with
+    one item (a pool member listed twice) can point at it."""
+
+    lines: list[int]
+
+    def line(self, index: int) -> int:
+        lines = getattr(self, "lines", [])
+        return lines[index] if index < len(lines) else 0
+
+
 def _sequence(loader: Loader, node: yaml.SequenceNode) -> list[Any]:
     # Built at once rather than by PyYAML's generator, so that the depth count
     # holds; a cycle, which only a generator could build, is refused anyway.
     loader.depth += 1
     if loader.depth > MAX_DEPTH:
         _refuse_depth(node, loader.depth)
-    items = [_construct(loader, child, False) for child in node.value]
+    items = LocatedList(_construct(loader, child, False) for child in node.value)
+    items.lines = [child.start_mark.line + 1 for child in node.value]
     loader.depth -= 1
     return items
 

@@ -3,8 +3,9 @@
 A member of a pool whose members are objects (phone numbers) is written as an
 E.164 number or as the friendly_name of a declared entry of that kind; both
 resolve to the number. check() refuses what Twilio would refuse or silently
-undo: a name nothing declares, one member in two exclusive pools of the same
-kind, and a member entry setting a field its pool's owner takes over.
+undo: a name nothing declares, one member listed twice in a pool (by name and
+by number: the plan would show no change), one member in two exclusive pools
+of the same kind, and a member entry setting a field its pool's owner takes over.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from twilio_iac.manifests.located import Entry, Reason
+from twilio_iac.manifests.located import Entry, LocatedList, Reason
 from twilio_iac.resources import REGISTRY, ResourceType
 from twilio_iac.resources.parts import Pool, dig
 
@@ -81,11 +82,16 @@ def check(entries: Sequence[Entry]) -> list[Reason]:
     places: dict[tuple[str, str, str], list[tuple[Entry, str]]] = defaultdict(list)
     for entry in entries:
         for pool, labels in written(entry):
-            for label in labels:
+            seen: dict[str, int] = {}
+            for index, label in enumerate(labels):
                 key = resolve(pool, label, known)
                 if key is None:
                     problems.append(_unknown(entry, pool, label, known))
                     continue
+                if key in seen:
+                    problems.append(_twice(entry, pool, seen[key], index, key))
+                    continue
+                seen[key] = index
                 if pool.exclusive:
                     places[(entry.kind, pool.name, key)].append((entry, label))
                 problems += _taken_over(entry, pool, key, by_key)
@@ -108,6 +114,24 @@ def check(entries: Sequence[Entry]) -> list[Reason]:
                 )
             )
     return problems
+
+
+def _twice(entry: Entry, pool: Pool, first: int, again: int, key: str) -> Reason:
+    """The same member under two labels: Twilio holds it once, so the plan
+    would say "No changes" while the manifest seems to ask for two."""
+    top = pool.name.split(".")[0]
+    source = entry.origins.get(top, entry)
+    listed = dig(source.data, pool.name)
+    lines = listed if isinstance(listed, LocatedList) else LocatedList()
+    line = lines.line(first) or source.data.line(top)
+    labels = [listed[i] if isinstance(listed, list) else key for i in (first, again)]
+    return Reason(
+        source.file,
+        lines.line(again) or source.data.line(top),
+        f"{source.path}.{pool.name}[{again}]",
+        f"{labels[1]!r} and {labels[0]!r} ({source.file}:{line}) are the same "
+        f"number {key}, listed twice in this pool; list it once",
+    )
 
 
 def _member_title(kind: str, name: str) -> str:

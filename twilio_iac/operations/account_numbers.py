@@ -13,15 +13,28 @@ from twilio_iac.operations.listing import Query, stream
 from twilio_iac.resources import REGISTRY
 
 
-def declared(paths: Sequence[Path]) -> dict[str, str]:
-    """Number → the name the manifests give it (friendly_name, else "declared")."""
+def declared(paths: Sequence[Path]) -> dict[str, dict[str, str]]:
+    """Per kind, identity → the name the manifests give it: a number's
+    friendly_name (else "declared"), a trunk's own identity."""
+    found: dict[str, dict[str, str]] = {"phone_numbers": {}, "sip_trunks": {}}
     if not paths:
-        return {}
+        return found
     wanted = desired.load(paths)
+    for key, resource in wanted.resources.items():
+        if key.kind == "phone_numbers":
+            name = resource.fields.get("friendly_name") or "declared"
+            found[key.kind][key.name] = str(name)
+        elif key.kind == "sip_trunks":
+            found[key.kind][key.name] = key.name
+    return found
+
+
+def _names(client: TwilioClient, kind: str) -> dict[str, str]:
+    """SID → friendly_name of the account's objects of ``kind``."""
+    rt = REGISTRY[kind]
     return {
-        key.name: str(resource.fields.get("friendly_name") or "declared")
-        for key, resource in wanted.resources.items()
-        if key.kind == "phone_numbers"
+        item["sid"]: item.get("friendly_name") or item["sid"]
+        for item in client.list(rt.api, rt.path(client.account_sid), rt.list_key)
     }
 
 
@@ -30,12 +43,15 @@ def rows(
 ) -> Iterator[dict[str, Any]]:
     """Each number's record, plus ``routing`` (voice, sms) and ``manifest``."""
     names = declared(paths)
-    apps_type = REGISTRY["applications"]
-    apps = {
-        app["sid"]: app.get("friendly_name") or app["sid"]
-        for app in client.list(
-            apps_type.api, apps_type.path(client.account_sid), apps_type.list_key
-        )
+    apps = _names(client, "applications")
+    # A trunk by its manifest name needs manifests that declare one; without,
+    # its SID saves the request.
+    trunks = {
+        sid: name
+        for sid, name in (
+            _names(client, "sip_trunks") if names["sip_trunks"] else {}
+        ).items()
+        if name in names["sip_trunks"]
     }
     numbers = REGISTRY["phone_numbers"]
     query = Query(
@@ -44,18 +60,24 @@ def rows(
     for record in stream(client, query):
         yield {
             **record,
-            "voice_routing": _route(record, "voice", apps),
-            "sms_routing": _route(record, "sms", apps),
-            "manifest_name": names.get(record.get("phone_number", "")),
+            "voice_routing": _route(record, "voice", apps, trunks),
+            "sms_routing": _route(record, "sms", apps, trunks),
+            "manifest_name": names["phone_numbers"].get(record.get("phone_number", "")),
         }
 
 
-def _route(record: dict[str, Any], channel: str, apps: dict[str, str]) -> str:
+def _route(
+    record: dict[str, Any],
+    channel: str,
+    apps: dict[str, str],
+    trunks: dict[str, str],
+) -> str:
     app = record.get(f"{channel}_application_sid")
     if app:
         return f"app {apps.get(app, app)}"
-    if channel == "voice" and record.get("trunk_sid"):
-        return f"trunk {record['trunk_sid']}"
+    trunk = record.get("trunk_sid")
+    if channel == "voice" and trunk:
+        return f"trunk {trunks.get(trunk, trunk)}"
     url = record.get(f"{channel}_url")
     if url:
         return f"{record.get(f'{channel}_method') or 'POST'} {url}"

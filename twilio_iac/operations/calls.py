@@ -25,12 +25,8 @@ STATUSES = (
 )
 
 
-def collection(account_sid: str) -> str:
-    return f"/2010-04-01/Accounts/{account_sid}/Calls.json"
-
-
-def path(account_sid: str, sid: str) -> str:
-    return f"/2010-04-01/Accounts/{account_sid}/Calls/{sid}.json"
+RECORDS = listing.Records("Calls", "calls")
+path = RECORDS.path
 
 
 def list_query(
@@ -45,23 +41,19 @@ def list_query(
     limit: int = listing.DEFAULT_LIMIT,
 ) -> Query:
     """Every filter is the API's: To, From, Status, ParentCallSid, StartTime."""
-    start, problems = listing.bound("--after", after, end_of_day=False)
-    end, more = listing.bound("--before", before, end_of_day=True)
-    problems += more + listing.number("--to", to) + listing.number("--from", sender)
+    dates, problems = listing.window("StartTime", after, before)
+    problems += listing.number("--to", to) + listing.number("--from", sender)
     problems += listing.choice("--status", status, STATUSES)
     problems += listing.sid("--parent", parent, SID)
     listing.refuse(problems)
-    params = listing.drop_none(
-        {
-            "To": to,
-            "From": sender,
-            "Status": status,
-            "ParentCallSid": parent,
-            "StartTime>": start,
-            "StartTime<": end,
-        }
-    )
-    return Query("core", collection(account_sid), "calls", params, limit)
+    params = {
+        "To": to,
+        "From": sender,
+        "Status": status,
+        "ParentCallSid": parent,
+        **dates,
+    }
+    return RECORDS.query(account_sid, params, limit)
 
 
 def update_params(
@@ -94,6 +86,16 @@ def update_params(
     if cancel:
         return {"Status": "canceled"}
     return {"Url": url} if url else {"Twiml": twiml}
+
+
+def describe_change(params: dict[str, Any]) -> str:
+    """The change as a verb for the confirmation question."""
+    status = params.get("Status")
+    if status == "completed":
+        return "Hang up"
+    if status == "canceled":
+        return "Cancel"
+    return "Redirect"
 
 
 def update(

@@ -23,6 +23,37 @@ E164 = re.compile(r"^(whatsapp:)?\+[1-9][0-9]{1,14}$")
 
 
 @dataclass(frozen=True)
+class Records:
+    """An account's records of one kind in the 2010 API: ``Records("Calls")``."""
+
+    name: str
+    list_key: str
+
+    def collection(self, account_sid: str) -> str:
+        return f"/2010-04-01/Accounts/{account_sid}/{self.name}.json"
+
+    def path(self, account_sid: str, sid: str) -> str:
+        return f"/2010-04-01/Accounts/{account_sid}/{self.name}/{sid}.json"
+
+    def query(
+        self,
+        account_sid: str,
+        params: Mapping[str, Any],
+        limit: int,
+        keep: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> Query:
+        """The list, with the filters given (those that are None left out)."""
+        return Query(
+            "core",
+            self.collection(account_sid),
+            self.list_key,
+            drop_none(params),
+            limit,
+            keep,
+        )
+
+
+@dataclass(frozen=True)
 class Query:
     api: str
     path: str
@@ -79,6 +110,22 @@ def bound(
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), []
+
+
+def window(
+    field: str, after: str | None, before: str | None
+) -> tuple[dict[str, str | None], list[str]]:
+    """--after/--before as the API's ``field>`` and ``field<`` params, both
+    days included; an --after later than --before would list nothing."""
+    start, problems = bound("--after", after, end_of_day=False)
+    end, more = bound("--before", before, end_of_day=True)
+    problems += more
+    if start and end and start > end:
+        problems.append(
+            f"--after {after} is later than --before {before}, so nothing could "
+            "match: swap them, or widen the window"
+        )
+    return {f"{field}>": start, f"{field}<": end}, problems
 
 
 def number(flag: str, value: str | None) -> list[str]:

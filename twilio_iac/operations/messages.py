@@ -30,12 +30,8 @@ STATUSES = (
 )
 
 
-def collection(account_sid: str) -> str:
-    return f"/2010-04-01/Accounts/{account_sid}/Messages.json"
-
-
-def path(account_sid: str, sid: str) -> str:
-    return f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json"
+RECORDS = listing.Records("Messages", "messages")
+path = RECORDS.path
 
 
 def list_query(
@@ -50,16 +46,12 @@ def list_query(
 ) -> Query:
     """Messages.json filters by To, From and DateSent; it has no status
     filter, so --status is applied to each row as it arrives."""
-    start, problems = listing.bound("--after", after, end_of_day=False)
-    end, more = listing.bound("--before", before, end_of_day=True)
-    problems += more + listing.number("--to", to) + listing.number("--from", sender)
+    dates, problems = listing.window("DateSent", after, before)
+    problems += listing.number("--to", to) + listing.number("--from", sender)
     problems += listing.choice("--status", status, STATUSES)
     listing.refuse(problems)
-    params = listing.drop_none(
-        {"To": to, "From": sender, "DateSent>": start, "DateSent<": end}
-    )
     keep = (lambda m: m.get("status") == status) if status else None
-    return Query("core", collection(account_sid), "messages", params, limit, keep)
+    return RECORDS.query(account_sid, {"To": to, "From": sender, **dates}, limit, keep)
 
 
 def media_query(account_sid: str, sid: str, limit: int) -> Query:

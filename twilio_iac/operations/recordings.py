@@ -12,12 +12,8 @@ SID = "RE"
 FORMATS = ("mp3", "wav")
 
 
-def collection(account_sid: str) -> str:
-    return f"/2010-04-01/Accounts/{account_sid}/Recordings.json"
-
-
-def path(account_sid: str, sid: str) -> str:
-    return f"/2010-04-01/Accounts/{account_sid}/Recordings/{sid}.json"
+RECORDS = listing.Records("Recordings", "recordings")
+path = RECORDS.path
 
 
 def list_query(
@@ -29,14 +25,10 @@ def list_query(
     limit: int = listing.DEFAULT_LIMIT,
 ) -> Query:
     """Recordings.json, filtered by the API on CallSid and DateCreated."""
-    start, problems = listing.bound("--after", after, end_of_day=False)
-    end, more = listing.bound("--before", before, end_of_day=True)
-    problems += more + listing.sid("--call", call, "CA")
+    dates, problems = listing.window("DateCreated", after, before)
+    problems += listing.sid("--call", call, "CA")
     listing.refuse(problems)
-    params = listing.drop_none(
-        {"CallSid": call, "DateCreated>": start, "DateCreated<": end}
-    )
-    return Query("core", collection(account_sid), "recordings", params, limit)
+    return RECORDS.query(account_sid, {"CallSid": call, **dates}, limit)
 
 
 def download(

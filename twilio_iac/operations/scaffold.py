@@ -6,19 +6,35 @@ single copy to maintain; everything else is a small template here.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import twilio_iac
 from twilio_iac.errors import TwilioIacError
 from twilio_iac.manifests.schema import schema_dir
+from twilio_iac.resources import REGISTRY
 
-STARTER = """\
-#
-# Your Twilio account as code: each top-level key is a kind (applications,
-# phone_numbers, queues, addresses, verify_services), each entry one object,
-# identified by its friendly_name (phone numbers: by phone_number). A field you
-# leave out is not managed; `null` clears it.
-#
+
+def _kinds_comment() -> str:
+    """The opening comment, naming every kind the registry has, so a new kind
+    appears in the starter without editing it."""
+    by_other = [
+        f"{rt.kind}: by {rt.identity}"
+        for rt in REGISTRY.values()
+        if rt.identity != "friendly_name"
+    ]
+    text = (
+        "Your Twilio account as code: each top-level key is a kind "
+        f"({', '.join(REGISTRY)}), each entry one object, identified by its "
+        f"friendly_name ({'; '.join(by_other)}). A field you leave out is not "
+        "managed; `null` clears it. A pool (a Messaging Service's senders, a SIP "
+        "trunk's phone_numbers) lists its members by manifest name or E.164."
+    )
+    lines = textwrap.wrap(text, 77, break_on_hyphens=False)
+    return "#\n" + "".join(f"# {line}\n" for line in lines) + "#\n"
+
+
+STARTER_BODY = """\
 # Guard: uncomment with your account SID so plan and apply refuse to run
 # against any other account.
 # account_sid: ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
@@ -36,6 +52,13 @@ phone_numbers:
     friendly_name: Main line
     voice_application: main-ivr
     sms_application: main-ivr
+
+# A pool, by manifest name: uncomment to send through a Messaging Service.
+# messaging_services:
+#   - friendly_name: Notifications
+#     use_inbound_webhook_on_number: true
+#     senders:
+#       phone_numbers: [Main line]
 """
 
 GITIGNORE = """\
@@ -70,6 +93,11 @@ installs, pinned; see the top of the workflow). To validate before every commit,
 """
 
 
+def starter() -> str:
+    """The starter manifest: the kinds comment, then two example objects."""
+    return _kinds_comment() + STARTER_BODY
+
+
 def ci_example_dir() -> Path:
     # Like schemas/: inside the package in a wheel, at the repository root in
     # a source checkout or an editable install.
@@ -98,7 +126,7 @@ def files(target: Path) -> dict[Path, str]:
     return {
         **schemas,
         Path("manifests/twilio.yaml"): "# yaml-language-server: "
-        "$schema=../schemas/manifest.schema.json\n" + STARTER,
+        "$schema=../schemas/manifest.schema.json\n" + starter(),
         Path(".github/workflows/twilio-iac.yml"): workflow,
         Path(".pre-commit-config.yaml"): hooks,
         Path(".gitignore"): GITIGNORE,

@@ -36,6 +36,8 @@ Members = Mapping[tuple[str, str], "str | Ref | None"]
 
 
 class Lister(Protocol):
+    """What reading live state needs of a client (live.py and here)."""
+
     def list(self, api: str, path: str, list_key: str) -> list[dict[str, Any]]: ...
 
 
@@ -84,10 +86,12 @@ def plan(
     changes: Mapping[Key, Change],
     members: Members,
     problems: list[str],
+    labels: Mapping[tuple[str, str], str] | None = None,
 ) -> list[Held]:
     """Held changes for every declared owner (``pairs``: desired, live).
     ``members`` maps (kind, identity) to the SID a pool add sends, or to a Ref
-    when this plan creates (buys) the member."""
+    when this plan creates (buys) the member; ``labels`` (kind, identity) to
+    the manifest's name for a member, shown for one that leaves."""
     result: list[Held] = []
     for key, (want, have) in pairs.items():
         rt = REGISTRY[key.kind]
@@ -101,8 +105,9 @@ def plan(
             before = have.fields.get(part.name, {}) if have else {}
             if isinstance(part, Pool):
                 result += _pool(
-                    rt, part, want, have, before, members, changes, problems
-                )
+                    rt, part, want, have, before, members, changes, problems,
+                    labels or {},
+                )  # fmt: skip
             else:
                 result += _children(rt, part, want, have, before)
     return result
@@ -153,6 +158,7 @@ def _pool(
     members: Members,
     gone: Mapping[Key, Change],
     problems: list[str],
+    labels: Mapping[tuple[str, str], str],
 ) -> list[Held]:
     wanted: Mapping[str, str] = want.fields[pool.name]
     sid = have.sid if have else None
@@ -162,7 +168,7 @@ def _pool(
             want.name,
             sid,
             part=pool.name,
-            member=key,
+            member=labels.get((pool.member_kind or "", key), key),
             key=key,
             target=record_sid,
         )

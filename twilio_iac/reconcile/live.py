@@ -9,19 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 
 from twilio_iac.model import Resource
 from twilio_iac.reconcile import held
+from twilio_iac.reconcile.held import Lister
 from twilio_iac.resources import REGISTRY, Field, ResourceType
 
 log = structlog.get_logger(__name__)
-
-
-class Lister(Protocol):
-    def list(self, api: str, path: str, list_key: str) -> list[dict[str, Any]]: ...
 
 
 def fetch(

@@ -307,8 +307,10 @@ def too_much_change(
             if (c.kind == kind and isinstance(c, (Delete, Replace)))
             or (isinstance(c, RemoveHeld) and f"{c.kind}.{c.part}" == kind)
         )
-        what = "members would be removed" if "." in kind else "live objects would "
-        what += "" if "." in kind else "be deleted or replaced"
+        if "." in kind:
+            what = "members would be removed"
+        else:
+            what = "live objects would be deleted or replaced"
         if total >= THRESHOLD_MIN and risky / total > THRESHOLD:
             reasons.append(
                 f"{kind}: {risky} of {total} {what} "

@@ -146,27 +146,21 @@ def _change(item: dict[str, Any], state: dict[str, Any]) -> Change:
         unknown -= set(rt.by_name)
     if unknown:
         raise ValueError(f"{rt.kind} has no fields {sorted(unknown)}")
+    extra: dict[str, Any] = {}
     if held is not None:
-        return cls(
-            item["kind"],
-            item["name"],
-            item["sid"],
-            tuple(FieldChange(*f) for f in state["fields"]),
-            state["send"],
-            tuple(item.get("notes", ())),
-            part=held["part"],
-            member=held["member"],
-            key=held["key"],
-            target=held["target"],
-            after=tuple(held["after"]),
-            moved=held["moved"],
-        )
+        extra = {
+            "part": held["part"],
+            "member": held["member"],
+            "key": held["key"],
+            "target": held["target"],
+            "after": tuple(held["after"]),
+            "moved": held["moved"],
+        }
     # Safety flags come from the definitions, never from the file: a file can
     # be edited and its checksum recomputed, but not this code.
-    extra: dict[str, Any] = {}
-    if cls is Create:
+    elif cls is Create:
         extra["purchase"] = not rt.creatable  # creating a number buys it
-    if cls is Delete:
+    elif cls is Delete:
         extra["guarded"] = rt.guard_delete
     return cls(
         item["kind"],

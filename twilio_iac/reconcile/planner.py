@@ -25,6 +25,7 @@ from dataclasses import replace
 from typing import Any
 
 from twilio_iac.errors import AmbiguousLiveState, PlanError
+from twilio_iac.manifests import pools
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Key, Ref, Resource
 from twilio_iac.reconcile import held, referrers
@@ -151,7 +152,13 @@ def _held(
     for c in changes.values():
         if isinstance(c, Create):
             members[(c.kind, c.name)] = Ref(c.kind, c.name)
-    found = held.plan(declared, changes, members, problems)
+    labels = {
+        (kind, keys[0]): label
+        for kind, by_label in pools.names(list(desired.resources.values())).items()
+        for label, keys in by_label.items()
+        if len(keys) == 1
+    }
+    found = held.plan(declared, changes, members, problems, labels)
     by_sid = {r.sid: r for items in live.values() for r in items}
     deletes = [c for c in changes.values() if isinstance(c, Delete)]
     found += held.removals_before_delete(deletes, by_sid)
