@@ -65,6 +65,9 @@ def export_command(
         click.echo(f.summary)
     for note in (note for f in files for note in f.notes):
         click.echo(f"Note: {note}", err=True)
+    schema = export.schema_note(out)
+    if schema:
+        click.echo(f"Note: {schema}", err=True)
     _check(files)
     sandbox = " --sandbox" if options.sandbox else ""
     click.echo(f"\nNext: twilio-iac validate {out} && twilio-iac{sandbox} plan {out}")
