@@ -479,3 +479,20 @@ def test_check_without_a_pending_verification_says_so(run, sandbox):
     assert result.exit_code == 1
     assert "20404" in result.stderr
     assert "no pending verification for this number" in result.stderr
+
+
+NOTICE = "Reading the message body from standard input; end with Ctrl-D."
+
+
+def test_body_from_a_terminal_says_how_to_end_it(run, sandbox, monkeypatch):
+    monkeypatch.setattr(context, "stdin_is_terminal", lambda: True)
+    result = run(*SMS, "--body", "-", "--yes", input="typed\n")
+    assert result.exit_code == 0, result.output
+    assert NOTICE in result.stderr
+    assert "  Body=typed\n" in result.stdout
+
+
+def test_piped_body_is_read_silently(run, sandbox):
+    result = run(*SMS, "--body", "-", "--yes", input="piped\n")
+    assert result.exit_code == 0, result.output
+    assert "standard input" not in result.stderr

@@ -20,6 +20,7 @@ from twilio_iac.cli.context import (
     command,
     confirm,
     pass_options,
+    read_stdin,
     sandbox_option,
 )
 from twilio_iac.cli.session import session
@@ -298,7 +299,7 @@ def _send_message(
 ) -> None:
     flags = pop_flags(fields)
     if body == "-":
-        body = click.File("r").convert("-", None, None).read().removesuffix("\n")
+        body = read_stdin("the message body").removesuffix("\n")
     if sender is not None:
         sender = names.sender(sender, manifests)
     fields.update(sender=sender, body=body)
