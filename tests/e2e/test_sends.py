@@ -496,3 +496,17 @@ def test_piped_body_is_read_silently(run, sandbox):
     result = run(*SMS, "--body", "-", "--yes", input="piped\n")
     assert result.exit_code == 0, result.output
     assert "standard input" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("sid", "what"), [("SM" + "0" * 32, "message"), ("CA" + "0" * 32, "call")]
+)
+def test_status_of_a_missing_sid_says_what_it_means(run, sandbox, sid, what):
+    sandbox()  # the state exists: only the 404 is on stderr
+    result = run("status", sid)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: No {what} {sid} in account AC5a4db0c05a4db0c05a4db0c05a4db0c0 "
+        "(Twilio answered HTTP 404): it was deleted, or belongs to another "
+        "account (use --account-sid for a subaccount's).\n"
+    )

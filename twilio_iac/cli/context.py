@@ -94,6 +94,15 @@ class InputFile(click.File):
         return super().convert(value, param, ctx)
 
 
+def not_found(what: str, sid: str, account_sid: str) -> TwilioIacError:
+    """The error for a SID Twilio answered 404 to: what it usually means."""
+    return TwilioIacError(
+        f"No {what} {sid} in account {account_sid} (Twilio answered HTTP 404): it "
+        "was deleted, or belongs to another account (use --account-sid for a "
+        "subaccount's)."
+    )
+
+
 def confirm(question: str, refusal: str) -> None:
     """Ask for a literal 'yes'; refuse outright when nobody can answer."""
     if not stdin_is_terminal():

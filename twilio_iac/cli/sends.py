@@ -19,12 +19,13 @@ from twilio_iac.cli.context import (
     Options,
     command,
     confirm,
+    not_found,
     pass_options,
     read_stdin,
     sandbox_option,
 )
 from twilio_iac.cli.session import session
-from twilio_iac.errors import SendFailed
+from twilio_iac.errors import NotFound, SendFailed
 from twilio_iac.operations import delivery, names, sends
 from twilio_iac.operations.sends import SendRequest
 
@@ -361,5 +362,8 @@ def status(options: Options, sid: str, output: str) -> None:
     delivery.resource_path("AC", sid)  # reject other SIDs before any request
     with session(options.sandbox, account_sid=options.account_sid) as client:
         what, path = delivery.resource_path(client.account_sid, sid)
-        data = delivery.summary(what, client.fetch("core", path))
+        try:
+            data = delivery.summary(what, client.fetch("core", path))
+        except NotFound as error:
+            raise not_found(what, sid, client.account_sid) from error
     _print_summary(data, output)
