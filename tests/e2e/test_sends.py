@@ -507,6 +507,6 @@ def test_status_of_a_missing_sid_says_what_it_means(run, sandbox, sid, what):
     assert result.exit_code == 1
     assert result.stderr == (
         f"Error: No {what} {sid} in account AC5a4db0c05a4db0c05a4db0c05a4db0c0 "
-        "(Twilio answered HTTP 404): it was deleted, or belongs to another "
-        "account (use --account-sid for a subaccount's).\n"
+        f"(Twilio answered HTTP 404): it was deleted, or the {what} belongs to "
+        "another account (use --account-sid for a subaccount's).\n"
     )

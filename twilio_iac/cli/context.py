@@ -94,15 +94,6 @@ class InputFile(click.File):
         return super().convert(value, param, ctx)
 
 
-def not_found(what: str, sid: str, account_sid: str) -> TwilioIacError:
-    """The error for a SID Twilio answered 404 to: what it usually means."""
-    return TwilioIacError(
-        f"No {what} {sid} in account {account_sid} (Twilio answered HTTP 404): it "
-        "was deleted, or belongs to another account (use --account-sid for a "
-        "subaccount's)."
-    )
-
-
 def confirm(question: str, refusal: str) -> None:
     """Ask for a literal 'yes'; refuse outright when nobody can answer."""
     if not stdin_is_terminal():
@@ -114,3 +105,17 @@ def confirm(question: str, refusal: str) -> None:
     )
     if answer.strip() != "yes":
         raise TwilioIacError("Cancelled; nothing was changed.")
+
+
+def not_found(what: str, sid: str, where: str, next_step: str) -> TwilioIacError:
+    """One wording for every "that SID is not there" (an HTTP 404)."""
+    return TwilioIacError(
+        f"No {what} {sid} in {where} (Twilio answered HTTP 404): {next_step}"
+    )
+
+
+def subaccount_hint(what: str) -> str:
+    return (
+        f"it was deleted, or the {what} belongs to another account (use "
+        "--account-sid for a subaccount's)."
+    )

@@ -23,6 +23,7 @@ from twilio_iac.cli.context import (
     pass_options,
     read_stdin,
     sandbox_option,
+    subaccount_hint,
 )
 from twilio_iac.cli.session import session
 from twilio_iac.errors import NotFound, SendFailed
@@ -365,5 +366,7 @@ def status(options: Options, sid: str, output: str) -> None:
         try:
             data = delivery.summary(what, client.fetch("core", path))
         except NotFound as error:
-            raise not_found(what, sid, client.account_sid) from error
+            raise not_found(
+                what, sid, f"account {client.account_sid}", subaccount_hint(what)
+            ) from error
     _print_summary(data, output)
