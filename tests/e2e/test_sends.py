@@ -510,3 +510,28 @@ def test_status_of_a_missing_sid_says_what_it_means(run, sandbox, sid, what):
         f"(Twilio answered HTTP 404): it was deleted, or the {what} belongs to "
         "another account (use --account-sid for a subaccount's).\n"
     )
+
+
+def _interrupt(_seconds: float) -> None:
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_waiting_for_a_call_says_it_is_still_live(run, monkeypatch):
+    monkeypatch.setattr(cli_sends, "POLLER", Poller(_interrupt, lambda: 0.0))
+    call = ("send", "call", "--to", "+14155551234", "--from", "+14155550100")
+    result = run(*call, "--twiml", "<Response/>", "--yes", "--wait")
+    assert result.exit_code == 1
+    sid = json.loads(run("calls", "list", "--output", "json").stdout)[0]["sid"]
+    assert "Interrupted" not in result.stderr
+    assert f"the call {sid} is still in progress" in result.stderr
+    assert f"`twilio-iac --sandbox status {sid}`" in result.stderr
+    assert f"`twilio-iac --sandbox calls update {sid} --hangup`" in result.stderr
+
+
+def test_ctrl_c_while_waiting_for_a_message_says_it_was_sent(run, monkeypatch):
+    monkeypatch.setattr(cli_sends, "POLLER", Poller(_interrupt, lambda: 0.0))
+    result = run(*SMS, "--body", "Hi", "--yes", "--wait")
+    assert result.exit_code == 1
+    sid = json.loads(run("messages", "list", "--output", "json").stdout)[0]["sid"]
+    assert f"the message {sid} was sent" in result.stderr
+    assert f"`twilio-iac --sandbox status {sid}`" in result.stderr

@@ -191,7 +191,10 @@ def _report(
     """Print the created message/call, follow it with --wait, fail on failure."""
     final = None
     if flags.wait:
-        created, final = _follow(client, what, created, flags)
+        try:
+            created, final = _follow(client, what, created, flags)
+        except KeyboardInterrupt:
+            raise SendFailed(_stopped_waiting(what, created["sid"], again)) from None
     data = delivery.summary(what, created)
     _print_summary(data, flags.output, final=final)
     if final is False:
@@ -203,6 +206,22 @@ def _report(
     if final and delivery.is_failure(what, data["status"]):
         code = f", Twilio error {data['error_code']}" if data.get("error_code") else ""
         raise SendFailed(f"The {what} failed: {data['status']}{code}.")
+
+
+def _stopped_waiting(what: str, sid: str, again: str) -> str:
+    """Ctrl-C stops the polling, not the send: say what still runs, and how
+    to follow (or end) it."""
+    if what == "call":
+        return (
+            f"Stopped waiting; the call {sid} is still in progress (Ctrl-C does "
+            f"not end it). Follow it with `{again} status {sid}`, or hang it up "
+            f"with `{again} calls update {sid} --hangup`."
+        )
+    return (
+        f"Stopped waiting; the {what} {sid} was sent and Twilio goes on "
+        f"delivering it (Ctrl-C does not cancel it). Follow it with "
+        f"`{again} status {sid}`."
+    )
 
 
 def _print_summary(data: dict[str, Any], output: str, **extra: Any) -> None:
