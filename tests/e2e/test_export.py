@@ -207,6 +207,12 @@ def test_unknown_kind_is_a_usage_error(run, tmp_path):
     assert not tmp_path.exists()
 
 
+def test_a_singular_kind_gets_a_suggestion(run, tmp_path):
+    result = run("export", "--kinds", "queue", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert "unknown kind queue; did you mean queues?" in result.output
+
+
 def test_refuses_to_overwrite_unless_forced(run, tmp_path):
     tmp_path /= "out"
     tmp_path.mkdir()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -535,3 +536,29 @@ def test_ctrl_c_while_waiting_for_a_message_says_it_was_sent(run, monkeypatch):
     sid = json.loads(run("messages", "list", "--output", "json").stdout)[0]["sid"]
     assert f"the message {sid} was sent" in result.stderr
     assert f"`twilio-iac --sandbox status {sid}`" in result.stderr
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_a_mistyped_messaging_service_name_gets_a_suggestion(run):
+    declared = run(
+        *SMS[:4], "--messaging-service", "Alertz", "--body", "hi",
+        "-f", str(EXAMPLES / "messaging"), "--yes",
+    )  # fmt: skip
+    assert declared.exit_code == 1
+    assert "no Messaging Service of that name is declared in" in declared.stderr
+    assert "; did you mean Alerts?" in declared.stderr
+    assert run("apply", str(EXAMPLES / "messaging"), "--auto-approve").exit_code == 0
+    live = run(*SMS[:4], "--messaging-service", "alert", "--body", "hi", "--yes")
+    assert live.exit_code == 1
+    assert "(found none); give its SID instead; did you mean Alerts?" in live.stderr
+
+
+def test_a_mistyped_sender_name_gets_a_suggestion(run):
+    result = run(
+        *SMS[:4], "--from", "Alerts lin", "--body", "hi",
+        "-f", str(EXAMPLES / "messaging"), "--yes",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "; did you mean Alerts line?" in result.stderr

@@ -307,10 +307,27 @@ def _syntax_reason(file: str, text: str, exc: yaml.YAMLError) -> Reason:
     mark = exc.problem_mark or exc.context_mark
     if isinstance(exc, _ShapeError):
         return Reason(file, mark.line + 1 if mark else 1, "", str(exc.problem))
+    if mark and _tab_indented(text, mark.line):
+        # PyYAML says "found character that cannot start any token" here.
+        return Reason(file, mark.line + 1, "", _TABS)
     message = f"invalid YAML: {exc.problem or exc.context}"
     if exc.context and exc.problem and exc.context_mark:
         message += f" ({exc.context} at line {exc.context_mark.line + 1})"
     return Reason(file, mark.line + 1 if mark else 1, "", message)
+
+
+_TABS = (
+    "a tab indents this line, and YAML cannot be indented with tabs; indent with "
+    "spaces (most editors can convert tabs to spaces)"
+)
+
+
+def _tab_indented(text: str, line: int) -> bool:
+    lines = text.splitlines()
+    if line >= len(lines):
+        return False
+    row = lines[line]
+    return "\t" in row[: len(row) - len(row.lstrip(" \t"))]
 
 
 # `$${` is a literal `${`; `${NAME}` and `${NAME:-default}` read the environment.
