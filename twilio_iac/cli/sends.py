@@ -15,15 +15,13 @@ from typing import Any
 import click
 
 from twilio_iac.api.client import TwilioClient
+from twilio_iac.cli import context
 from twilio_iac.cli.context import (
     Options,
     command,
     confirm,
-    not_found,
     pass_options,
-    read_stdin,
     sandbox_option,
-    subaccount_hint,
 )
 from twilio_iac.cli.session import session
 from twilio_iac.errors import NotFound, SendFailed
@@ -320,7 +318,7 @@ def _send_message(
 ) -> None:
     flags = pop_flags(fields)
     if body == "-":
-        body = read_stdin("the message body").removesuffix("\n")
+        body = context.read_stdin("the message body").removesuffix("\n")
     if sender is not None:
         sender = names.sender(sender, manifests)
     fields.update(sender=sender, body=body)
@@ -385,7 +383,7 @@ def status(options: Options, sid: str, output: str) -> None:
         try:
             data = delivery.summary(what, client.fetch("core", path))
         except NotFound as error:
-            raise not_found(
-                what, sid, f"account {client.account_sid}", subaccount_hint(what)
-            ) from error
+            where = f"account {client.account_sid}"
+            hint = context.subaccount_hint(what)
+            raise context.not_found(what, sid, where, hint) from error
     _print_summary(data, output)
