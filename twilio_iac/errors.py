@@ -25,7 +25,8 @@ TwilioIacError                 cli prints str(exc), exits 1; traceback only with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 
@@ -191,3 +192,19 @@ class SendFailed(SendError):
 
 class UsageQueryError(TwilioIacError):
     """Flags that cannot make a usage query; raised before any request."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """ "; did you mean X?" for the choice closest to a mistyped word, or "".
+
+    A unique choice the word begins (`line_typ` → line_type_intelligence) wins
+    over spelling similarity, which favours short choices."""
+    by_fold = {choice.casefold(): choice for choice in choices}
+    folded = word.casefold()
+    if not folded:
+        return ""
+    started = [c for c in by_fold if c.startswith(folded)]
+    if len(started) == 1:
+        return f"; did you mean {by_fold[started[0]]}?"
+    match = difflib.get_close_matches(folded, list(by_fold), n=1)
+    return f"; did you mean {by_fold[match[0]]}?" if match else ""

@@ -53,6 +53,19 @@ def test_inbound_sms_prints_the_twiml_and_is_signed(run, state_path, app):
     assert (hit.params["NumMedia"], hit.params["SmsStatus"]) == ("0", "received")
 
 
+def test_inbound_body_typed_at_a_terminal_says_how_to_end_it(
+    run, state_path, app, monkeypatch
+):
+    from twilio_iac.cli import context
+
+    monkeypatch.setattr(context, "stdin_is_terminal", lambda: True)
+    configure(state_path, sms_url=app.url("/sms"))
+    result = run(*INBOUND, "--body", "-", input="typed\n")
+    assert result.exit_code == 0, result.output
+    assert "Reading the message body from standard input" in result.stderr
+    assert app.hits[0].params["Body"] == "typed"
+
+
 def test_the_application_wins_over_the_numbers_url(run, state_path, app):
     sandbox = Emulator(state_path=state_path)
     application = sandbox.insert("applications", sms_url=app.url("/app-sms"))

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import yaml
 
-from twilio_iac.manifests.schema import schema_path
 from twilio_iac.reconcile.export import schema_comment
 from twilio_iac.resources import REGISTRY
 
@@ -143,15 +142,31 @@ def test_exported_values(run, sandbox, tmp_path):
     assert address["iso_country"] == "US" and address["postal_code"] == "94105"
 
 
-def test_schema_line_points_at_the_schema(run, tmp_path):
-    tmp_path /= "out"
-    assert run("export", "--out", str(tmp_path)).exit_code == 0
-    first = (tmp_path / "queues.yaml").read_text().splitlines()[0]
-    assert first == f"# yaml-language-server: $schema={schema_path().resolve()}"
+def test_schema_line_is_relative_to_the_vendored_schemas(run, tmp_path):
+    assert run("init", str(tmp_path)).exit_code == 0
+    out = tmp_path / "exported"
+    result = run("export", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    first = (out / "queues.yaml").read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../schemas/manifest.schema.json"
+    assert "schemas/" not in result.stderr
     inside = schema_comment(REPO / "examples" / "exported")
     assert (
         inside == "# yaml-language-server: $schema=../../schemas/manifest.schema.json\n"
     )
+
+
+def test_no_schemas_folder_means_no_machine_specific_path(run, tmp_path):
+    out = tmp_path / "out"
+    result = run("export", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    text = (out / "queues.yaml").read_text()
+    assert "yaml-language-server" not in text
+    assert str(tmp_path) not in text
+    assert text.startswith("# queues exported by `twilio-iac export`")
+    assert "Note: no schemas/ folder in" in result.stderr
+    assert "`twilio-iac init` first" in result.stderr
+    assert run("validate", str(out)).exit_code == 0
 
 
 def test_empty_kind_and_kinds_filter(run, tmp_path):
@@ -190,6 +205,12 @@ def test_unknown_kind_is_a_usage_error(run, tmp_path):
     assert result.exit_code == 1
     assert "unknown kind queus" in result.output
     assert not tmp_path.exists()
+
+
+def test_a_singular_kind_gets_a_suggestion(run, tmp_path):
+    result = run("export", "--kinds", "queue", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert "unknown kind queue; did you mean queues?" in result.output
 
 
 def test_refuses_to_overwrite_unless_forced(run, tmp_path):

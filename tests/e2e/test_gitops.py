@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.e2e.test_reconcile import STARTER
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
@@ -43,6 +45,26 @@ def test_saved_plan_applies_exactly_and_converges(run, write, tmp_path, sandbox)
     assert queue["max_size"] == 50
     write("twilio.yaml", STARTER)
     assert "No changes." in run("plan", str(path)).stdout
+
+
+@pytest.mark.xfail(
+    reason="needs cli/reconcile.py to use planfile.is_saved_plan and "
+    "planfile.written_by_plan (branch apply)"
+)
+def test_apply_of_a_cut_off_plan_says_it_is_damaged(run, write, tmp_path):
+    path = write("twilio.yaml", STARTER)
+    saved = tmp_path / "plan.json"
+    assert run("plan", str(path), "--out", str(saved)).exit_code == 0
+    text = saved.read_text()
+    saved.write_text(text[: len(text) // 2])
+    result = run("apply", str(saved), "--auto-approve")
+    assert result.exit_code == 1
+    assert "the saved plan is damaged" in result.stderr
+    assert "cannot be read as YAML" not in result.stderr
+    # As the message says: the plan can be written again to the same file.
+    again = run("plan", str(path), "--out", str(saved))
+    assert again.exit_code == 0, again.output
+    assert run("apply", str(saved), "--auto-approve").exit_code == 0
 
 
 def test_stale_plan_is_refused_after_out_of_band_change(run, write, tmp_path, sandbox):

@@ -180,3 +180,19 @@ def test_workflow_commands_run_end_to_end_on_the_sandbox(run, tmp_path, monkeypa
     again = run("plan", "manifests", "--output", "markdown", "--detailed-exitcode")
     assert again.exit_code == 0
     assert "No changes" in again.stdout
+
+
+def test_validate_on_the_repository_skips_its_hidden_files(run, tmp_path):
+    assert run("init", str(tmp_path)).exit_code == 0
+    (tmp_path / "extra.yaml").write_text("queues: []\n")
+    result = run("validate", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert ".pre-commit-config.yaml" not in result.output
+
+
+def test_validate_on_a_repository_without_manifests_points_at_them(run, tmp_path):
+    assert run("init", str(tmp_path)).exit_code == 0
+    result = run("validate", str(tmp_path))
+    assert result.exit_code == 1
+    assert "hidden files, starting with '.', are not manifests" in result.output
+    assert f"did you mean {tmp_path / 'manifests'}?" in result.output

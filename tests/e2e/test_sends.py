@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -479,3 +480,85 @@ def test_check_without_a_pending_verification_says_so(run, sandbox):
     assert result.exit_code == 1
     assert "20404" in result.stderr
     assert "no pending verification for this number" in result.stderr
+
+
+NOTICE = "Reading the message body from standard input; end with Ctrl-D."
+
+
+def test_body_from_a_terminal_says_how_to_end_it(run, sandbox, monkeypatch):
+    monkeypatch.setattr(context, "stdin_is_terminal", lambda: True)
+    result = run(*SMS, "--body", "-", "--yes", input="typed\n")
+    assert result.exit_code == 0, result.output
+    assert NOTICE in result.stderr
+    assert "  Body=typed\n" in result.stdout
+
+
+def test_piped_body_is_read_silently(run, sandbox):
+    result = run(*SMS, "--body", "-", "--yes", input="piped\n")
+    assert result.exit_code == 0, result.output
+    assert "standard input" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("sid", "what"), [("SM" + "0" * 32, "message"), ("CA" + "0" * 32, "call")]
+)
+def test_status_of_a_missing_sid_says_what_it_means(run, sandbox, sid, what):
+    sandbox()  # the state exists: only the 404 is on stderr
+    result = run("status", sid)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: No {what} {sid} in account AC5a4db0c05a4db0c05a4db0c05a4db0c0 "
+        f"(Twilio answered HTTP 404): it was deleted, or the {what} belongs to "
+        "another account (use --account-sid for a subaccount's).\n"
+    )
+
+
+def _interrupt(_seconds: float) -> None:
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_waiting_for_a_call_says_it_is_still_live(run, monkeypatch):
+    monkeypatch.setattr(cli_sends, "POLLER", Poller(_interrupt, lambda: 0.0))
+    call = ("send", "call", "--to", "+14155551234", "--from", "+14155550100")
+    result = run(*call, "--twiml", "<Response/>", "--yes", "--wait")
+    assert result.exit_code == 1
+    sid = json.loads(run("calls", "list", "--output", "json").stdout)[0]["sid"]
+    assert "Interrupted" not in result.stderr
+    assert f"the call {sid} is still in progress" in result.stderr
+    assert f"`twilio-iac --sandbox status {sid}`" in result.stderr
+    assert f"`twilio-iac --sandbox calls update {sid} --hangup`" in result.stderr
+
+
+def test_ctrl_c_while_waiting_for_a_message_says_it_was_sent(run, monkeypatch):
+    monkeypatch.setattr(cli_sends, "POLLER", Poller(_interrupt, lambda: 0.0))
+    result = run(*SMS, "--body", "Hi", "--yes", "--wait")
+    assert result.exit_code == 1
+    sid = json.loads(run("messages", "list", "--output", "json").stdout)[0]["sid"]
+    assert f"the message {sid} was sent" in result.stderr
+    assert f"`twilio-iac --sandbox status {sid}`" in result.stderr
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_a_mistyped_messaging_service_name_gets_a_suggestion(run):
+    declared = run(
+        *SMS[:4], "--messaging-service", "Alertz", "--body", "hi",
+        "-f", str(EXAMPLES / "messaging"), "--yes",
+    )  # fmt: skip
+    assert declared.exit_code == 1
+    assert "no Messaging Service of that name is declared in" in declared.stderr
+    assert "; did you mean Alerts?" in declared.stderr
+    assert run("apply", str(EXAMPLES / "messaging"), "--auto-approve").exit_code == 0
+    live = run(*SMS[:4], "--messaging-service", "alert", "--body", "hi", "--yes")
+    assert live.exit_code == 1
+    assert "(found none); give its SID instead; did you mean Alerts?" in live.stderr
+
+
+def test_a_mistyped_sender_name_gets_a_suggestion(run):
+    result = run(
+        *SMS[:4], "--from", "Alerts lin", "--body", "hi",
+        "-f", str(EXAMPLES / "messaging"), "--yes",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "; did you mean Alerts line?" in result.stderr

@@ -142,3 +142,14 @@ def test_check_json_mismatch_exits_1(monkeypatch):
     data = json.loads(result.stdout)
     assert data["valid"] is False and data["variant"] is None
     assert len(data["causes"]) == 3
+
+
+def test_a_form_typed_at_a_terminal_says_how_to_end_it(monkeypatch):
+    from twilio_iac.cli import context
+
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "12345")
+    monkeypatch.setattr(context, "stdin_is_terminal", lambda: True)
+    result = invoke("webhook", "check", URL, "--signature", EXPECTED, "--form", "-")
+    assert (
+        "Reading the POST body from standard input; end with Ctrl-D." in result.stderr
+    )

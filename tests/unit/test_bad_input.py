@@ -36,6 +36,46 @@ def test_garbage_plan_files_are_refused(tmp_path, content):
         planfile.load(path)
 
 
+def _cut_plan(tmp_path, **public) -> tuple:
+    """A saved plan cut off mid-file, as by a failed download."""
+    data = {"format_version": 1, "account_sid": "AC" + "0" * 32} | public
+    text = json.dumps(data | {"apply": {"changes": []}}, indent=2)
+    path = tmp_path / "trunc.json"
+    path.write_text(text[: len(text) * 2 // 3])
+    return path, len(path.read_text().splitlines())
+
+
+def test_a_cut_off_saved_plan_is_named_damaged(tmp_path):
+    path, lines = _cut_plan(tmp_path, changes=[{"action": "create"}] * 3)
+    with pytest.raises(PlanError) as caught:
+        planfile.is_saved_plan(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:{lines}: the saved plan is damaged")
+    assert "Download it again" in message and "--out trunc.json" in message
+    assert "YAML" not in message
+    with pytest.raises(PlanError, match="the saved plan is damaged"):
+        planfile.load(path)
+
+
+def test_plan_out_may_overwrite_a_damaged_plan_but_not_a_manifest(tmp_path):
+    path, _ = _cut_plan(tmp_path)
+    assert planfile.written_by_plan(path) is True
+    manifest = tmp_path / "m.json"
+    manifest.write_text('{"queues": []}')
+    assert planfile.written_by_plan(manifest) is False
+    assert planfile.written_by_plan(tmp_path / "missing.json") is False
+
+
+def test_manifests_in_json_are_not_saved_plans(tmp_path):
+    manifest = tmp_path / "m.json"
+    manifest.write_text('{"queues": [{"friendly_name": "q"}]}')
+    assert planfile.is_saved_plan(manifest) is False
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"queues": [')  # the manifest reader reports it
+    assert planfile.is_saved_plan(broken) is False
+    assert planfile.is_saved_plan(tmp_path / "m.yaml") is False
+
+
 def test_plan_file_with_unknown_action_is_refused(tmp_path):
     public = {
         "account_sid": "AC" + "0" * 32,

@@ -507,3 +507,11 @@ def test_an_editor_lock_link_is_not_a_manifest(tmp_path: Path) -> None:
     _write(tmp_path, "a.yaml", "queues: []\n")
     (tmp_path / ".#a.yaml").symlink_to("user@host.1234:1700000000")
     assert expand([tmp_path]) == [str(tmp_path / "a.yaml")]
+
+
+def test_hidden_files_in_a_directory_are_not_manifests(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", "queues: []\n")
+    hooks = _write(tmp_path, ".pre-commit-config.yaml", "repos: []\n")
+    assert expand([tmp_path]) == [str(tmp_path / "a.yaml")]
+    # Named on the command line, it is still read.
+    assert expand([hooks]) == [str(hooks)]

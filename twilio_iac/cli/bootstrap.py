@@ -8,7 +8,7 @@ import click
 
 from twilio_iac.cli.context import Options, pass_options, sandbox_option
 from twilio_iac.cli.session import session
-from twilio_iac.errors import ManifestError, TwilioIacError
+from twilio_iac.errors import ManifestError, TwilioIacError, did_you_mean
 from twilio_iac.manifests import desired
 from twilio_iac.operations import scaffold
 from twilio_iac.reconcile import export, live
@@ -22,8 +22,10 @@ def _kinds(
     kinds = [k.strip() for item in given for k in item.split(",") if k.strip()]
     unknown = sorted(set(kinds) - set(REGISTRY))
     if unknown:
+        hints = "".join(did_you_mean(kind, REGISTRY) for kind in unknown)
         raise click.BadParameter(
-            f"unknown kind {', '.join(unknown)}; choose from {', '.join(REGISTRY)}"
+            f"unknown kind {', '.join(unknown)}{hints} "
+            f"(choose from {', '.join(REGISTRY)})"
         )
     return tuple(kinds) or tuple(REGISTRY)
 
@@ -65,6 +67,9 @@ def export_command(
         click.echo(f.summary)
     for note in (note for f in files for note in f.notes):
         click.echo(f"Note: {note}", err=True)
+    schema = export.schema_note(out)
+    if schema:
+        click.echo(f"Note: {schema}", err=True)
     _check(files)
     sandbox = " --sandbox" if options.sandbox else ""
     click.echo(f"\nNext: twilio-iac validate {out} && twilio-iac{sandbox} plan {out}")

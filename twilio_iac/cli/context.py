@@ -84,6 +84,38 @@ def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
+# What ends input typed at a terminal.
+_EOF = "Ctrl-Z then Enter" if os.name == "nt" else "Ctrl-D"
+
+
+def stdin_notice(what: str) -> None:
+    """Say that ``what`` is being read from standard input, when a person is
+    typing it: otherwise the command looks hung. Piped input stays silent."""
+    if stdin_is_terminal():
+        click.echo(f"Reading {what} from standard input; end with {_EOF}.", err=True)
+
+
+def read_stdin(what: str) -> str:
+    """Standard input as text, for an option or argument given as '-'."""
+    stdin_notice(what)
+    return click.File("r").convert("-", None, None).read()
+
+
+class InputFile(click.File):
+    """click.File that announces reading '-' from a terminal (see stdin_notice)."""
+
+    def __init__(self, what: str, mode: str = "r") -> None:
+        super().__init__(mode)
+        self.what = what
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Any:
+        if value == "-":
+            stdin_notice(self.what)
+        return super().convert(value, param, ctx)
+
+
 def confirm(question: str, refusal: str) -> None:
     """Ask for a literal 'yes'; refuse outright when nobody can answer."""
     if not stdin_is_terminal():

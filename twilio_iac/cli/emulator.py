@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from twilio_iac.cli.context import read_stdin
 from twilio_iac.errors import TwilioIacError
 
 if TYPE_CHECKING:  # the emulator is imported only when a command needs it
@@ -148,7 +149,7 @@ def inbound_sms(
     from twilio_iac.emulator import Emulator, inbound
 
     if body == "-":
-        body = click.get_text_stream("stdin").read().removesuffix("\n")
+        body = read_stdin("the message body").removesuffix("\n")
     legacy = None if state else legacy_state_path(os.environ)
     path = state or sandbox_state_path(os.environ)
     sandbox = Emulator(state_path=path, migrate_from=legacy)

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from twilio_iac.api.client import TwilioClient
+from twilio_iac.cli import context
 from twilio_iac.cli.context import (
     Options,
     command,
@@ -24,7 +25,7 @@ from twilio_iac.cli.context import (
     stack,
 )
 from twilio_iac.cli.session import session
-from twilio_iac.errors import SendFailed
+from twilio_iac.errors import NotFound, SendFailed
 from twilio_iac.operations import delivery, names, sends
 from twilio_iac.operations.sends import SendRequest
 
@@ -178,7 +179,10 @@ def _report(
     """Print the created message/call, follow it with --wait, fail on failure."""
     final = None
     if flags.wait:
-        created, final = _follow(client, what, created, flags)
+        try:
+            created, final = _follow(client, what, created, flags)
+        except KeyboardInterrupt:
+            raise SendFailed(_stopped_waiting(what, created["sid"], again)) from None
     data = delivery.summary(what, created)
     _print_summary(data, flags.output, final=final)
     if final is False:
@@ -190,6 +194,22 @@ def _report(
     if final and delivery.is_failure(what, data["status"]):
         code = f", Twilio error {data['error_code']}" if data.get("error_code") else ""
         raise SendFailed(f"The {what} failed: {data['status']}{code}.")
+
+
+def _stopped_waiting(what: str, sid: str, again: str) -> str:
+    """Ctrl-C stops the polling, not the send: say what still runs, and how
+    to follow (or end) it."""
+    if what == "call":
+        return (
+            f"Stopped waiting; the call {sid} is still in progress (Ctrl-C does "
+            f"not end it). Follow it with `{again} status {sid}`, or hang it up "
+            f"with `{again} calls update {sid} --hangup`."
+        )
+    return (
+        f"Stopped waiting; the {what} {sid} was sent and Twilio goes on "
+        f"delivering it (Ctrl-C does not cancel it). Follow it with "
+        f"`{again} status {sid}`."
+    )
 
 
 def _print_summary(data: dict[str, Any], output: str, **extra: Any) -> None:
@@ -288,7 +308,7 @@ def _send_message(
 ) -> None:
     flags = pop_flags(fields)
     if body == "-":
-        body = click.File("r").convert("-", None, None).read().removesuffix("\n")
+        body = context.read_stdin("the message body").removesuffix("\n")
     if sender is not None:
         sender = names.sender(sender, manifests)
     fields.update(sender=sender, body=body)
@@ -350,5 +370,10 @@ def status(options: Options, sid: str, output: str) -> None:
     delivery.resource_path("AC", sid)  # reject other SIDs before any request
     with session(options.sandbox, account_sid=options.account_sid) as client:
         what, path = delivery.resource_path(client.account_sid, sid)
-        data = delivery.summary(what, client.fetch("core", path))
+        try:
+            data = delivery.summary(what, client.fetch("core", path))
+        except NotFound as error:
+            where = f"account {client.account_sid}"
+            hint = context.subaccount_hint(what)
+            raise context.not_found(what, sid, where, hint) from error
     _print_summary(data, output)

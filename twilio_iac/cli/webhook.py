@@ -15,7 +15,12 @@ from urllib.parse import parse_qsl
 import click
 
 from twilio_iac import logs, webhooks
-from twilio_iac.cli.context import Options, pass_options, sandbox_option
+from twilio_iac.cli.context import (
+    InputFile,
+    Options,
+    pass_options,
+    sandbox_option,
+)
 from twilio_iac.errors import ConfigError, TwilioIacError
 
 
@@ -42,7 +47,7 @@ _OPTIONS = [
     ),
     click.option(
         "--form",
-        type=click.File("rb"),
+        type=InputFile("the POST body", "rb"),
         help="The POST body as received (application/x-www-form-urlencoded); "
         "'-' reads standard input. Combines with --param.",
     ),

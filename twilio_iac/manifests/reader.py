@@ -91,7 +91,8 @@ def read(paths: Sequence[str | Path], env: Mapping[str, str]) -> Manifest:
 
 
 def expand(paths: Sequence[str | Path]) -> list[str]:
-    """Each file as given; each directory as its *.yaml/*.yml files, by name.
+    """Each file as given; each directory as its *.yaml/*.yml files, by name,
+    leaving out hidden ones (names starting with ".").
 
     Anything named like a manifest that is not a regular readable file is
     refused, not skipped: a manifest left out silently could, with prune,
@@ -109,8 +110,10 @@ def expand(paths: Sequence[str | Path]) -> list[str]:
         found = sorted(
             p
             for p in Path(given).iterdir()
-            # Emacs keeps a lock (a dangling link named .#file) while editing.
-            if p.suffix in (".yaml", ".yml") and not p.name.startswith(".#")
+            # Hidden files are tooling, not manifests (`init` writes
+            # .pre-commit-config.yaml; Emacs keeps a .#file lock while
+            # editing); one named on the command line is still read.
+            if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")
         )
         names = []
         for entry in found:
@@ -122,13 +125,32 @@ def expand(paths: Sequence[str | Path]) -> list[str]:
                 names.append(name)
         files += names
         if not found:
-            empty.append(f"{given}: no *.yaml or *.yml files in this directory")
+            empty.append(_empty(Path(given)))
     if problems:
         raise ManifestError(problems + empty, "A manifest path is not a readable file")
     if empty:
         # Planning nothing would report "No changes" for a wrong path.
         raise ManifestError(empty, "A manifest directory is empty")
     return files
+
+
+def _empty(directory: Path) -> str:
+    """Why a directory gave no manifests, pointing at subfolders that have some
+    (`twilio-iac validate REPO` after `init REPO` means REPO/manifests)."""
+    reason = f"{directory}: no *.yaml or *.yml files in this directory"
+    hidden = any(p.suffix in (".yaml", ".yml") for p in directory.glob(".*"))
+    if hidden:
+        reason += " (hidden files, starting with '.', are not manifests)"
+    inside = sorted(
+        os.path.join(directory, d.name)
+        for d in directory.iterdir()
+        if d.is_dir()
+        and not d.name.startswith(".")
+        and any(p.suffix in (".yaml", ".yml") for p in d.iterdir())
+    )
+    if inside:
+        reason += f"; did you mean {' or '.join(inside)}?"
+    return reason
 
 
 def _not_a_file(path: Path) -> str | None:
@@ -285,10 +307,27 @@ def _syntax_reason(file: str, text: str, exc: yaml.YAMLError) -> Reason:
     mark = exc.problem_mark or exc.context_mark
     if isinstance(exc, _ShapeError):
         return Reason(file, mark.line + 1 if mark else 1, "", str(exc.problem))
+    if mark and _tab_indented(text, mark.line):
+        # PyYAML says "found character that cannot start any token" here.
+        return Reason(file, mark.line + 1, "", _TABS)
     message = f"invalid YAML: {exc.problem or exc.context}"
     if exc.context and exc.problem and exc.context_mark:
         message += f" ({exc.context} at line {exc.context_mark.line + 1})"
     return Reason(file, mark.line + 1 if mark else 1, "", message)
+
+
+_TABS = (
+    "a tab indents this line, and YAML cannot be indented with tabs; indent with "
+    "spaces (most editors can convert tabs to spaces)"
+)
+
+
+def _tab_indented(text: str, line: int) -> bool:
+    lines = text.splitlines()
+    if line >= len(lines):
+        return False
+    row = lines[line]
+    return "\t" in row[: len(row) - len(row.lstrip(" \t"))]
 
 
 # `$${` is a literal `${`; `${NAME}` and `${NAME:-default}` read the environment.

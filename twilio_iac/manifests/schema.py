@@ -167,6 +167,8 @@ def _message(error: ValidationError, path: list[Any]) -> str:
         hint = _suggest(str(value), choices)
         return f"must be one of {', '.join(choices)} (got {got}){hint}"
     if error.validator == "pattern":
+        if stray := _stray_space(value, rule):
+            return f"has {stray} space; remove it (got {got})"
         expected = error.schema.get("patternErrorMessage", "has the wrong form")
         return f"{expected} (got {got})"
     if error.validator == "minimum":
@@ -223,6 +225,16 @@ def _in_entry(path: list[Any]) -> tuple[ResourceType, list[Any]] | None:
     if len(entry) >= 2 and entry[0] in REGISTRY and isinstance(entry[1], int):
         return REGISTRY[entry[0]], entry[2:]
     return None
+
+
+def _stray_space(value: Any, pattern: str) -> str:
+    """ "a leading" / "a trailing" when only surrounding whitespace (pasted
+    with the value) breaks the pattern, else ""."""
+    if not isinstance(value, str) or value == value.strip():
+        return ""
+    if not re.search(pattern, value.strip()):
+        return ""
+    return "a leading" if value != value.lstrip() else "a trailing"
 
 
 def _suggest(word: str, choices: list[str]) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from twilio_iac.api.client import TwilioClient
-from twilio_iac.errors import SendRejected
+from twilio_iac.errors import SendRejected, did_you_mean
 from twilio_iac.manifests import desired
 from twilio_iac.model import Resource
 from twilio_iac.resources import REGISTRY
@@ -23,13 +23,15 @@ def sender(value: str, paths: Sequence[Path]) -> str:
     """An E.164/whatsapp: sender as is; else a number declared in the manifests."""
     if value.startswith(("+", "whatsapp:")) or not paths:
         return value
-    for resource in _declared(paths, "phone_numbers"):
+    declared = _declared(paths, "phone_numbers")
+    for resource in declared:
         if value in (resource.name, resource.fields.get("friendly_name")):
             return resource.name
+    named = {str(r.fields.get("friendly_name") or "") for r in declared}
     raise SendRejected(
         [
             f"--from {value!r} is neither a phone number nor the friendly_name of a "
-            f"phone number declared in {_names(paths)}"
+            f"phone number declared in {_names(paths)}{did_you_mean(value, named)}"
         ]
     )
 
@@ -47,23 +49,22 @@ def sid(
             raise SendRejected(
                 [
                     f"{flag} {value!r}: no {rt.title} of that name is declared in "
-                    f"{_names(paths)}"
+                    f"{_names(paths)}{did_you_mean(value, declared)}"
                 ]
             )
         if declared[value].sid:
             return declared[value].sid
     path = rt.path(client.account_sid)
-    matches = [
-        item["sid"]
-        for item in client.list(rt.api, path, rt.list_key)
-        if item.get("friendly_name") == value
-    ]
+    live = list(client.list(rt.api, path, rt.list_key))
+    matches = [item["sid"] for item in live if item.get("friendly_name") == value]
     if len(matches) != 1:
         found = "none" if not matches else f"{len(matches)}: {', '.join(matches)}"
+        named = {str(item.get("friendly_name") or "") for item in live}
+        hint = "" if matches else did_you_mean(value, named)
         raise SendRejected(
             [
                 f"{flag} {value!r} must name exactly one live {rt.title} by "
-                f"friendly_name (found {found}); give its SID instead"
+                f"friendly_name (found {found}); give its SID instead{hint}"
             ]
         )
     return matches[0]

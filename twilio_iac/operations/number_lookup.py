@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from twilio_iac.api.client import TwilioClient
-from twilio_iac.errors import SendRejected
+from twilio_iac.errors import SendRejected, did_you_mean
 from twilio_iac.numbering import COUNTRIES, Number, parse
 
 API = "lookups"
@@ -63,10 +63,10 @@ def check(
     if country is not None and not re.fullmatch(r"[A-Za-z]{2}", country):
         problems.append(f"--country {country!r} is not a two-letter ISO country code")
         country = None
-    unknown = [f for f in fields if f not in FIELDS]
-    if unknown:
+    for unknown in (f for f in fields if f not in FIELDS):
         problems.append(
-            f"unknown --fields {', '.join(unknown)}; known: {', '.join(FIELDS)}"
+            f"unknown --fields {unknown}{did_you_mean(unknown, FIELDS)} "
+            f"(known: {', '.join(FIELDS)})"
         )
     targets = []
     for text in numbers:

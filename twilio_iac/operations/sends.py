@@ -92,6 +92,9 @@ def check_number(name: str, value: str, whatsapp: bool = False) -> list[str]:
 def check_url(name: str, value: str | None) -> list[str]:
     if value is None:
         return []
+    if value != value.strip():
+        where = "leading" if value != value.lstrip() else "trailing"
+        return [f"{name} {value!r} has a {where} space; remove it"]
     parts = urlsplit(value)
     if parts.scheme in ("http", "https") and parts.netloc:
         return []

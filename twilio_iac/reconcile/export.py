@@ -19,7 +19,6 @@ import yaml
 
 from twilio_iac import logs
 from twilio_iac.errors import TwilioIacError
-from twilio_iac.manifests.schema import schema_path
 from twilio_iac.model import Resource
 from twilio_iac.resources import REGISTRY, Field, ResourceType, apply_order
 from twilio_iac.resources.parts import Children, Pool
@@ -74,16 +73,28 @@ def write(files: list[ExportFile], force: bool) -> None:
 
 
 def schema_comment(directory: Path) -> str:
-    """The yaml-language-server line for a manifest written into ``directory``."""
+    """The yaml-language-server line for a manifest written into ``directory``,
+    or "" when no schemas/ folder is found in it or above it."""
     target = directory.resolve()
-    # A repository that carries schemas/ (this one, or one made by `init`)
-    # gets a relative path, which works on every clone; elsewhere only the
-    # installed copy is known.
+    # Only a relative path works on every clone and in CI: an absolute one
+    # (say, to the installed package) names one machine's layout.
     for folder in (target, *target.parents):
         vendored = folder / "schemas" / "manifest.schema.json"
         if vendored.is_file():
             return f"# yaml-language-server: $schema={_relative(vendored, target)}\n"
-    return f"# yaml-language-server: $schema={schema_path().resolve().as_posix()}\n"
+    return ""
+
+
+def schema_note(directory: Path) -> str | None:
+    """What to do when the manifests in ``directory`` get no schema line."""
+    if schema_comment(directory):
+        return None
+    return (
+        f"no schemas/ folder in {directory} or above it, so the manifests have no "
+        "yaml-language-server line (editor completion and checks). Run "
+        "`twilio-iac init` first, which copies the schemas into the repository, "
+        "and export into its manifests/ folder."
+    )
 
 
 def _relative(path: Path, start: Path) -> str:
@@ -269,9 +280,8 @@ def _nested(flat: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _text(rt: ResourceType, entries: _Entries, header: str, account_sid: str) -> str:
-    lines = [
-        header.rstrip("\n"),
-        "#",
+    lines = [header.rstrip("\n"), "#"] if header else []
+    lines += [
         f"# {rt.kind} exported by `twilio-iac export` from account {account_sid}.",
         "# Fields equal to Twilio's defaults are left out, so they stay unmanaged.",
     ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -64,11 +65,81 @@ def dumps(plan: Plan, manifests: list[str]) -> str:
     return json.dumps(public | {"apply": section}, indent=2, ensure_ascii=False)
 
 
+# Every plan twilio-iac writes (--out, --output json) opens with this key, so
+# a file that starts so but is not JSON is a plan that was damaged (cut off
+# by a failed download or copy), not a manifest.
+_PLAN_START = re.compile(r'\A\s*\{\s*"format_version"\s*:')
+
+
+def is_saved_plan(path: Path) -> bool:
+    """Whether ``path`` is a plan written by `plan --out` (else a manifest).
+
+    A .json PATH may also be a manifest (JSON is YAML): only a document
+    carrying the `apply` section is a saved plan. PlanError for a plan that
+    is damaged, or one written by `plan --output json`, which cannot be
+    applied: read as a manifest they would get a misleading YAML error.
+    """
+    if path.suffix != ".json" or not path.is_file():
+        return False
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return False  # the manifest reader names what is wrong
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        if _PLAN_START.match(text):
+            raise _damaged(path, exc) from exc
+        return False
+    if isinstance(data, dict) and "format_version" in data and "apply" not in data:
+        raise PlanError(
+            f"{path} is the output of `plan --output json`, which is for reading "
+            "and has no execution details. To apply a reviewed plan, save it "
+            f"with `twilio-iac plan PATH... --out {path.name}` and apply that "
+            "file. Nothing was sent."
+        )
+    return isinstance(data, dict) and "apply" in data
+
+
+def written_by_plan(path: Path) -> bool:
+    """Whether ``path`` holds a plan twilio-iac wrote, complete or damaged:
+    what `plan --out` may overwrite (never a manifest, never anything else)."""
+    try:
+        return bool(_PLAN_START.match(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return False
+
+
+def _damaged(path: Path, exc: ValueError) -> PlanError:
+    where = f"{path}:{exc.lineno}" if isinstance(exc, json.JSONDecodeError) else path
+    return PlanError(
+        f"{where}: the saved plan is damaged (not complete JSON: it was cut off "
+        "or edited). Nothing was sent. Download it again (e.g. the CI run's "
+        f"artifact), or write the plan again with `twilio-iac plan PATH... --out "
+        f"{path.name}` and review that one."
+    )
+
+
 def load(path: Path) -> Plan:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        raise PlanError(
+            f"{path} cannot be read as a plan file ({type(exc).__name__}: {exc}). "
+            "Nothing was sent."
+        ) from exc
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        if _PLAN_START.match(text):
+            raise _damaged(path, exc) from exc
+        raise PlanError(
+            f"{path} is not a plan file written by `twilio-iac plan --out` "
+            f"({type(exc).__name__}: {exc}). Nothing was sent."
+        ) from exc
+    try:
         section = data["apply"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (KeyError, TypeError) as exc:
         raise PlanError(
             f"{path} is not a plan file written by `twilio-iac plan --out` "
             f"({type(exc).__name__}: {exc}). Nothing was sent."

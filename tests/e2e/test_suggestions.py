@@ -1,0 +1,74 @@
+"""Mistakes a newcomer makes get an error that says what was meant."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_a_prefix_of_one_choice_beats_a_similar_short_one():
+    from twilio_iac.errors import did_you_mean
+
+    fields = ["validation", "line_type_intelligence", "line_status"]
+    assert did_you_mean("line_typ", fields) == "; did you mean line_type_intelligence?"
+    assert did_you_mean("queue", ["queues", "addresses"]) == "; did you mean queues?"
+    assert did_you_mean("ALERTZ", ["Alerts"]) == "; did you mean Alerts?"
+    assert did_you_mean("zzz", ["queues"]) == ""
+    assert did_you_mean("", ["queues"]) == ""
+
+
+def test_lookup_suggests_the_field_meant(run):
+    result = run("lookup", "+14155550100", "--fields", "line_typ")
+    assert result.exit_code == 1
+    assert (
+        "unknown --fields line_typ; did you mean line_type_intelligence? (known: "
+        in result.stderr
+    )
+    assert "nothing was sent to Twilio" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("queues:\n\t- friendly_name: a\n", 2),
+        ("queues:\n  - friendly_name: a\n\t  max_size: 3\n", 3),
+        ("queues:\n  - friendly_name: a\n  \tmax_size: 3\n", 3),
+    ],
+)
+def test_a_tab_in_indentation_says_to_use_spaces(run, tmp_path, text, line):
+    path = tmp_path / "tabs.yaml"
+    path.write_text(text)
+    result = run("validate", str(path))
+    assert result.exit_code == 1
+    assert (
+        f"{path}:{line} a tab indents this line, and YAML cannot be indented "
+        "with tabs; indent with spaces" in result.stderr
+    )
+    assert "cannot start any token" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "where"),
+    [("https://example.com/v ", "a trailing"), (" https://example.com/v", "a leading")],
+)
+def test_a_url_with_a_stray_space_points_at_the_space(run, tmp_path, url, where):
+    path = tmp_path / "apps.yaml"
+    path.write_text(f'applications:\n  - friendly_name: a\n    voice_url: "{url}"\n')
+    result = run("validate", str(path))
+    assert result.exit_code == 1
+    assert (
+        f"{path}:3 applications[0].voice_url: has {where} space; remove it "
+        f'(got "{url}")' in result.stderr
+    )
+    assert "absolute http(s) URL" not in result.stderr
+
+
+def test_a_send_url_with_a_stray_space_points_at_the_space(run):
+    result = run(
+        "send", "sms", "--to", "+14155551234", "--from", "+14155550100",
+        "--body", "hi", "--status-callback", "https://example.com/s ", "--dry-run",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert (
+        "--status-callback 'https://example.com/s ' has a trailing space; remove it"
+        in result.stderr
+    )
