@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -27,6 +26,7 @@ from twilio_iac.cli.context import (
     sandbox_option,
     stack,
     subaccount_hint,
+    table_width,
 )
 from twilio_iac.cli.session import session
 from twilio_iac.errors import NotFound, TwilioIacError
@@ -77,7 +77,7 @@ def _echo(text: str) -> None:
 
 
 def print_rows(kind: str, output: str, rows: Iterable[dict[str, Any]]) -> int:
-    printer = Printer(kind, output, _echo, shutil.get_terminal_size((80, 24)).columns)
+    printer = Printer(kind, output, _echo, table_width())
     try:
         for row in rows:
             printer.row(row)

@@ -3,7 +3,8 @@
 Every format is written as the records arrive, so the first rows show before
 the last page is read: the table's column widths are fixed up front from the
 terminal's width (columns that do not fit are left out, least useful first,
-and the one free-text column takes what is left, cut with "…"); CSV has a
+and the one free-text column takes what is left, cut with "…"; with no width,
+as into a file or pipe, every column is shown and nothing is cut); CSV has a
 header row and full values; JSON is one array of the API's records. Dates
 are ISO 8601 in UTC everywhere (the 2010-04-01 API writes RFC 2822).
 """
@@ -156,9 +157,11 @@ CSV: dict[str, list[str]] = {
 }  # fmt: skip
 
 
-def fit(columns: list[Column], width: int) -> list[tuple[Column, int]]:
-    """The columns that fit ``width``, each with its width."""
+def fit(columns: list[Column], width: int | None) -> list[tuple[Column, int]]:
+    """The columns that fit ``width``, each with its width (None: no limit)."""
     shown = list(columns)
+    if width is None:
+        return [(column, column.width) for column in shown]
 
     def needed() -> int:
         return sum(c.width for c in shown) + len(GAP) * (len(shown) - 1)
@@ -180,9 +183,9 @@ def fit(columns: list[Column], width: int) -> list[tuple[Column, int]]:
     return sized
 
 
-def cell(value: Any, width: int) -> str:
+def cell(value: Any, width: int, cut: bool = True) -> str:
     text = "" if value is None else " ".join(str(value).split())
-    if len(text) > width:
+    if cut and len(text) > width:
         text = text[: max(0, width - 1)] + "…"
     return text.ljust(width)
 
@@ -191,11 +194,16 @@ class Printer:
     """Writes records of one kind in one format as they come."""
 
     def __init__(
-        self, kind: str, output: str, echo: Callable[[str], None], width: int = 80
+        self,
+        kind: str,
+        output: str,
+        echo: Callable[[str], None],
+        width: int | None = 80,
     ) -> None:
         self.kind, self.output, self.echo = kind, output, echo
         self.count = 0
         self._columns = fit(TABLES[kind], width)
+        self._cut = width is not None
 
     def row(self, record: Mapping[str, Any]) -> None:
         if self.count == 0:
@@ -225,7 +233,10 @@ class Printer:
             self.echo(self._line([c.title for c, _ in self._columns]))
 
     def _line(self, values: list[Any]) -> str:
-        cells = [cell(v, w) for v, (_, w) in zip(values, self._columns, strict=True)]
+        cells = [
+            cell(v, w, self._cut)
+            for v, (_, w) in zip(values, self._columns, strict=True)
+        ]
         return GAP.join(cells).rstrip() + "\n"
 
 
