@@ -76,8 +76,11 @@ def _echo(text: str) -> None:
     click.echo(text, nl=False)
 
 
-def print_rows(kind: str, output: str, rows: Iterable[dict[str, Any]]) -> int:
-    printer = Printer(kind, output, _echo, table_width())
+def print_rows(
+    kind: str, output: str, rows: Iterable[dict[str, Any]], table: str = ""
+) -> int:
+    """Rows of ``kind`` as they come, laid out as TABLES[table or kind]."""
+    printer = Printer(table or kind, output, _echo, table_width())
     try:
         for row in rows:
             printer.row(row)

@@ -20,10 +20,13 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from twilio_iac.operations.account_numbers import renamed
+
 DATE_FIELDS = frozenset(
     {"date_created", "date_updated", "date_sent", "start_time", "end_time"}
 )
 GAP = "  "
+DRIFT = "≠"  # marks a manifest name the live friendly_name differs from
 
 
 def iso(value: Any) -> str:
@@ -69,8 +72,9 @@ def _field(name: str) -> Callable[[Mapping[str, Any]], Any]:
     return lambda record: record.get(name)
 
 
-def _first(*names: str) -> Callable[[Mapping[str, Any]], Any]:
-    return lambda record: next((record[n] for n in names if record.get(n)), None)
+def _manifest_name(record: Mapping[str, Any]) -> str:
+    name = record.get("manifest_name") or ""
+    return f"{DRIFT} {name}" if renamed(record) else name
 
 
 def _seconds(record: Mapping[str, Any]) -> str:
@@ -79,6 +83,10 @@ def _seconds(record: Mapping[str, Any]) -> str:
 
 
 SID = Column("SID", _field("sid"), 34)
+NUMBER = Column("NUMBER", _field("phone_number"), 16)
+LIVE_NAME = Column("NAME", _field("friendly_name"), 12, 1, flex=True)
+VOICE = Column("VOICE", _field("voice_routing"), 12, 2, flex=True)
+SMS = Column("SMS", _field("sms_routing"), 12, 3, flex=True)
 TABLES: dict[str, list[Column]] = {
     "messages": [
         SID,
@@ -126,11 +134,14 @@ TABLES: dict[str, list[Column]] = {
         Column("LENGTH", _seconds, 6, 2),
         Column("TEXT", _field("text"), 10, 0, flex=True),
     ],
-    "numbers": [
-        Column("NUMBER", _field("phone_number"), 16),
-        Column("NAME", _first("manifest_name", "friendly_name"), 12, 1, flex=True),
-        Column("VOICE", _field("voice_routing"), 12, 2, flex=True),
-        Column("SMS", _field("sms_routing"), 12, 3, flex=True),
+    "numbers": [NUMBER, LIVE_NAME, VOICE, SMS],
+    # numbers list -f: the live name beside the manifests' one, so drift shows.
+    "declared numbers": [
+        NUMBER,
+        LIVE_NAME,
+        Column("MANIFEST", _manifest_name, 12, 1, flex=True),
+        VOICE,
+        SMS,
     ],
 }
 CSV: dict[str, list[str]] = {
@@ -155,6 +166,7 @@ CSV: dict[str, list[str]] = {
         "sms_routing",
     ],
 }  # fmt: skip
+CSV["declared numbers"] = CSV["numbers"]
 
 
 def fit(columns: list[Column], width: int | None) -> list[tuple[Column, int]]:
