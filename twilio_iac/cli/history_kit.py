@@ -72,6 +72,19 @@ dry_run_option = click.option(
 sids_argument = click.argument("sids", nargs=-1, metavar="SID... | -")
 
 
+def party_filters(
+    verb: str, statuses: tuple[str, ...], status_help: str = "Only this status."
+) -> tuple[Decorator, ...]:
+    """--from, --to and --status, as messages and calls list take them."""
+    return (
+        click.option(
+            "--from", "sender", metavar="NUMBER", help=f"{verb} from this number."
+        ),
+        click.option("--to", metavar="NUMBER", help=f"{verb} to this number."),
+        click.option("--status", type=click.Choice(statuses), help=status_help),
+    )
+
+
 def _echo(text: str) -> None:
     click.echo(text, nl=False)
 

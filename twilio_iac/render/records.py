@@ -77,6 +77,16 @@ def _manifest_name(record: Mapping[str, Any]) -> str:
     return f"{DRIFT} {name}" if renamed(record) else name
 
 
+def _when(title: str, keep: int, *names: str) -> Column:
+    """A date column from the first of ``names`` the record has."""
+    return Column(
+        title,
+        lambda r: iso_minute(next((r[n] for n in names if r.get(n)), None)),
+        17,
+        keep,
+    )
+
+
 def _seconds(record: Mapping[str, Any]) -> str:
     value = record.get("duration")
     return "" if value in (None, "") else f"{value}s"
@@ -90,12 +100,7 @@ SMS = Column("SMS", _field("sms_routing"), 12, 3, flex=True)
 TABLES: dict[str, list[Column]] = {
     "messages": [
         SID,
-        Column(
-            "DATE",
-            lambda r: iso_minute(r.get("date_sent") or r.get("date_created")),
-            17,
-            1,
-        ),
+        _when("DATE", 1, "date_sent", "date_created"),
         Column("STATUS", _field("status"), 11, 2),
         Column("FROM", _field("from"), 16, 5),
         Column("TO", _field("to"), 16, 4),
@@ -103,12 +108,7 @@ TABLES: dict[str, list[Column]] = {
     ],
     "calls": [
         SID,
-        Column(
-            "START",
-            lambda r: iso_minute(r.get("start_time") or r.get("date_created")),
-            17,
-            1,
-        ),
+        _when("START", 1, "start_time", "date_created"),
         Column("STATUS", _field("status"), 11, 2),
         Column("LENGTH", _seconds, 6, 4),
         Column("FROM", _field("from"), 16, 5),
@@ -116,19 +116,19 @@ TABLES: dict[str, list[Column]] = {
     ],
     "recordings": [
         SID,
-        Column("DATE", lambda r: iso_minute(r.get("date_created")), 17, 1),
+        _when("DATE", 1, "date_created"),
         Column("STATUS", _field("status"), 11, 2),
         Column("LENGTH", _seconds, 6, 3),
         Column("CALL", _field("call_sid"), 34, 4),
     ],
     "media": [
         SID,
-        Column("DATE", lambda r: iso_minute(r.get("date_created")), 17, 2),
+        _when("DATE", 2, "date_created"),
         Column("TYPE", _field("content_type"), 10, 0, flex=True),
     ],
     "transcripts": [
         SID,
-        Column("DATE", lambda r: iso_minute(r.get("date_created")), 17, 1),
+        _when("DATE", 1, "date_created"),
         Column("STATUS", _field("status"), 10, 3),
         Column("LANG", _field("language_code"), 5, 4),
         Column("LENGTH", _seconds, 6, 2),
