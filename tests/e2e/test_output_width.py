@@ -61,3 +61,10 @@ def test_columns_still_fits_a_pipe_when_set(run, write, monkeypatch):
     lines = run("numbers", "list").stdout.splitlines()
     assert all(len(line) <= 80 for line in lines)
     assert any(line.endswith("…") or "…" in line for line in lines)
+
+
+def test_numbers_default_names_fit_their_column_in_a_file(run):
+    lines = run("numbers", "list").stdout.splitlines()
+    header, rows = lines[0], lines[1:]
+    voice = header.index("VOICE")
+    assert rows and all(row[voice - 2 : voice] == "  " for row in rows)

@@ -94,7 +94,7 @@ def _seconds(record: Mapping[str, Any]) -> str:
 
 SID = Column("SID", _field("sid"), 34)
 NUMBER = Column("NUMBER", _field("phone_number"), 16)
-LIVE_NAME = Column("NAME", _field("friendly_name"), 12, 1, flex=True)
+LIVE_NAME = Column("NAME", _field("friendly_name"), 14, 1, flex=True)  # (415) 555-0100
 VOICE = Column("VOICE", _field("voice_routing"), 12, 2, flex=True)
 SMS = Column("SMS", _field("sms_routing"), 12, 3, flex=True)
 TABLES: dict[str, list[Column]] = {
