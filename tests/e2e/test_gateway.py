@@ -106,7 +106,7 @@ def test_delete_with_yes_names_the_connection_in_use(run, monkeypatch):
 def test_show_unknown_is_an_error(run):
     result = run(*CONNECTIONS, "show", "missing")
     assert result.exit_code == 1
-    assert "No connection missing in the gateway (Twilio answered HTTP 404)" in (
+    assert "No connection missing at the gateway: it answered HTTP 404" in (
         result.stderr
     )
     assert "connections list` shows" in result.stderr

@@ -14,6 +14,7 @@ from twilio_iac.cli.history_kit import (
     add_batch,
     add_list,
     add_show,
+    party_filters,
     show_output,
     yes_option,
 )
@@ -42,13 +43,7 @@ add_list(
     calls.list_query,
     "Calls, newest first as Twilio lists them (every filter sent to the API).",
     filters=(
-        click.option(
-            "--from", "sender", metavar="NUMBER", help="Placed from this number."
-        ),
-        click.option("--to", metavar="NUMBER", help="Placed to this number."),
-        click.option(
-            "--status", type=click.Choice(calls.STATUSES), help="Only this status."
-        ),
+        *party_filters("Placed", calls.STATUSES),
         click.option(
             "--parent", metavar="CA…", help="Only the child calls of this call."
         ),

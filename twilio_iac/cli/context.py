@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,6 +79,20 @@ def command(options: Options) -> str:
 def colour() -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set."""
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def table_width() -> int | None:
+    """The width tables fit, or None for no limit.
+
+    COLUMNS wins; else a terminal's width. A file or pipe gets whole rows:
+    a reader there has no screen to fit, and cut values cannot be recovered.
+    """
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size((80, 24)).columns
 
 
 def stdin_is_terminal() -> bool:

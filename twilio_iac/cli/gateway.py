@@ -12,20 +12,16 @@ import csv
 import io
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from twilio_iac.api.client import TwilioClient
-from twilio_iac.cli.context import (
-    Options,
-    confirm,
-    not_found,
-    pass_options,
-    sandbox_option,
-)
+from twilio_iac.cli.context import Options, confirm, pass_options, sandbox_option
 from twilio_iac.cli.session import gateway_session
-from twilio_iac.errors import ApiError, NotFound, TwilioIacError
+from twilio_iac.errors import ApiError, NotFound, TransportError, TwilioIacError
 
 APP = "twilio"
 STATUSES = ("ACTIVE", "PENDING", "FAILED")
@@ -33,6 +29,52 @@ _MAYBE_CREATED = (
     "The connection may have been created: run `twilio-iac gateway connections "
     "list` before creating another."
 )
+
+
+_LIST_THEM = "`twilio-iac gateway connections list` shows those there are."
+# What to do next, by the gateway's HTTP status: its errors are its own, not
+# Twilio's, so no Twilio error code or docs link applies.
+_NEXT_STEP = {
+    401: "Check MATON_API_KEY: the gateway did not accept it (keys are at "
+    "maton.ai/settings).",
+    403: "The key in MATON_API_KEY may not manage connections: check it at "
+    "maton.ai/settings.",
+    404: f"The gateway has no such connection. {_LIST_THEM}",
+    429: "The gateway is limiting requests: wait a minute, then run it again.",
+}
+
+
+def gateway_error(error: ApiError) -> TwilioIacError:
+    """An error from the gateway in its own terms: status, message, next step."""
+    if isinstance(error, TransportError):
+        return TwilioIacError(
+            f"Could not reach the gateway ({error.method} {error.url}): "
+            f"{error.message}. Check the network, and MATON_CTRL_BASE_URL if you "
+            "set it."
+        )
+    said = f": {error.message}" if error.message else ""
+    if error.status in _NEXT_STEP:
+        step = _NEXT_STEP[error.status]
+    elif error.status and error.status >= 500:
+        step = "The gateway failed, not the request: try again in a few minutes."
+    else:
+        step = "Check the command's options (--help); if they are right, report it."
+    if error.hint and error.status not in (401, 403):
+        step += f" {error.hint}"  # e.g. a create that may have been made
+    return TwilioIacError(
+        f"The gateway answered {error.method} {error.url} with HTTP "
+        f"{error.status}{said}. {step}"
+    )
+
+
+@contextmanager
+def _gateway(sandbox: bool) -> Iterator[TwilioClient]:
+    """A gateway session whose failures are told as the gateway's."""
+    try:
+        with gateway_session(sandbox) as client:
+            yield client
+    except ApiError as error:
+        raise gateway_error(error) from error
 
 
 output_option = click.option(
@@ -68,7 +110,7 @@ def connections() -> None:
 def list_connections(options: Options, status: str | None, output: str) -> None:
     """The Twilio connections, oldest first; `*` marks the one in use."""
     query = {"app": APP, **({"status": status} if status else {})}
-    with gateway_session(options.sandbox) as client:
+    with _gateway(options.sandbox) as client:
         found = client.send_json("GET", "gateway", "/connections", query=query)
     rows = sorted(found.get("connections") or [], key=lambda c: c["creation_time"])
     chosen = os.environ.get("MATON_CONNECTION", "").strip()
@@ -80,11 +122,12 @@ def list_connections(options: Options, status: str | None, output: str) -> None:
     else:
         click.echo(_table(rows, used, chosen))
     ids = {row["connection_id"] for row in rows}
-    if chosen and status is None and chosen not in ids:
+    if chosen and status in (None, "ACTIVE") and chosen not in ids:
+        which = "active " if status else ""
         click.echo(
-            f"Warning: MATON_CONNECTION is {chosen}, which is not one of these "
-            "connections: requests through the gateway will fail until it names "
-            "an active one.",
+            f"Warning: MATON_CONNECTION is {chosen}, which matches no {which}"
+            "connection here: requests through the gateway will fail until it "
+            "names an active one.",
             err=True,
         )
 
@@ -96,7 +139,7 @@ def list_connections(options: Options, status: str | None, output: str) -> None:
 @pass_options
 def show(options: Options, connection_id: str, output: str) -> None:
     """One connection; a PENDING one with the URL that authorises it."""
-    with gateway_session(options.sandbox) as client:
+    with _gateway(options.sandbox) as client:
         record = _fetch(client, connection_id)
     if output == "json":
         click.echo(json.dumps(record, indent=2))
@@ -116,7 +159,7 @@ def create(options: Options, yes: bool, dry_run: bool) -> None:
     Open the URL in a browser and sign in to Twilio there; the connection is
     ACTIVE once that is done.
     """
-    with gateway_session(options.sandbox) as client:
+    with _gateway(options.sandbox) as client:
         url = client.settings.base_urls["gateway"] + "/connections"
         click.echo(f'Request: POST {url} {{"app": "{APP}"}}')
         if dry_run:
@@ -158,7 +201,7 @@ def delete(
     connection; the Twilio account itself is not touched.
     """
     chosen = os.environ.get("MATON_CONNECTION", "").strip()
-    with gateway_session(options.sandbox) as client:
+    with _gateway(options.sandbox) as client:
         records = [_fetch(client, each) for each in connection_ids]
         base = client.settings.base_urls["gateway"]
         for record in records:
@@ -191,7 +234,7 @@ def _delete_each(client: TwilioClient, ids: list[str]) -> int:
             client.send_json("DELETE", "gateway", f"/connections/{connection_id}")
         except ApiError as exc:
             failed += 1
-            click.echo(f"✗ {connection_id}: {exc}")
+            click.echo(f"✗ {connection_id}: {gateway_error(exc)}")
         else:
             click.echo(f"✓ deleted {connection_id}")
     return failed
@@ -201,12 +244,10 @@ def _fetch(client: TwilioClient, connection_id: str) -> dict[str, Any]:
     try:
         body = client.send_json("GET", "gateway", f"/connections/{connection_id}")
     except NotFound as error:
-        raise not_found(
-            "connection",
-            connection_id,
-            "the gateway",
-            "it was deleted, or never existed; `twilio-iac gateway connections "
-            "list` shows those there are.",
+        said = f" ({error.message})" if error.message else ""
+        raise TwilioIacError(
+            f"No connection {connection_id} at the gateway: it answered HTTP 404"
+            f"{said}. It was deleted, or never existed; {_LIST_THEM}"
         ) from error
     record: dict[str, Any] = body.get("connection", body)
     if record.get("app", APP) != APP:
@@ -262,7 +303,7 @@ def _table(rows: list[dict[str, Any]], used: str, chosen: str) -> str:
         for r in (head, *body)
     ]
     why = "MATON_CONNECTION" if chosen else "the gateway's default, the oldest active"
-    if used:
+    if any(row[0] for row in body):
         lines.append(f"* in use ({why})")
     return "\n".join(lines)
 

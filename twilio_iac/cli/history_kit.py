@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -27,6 +26,7 @@ from twilio_iac.cli.context import (
     sandbox_option,
     stack,
     subaccount_hint,
+    table_width,
 )
 from twilio_iac.cli.session import session
 from twilio_iac.errors import NotFound, TwilioIacError
@@ -72,12 +72,28 @@ dry_run_option = click.option(
 sids_argument = click.argument("sids", nargs=-1, metavar="SID... | -")
 
 
+def party_filters(
+    verb: str, statuses: tuple[str, ...], status_help: str = "Only this status."
+) -> tuple[Decorator, ...]:
+    """--from, --to and --status, as messages and calls list take them."""
+    return (
+        click.option(
+            "--from", "sender", metavar="NUMBER", help=f"{verb} from this number."
+        ),
+        click.option("--to", metavar="NUMBER", help=f"{verb} to this number."),
+        click.option("--status", type=click.Choice(statuses), help=status_help),
+    )
+
+
 def _echo(text: str) -> None:
     click.echo(text, nl=False)
 
 
-def print_rows(kind: str, output: str, rows: Iterable[dict[str, Any]]) -> int:
-    printer = Printer(kind, output, _echo, shutil.get_terminal_size((80, 24)).columns)
+def print_rows(
+    kind: str, output: str, rows: Iterable[dict[str, Any]], table: str = ""
+) -> int:
+    """Rows of ``kind`` as they come, laid out as TABLES[table or kind]."""
+    printer = Printer(table or kind, output, _echo, table_width())
     try:
         for row in rows:
             printer.row(row)

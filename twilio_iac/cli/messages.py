@@ -15,6 +15,7 @@ from twilio_iac.cli.history_kit import (
     add_list,
     add_show,
     limit_option,
+    party_filters,
     print_rows,
     table_output,
 )
@@ -41,17 +42,10 @@ add_list(
     "messages",
     messages.list_query,
     "Messages, newest first as Twilio lists them (filters sent to the API).",
-    filters=(
-        click.option(
-            "--from", "sender", metavar="NUMBER", help="Sent from this number."
-        ),
-        click.option("--to", metavar="NUMBER", help="Sent to this number."),
-        click.option(
-            "--status",
-            type=click.Choice(messages.STATUSES),
-            help="Only this status (the API has no status filter: applied to "
-            "each row).",
-        ),
+    filters=party_filters(
+        "Sent",
+        messages.STATUSES,
+        "Only this status (the API has no status filter: applied to each row).",
     ),
 )
 add_show(

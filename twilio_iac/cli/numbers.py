@@ -3,7 +3,9 @@ with -f, the names the manifests give them (operations/account_numbers.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,6 +13,7 @@ from twilio_iac.cli.context import Options, pass_options, sandbox_option
 from twilio_iac.cli.history_kit import limit_option, print_rows, table_output
 from twilio_iac.cli.session import session
 from twilio_iac.operations import account_numbers
+from twilio_iac.render import records
 
 
 @click.group("numbers")
@@ -34,7 +37,25 @@ def numbers_group() -> None:
 def numbers_list(
     options: Options, manifests: tuple[Path, ...], limit: int, output: str
 ) -> None:
-    """Numbers with their voice and SMS routing, by manifest name where declared."""
+    """Numbers with their voice and SMS routing; with -f, the name each has in
+    the manifests beside its live one (≠ where they differ)."""
     account_numbers.declared(manifests)  # manifest errors before any request
+    drifted: list[str] = []
+
+    def watched(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for row in rows:
+            if account_numbers.renamed(row):
+                drifted.append(row["phone_number"])
+            yield row
+
+    table = "declared numbers" if manifests else "numbers"
     with session(options.sandbox, account_sid=options.account_sid) as client:
-        print_rows("numbers", output, account_numbers.rows(client, limit, manifests))
+        rows = account_numbers.rows(client, limit, manifests)
+        print_rows("numbers", output, watched(rows), table)
+    if drifted and output == "table":
+        some = "1 number's" if len(drifted) == 1 else f"{len(drifted)} numbers'"
+        click.echo(
+            f"{records.DRIFT} {some} live name differs from the manifests; "
+            "`twilio-iac plan` shows the change, `apply` makes it.",
+            err=True,
+        )

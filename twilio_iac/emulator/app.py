@@ -320,12 +320,19 @@ class Emulator:
         self, environ: dict, method: str, path: str, headers: list[tuple[str, str]]
     ) -> tuple[int, Any]:
         """The gateway's control endpoints take its bearer key (any, here) or
-        the sandbox's credentials; the connect link is opened in a browser."""
+        the sandbox's credentials; the connect link is opened in a browser.
+        A fault with a status answers in its place, as for Twilio's paths."""
         header = environ.get("HTTP_AUTHORIZATION", "")
         bearer = header[:7].lower() == "bearer " and header[7:].strip()
         if path != "/connect" and not (bearer or self._authenticated(header)):
             headers.append(("WWW-Authenticate", "Bearer"))
             return 401, error_body(401, AUTHENTICATE, "Authenticate")
+        fault, _ = self.store.take_fault(method, path)
+        if fault is not None and fault["status"] is not None and not fault["apply"]:
+            headers.extend(fault["headers"].items())
+            return fault["status"], error_body(
+                fault["status"], fault["code"], fault["message"]
+            )
         query, body = environ.get("QUERY_STRING", ""), _body(environ)
         base = _base_url(environ)
         status, answer, _ = gateway.handle(

@@ -44,14 +44,15 @@ def handle(
     """Status, JSON body and whether the state changed."""
     records = store.records(KIND)
     if path == "/connect" and method == "GET":  # the browser step, authorised
-        return _connect(records, query, now)
+        return _connect(records, query, base_url, now)
     if path == "/connections":
         if method == "GET":
             changed = _authorise_pending(records, now)
-            return 200, {"connections": _listed(records, query)}, changed
+            listed = _listed(records, query, base_url)
+            return 200, {"connections": listed}, changed
         if method == "POST":
-            record = _create(store, _json(body), base_url, now)
-            return 200, {"connection": _render(record)}, True
+            record = _create(store, _json(body), now)
+            return 200, {"connection": _render(record, base_url)}, True
         raise _method_not_allowed(method, "GET, POST")
     found = _INSTANCE.match(path)
     assert found is not None  # handles() said so
@@ -60,19 +61,21 @@ def handle(
         raise not_found(path)
     if method == "GET":
         changed = _authorise_pending({record["sid"]: record}, now)
-        return 200, {"connection": _render(record)}, changed
+        return 200, {"connection": _render(record, base_url)}, changed
     if method == "DELETE":
         del records[record["sid"]]
-        return 200, {"connection": _render(record)}, True
+        return 200, {"connection": _render(record, base_url)}, True
     raise _method_not_allowed(method, "GET, DELETE")
 
 
-def _connect(records: dict, query: str, now: datetime) -> tuple[int, Any, bool]:
+def _connect(
+    records: dict, query: str, base_url: str, now: datetime
+) -> tuple[int, Any, bool]:
     token = (parse_qs(query).get("session_token") or [""])[-1]
     for record in records.values():
         if token and record["url"].endswith(f"session_token={token}"):
             changed = _authorise_pending({record["sid"]: record}, now)
-            return 200, {"connection": _render(record)}, changed
+            return 200, {"connection": _render(record, base_url)}, changed
     raise not_found("/connect")
 
 
@@ -80,25 +83,23 @@ def seed(store: Store, now: datetime) -> None:
     """The one active Twilio connection a fresh sandbox has."""
     # Not from the SID counter: seeding must not shift the SIDs that follow.
     digits = hashlib.sha256(f"{store.account_sid}:connection".encode()).hexdigest()
-    record = _new(store, "twilio", "", now, digits[:32], digits[32:64])
+    record = _new(store, "twilio", now, digits[:32], digits[32:64])
     record["status"] = "ACTIVE"
     store.records(KIND)[record["sid"]] = record
 
 
-def _create(store: Store, body: Any, base_url: str, now: datetime) -> dict:
+def _create(store: Store, body: Any, now: datetime) -> dict:
     if not isinstance(body, dict) or not isinstance(body.get("app"), str):
         raise ApiProblem(
             400, INVALID_PARAMETER, 'The body must be JSON like {"app": "twilio"}'
         )
     digits, session = store.new_sid(""), store.new_sid("")
-    record = _new(store, body["app"], base_url, now, digits, session)
+    record = _new(store, body["app"], now, digits, session)
     store.records(KIND)[record["sid"]] = record
     return record
 
 
-def _new(
-    store: Store, app: str, base_url: str, now: datetime, digits: str, session: str
-) -> dict:
+def _new(store: Store, app: str, now: datetime, digits: str, session: str) -> dict:
     """A PENDING connection; ``digits``: 32 hex digits that make its id."""
     connection_id = "-".join(
         digits[a:b] for a, b in ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))
@@ -110,7 +111,7 @@ def _new(
         "status": "PENDING",
         "creation_time": stamp,
         "last_updated_time": stamp,
-        "url": f"{base_url}/connect?session_token={session}",
+        "url": f"/connect?session_token={session}",
         "app": app,
         "metadata": {},
     }
@@ -125,7 +126,7 @@ def _authorise_pending(records: dict[str, dict], now: datetime) -> bool:
     return changed
 
 
-def _listed(records: dict[str, dict], query: str) -> list[dict]:
+def _listed(records: dict[str, dict], query: str, base_url: str) -> list[dict]:
     wanted = {key: values[-1] for key, values in parse_qs(query).items()}
     status = wanted.get("status")
     if status is not None and status not in STATUSES:
@@ -133,16 +134,20 @@ def _listed(records: dict[str, dict], query: str) -> list[dict]:
             400, INVALID_PARAMETER, f"status must be one of {', '.join(STATUSES)}"
         )
     return [
-        _render(record)
+        _render(record, base_url)
         for record in records.values()
         if wanted.get("app", record["app"]) == record["app"]
         and (status is None or record["status"] == status)
     ]
 
 
-def _render(record: dict) -> dict:
+def _render(record: dict, base_url: str) -> dict:
+    # Stored relative (the seeded connection is made before any request names
+    # the base URL); every answer gives it absolute, on the URL asked.
+    url = record["url"]
     return {
         **{name: record[name] for name in _FIELDS},
+        "url": base_url + url if url.startswith("/") else url,
         "app": record["app"],
         "metadata": record["metadata"],
     }

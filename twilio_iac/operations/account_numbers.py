@@ -12,6 +12,15 @@ from twilio_iac.manifests import desired
 from twilio_iac.operations.listing import Query, stream
 from twilio_iac.resources import REGISTRY
 
+UNNAMED = "declared"  # in the manifests, with no friendly_name of its own
+
+
+def renamed(record: dict[str, Any]) -> bool:
+    """The live friendly_name is not the one the manifests give: drift that
+    `plan` would change back."""
+    wanted = record.get("manifest_name")
+    return wanted not in (None, UNNAMED, record.get("friendly_name"))
+
 
 def declared(paths: Sequence[Path]) -> dict[str, dict[str, str]]:
     """Per kind, identity → the name the manifests give it: a number's
@@ -22,7 +31,7 @@ def declared(paths: Sequence[Path]) -> dict[str, dict[str, str]]:
     wanted = desired.load(paths)
     for key, resource in wanted.resources.items():
         if key.kind == "phone_numbers":
-            name = resource.fields.get("friendly_name") or "declared"
+            name = resource.fields.get("friendly_name") or UNNAMED
             found[key.kind][key.name] = str(name)
         elif key.kind == "sip_trunks":
             found[key.kind][key.name] = key.name

@@ -41,9 +41,9 @@ def list_query(
     limit: int = listing.DEFAULT_LIMIT,
 ) -> Query:
     """Every filter is the API's: To, From, Status, ParentCallSid, StartTime."""
-    dates, problems = listing.window("StartTime", after, before)
-    problems += listing.number("--to", to) + listing.number("--from", sender)
-    problems += listing.choice("--status", status, STATUSES)
+    dates, problems = listing.parties(
+        "StartTime", STATUSES, to, sender, status, after, before
+    )
     problems += listing.sid("--parent", parent, SID)
     listing.refuse(problems)
     params = {

@@ -128,6 +128,23 @@ def window(
     return {f"{field}>": start, f"{field}<": end}, problems
 
 
+def parties(
+    field: str,
+    statuses: Sequence[str],
+    to: str | None,
+    sender: str | None,
+    status: str | None,
+    after: str | None,
+    before: str | None,
+) -> tuple[dict[str, str | None], list[str]]:
+    """The filters messages and calls share: the dated window as the API's
+    params, and every problem with --to, --from, --status and the dates."""
+    dates, problems = window(field, after, before)
+    problems += number("--to", to) + number("--from", sender)
+    problems += choice("--status", status, statuses)
+    return dates, problems
+
+
 def number(flag: str, value: str | None) -> list[str]:
     if value is None or E164.match(value):
         return []

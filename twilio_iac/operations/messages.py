@@ -46,9 +46,9 @@ def list_query(
 ) -> Query:
     """Messages.json filters by To, From and DateSent; it has no status
     filter, so --status is applied to each row as it arrives."""
-    dates, problems = listing.window("DateSent", after, before)
-    problems += listing.number("--to", to) + listing.number("--from", sender)
-    problems += listing.choice("--status", status, STATUSES)
+    dates, problems = listing.parties(
+        "DateSent", STATUSES, to, sender, status, after, before
+    )
     listing.refuse(problems)
     keep = (lambda m: m.get("status") == status) if status else None
     return RECORDS.query(account_sid, {"To": to, "From": sender, **dates}, limit, keep)

@@ -3,7 +3,8 @@
 Every format is written as the records arrive, so the first rows show before
 the last page is read: the table's column widths are fixed up front from the
 terminal's width (columns that do not fit are left out, least useful first,
-and the one free-text column takes what is left, cut with "…"); CSV has a
+and the one free-text column takes what is left, cut with "…"; with no width,
+as into a file or pipe, every column is shown and nothing is cut); CSV has a
 header row and full values; JSON is one array of the API's records. Dates
 are ISO 8601 in UTC everywhere (the 2010-04-01 API writes RFC 2822).
 """
@@ -19,10 +20,13 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from twilio_iac.operations.account_numbers import renamed
+
 DATE_FIELDS = frozenset(
     {"date_created", "date_updated", "date_sent", "start_time", "end_time"}
 )
 GAP = "  "
+DRIFT = "≠"  # marks a manifest name the live friendly_name differs from
 
 
 def iso(value: Any) -> str:
@@ -68,8 +72,19 @@ def _field(name: str) -> Callable[[Mapping[str, Any]], Any]:
     return lambda record: record.get(name)
 
 
-def _first(*names: str) -> Callable[[Mapping[str, Any]], Any]:
-    return lambda record: next((record[n] for n in names if record.get(n)), None)
+def _manifest_name(record: Mapping[str, Any]) -> str:
+    name = record.get("manifest_name") or ""
+    return f"{DRIFT} {name}" if renamed(record) else name
+
+
+def _when(title: str, keep: int, *names: str) -> Column:
+    """A date column from the first of ``names`` the record has."""
+    return Column(
+        title,
+        lambda r: iso_minute(next((r[n] for n in names if r.get(n)), None)),
+        17,
+        keep,
+    )
 
 
 def _seconds(record: Mapping[str, Any]) -> str:
@@ -78,15 +93,14 @@ def _seconds(record: Mapping[str, Any]) -> str:
 
 
 SID = Column("SID", _field("sid"), 34)
+NUMBER = Column("NUMBER", _field("phone_number"), 16)
+LIVE_NAME = Column("NAME", _field("friendly_name"), 14, 1, flex=True)  # (415) 555-0100
+VOICE = Column("VOICE", _field("voice_routing"), 12, 2, flex=True)
+SMS = Column("SMS", _field("sms_routing"), 12, 3, flex=True)
 TABLES: dict[str, list[Column]] = {
     "messages": [
         SID,
-        Column(
-            "DATE",
-            lambda r: iso_minute(r.get("date_sent") or r.get("date_created")),
-            17,
-            1,
-        ),
+        _when("DATE", 1, "date_sent", "date_created"),
         Column("STATUS", _field("status"), 11, 2),
         Column("FROM", _field("from"), 16, 5),
         Column("TO", _field("to"), 16, 4),
@@ -94,12 +108,7 @@ TABLES: dict[str, list[Column]] = {
     ],
     "calls": [
         SID,
-        Column(
-            "START",
-            lambda r: iso_minute(r.get("start_time") or r.get("date_created")),
-            17,
-            1,
-        ),
+        _when("START", 1, "start_time", "date_created"),
         Column("STATUS", _field("status"), 11, 2),
         Column("LENGTH", _seconds, 6, 4),
         Column("FROM", _field("from"), 16, 5),
@@ -107,29 +116,32 @@ TABLES: dict[str, list[Column]] = {
     ],
     "recordings": [
         SID,
-        Column("DATE", lambda r: iso_minute(r.get("date_created")), 17, 1),
+        _when("DATE", 1, "date_created"),
         Column("STATUS", _field("status"), 11, 2),
         Column("LENGTH", _seconds, 6, 3),
         Column("CALL", _field("call_sid"), 34, 4),
     ],
     "media": [
         SID,
-        Column("DATE", lambda r: iso_minute(r.get("date_created")), 17, 2),
+        _when("DATE", 2, "date_created"),
         Column("TYPE", _field("content_type"), 10, 0, flex=True),
     ],
     "transcripts": [
         SID,
-        Column("DATE", lambda r: iso_minute(r.get("date_created")), 17, 1),
+        _when("DATE", 1, "date_created"),
         Column("STATUS", _field("status"), 10, 3),
         Column("LANG", _field("language_code"), 5, 4),
         Column("LENGTH", _seconds, 6, 2),
         Column("TEXT", _field("text"), 10, 0, flex=True),
     ],
-    "numbers": [
-        Column("NUMBER", _field("phone_number"), 16),
-        Column("NAME", _first("manifest_name", "friendly_name"), 12, 1, flex=True),
-        Column("VOICE", _field("voice_routing"), 12, 2, flex=True),
-        Column("SMS", _field("sms_routing"), 12, 3, flex=True),
+    "numbers": [NUMBER, LIVE_NAME, VOICE, SMS],
+    # numbers list -f: the live name beside the manifests' one, so drift shows.
+    "declared numbers": [
+        NUMBER,
+        LIVE_NAME,
+        Column("MANIFEST", _manifest_name, 12, 1, flex=True),
+        VOICE,
+        SMS,
     ],
 }
 CSV: dict[str, list[str]] = {
@@ -154,11 +166,14 @@ CSV: dict[str, list[str]] = {
         "sms_routing",
     ],
 }  # fmt: skip
+CSV["declared numbers"] = CSV["numbers"]
 
 
-def fit(columns: list[Column], width: int) -> list[tuple[Column, int]]:
-    """The columns that fit ``width``, each with its width."""
+def fit(columns: list[Column], width: int | None) -> list[tuple[Column, int]]:
+    """The columns that fit ``width``, each with its width (None: no limit)."""
     shown = list(columns)
+    if width is None:
+        return [(column, column.width) for column in shown]
 
     def needed() -> int:
         return sum(c.width for c in shown) + len(GAP) * (len(shown) - 1)
@@ -180,9 +195,9 @@ def fit(columns: list[Column], width: int) -> list[tuple[Column, int]]:
     return sized
 
 
-def cell(value: Any, width: int) -> str:
+def cell(value: Any, width: int, cut: bool = True) -> str:
     text = "" if value is None else " ".join(str(value).split())
-    if len(text) > width:
+    if cut and len(text) > width:
         text = text[: max(0, width - 1)] + "…"
     return text.ljust(width)
 
@@ -191,11 +206,16 @@ class Printer:
     """Writes records of one kind in one format as they come."""
 
     def __init__(
-        self, kind: str, output: str, echo: Callable[[str], None], width: int = 80
+        self,
+        kind: str,
+        output: str,
+        echo: Callable[[str], None],
+        width: int | None = 80,
     ) -> None:
         self.kind, self.output, self.echo = kind, output, echo
         self.count = 0
         self._columns = fit(TABLES[kind], width)
+        self._cut = width is not None
 
     def row(self, record: Mapping[str, Any]) -> None:
         if self.count == 0:
@@ -225,7 +245,10 @@ class Printer:
             self.echo(self._line([c.title for c, _ in self._columns]))
 
     def _line(self, values: list[Any]) -> str:
-        cells = [cell(v, w) for v, (_, w) in zip(values, self._columns, strict=True)]
+        cells = [
+            cell(v, w, self._cut)
+            for v, (_, w) in zip(values, self._columns, strict=True)
+        ]
         return GAP.join(cells).rstrip() + "\n"
 
 

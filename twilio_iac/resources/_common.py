@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from twilio_iac.resources.base import Field
 
 METHOD = ("GET", "POST")
@@ -18,6 +20,11 @@ def url(name: str) -> Field:
 
 def flag(name: str, default: bool = False) -> Field:
     return Field(name, "boolean", default=default)
+
+
+def choice(name: str, choices: tuple[str, ...], default: str, **more: Any) -> Field:
+    """An enum Twilio always holds one of: never null, ``default`` unset."""
+    return Field(name, "enum", enum=choices, default=default, nullable=False, **more)
 
 
 def friendly_name(max_length: int = 64, required: bool = False) -> Field:

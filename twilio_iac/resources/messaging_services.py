@@ -6,9 +6,9 @@ and short codes; a phone number or short code is in at most one service.
 
 from __future__ import annotations
 
-from twilio_iac.resources._common import flag, method, url
+from twilio_iac.resources._common import choice, flag, method, url
 from twilio_iac.resources.base import Field, ResourceType, register
-from twilio_iac.resources.parts import Pool
+from twilio_iac.resources.parts import Pool, number_pool
 
 MESSAGING_SERVICES = register(
     ResourceType(
@@ -32,13 +32,7 @@ MESSAGING_SERVICES = register(
             flag("sticky_sender", default=True),
             flag("mms_converter", default=True),
             flag("smart_encoding", default=True),
-            Field(
-                "scan_message_content",
-                "enum",
-                enum=("inherit", "enable", "disable"),
-                default="inherit",
-                nullable=False,
-            ),
+            choice("scan_message_content", ("inherit", "enable", "disable"), "inherit"),
             flag("fallback_to_long_code", default=True),
             flag("area_code_geomatch", default=True),
             Field(
@@ -50,10 +44,9 @@ MESSAGING_SERVICES = register(
                 nullable=False,
             ),
             flag("synchronous_validation", default=True),
-            Field(
+            choice(
                 "usecase",
-                "enum",
-                enum=(
+                (
                     "notifications",
                     "marketing",
                     "verification",
@@ -61,20 +54,13 @@ MESSAGING_SERVICES = register(
                     "poll",
                     "undeclared",
                 ),
-                default="undeclared",
-                nullable=False,
+                "undeclared",
             ),
             flag("use_inbound_webhook_on_number", default=False),
         ),
         parts=(
-            Pool(
+            number_pool(
                 "senders.phone_numbers",
-                "phone number",
-                "/PhoneNumbers",
-                "phone_numbers",
-                key="phone_number",
-                param="PhoneNumberSid",
-                member_kind="phone_numbers",
                 join_notes=(
                     (
                         "use_inbound_webhook_on_number",

@@ -49,6 +49,21 @@ class Pool:
         return owner_path + self.collection + (f"/{sid}" if sid else "")
 
 
+def number_pool(name: str, **more: Any) -> Pool:
+    """A pool of the account's phone numbers at the owner's /PhoneNumbers
+    (a Messaging Service's senders, a SIP trunk's numbers)."""
+    return Pool(
+        name,
+        "phone number",
+        "/PhoneNumbers",
+        "phone_numbers",
+        key="phone_number",
+        param="PhoneNumberSid",
+        member_kind="phone_numbers",
+        **more,
+    )
+
+
 def dig(data: Any, dotted: str) -> Any:
     """``dig(entry, "senders.phone_numbers")``: the nested value, or None."""
     for part in dotted.split("."):

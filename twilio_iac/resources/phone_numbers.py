@@ -6,7 +6,7 @@ Numbers are configured, not created: a create is a purchase and needs
 
 from __future__ import annotations
 
-from twilio_iac.resources._common import E164, webhooks
+from twilio_iac.resources._common import E164, choice, webhooks
 from twilio_iac.resources.base import Field, Precedence, ResourceType, register
 
 # "If a voice_application_sid [or trunk_sid] is present, we ignore all of the
@@ -85,23 +85,11 @@ PHONE_NUMBERS = register(
                 alias="emergency_address",
                 prefix="AD",
             ),
-            Field(
-                "emergency_status",
-                "enum",
-                enum=("Active", "Inactive"),
-                default="Inactive",
-                nullable=False,
-            ),
+            choice("emergency_status", ("Active", "Inactive"), "Inactive"),
             Field("trunk_sid", "sid", prefix="TK"),
             Field("identity_sid", "sid", prefix="RI"),
             Field("bundle_sid", "sid", prefix="BU"),
-            Field(
-                "voice_receive_mode",
-                "enum",
-                enum=("voice", "fax"),
-                default="voice",
-                nullable=False,
-            ),
+            choice("voice_receive_mode", ("voice", "fax"), "voice"),
         ),
     )
 )

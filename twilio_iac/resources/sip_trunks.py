@@ -7,9 +7,9 @@ the trunk then owns its voice routing); recording is set at /Recording.
 
 from __future__ import annotations
 
-from twilio_iac.resources._common import flag, method, url
+from twilio_iac.resources._common import choice, flag, method, url
 from twilio_iac.resources.base import Field, ResourceType, register
-from twilio_iac.resources.parts import Children, Pool
+from twilio_iac.resources.parts import Children, number_pool
 
 RECORDING = "/Recording"
 
@@ -35,43 +35,35 @@ SIP_TRUNKS = register(
             ),
             url("disaster_recovery_url"),
             method("disaster_recovery_method"),
-            Field(
+            choice(
                 "transfer_mode",
-                "enum",
-                enum=("disable-all", "enable-all", "sip-only"),
-                default="disable-all",
-                nullable=False,
+                ("disable-all", "enable-all", "sip-only"),
+                "disable-all",
             ),
             flag("secure"),
             flag("cnam_lookup_enabled"),
-            Field(
+            choice(
                 "transfer_caller_id",
-                "enum",
-                enum=("from-transferee", "from-transferor"),
-                default="from-transferee",
-                nullable=False,
+                ("from-transferee", "from-transferor"),
+                "from-transferee",
             ),
-            Field(
+            choice(
                 "recording.mode",
-                "enum",
-                enum=(
+                (
                     "do-not-record",
                     "record-from-ringing",
                     "record-from-answer",
                     "record-from-ringing-dual",
                     "record-from-answer-dual",
                 ),
-                default="do-not-record",
-                nullable=False,
+                "do-not-record",
                 param="Mode",
                 endpoint=RECORDING,
             ),
-            Field(
+            choice(
                 "recording.trim",
-                "enum",
-                enum=("trim-silence", "do-not-trim"),
-                default="do-not-trim",
-                nullable=False,
+                ("trim-silence", "do-not-trim"),
+                "do-not-trim",
                 param="Trim",
                 endpoint=RECORDING,
             ),
@@ -114,14 +106,8 @@ SIP_TRUNKS = register(
                     Field("enabled", "boolean", default=True, nullable=False),
                 ),
             ),
-            Pool(
+            number_pool(
                 "phone_numbers",
-                "phone number",
-                "/PhoneNumbers",
-                "phone_numbers",
-                key="phone_number",
-                param="PhoneNumberSid",
-                member_kind="phone_numbers",
                 sets="trunk_sid",
                 join_notes=(
                     (
