@@ -13,7 +13,8 @@ TwilioIacError                 cli prints str(exc), exits 1; traceback only with
 │   ├── AuthError              401/403
 │   ├── NotFound               404
 │   ├── RateLimited            429 after retries
-│   └── TransportError         no HTTP response at all (DNS, refused, timeout)
+│   ├── TransportError         no HTTP response at all (DNS, refused, timeout)
+│   └── OutcomeUnknown         a create that may have landed did not show up
 └── ApplyError                 .applied, .failed, .pending changes
 """
 
@@ -133,6 +134,10 @@ class RateLimited(ApiError):
 
 
 class TransportError(ApiError):
+    pass
+
+
+class OutcomeUnknown(ApiError):
     pass
 
 

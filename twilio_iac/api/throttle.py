@@ -1,0 +1,85 @@
+"""WriteGate: how many writes may be in flight, adapted to Twilio's 429s (AIMD).
+
+A 429 halves the limit (once per burst: 429s from requests sent before the
+last halving do not halve again), each success grows it back by one up to the
+ceiling, and a Retry-After holds every new write until it has passed, so a
+429 storm never turns into a retry storm.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+
+class WriteGate:
+    def __init__(
+        self, ceiling: int = 10, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._cond = threading.Condition()
+        self._clock = clock
+        self.ceiling = max(1, ceiling)
+        self.limit = self.ceiling
+        self.in_flight = 0
+        self.peak = 0  # most writes ever in flight at once
+        self.lowest = self.ceiling  # lowest limit reached (after 429s)
+        self._epoch = 0
+        self._paused_until = 0.0
+
+    def reset(self, ceiling: int) -> None:
+        with self._cond:
+            self.ceiling = self.limit = self.lowest = max(1, ceiling)
+            self.peak = 0
+            self._cond.notify_all()
+
+    @contextmanager
+    def slot(self) -> Iterator[Slot]:
+        """Hold one of the write slots while a write request is in flight."""
+        with self._cond:
+            while True:
+                wait = self._paused_until - self._clock()
+                if wait <= 0 and self.in_flight < self.limit:
+                    break
+                self._cond.wait(timeout=wait if wait > 0 else None)
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+            slot = Slot(self, self._epoch)
+        try:
+            yield slot
+        finally:
+            with self._cond:
+                self.in_flight -= 1
+                self._cond.notify_all()
+
+    def _throttled(self, epoch: int, retry_after: float | None) -> None:
+        with self._cond:
+            if epoch == self._epoch:
+                self.limit = max(1, self.limit // 2)
+                self.lowest = min(self.lowest, self.limit)
+                self._epoch += 1
+            if retry_after:
+                until = self._clock() + retry_after
+                self._paused_until = max(self._paused_until, until)
+            self._cond.notify_all()
+
+    def _succeeded(self) -> None:
+        with self._cond:
+            if self.limit < self.ceiling:
+                self.limit += 1
+                self._cond.notify_all()
+
+
+class Slot:
+    """One write in flight; tells the gate how Twilio answered it."""
+
+    def __init__(self, gate: WriteGate, epoch: int) -> None:
+        self._gate = gate
+        self._epoch = epoch
+
+    def throttled(self, retry_after: float | None) -> None:
+        self._gate._throttled(self._epoch, retry_after)
+
+    def succeeded(self) -> None:
+        self._gate._succeeded()
