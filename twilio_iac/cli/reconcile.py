@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import click
 
-from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.client import DEFAULT_MAX_RETRY_WAIT, TwilioClient
 from twilio_iac.cli.context import (
     Options,
     colour,
@@ -25,7 +29,9 @@ from twilio_iac.errors import PlanError
 from twilio_iac.manifests import desired
 from twilio_iac.reconcile import applier, planfile
 from twilio_iac.reconcile.plan import Plan
+from twilio_iac.reconcile.report import ApplyReport
 from twilio_iac.reconcile.workflow import check_fresh, make_plan
+from twilio_iac.render import apply as apply_render
 from twilio_iac.render import text as render
 from twilio_iac.resources import REGISTRY
 
@@ -129,6 +135,29 @@ def _render(result: Plan, output: str) -> str:
     return render.text(result, colour=colour())
 
 
+class _Duration(click.ParamType):
+    """Seconds, or a number with s, m or h: 90, 90s, 5m, 1h."""
+
+    name = "duration"
+    _UNITS = {"s": 1, "m": 60, "h": 3600}
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        text = str(value).strip().lower()
+        unit = self._UNITS.get(text[-1:], None)
+        number = text[:-1] if unit else text
+        try:
+            seconds = float(number) * (unit or 1)
+        except ValueError:
+            self.fail(f"{value!r} is not a duration like 90s, 5m or 300", param, ctx)
+        if seconds < 0:
+            self.fail("a duration cannot be negative", param, ctx)
+        return seconds
+
+
 @click.command()
 @paths_argument
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
@@ -142,6 +171,28 @@ def _render(result: Plan, output: str) -> str:
     is_flag=True,
     help="Apply even when deletes and replaces pass 30% of a kind's live objects.",
 )
+@click.option(
+    "--parallelism",
+    type=click.IntRange(min=1),
+    default=applier.DEFAULT_PARALLELISM,
+    show_default=True,
+    help="Most writes in flight at once (lowered while Twilio answers 429); "
+    "1 applies one change at a time, in plan order.",
+)
+@click.option(
+    "--fail-fast",
+    is_flag=True,
+    help="Start no new change after the first failure (those in flight finish).",
+)
+@click.option(
+    "--max-retry-wait",
+    type=_Duration(),
+    default=f"{DEFAULT_MAX_RETRY_WAIT:g}s",
+    show_default=True,
+    metavar="DURATION",
+    help="How long to honour Twilio's Retry-After (e.g. 90s, 5m) before "
+    "giving up on a request.",
+)
 @sandbox_option
 @pass_options
 def apply(
@@ -150,9 +201,13 @@ def apply(
     auto_approve: bool,
     allow_release: bool,
     force: bool,
+    parallelism: int,
+    fail_fast: bool,
+    max_retry_wait: float,
 ) -> None:
     """Make live state match: compute the plan (or read a saved one), show it,
-    ask, then make the calls in dependency order.
+    ask, then make the calls, up to --parallelism at once, each after the
+    changes it depends on.
 
     PATH is manifests (as for plan), or one plan file written by
     `plan --out FILE`: that plan is applied exactly, after checking that
@@ -162,10 +217,12 @@ def apply(
     declared = saved.account_sid if saved else None
     wanted = None if saved else desired.load(paths)
     with open_session(options, declared or (wanted and wanted.account_sid)) as client:
+        client.max_retry_wait = max_retry_wait
         result = check_fresh(saved, client) if saved else make_plan(wanted, client)
         click.echo(render.text(result, colour=colour()), nl=False)
         if result.empty:
             return
+        # Every safety check happens here, before the first write.
         result.raise_if_unsafe(allow_release, force)
         if not auto_approve:
             confirm(
@@ -175,8 +232,64 @@ def apply(
                 "with --auto-approve to apply it unattended.",
             )
         click.echo("")
-        count = applier.apply(result, client, progress=click.echo)
-    click.echo(f"\nApply complete: {count} call(s) made. " + render.summary(result))
+        report = _run(result, client, parallelism, fail_fast)
+    # A report with problems is the error: stderr, as every error.
+    failed = not report.ok or report.signal is not None
+    text = apply_render.report(report, colour=colour() and not failed)
+    click.echo("\n" + text, nl=False, err=failed)
+    if report.signal:
+        sys.exit(_EXIT[report.signal])
+    if not report.ok:
+        sys.exit(1)
+
+
+_EXIT = {"SIGINT": 130, "SIGTERM": 143}
+
+
+def _run(
+    plan: Plan, client: TwilioClient, parallelism: int, fail_fast: bool
+) -> ApplyReport:
+    """Apply with a progress display; SIGINT/SIGTERM stop launching new
+    changes, a second one aborts at once."""
+    steps = applier.steps(plan)
+    progress = apply_render.Progress(len(steps), live=colour(), colour=colour())
+    run = applier.Apply(
+        plan,
+        client,
+        parallelism=parallelism,
+        fail_fast=fail_fast,
+        on_outcome=progress,
+    )
+    client.on_wait = progress.waiting
+    received: list[str] = []
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if received:
+            click.echo(f"\n{name} again: aborting now.", err=True)
+            sys.stdout.flush()
+            # Threads may be mid-request; leaving at once is what was asked.
+            os._exit(_EXIT.get(name, 1))
+        received.append(name)
+        click.echo(
+            f"\n{name}: starting no new change; waiting for those in flight "
+            "(send it again to abort).",
+            err=True,
+        )
+        run.stop()
+
+    previous = {
+        sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        report = run.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        client.on_wait = None
+        progress.close()
+    report.signal = received[0] if received else None
+    return report
 
 
 def _saved_plan(paths: tuple[Path, ...]) -> Plan | None:
