@@ -50,7 +50,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def state_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "sandbox.json"
+    path = tmp_path / "sandbox.db"
     monkeypatch.setenv("TWILIO_IAC_SANDBOX_STATE", str(path))
     return path
 

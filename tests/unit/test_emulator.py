@@ -659,6 +659,13 @@ def test_concurrent_requests_are_serialised(app: Emulator) -> None:
 # --- a corrupt or unwritable state file, a busy port ---------------------------------
 
 
+def legacy_state() -> dict[str, Any]:
+    """What a fresh sandbox's JSON state file of version 2 held."""
+    state = Emulator().state()
+    state["version"] = 2
+    return state
+
+
 def _corrupt(state: dict) -> None:
     state["collections"]["queues"] = []
 
@@ -701,19 +708,18 @@ def test_a_corrupt_state_file_is_a_config_error(
     tmp_path: Path, damage: Any, reason: str
 ) -> None:
     path = tmp_path / "state.json"
-    Emulator(state_path=path).save()
-    state = json.loads(path.read_text())
+    state = legacy_state()
     state["collections"].setdefault("queues", {})
     damage(state)
     path.write_text(json.dumps(state))
     pattern = rf"state file {path} is corrupt \(.*{reason}.*\); delete it to start"
     with pytest.raises(ConfigError, match=pattern):
         Emulator(state_path=path)
+    assert json.loads(path.read_text()) == state  # left as it was
 
 
 def test_a_corrupt_state_file_is_one_line_from_the_cli(run, state_path: Path) -> None:
-    Emulator(state_path=state_path).save()
-    state = json.loads(state_path.read_text())
+    state = legacy_state()
     state["collections"]["queues"] = []
     state_path.write_text(json.dumps(state))
     result = run("status", "SM" + "0" * 32)
@@ -736,9 +742,8 @@ def test_an_unwritable_state_path_is_a_config_error(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     path = blocker / "state.json"  # its folder is a file: mkdir fails
-    emulator = Emulator(state_path=path)
     with pytest.raises(ConfigError) as caught:
-        emulator.save()
+        Emulator(state_path=path)
     message = str(caught.value)
     assert f"cannot be saved to {path}" in message
     assert "TWILIO_IAC_SANDBOX_STATE" in message

@@ -118,16 +118,14 @@ def test_messages_stay_in_their_account(http: httpx.Client) -> None:
 
 
 def test_state_round_trips_and_old_versions_are_refused(tmp_path) -> None:
-    path = tmp_path / "state.json"
+    path = tmp_path / "state.db"
     emulator = Emulator(state_path=path)
     emulator.insert("accounts", friendly_name="child")
-    emulator.save()
-    state = json.loads(path.read_text())
-    assert state["version"] == STATE_VERSION == 2
+    assert emulator.state()["version"] == STATE_VERSION == 3
     assert len(Emulator(state_path=path).records("accounts")) == 2
-    state["version"] = 1
-    path.write_text(json.dumps(state))
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({**emulator.state(), "version": 1}))
     from twilio_iac.errors import ConfigError
 
     with pytest.raises(ConfigError, match="another version"):
-        Emulator(state_path=path)
+        Emulator(state_path=old)

@@ -7,6 +7,7 @@ neither side imports the other.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,15 +16,51 @@ import structlog
 
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
-from twilio_iac.errors import AuthError, NotFound, PlanError
+from twilio_iac.errors import AuthError, ConfigError, NotFound, PlanError
 
 log = structlog.get_logger(__name__)
 
-DEFAULT_SANDBOX_STATE = Path(".twilio-iac") / "sandbox.json"
+DEFAULT_SANDBOX_STATE = Path(".twilio-iac") / "sandbox.db"
+# Where versions before the SQLite state file kept it; migrated on first use.
+LEGACY_SANDBOX_STATE = Path(".twilio-iac") / "sandbox.json"
 
 
 def sandbox_state_path(env: Mapping[str, str]) -> Path:
     return Path(env.get("TWILIO_IAC_SANDBOX_STATE") or DEFAULT_SANDBOX_STATE)
+
+
+def legacy_state_path(env: Mapping[str, str]) -> Path | None:
+    """The old default state file, to migrate when the default path is used."""
+    return None if env.get("TWILIO_IAC_SANDBOX_STATE") else LEGACY_SANDBOX_STATE
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s)?\s*$")
+
+
+def parse_duration(text: str, source: str) -> float:
+    """Seconds from ``50ms``, ``0.05s`` or ``0.05``; ``source`` names the input."""
+    found = _DURATION.match(text)
+    if not found:
+        raise ConfigError(
+            f"{source} is {text!r}, not a duration; write e.g. 50ms or 0.05s."
+        )
+    number = float(found.group(1))
+    return number / 1000 if found.group(2) == "ms" else number
+
+
+def sandbox_options(env: Mapping[str, str]) -> dict[str, float | int | None]:
+    """Latency and rate limit for the in-process sandbox, from the environment."""
+    latency = env.get("TWILIO_IAC_SANDBOX_LATENCY") or "0"
+    limit = env.get("TWILIO_IAC_SANDBOX_RATE_LIMIT") or ""
+    if limit and (not limit.strip().isdigit() or int(limit) < 1):
+        raise ConfigError(
+            f"TWILIO_IAC_SANDBOX_RATE_LIMIT is {limit!r}; set it to a whole number "
+            "of requests in flight, 1 or more, or unset it."
+        )
+    return {
+        "latency": parse_duration(latency, "TWILIO_IAC_SANDBOX_LATENCY"),
+        "rate_limit": int(limit) if limit else None,
+    }
 
 
 @contextmanager
@@ -42,9 +79,15 @@ def session(
         from twilio_iac.emulator import Emulator  # only the sandbox needs it
 
         path = sandbox_state_path(env)
+        legacy = legacy_state_path(env)
         if not path.exists():
-            log.warning("sandbox.created", state=str(path))
-        emulator = Emulator(state_path=path)
+            if legacy is not None and legacy.exists():
+                log.warning("sandbox.migrated", state=str(path), old=str(legacy))
+            else:
+                log.warning("sandbox.created", state=str(path))
+        emulator = Emulator(
+            state_path=path, migrate_from=legacy, **sandbox_options(env)
+        )
     try:
         with TwilioClient(settings, app=emulator) as client:
             if account_sid:
@@ -52,7 +95,7 @@ def session(
             yield client
     finally:
         if emulator is not None:
-            emulator.save()
+            emulator.close()
 
 
 def _settings(

@@ -2,7 +2,9 @@
 
 ``/_emulator/state`` (GET) dumps the state and ``/_emulator/faults`` (POST, a
 JSON body with add_fault's arguments) injects a fault; both need no auth.
-One lock serialises every request, since clients list kinds concurrently.
+One lock serialises the handling of every request, since clients list kinds
+concurrently. Waits (the added latency, a fault's delay) happen outside it, so
+N requests on N threads take about one latency, as they would against Twilio.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import binascii
 import copy
 import hmac
 import json
+import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -22,9 +27,17 @@ from .catalog import PHONE_NUMBERS
 from .handlers import Request, allowed_methods, dispatch
 from .kinds import KINDS, new_record
 from .numbers import number_fields
-from .problems import AUTHENTICATE, INVALID_PARAMETER, ApiProblem, error_body, not_found
+from .problems import (
+    AUTHENTICATE,
+    INVALID_PARAMETER,
+    TOO_MANY_REQUESTS,
+    ApiProblem,
+    error_body,
+    not_found,
+)
 from .seed import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, add_numbers, fresh_store
-from .store import Store, utcnow
+from .statefile import open_state
+from .store import utcnow
 
 StartResponse = Callable[..., Any]
 _STATUS = {
@@ -35,7 +48,23 @@ _STATUS = {
     401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
+    429: "Too Many Requests",
 }
+_ACCOUNT_IN_PATH = re.compile(r"/Accounts/(AC[0-9a-fA-F]{32})")
+# Seconds a client is asked to wait after the concurrency limit's 429.
+RATE_LIMIT_RETRY_AFTER = 1
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One answered request, for tests: what, how it ended, and when (monotonic)."""
+
+    method: str
+    path: str
+    status: int
+    start: float  # arrival, before the added latency
+    end: float  # the answer, after latency and any fault delay
+    params: tuple[tuple[str, str], ...] = ()  # query and form pairs
 
 
 class Emulator:
@@ -45,33 +74,60 @@ class Emulator:
         self,
         state_path: Path | None = None,
         credentials: Mapping[str, str] | None = None,
+        latency: float | Callable[[], float] = 0.0,
+        rate_limit: int | None = None,
+        migrate_from: Path | None = None,
     ) -> None:
+        """``state_path``: the SQLite state file (None: in memory only; a JSON
+        state file of version 2 there, or at ``migrate_from``, is migrated).
+        ``latency``: seconds added to every API request (or a function giving
+        them, e.g. random delays); ``rate_limit``: requests in flight per account
+        beyond which Twilio's 429 (20429) is answered."""
         self.state_path = state_path
         self.credentials = dict(
             credentials or {SANDBOX_ACCOUNT_SID: SANDBOX_AUTH_TOKEN}
         )
+        if rate_limit is not None and rate_limit < 1:
+            raise ValueError("rate_limit must be at least 1")
+        self.latency = latency
+        self.rate_limit = rate_limit
         self.request_log: list[tuple[str, str]] = []
-        self.autosave = False  # serve mode: save after every write request
+        self.requests: list[LoggedRequest] = []
+        self.autosave = True  # kept for callers: every request is written at once
         self._lock = threading.RLock()
-        if state_path is not None and state_path.exists():
-            self.store = Store.load(state_path)
+        self._flight_lock = threading.Lock()
+        self._in_flight: dict[str, int] = {}
+        owners = [user for user in self.credentials if user.startswith("AC")]
+        owner = owners[0] if owners else SANDBOX_ACCOUNT_SID
+        if state_path is None:
+            self.store = fresh_store(owner)
         else:
-            owners = [user for user in self.credentials if user.startswith("AC")]
-            self.store = fresh_store(owners[0] if owners else SANDBOX_ACCOUNT_SID)
+            self.store = open_state(
+                state_path, lambda: fresh_store(owner), migrate_from
+            )
 
     @property
     def account_sid(self) -> str:
         return self.store.account_sid
 
     def save(self) -> None:
-        if self.state_path is not None:
-            with self._lock:
-                self.store.save(self.state_path)
+        """Write changes made to ``store`` directly; requests write their own."""
+        with self._lock:
+            self.store.save()
+
+    def close(self) -> None:
+        with self._lock:
+            self.store.close()
+
+    def state(self) -> dict[str, Any]:
+        """A copy of the whole state, as JSON would have it (for dumps and tests)."""
+        with self._lock, self.store.transaction():
+            return json.loads(json.dumps(self.store.state))
 
     def insert(self, kind: str, **fields: Any) -> dict[str, Any]:
         """Store a record directly (no validation beyond field names)."""
         spec = KINDS[kind]
-        with self._lock:
+        with self._lock, self.store.transaction():
             record = new_record(spec, self.store, utcnow(), fields.pop("sid", None))
             if spec is PHONE_NUMBERS:
                 record.update(number_fields(fields["phone_number"]))
@@ -84,17 +140,17 @@ class Emulator:
 
     def records(self, kind: str) -> list[dict[str, Any]]:
         """Copies of a kind's stored records, in creation order."""
-        with self._lock:
+        with self._lock, self.store.transaction():
             return copy.deepcopy(list(self.store.records(KINDS[kind].name).values()))
 
     def remove(self, kind: str, sid: str) -> None:
         """Delete a record out of band (as if in the Console): no checks, no hooks."""
-        with self._lock:
+        with self._lock, self.store.transaction():
             del self.store.records(KINDS[kind].name)[sid]
 
     def seed_phone_numbers(self, count: int, start: str = "+14155560000") -> None:
         first = int(start.lstrip("+"))
-        with self._lock:
+        with self._lock, self.store.transaction():
             numbers = (f"+{first + offset}" for offset in range(count))
             add_numbers(self.store, numbers, utcnow())
 
@@ -102,13 +158,23 @@ class Emulator:
         self,
         method: str,
         path_regex: str,
-        status: int,
-        code: int,
-        message: str,
+        status: int | None = None,
+        code: int | None = None,
+        message: str | None = None,
         times: int = 1,
         after: int = 0,
+        headers: Mapping[str, str] | None = None,
+        delay: float = 0.0,
+        apply: bool = False,
     ) -> None:
-        """Fail the next ``times`` matching requests, after skipping ``after``."""
+        """Fail the next ``times`` matching requests, after skipping ``after``.
+
+        ``headers`` are added to the answer (e.g. ``Retry-After``), which is sent
+        ``delay`` seconds late. With ``apply`` the request is carried out first
+        and the answer is the real one, or the fault's error if ``status`` is
+        set: a write that lands while the client has already timed out. A
+        ``status`` of None without ``apply`` delays a normal answer.
+        """
         fault = {
             "method": method.upper(),
             "path_regex": path_regex,
@@ -117,52 +183,134 @@ class Emulator:
             "message": message,
             "times": times,
             "after": after,
+            "headers": dict(headers or {}),
+            "delay": delay,
+            "apply": apply,
         }
-        with self._lock:
+        with self._lock, self.store.transaction():
             self.store.add_fault(fault)
-            self._autosave(True)
 
     def __call__(
         self, environ: dict[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
+        start = time.monotonic()
         method = environ["REQUEST_METHOD"].upper()
         path = environ.get("PATH_INFO") or "/"
         headers: list[tuple[str, str]] = []
-        with self._lock:
-            self.request_log.append((method, path))
-            try:
-                status, body, changed = self._handle(environ, method, path, headers)
-            except ApiProblem as problem:
-                status, body, changed = problem.status, problem.body(), False
-            self._autosave(changed)
-            payload = b"" if body is None else json.dumps(body).encode()
+        params: list[tuple[str, str]] = []
+        control = path.startswith("/_emulator/")
+        account = self._account_of(path)
+        admitted = control or self._enter(account)
+        try:
+            if not control:
+                self._wait_latency()
+            delay = 0.0
+            if not admitted:
+                status, body = self._too_many(headers)
+            else:
+                with self._lock, self.store.transaction():
+                    self.request_log.append((method, path))
+                    status, body, delay = self._answer(
+                        environ, method, path, headers, params
+                    )
+                    payload = b"" if body is None else json.dumps(body).encode()
+            if delay > 0:
+                time.sleep(delay)  # outside the lock: other requests go on
+        finally:
+            if admitted and not control:
+                self._leave(account)
+        if not admitted:
+            payload = json.dumps(body).encode()
         if body is not None:
             headers.append(("Content-Type", "application/json; charset=utf-8"))
         headers.append(("Content-Length", str(len(payload))))
+        self.requests.append(
+            LoggedRequest(method, path, status, start, time.monotonic(), tuple(params))
+        )
         start_response(f"{status} {_STATUS.get(status, 'Error')}", headers)
         return [payload]
 
+    def _answer(
+        self,
+        environ: dict,
+        method: str,
+        path: str,
+        headers: list[tuple[str, str]],
+        params: list[tuple[str, str]],
+    ) -> tuple[int, Any, float]:
+        """Status, body and the seconds to wait before answering (under the lock)."""
+        delay = 0.0
+        try:
+            status, body, delay = self._handle(environ, method, path, headers, params)
+        except ApiProblem as problem:
+            status, body = problem.status, problem.body()
+        return status, body, delay
+
     def _handle(
-        self, environ: dict, method: str, path: str, headers: list[tuple[str, str]]
-    ) -> tuple[int, Any, bool]:
-        """Status, body and whether the state changed."""
+        self,
+        environ: dict,
+        method: str,
+        path: str,
+        headers: list[tuple[str, str]],
+        params: list[tuple[str, str]],
+    ) -> tuple[int, Any, float]:
+        """Status, body and the seconds to wait before answering."""
         if path.startswith("/_emulator/"):
-            return self._control(environ, method, path)
+            return (*self._control(environ, method, path), 0.0)
         if not self._authenticated(environ.get("HTTP_AUTHORIZATION", "")):
             headers.append(("WWW-Authenticate", 'Basic realm="Twilio API"'))
-            return 401, error_body(401, AUTHENTICATE, "Authenticate"), False
-        fault, changed = self.store.take_fault(method, path)
+            return 401, error_body(401, AUTHENTICATE, "Authenticate"), 0.0
+        fault, _ = self.store.take_fault(method, path)
         if fault is not None:
-            body = error_body(fault["status"], fault["code"], fault["message"])
-            return fault["status"], body, True
-        request = Request(method, path, _form(environ, method), _base_url(environ))
+            headers.extend(fault["headers"].items())
+            if not fault["apply"] and fault["status"] is not None:
+                body = error_body(fault["status"], fault["code"], fault["message"])
+                return fault["status"], body, fault["delay"]
+        form = _form(environ, method)
+        params.extend((key, value) for key, values in form.items() for value in values)
+        request = Request(method, path, form, _base_url(environ))
         try:
             status, body = dispatch(self.store, request, utcnow())
         except ApiProblem as problem:
             if problem.status == 405:
                 headers.append(("Allow", ", ".join(allowed_methods(path))))
-            raise
-        return status, body, changed or method != "GET" or self.store.take_dirty()
+            if fault is None:
+                raise
+            status, body = problem.status, problem.body()
+        self.store.take_dirty()
+        if fault is None:
+            return status, body, 0.0
+        if fault["status"] is not None:  # applied, then failed anyway
+            status = fault["status"]
+            body = error_body(status, fault["code"], fault["message"])
+        return status, body, fault["delay"]
+
+    def _account_of(self, path: str) -> str:
+        found = _ACCOUNT_IN_PATH.search(path)
+        return found.group(1) if found else self.account_sid
+
+    def _enter(self, account: str) -> bool:
+        """Count a request in flight for its account, unless that is over the limit."""
+        with self._flight_lock:
+            current = self._in_flight.get(account, 0)
+            if self.rate_limit is not None and current >= self.rate_limit:
+                return False
+            self._in_flight[account] = current + 1
+            return True
+
+    def _leave(self, account: str) -> None:
+        with self._flight_lock:
+            self._in_flight[account] -= 1
+
+    def _wait_latency(self) -> None:
+        seconds = self.latency() if callable(self.latency) else self.latency
+        if seconds > 0:
+            time.sleep(seconds)
+
+    def _too_many(self, headers: list[tuple[str, str]]) -> tuple[int, Any]:
+        """Twilio's answer beyond its concurrency limit."""
+        headers.append(("Retry-After", str(RATE_LIMIT_RETRY_AFTER)))
+        return 429, error_body(429, TOO_MANY_REQUESTS, "Too Many Requests")
 
     def _authenticated(self, header: str) -> bool:
         scheme, _, encoded = header.partition(" ")
@@ -178,21 +326,17 @@ class Emulator:
         # An API key (SK…) acts for the account; an account SID must be this one.
         return user.startswith("SK") or user == self.account_sid
 
-    def _control(self, environ: dict, method: str, path: str) -> tuple[int, Any, bool]:
+    def _control(self, environ: dict, method: str, path: str) -> tuple[int, Any]:
         if (method, path) == ("GET", "/_emulator/state"):
-            return 200, self.store.state, False
+            return 200, self.store.state
         if (method, path) == ("POST", "/_emulator/faults"):
             try:
                 fault = json.loads(_body(environ) or b"{}")
                 self.add_fault(**fault)
             except (ValueError, TypeError) as exc:
                 raise ApiProblem(400, INVALID_PARAMETER, f"Bad fault: {exc}") from None
-            return 201, self.store.state["faults"][-1], True
+            return 201, self.store.state["faults"][-1]
         raise not_found(path)
-
-    def _autosave(self, changed: bool) -> None:
-        if changed and self.autosave:
-            self.save()
 
 
 def _body(environ: dict) -> bytes:

@@ -130,9 +130,7 @@ def _scoped(store: Store, kind: Kind, account: str, owner: dict) -> dict:
     """The records a path can see: its account's, under its parent."""
     records = store.records(kind.name)
     scope = _scope(kind, account, owner)
-    if not scope:
-        return records
-    return {sid: record for sid, record in records.items() if _within(record, scope)}
+    return records.where(scope) if scope else records
 
 
 def _scoped_record(

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from .spec import load, snake
-from .store import Store, iso8601, rfc2822
+from .store import Record, Store, iso8601, rfc2822
 
 ALL_OPERATIONS = frozenset({"list", "create", "fetch", "update", "delete"})
 
@@ -92,7 +92,7 @@ def new_record(
     It belongs to ``account_sid`` (a subaccount), else to the main account.
     """
     account_sid = account_sid or store.account_sid
-    record: dict[str, Any] = {key: None for key in kind.properties()}
+    record: dict[str, Any] = Record.fromkeys(kind.properties())
     record.update(copy.deepcopy(dict(kind.defaults)))
     record["sid"] = sid or store.new_sid(kind.prefix)
     if "account_sid" in record:

@@ -11,6 +11,7 @@ from typing import Any
 
 AUTHENTICATE = 20003  # "Permission Denied"; real 401 bodies say "Authenticate"
 NOT_FOUND = 20404  # "Not Found"
+TOO_MANY_REQUESTS = 20429  # "Too Many Requests": over the concurrency limit
 METHOD_NOT_ALLOWED = 20004  # "Method not allowed"
 # "Unknown parameters": real Twilio only warns and ignores them. The emulator
 # rejects them, and uses the same code for missing or malformed v2010 params,

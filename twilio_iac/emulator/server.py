@@ -14,6 +14,9 @@ from .app import Emulator
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when a client
+    # opens more at once (an apply at --parallelism 10, a plan listing kinds).
+    request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -46,9 +49,19 @@ def serve(
     port: int = 8080,
     state_path: Path | None = None,
     credentials: Mapping[str, str] | None = None,
+    latency: float = 0.0,
+    rate_limit: int | None = None,
+    migrate_from: Path | None = None,
 ) -> None:
-    """Serve until interrupted, saving the state after every write request."""
-    emulator = Emulator(state_path=state_path, credentials=credentials)
+    """Serve until interrupted; every request is written to the state file
+    before it is answered."""
+    emulator = Emulator(
+        state_path=state_path,
+        credentials=credentials,
+        latency=latency,
+        rate_limit=rate_limit,
+        migrate_from=migrate_from,
+    )
     emulator.autosave = True
     with _bind(host, port, emulator) as server:
         bound = server.server_address[1]
@@ -63,4 +76,4 @@ def serve(
         except KeyboardInterrupt:
             pass
         finally:
-            emulator.save()
+            emulator.close()

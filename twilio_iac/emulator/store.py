@@ -1,26 +1,33 @@
-"""The emulator's state: one account, a dict of records per kind, injected faults.
+"""The emulator's state: one account, records per kind, injected faults.
 
-State is plain JSON so it can be saved between CLI runs. Records are kept in
-their response shape, in creation order (dicts keep insertion order, which is
-also date_created order), so listing never sorts. SIDs are derived from a
-counter, which makes a fresh emulator hand out the same SIDs every run.
+The state is JSON-shaped: records are kept in their response shape, per kind
+in creation order (dicts keep insertion order, which is also date_created
+order), so listing never sorts. SIDs are derived from a counter, which makes a
+fresh emulator hand out the same SIDs every run.
+
+Handlers work on the records in memory; a Store with a state file (statefile.py)
+writes what one request changed in one transaction. Every change is noticed
+without scanning: a stored record is a Record, which reports a change to one of
+its fields, and a kind's RecordMap reports records set or removed. (A change
+inside a nested field must set the top-level field again.)
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
-import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from email.utils import format_datetime
-from pathlib import Path
-from typing import Any
-
-from ..errors import ConfigError
+from typing import Any, Protocol
 
 # 2: subaccounts, messages, calls, verifications and the usage history anchor.
-STATE_VERSION = 2
+# 3: the state file is SQLite, one row per record (a JSON file of 2 is migrated).
+STATE_VERSION = 3
 
 
 def rfc2822(moment: datetime) -> str:
@@ -37,16 +44,209 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# (kind, sid) of the records changed since the last write, in the order of
+# their first change: new rows get row ids, hence creation order, in it.
+Changes = dict[tuple[str, str], None]
+
+
+class Record(dict):
+    """A record; once stored, a change to one of its fields is remembered."""
+
+    __slots__ = ("_owner",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._owner: tuple[RecordMap, str] | None = None
+
+    def _changed(self) -> None:
+        if self._owner is not None:
+            records, sid = self._owner
+            records.changed(sid)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._changed()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._changed()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._changed()
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self._changed()
+        return super().pop(key, *default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self._changed()
+        return super().setdefault(key, default)
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def __ior__(self, other: Any) -> Record:
+        self.update(other)
+        return self
+
+    # Copies are plain dicts: they belong to no store.
+    def __copy__(self) -> dict[str, Any]:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return copy.deepcopy(dict(self), memo)
+
+    def __reduce__(self) -> Any:
+        return (dict, (dict(self),))
+
+
+class RecordMap(dict):
+    """One kind's records by SID; setting or removing one is remembered."""
+
+    def __init__(self, kind: str, changes: Changes, records: Any = ()) -> None:
+        super().__init__()
+        self.kind = kind
+        self._changes = changes
+        self.version = 0  # bumped by every change: cached views compare it
+        self._views: dict[frozenset, tuple[int, dict[str, Any]]] = {}
+        for sid, record in dict(records).items():
+            self._bind(sid, record)
+
+    def _bind(self, sid: str, record: Any) -> None:
+        if not isinstance(record, Record):
+            record = Record(record)
+        record._owner = (self, sid)
+        self.version += 1
+        old = super().get(sid)
+        if old is not None and old is not record:
+            old._owner = None
+        super().__setitem__(sid, record)
+
+    def changed(self, sid: str) -> None:
+        self.version += 1
+        self._changes[self.kind, sid] = None
+
+    def where(self, scope: dict[str, Any]) -> dict[str, Any]:
+        """The records whose fields have the scope's values (e.g. one account's),
+        kept until the next change, so paging through a list does not filter
+        every record again for each page."""
+        key = frozenset(scope.items())
+        cached = self._views.get(key)
+        if cached is not None and cached[0] == self.version:
+            return cached[1]
+        found = {
+            sid: record
+            for sid, record in self.items()
+            if all(record.get(field) == value for field, value in scope.items())
+        }
+        self._views[key] = (self.version, found)
+        return found
+
+    def __setitem__(self, sid: str, record: dict[str, Any]) -> None:
+        self._bind(sid, record)
+        self.changed(sid)
+
+    def load(self, sid: str, record: dict[str, Any]) -> None:
+        """Take a record another process wrote (nothing to write back)."""
+        self._bind(sid, record)
+
+    def drop(self, sid: str) -> None:
+        """Forget a record another process removed."""
+        record = super().pop(sid, None)
+        if record is not None:
+            record._owner = None
+            self.version += 1
+
+    def __delitem__(self, sid: str) -> None:
+        record = super().pop(sid)
+        record._owner = None
+        self.changed(sid)
+
+    def pop(self, sid: str, *default: Any) -> Any:
+        if sid not in self:
+            return super().pop(sid, *default)
+        record = self[sid]
+        del self[sid]
+        return record
+
+    def setdefault(self, sid: str, default: Any = None) -> Any:
+        if sid not in self:
+            self[sid] = default
+        return self[sid]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for sid, record in dict(*args, **kwargs).items():
+            self[sid] = record
+
+    def clear(self) -> None:
+        for sid in list(self):
+            del self[sid]
+
+    def popitem(self) -> tuple[str, Any]:
+        sid = next(reversed(self))
+        return sid, self.pop(sid)
+
+    def __copy__(self) -> dict[str, Any]:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return {sid: copy.deepcopy(dict(r), memo) for sid, r in self.items()}
+
+
+@dataclass
+class Catchup:
+    """Another process's changes: the state but records, records written, removed."""
+
+    meta: dict[str, Any]
+    written: list[tuple[str, str, dict[str, Any]]]
+    removed: list[tuple[str, str]]
+
+
+class Database(Protocol):
+    """Where a Store keeps its state between processes (statefile.Database)."""
+
+    def begin(self) -> bool:
+        """Start a write transaction; True when another process changed the state."""
+
+    def read(self) -> dict[str, Any]: ...
+
+    def read_changes(self) -> Catchup:
+        """What other processes changed since this one's last transaction."""
+
+    def write(self, rows: list[tuple[str, str, str | None]], meta: str | None) -> None:
+        """Upsert (kind, sid, JSON) rows, delete rows whose JSON is None."""
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class Store:
     """JSON-shaped state plus the few operations every kind needs."""
 
-    def __init__(self, state: dict[str, Any]) -> None:
+    def __init__(self, state: dict[str, Any], database: Database | None = None) -> None:
         if state.get("version") != STATE_VERSION:
             raise ValueError(
                 f"unsupported emulator state version {state.get('version')}"
             )
-        self.state = state
+        self.database = database
         self.dirty = False  # changed by a read (a status advanced on fetch)
+        self._changes: Changes = {}
+        self._depth = 0
+        self._stale = False
+        self._adopt(state)
+
+    def _adopt(self, state: dict[str, Any]) -> None:
+        self._changes.clear()
+        self.state = state
+        collections = state["collections"]
+        for kind in list(collections):
+            collections[kind] = RecordMap(kind, self._changes, collections[kind])
+        self._meta = self._meta_json()
 
     @classmethod
     def empty(cls, account_sid: str) -> Store:
@@ -62,54 +262,18 @@ class Store:
             }
         )
 
-    @classmethod
-    def load(cls, path: Path) -> Store:
-        try:
-            state = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(
-                f"The sandbox state file {path} cannot be read ({exc}). Delete it "
-                "to start the sandbox afresh, or set TWILIO_IAC_SANDBOX_STATE to "
-                "another path."
-            ) from exc
-        if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
-            raise ConfigError(
-                f"The sandbox state file {path} was written by another version of "
-                "twilio-iac. Delete it to start the sandbox afresh."
-            )
-        try:
-            check_state(state)
-        except ValueError as exc:
-            raise ConfigError(
-                f"The sandbox state file {path} is corrupt ({exc}); delete it to "
-                "start afresh."
-            ) from None
-        return cls(state)
-
-    def save(self, path: Path) -> None:
-        """Write atomically: a reader never sees half a file."""
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            text = json.dumps(self.state, separators=(",", ":"))
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            if exc.filename and str(exc.filename) != str(path):
-                reason += f": {exc.filename}"
-            raise ConfigError(
-                f"The sandbox state cannot be saved to {path} ({reason}). Set "
-                "TWILIO_IAC_SANDBOX_STATE (or `emulator serve --state`) to a "
-                "writable file path."
-            ) from None
-
     @property
     def account_sid(self) -> str:
         return self.state["account_sid"]
 
-    def records(self, kind: str) -> dict[str, dict[str, Any]]:
-        return self.state["collections"].setdefault(kind, {})
+    def records(self, kind: str) -> RecordMap:
+        collections = self.state["collections"]
+        records = collections.get(kind)
+        if not isinstance(records, RecordMap):
+            records = RecordMap(kind, self._changes, records or {})
+            collections[kind] = records
+            self._changes.update(dict.fromkeys((kind, sid) for sid in records))
+        return records
 
     def new_sid(self, prefix: str) -> str:
         self.state["counter"] += 1
@@ -119,6 +283,85 @@ class Store:
     def take_dirty(self) -> bool:
         dirty, self.dirty = self.dirty, False
         return dirty
+
+    # --- persistence ----------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One request's changes, written at once (nested calls join the outer).
+
+        Changes made outside a transaction are written at the start of the next
+        one; a state another process changed is read again first.
+        """
+        if self.database is None or self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        database = self.database
+        self._depth = 1
+        try:
+            changed_elsewhere = database.begin()
+            if changed_elsewhere or self._stale:
+                self._flush(database)  # what was changed here outside a request
+                if self._stale:
+                    self._adopt(database.read())
+                else:
+                    self._catch_up(database.read_changes())
+                self._stale = False
+            yield
+            self._flush(database)
+            database.commit()
+        except BaseException:
+            database.rollback()
+            self._stale = True  # memory may hold what was not written
+            raise
+        finally:
+            self._depth = 0
+
+    def _catch_up(self, changes: Catchup) -> None:
+        """Apply another process's changes: cost in proportion to them."""
+        collections = self.state["collections"]
+        self.state.clear()
+        self.state.update(changes.meta)
+        self.state["collections"] = collections
+        for kind, sid in changes.removed:
+            if kind in collections:
+                self.records(kind).drop(sid)
+        for kind, sid, record in changes.written:
+            self.records(kind).load(sid, record)
+        self._meta = self._meta_json()
+
+    def save(self) -> None:
+        """Write what was changed outside a transaction."""
+        with self.transaction():
+            pass
+
+    def close(self) -> None:
+        if self.database is not None:
+            self.database.close()
+
+    def _flush(self, database: Database) -> None:
+        rows = []
+        for kind, sid in self._changes:
+            record = self.state["collections"].get(kind, {}).get(sid)
+            rows.append((kind, sid, None if record is None else json.dumps(record)))
+        meta = self._meta_json()
+        if rows or meta != self._meta:
+            database.write(rows, meta if meta != self._meta else None)
+        self._changes.clear()
+        self._meta = meta
+
+    def _meta_json(self) -> str:
+        """Everything but the records: counter, anchor, faults, checks."""
+        return json.dumps(
+            {key: value for key, value in self.state.items() if key != "collections"},
+            sort_keys=True,
+        )
+
+    # --- faults ---------------------------------------------------------------
 
     def add_fault(self, fault: dict[str, Any]) -> None:
         check_fault(fault)  # fail now, not on the next request
@@ -153,12 +396,13 @@ _STATE_FIELDS = {
 _FAULT_FIELDS = {
     "method": str,
     "path_regex": str,
-    "status": int,
-    "code": int,
-    "message": str,
     "times": int,
     "after": int,
+    "headers": dict,
+    "apply": bool,
 }
+# Fields added after state version 2 was first written, with their defaults.
+_FAULT_DEFAULTS = {"headers": {}, "delay": 0.0, "apply": False}
 
 
 def check_state(state: dict[str, Any]) -> None:
@@ -188,7 +432,23 @@ def check_state(state: dict[str, Any]) -> None:
 
 def check_fault(fault: dict[str, Any]) -> None:
     """ValueError unless every field add_fault stores is there, with its type."""
+    for name, default in _FAULT_DEFAULTS.items():
+        fault.setdefault(name, default)
     _check_fields(fault, _FAULT_FIELDS)
+    if fault.get("status") is None:
+        fault["status"] = None
+        if fault["apply"] is False and fault["delay"] == 0:
+            raise ValueError("status is missing (or give a delay, or apply)")
+    else:
+        for name, kind in (("status", int), ("code", int), ("message", str)):
+            if name not in fault:
+                raise ValueError(f"{name} is missing")
+            _expect(fault[name], kind, name)
+    delay = fault["delay"]
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
+        raise ValueError("delay should be a number of seconds, 0 or more")
+    for name, value in fault["headers"].items():
+        _expect(value, str, f"headers.{name}")
     try:
         re.compile(fault["path_regex"])
     except re.error as exc:
