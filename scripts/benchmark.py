@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import inspect
 import json
 import math
 import resource
@@ -72,11 +71,13 @@ class Result:
     maxrss_mb: float  # whole process, in-process emulator included
 
 
-def seed(numbers: int, updates: int) -> tuple[Emulator, str]:
+def seed(numbers: int, updates: int, latency: float = 0.0) -> tuple[Emulator, str]:
     """An emulator holding `numbers` numbers and OTHERS of each other kind, and a
     manifest declaring all of them; each number uses one of the applications,
     and the first `updates` numbers get a new voice_url."""
-    emulator = Emulator()
+    # The emulator sleeps its latency outside its lock, so requests in flight
+    # overlap as they would over a network.
+    emulator = Emulator(latency=latency)
     emulator.seed_phone_numbers(numbers - len(SEED_NUMBERS), f"+{FIRST_NUMBER}")
     apps = [
         emulator.insert("applications", friendly_name=f"app-{i:03}")["sid"]
@@ -117,19 +118,15 @@ def seed(numbers: int, updates: int) -> tuple[Emulator, str]:
 
 
 class TimedApp:
-    """The emulator's WSGI app behind a fixed delay (slept outside the
-    emulator's lock, so requests overlap as they would over a network),
-    adding up the CPU time spent inside the emulator per thread."""
+    """The emulator's WSGI app, adding up the CPU time spent inside it per
+    thread (requests run on several threads at once)."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], latency: float) -> None:
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
-        self.latency = latency
         self.cpu_s = 0.0
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        if self.latency:
-            time.sleep(self.latency)
         start = time.thread_time()
         try:
             return list(self.app(environ, start_response))
@@ -145,7 +142,7 @@ def request_target(counts: dict[str, int]) -> int:
 
 def run_scenario(name: str) -> Result:
     scenario = SCENARIOS[name]
-    emulator, manifest = seed(scenario.numbers, scenario.updates)
+    emulator, manifest = seed(scenario.numbers, scenario.updates, scenario.latency)
     counts = {
         kind: len(emulator.store.records(kind))
         for kind in ("applications", "queues", "verify_services", "addresses")
@@ -156,7 +153,7 @@ def run_scenario(name: str) -> Result:
     gc.collect()
     gc.freeze()
     settings = Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS)
-    app = TimedApp(emulator, scenario.latency)
+    app = TimedApp(emulator)
     with (
         TwilioClient(settings, app=app) as client,
         tempfile.TemporaryDirectory() as tmp,
@@ -195,10 +192,9 @@ def _plan(client: TwilioClient, path: Path) -> Any:
 
 def _apply(plan: Any, client: TwilioClient, parallelism: int) -> None:
     """What `twilio-iac apply --auto-approve` does after planning."""
-    # The code before issue 10 had no parallelism: it ran one write at a time.
-    params = inspect.signature(applier.apply).parameters
-    extra = {"parallelism": parallelism} if "parallelism" in params else {}
-    applier.apply(plan, client, lambda _line: None, **extra)
+    report = applier.apply(plan, client, parallelism=parallelism)
+    if not report.ok:
+        raise SystemExit(f"apply failed: {len(report.failed)} change(s) failed")
 
 
 def targets(name: str, result: Result) -> dict[str, bool]:
