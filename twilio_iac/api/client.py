@@ -239,9 +239,10 @@ class TwilioClient:
         counted = False
         while True:
             attempt += 1
-            outcome = self._send_write(call) if call.method != "GET" else None
-            if outcome is None:
+            if call.method == "GET":
                 outcome = self._send_once(call)
+            else:
+                outcome = self._send_write(call, waited=throttled_wait > 0)
             if not outcome.retryable:
                 return self._after_retried_delete(call, outcome.response, attempt)
             if not call.idempotent and outcome.ambiguous:
@@ -275,9 +276,9 @@ class TwilioClient:
             )
             self._sleep(delay)
 
-    def _send_write(self, call: _Call) -> _Outcome:
+    def _send_write(self, call: _Call, waited: bool) -> _Outcome:
         """One write, holding a slot of the write gate while it is in flight."""
-        with self.writes.slot() as slot:
+        with self.writes.slot(waited) as slot:
             outcome = self._send_once(call)
             _report(slot, outcome)
             return outcome

@@ -35,11 +35,12 @@ class WriteGate:
             self._cond.notify_all()
 
     @contextmanager
-    def slot(self) -> Iterator[Slot]:
-        """Hold one of the write slots while a write request is in flight."""
+    def slot(self, waited: bool = False) -> Iterator[Slot]:
+        """Hold one of the write slots while a write request is in flight.
+        ``waited``: this request already slept the Retry-After it was given."""
         with self._cond:
             while True:
-                wait = self._paused_until - self._clock()
+                wait = 0.0 if waited else self._paused_until - self._clock()
                 if wait <= 0 and self.in_flight < self.limit:
                     break
                 self._cond.wait(timeout=wait if wait > 0 else None)
