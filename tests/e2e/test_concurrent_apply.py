@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import random
 import textwrap
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,9 +75,10 @@ phone_numbers:
 """
 
 
-def _client(emulator: Emulator, **kwargs: object) -> TwilioClient:
+def _client(emulator: Emulator, **kwargs: Any) -> TwilioClient:
     settings = Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS)
-    return TwilioClient(settings, app=emulator, sleep=lambda _s: None, **kwargs)
+    kwargs.setdefault("sleep", lambda _s: None)
+    return TwilioClient(settings, app=emulator, **kwargs)
 
 
 def _plan(client: TwilioClient, tmp_path: Path, manifest: str) -> Plan:
@@ -182,7 +185,7 @@ def test_a_429_storm_lowers_writes_in_flight_and_every_change_lands_once(
     # Twilio's Retry-After is whole seconds; a tenth keeps the test quick.
     monkeypatch.setattr(emulator_app, "RATE_LIMIT_RETRY_AFTER", 0.1)
     emulator, manifest = _many_numbers(40)
-    with _client(emulator) as client:
+    with _client(emulator, sleep=time.sleep) as client:
         plan = _plan(client, tmp_path, manifest)
         emulator.latency = 0.02
         emulator.rate_limit = 3
@@ -195,10 +198,10 @@ def test_a_429_storm_lowers_writes_in_flight_and_every_change_lands_once(
     log = list(emulator.requests)
     throttled = [r for r in log if r.status == 429]
     landed = [r for r in log if r.method == "POST" and r.status == 200]
-    # Each change landed exactly once, and the 429s stayed fewer than the
-    # changes: a storm, not a retry storm.
+    # Each change landed exactly once, and the 429s stayed fewer than half
+    # the changes (7 of them are the first burst): no retry storm.
     assert len(landed) == 40 and len({r.path for r in landed}) == 40
-    assert 0 < len(throttled) < 40
+    assert 0 < len(throttled) < 20, len(throttled)
     assert all(
         r["voice_url"] == "https://new-host.example.com/voice"
         for r in emulator.records("phone_numbers")

@@ -116,7 +116,7 @@ class TwilioClient:
         # 429s are retried for as long as Twilio asks, up to this in total.
         self.max_retry_wait = max_retry_wait
         # Writes in flight, adapted to 429s; apply sets its ceiling.
-        self.writes = WriteGate()
+        self.writes = WriteGate(sleep=sleep)
         self.retried_after_429 = 0  # requests that got a 429 and were resent
         # Told (seconds, reason) before each wait Twilio asked for, so a
         # terminal can count down.
