@@ -30,7 +30,7 @@ from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
 from twilio_iac.emulator import SANDBOX_CREDENTIALS, SEED_NUMBERS, Emulator
 from twilio_iac.manifests import desired
-from twilio_iac.reconcile import applier
+from twilio_iac.reconcile import applier, prefetch
 from twilio_iac.reconcile.workflow import make_plan
 
 OTHERS = 80  # applications, queues, addresses and Verify services each: 320
@@ -186,8 +186,14 @@ def run_scenario(name: str) -> Result:
 
 
 def _plan(client: TwilioClient, path: Path) -> Any:
-    """What `twilio-iac plan` does once it has a client."""
-    return make_plan(desired.load([path], env={}), client)
+    """What `twilio-iac plan` does once it has a client: live state is read
+    while the manifests load (reconcile/prefetch.py)."""
+    hint = prefetch.guess([path])
+    if hint is None:
+        return make_plan(desired.load([path], env={}), client)
+    made = prefetch.plan([path], client, hint, env={})
+    assert made is not None
+    return made[1]
 
 
 def _apply(plan: Any, client: TwilioClient, parallelism: int) -> None:

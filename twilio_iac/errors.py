@@ -44,7 +44,7 @@ class ManifestError(TwilioIacError):
     def _message(self) -> str:
         count = len(self.reasons)
         noun = "problem" if count == 1 else "problems"
-        lines = [f"{self.headline} ({count} {noun}); nothing was sent to Twilio:"]
+        lines = [f"{self.headline} ({count} {noun}); nothing was changed on Twilio:"]
         lines += [f"  - {reason}" for reason in self.reasons]
         return "\n".join(lines)
 

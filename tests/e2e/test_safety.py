@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.conftest import plan_json
 from tests.e2e.test_reconcile import STARTER
+from twilio_iac.emulator import Emulator
 
 
 def test_address_replace_repoints_numbers_before_old_address_goes(run, write, sandbox):
@@ -139,8 +140,10 @@ def test_manifest_error_exits_1_without_any_request(run, write, state_path):
     assert result.exit_code == 1
     assert "bad.yaml:3" in result.stderr and "did you mean voice_url?" in result.stderr
     assert "Traceback" not in result.output
-    # The sandbox is only opened to send requests: no state file, no request.
-    assert not state_path.exists()
+    # Live state may have been read while the manifest loaded; nothing was
+    # written.
+    assert "nothing was changed on Twilio" in result.stderr
+    assert Emulator(state_path=state_path).records("applications") == []
 
 
 def test_plan_json_stdout_is_clean_with_debug_logs(run, write):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -175,9 +175,21 @@ class TwilioClient:
         params: Mapping[str, Any] | None = None,
     ) -> list[dict]:
         """Every item of a collection, following every page."""
+        return [
+            item for page in self.pages(api, path, list_key, params) for item in page
+        ]
+
+    def pages(
+        self,
+        api: str,
+        path: str,
+        list_key: str,
+        params: Mapping[str, Any] | None = None,
+    ) -> Iterator[list[dict]]:
+        """A collection's items page by page: a caller can work on one page
+        while the next is read."""
         query = wire.encode_form({"PageSize": wire.PAGE_SIZE, **(params or {})})
         url: str | None = self._url(api, path)
-        items: list[dict] = []
         seen: set[str] = set()
         while url is not None:
             seen.add(url)
@@ -187,13 +199,12 @@ class TwilioClient:
                 raise ApiError(
                     "GET", call.bare_url, 200, message=f"no {list_key!r} list"
                 )
-            items.extend(body[list_key])
             base = self.settings.base_urls[api]
             url = wire.next_page_url(body, base, DEFAULT_BASE_URLS[api])
             query = ()
             if url in seen:
                 raise ApiError("GET", call.bare_url, 200, message="pagination loops")
-        return items
+            yield body[list_key]
 
     def fetch(self, api: str, path: str) -> dict:
         return self._json(self._get(api, path))

@@ -27,7 +27,8 @@ from twilio_iac.cli.context import (
 from twilio_iac.cli.session import session
 from twilio_iac.errors import PlanError
 from twilio_iac.manifests import desired
-from twilio_iac.reconcile import applier, planfile
+from twilio_iac.manifests.desired import Desired
+from twilio_iac.reconcile import applier, planfile, prefetch
 from twilio_iac.reconcile.plan import Plan
 from twilio_iac.reconcile.report import ApplyReport
 from twilio_iac.reconcile.workflow import check_fresh, make_plan
@@ -43,6 +44,30 @@ def open_session(options: Options, declared: str | None) -> Iterator[TwilioClien
     target = options.account_sid or declared
     with session(options.sandbox, account_sid=target, target_source=source) as c:
         yield c
+
+
+@contextmanager
+def planned(
+    options: Options, paths: tuple[Path, ...]
+) -> Iterator[tuple[TwilioClient, Desired, Plan]]:
+    """A session and the plan of the manifests, reading live state while they
+    load when their kinds and account can be told beforehand."""
+    hint = prefetch.guess(paths)
+    if hint is not None:
+        with open_session(options, hint.account_sid) as client:
+            made = prefetch.plan(paths, client, hint)
+            if made is not None:
+                yield client, *made
+                return
+    wanted = desired.load(paths)
+    with open_session(options, wanted.account_sid) as client:
+        yield client, wanted, make_plan(wanted, client)
+
+
+@contextmanager
+def _fresh(options: Options, saved: Plan) -> Iterator[tuple[TwilioClient, None, Plan]]:
+    with open_session(options, saved.account_sid) as client:
+        yield client, None, check_fresh(saved, client)
 
 
 @click.command()
@@ -96,9 +121,8 @@ def plan(
     detailed_exitcode: bool,
 ) -> None:
     """Show what apply would change, field by field. Changes nothing."""
-    wanted = desired.load(paths)
-    with open_session(options, wanted.account_sid) as client:
-        result = make_plan(wanted, client)
+    with planned(options, paths) as (_client, wanted, result):
+        pass
     if out:
         _check_out(out, wanted.files)
         out.write_text(planfile.dumps(result, list(wanted.files)), encoding="utf-8")
@@ -214,11 +238,9 @@ def apply(
     nothing it touches changed since it was written.
     """
     saved = _saved_plan(paths)
-    declared = saved.account_sid if saved else None
-    wanted = None if saved else desired.load(paths)
-    with open_session(options, declared or (wanted and wanted.account_sid)) as client:
+    session = _fresh(options, saved) if saved else planned(options, paths)
+    with session as (client, _wanted, result):
         client.max_retry_wait = max_retry_wait
-        result = check_fresh(saved, client) if saved else make_plan(wanted, client)
         click.echo(render.text(result, colour=colour()), nl=False)
         if result.empty:
             return
