@@ -261,3 +261,32 @@ def test_a_signal_stops_launching_reports_and_a_rerun_converges(
     check = _cli("plan", str(manifest), env=env)
     out, _ = check.communicate(timeout=60)
     assert "No changes." in out
+
+
+def test_dedupe_deletes_the_newer_unused_copy_behind_the_flag(
+    run: Any, write: Any, sandbox: Any
+) -> None:
+    path = write("twilio.yaml", MANIFEST)
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    emulator = sandbox()
+    (kept,) = emulator.records("applications")
+    copy = emulator.insert("applications", friendly_name="slow-app")["sid"]
+    emulator.close()
+
+    refused = run("plan", str(path))
+    assert refused.exit_code == 1
+    assert f"({copy}) can be deleted" in refused.stderr
+    assert "--dedupe" in refused.stderr
+
+    offered = run("plan", str(path), "--dedupe")
+    assert offered.exit_code == 0, offered.stderr
+    assert f'- applications "slow-app"  {copy}' in offered.stdout
+    assert f"a duplicate of {kept['sid']}" in offered.stdout
+    assert (
+        "Plan: 0 to create, 0 to update, 0 to replace, 1 to delete." in offered.stdout
+    )
+
+    applied = run("apply", str(path), "--dedupe", "--auto-approve")
+    assert applied.exit_code == 0, applied.stderr
+    assert [r["sid"] for r in sandbox().records("applications")] == [kept["sid"]]
+    assert "No changes." in run("plan", str(path)).stdout

@@ -31,7 +31,7 @@ from twilio_iac.manifests.desired import Desired
 from twilio_iac.reconcile import applier, planfile, prefetch
 from twilio_iac.reconcile.plan import Plan
 from twilio_iac.reconcile.report import ApplyReport
-from twilio_iac.reconcile.workflow import check_fresh, make_plan
+from twilio_iac.reconcile.workflow import check_fresh
 from twilio_iac.render import apply as apply_render
 from twilio_iac.render import text as render
 from twilio_iac.resources import REGISTRY
@@ -48,20 +48,20 @@ def open_session(options: Options, declared: str | None) -> Iterator[TwilioClien
 
 @contextmanager
 def planned(
-    options: Options, paths: tuple[Path, ...]
+    options: Options, paths: tuple[Path, ...], dedupe: bool = False
 ) -> Iterator[tuple[TwilioClient, Desired, Plan]]:
     """A session and the plan of the manifests, reading live state while they
     load when their kinds and account can be told beforehand."""
     hint = prefetch.guess(paths)
     if hint is not None:
         with open_session(options, hint.account_sid) as client:
-            made = prefetch.plan(paths, client, hint)
+            made = prefetch.plan(paths, client, hint, dedupe=dedupe)
             if made is not None:
                 yield client, *made
                 return
     wanted = desired.load(paths)
     with open_session(options, wanted.account_sid) as client:
-        yield client, wanted, make_plan(wanted, client)
+        yield client, wanted, prefetch.plan_loaded(wanted, client, dedupe)
 
 
 @contextmanager
@@ -105,6 +105,12 @@ def validate(paths: tuple[Path, ...]) -> None:
     help="Also save the complete plan to this file, for `apply FILE`.",
 )
 @click.option(
+    "--dedupe",
+    is_flag=True,
+    help="Plan deleting the newer copies of an object that two applies at once "
+    "created twice, when nothing uses them.",
+)
+@click.option(
     "--detailed-exitcode",
     is_flag=True,
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
@@ -118,10 +124,11 @@ def plan(
     paths: tuple[Path, ...],
     output: str,
     out: Path | None,
+    dedupe: bool,
     detailed_exitcode: bool,
 ) -> None:
     """Show what apply would change, field by field. Changes nothing."""
-    with planned(options, paths) as (_client, wanted, result):
+    with planned(options, paths, dedupe) as (_client, wanted, result):
         pass
     if out:
         _check_out(out, wanted.files)
@@ -209,6 +216,12 @@ class _Duration(click.ParamType):
     help="Start no new change after the first failure (those in flight finish).",
 )
 @click.option(
+    "--dedupe",
+    is_flag=True,
+    help="Plan deleting the newer copies of an object that two applies at once "
+    "created twice, when nothing uses them.",
+)
+@click.option(
     "--max-retry-wait",
     type=_Duration(),
     default=f"{DEFAULT_MAX_RETRY_WAIT:g}s",
@@ -227,6 +240,7 @@ def apply(
     force: bool,
     parallelism: int,
     fail_fast: bool,
+    dedupe: bool,
     max_retry_wait: float,
 ) -> None:
     """Make live state match: compute the plan (or read a saved one), show it,
@@ -238,7 +252,7 @@ def apply(
     nothing it touches changed since it was written.
     """
     saved = _saved_plan(paths)
-    session = _fresh(options, saved) if saved else planned(options, paths)
+    session = _fresh(options, saved) if saved else planned(options, paths, dedupe)
     with session as (client, _wanted, result):
         client.max_retry_wait = max_retry_wait
         click.echo(render.text(result, colour=colour()), nl=False)

@@ -22,13 +22,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twilio_iac.api.client import TwilioClient
+from twilio_iac.errors import AmbiguousLiveState
 from twilio_iac.manifests import desired
 from twilio_iac.manifests.desired import Desired
+from twilio_iac.model import Resource
+from twilio_iac.reconcile import dedupe as duplicates
 from twilio_iac.reconcile import live
 from twilio_iac.reconcile.plan import Plan
 from twilio_iac.reconcile.workflow import make_plan
 from twilio_iac.resources import REGISTRY, related_kinds
 
+Live = Mapping[str, list[Resource]]
 _TOP_KEY = re.compile(r"^([A-Za-z_]+)[ \t]*:(.*)$", re.MULTILINE)
 
 
@@ -78,6 +82,7 @@ def plan(
     client: TwilioClient,
     hint: Guess,
     env: Mapping[str, str] | None = None,
+    dedupe: bool = False,
 ) -> tuple[Desired, Plan] | None:
     """Load the manifests while live state is read; None when the manifests
     turn out to target another account than guessed (plan again without)."""
@@ -98,7 +103,36 @@ def plan(
         missing = kinds - hint.kinds
         if missing:
             state |= live.fetch(client, client.account_sid, missing)
-        return wanted, make_plan(wanted, client, state=state)
+        return wanted, finish(wanted, client, state, dedupe)
+
+
+def plan_loaded(wanted: Desired, client: TwilioClient, dedupe: bool = False) -> Plan:
+    """The plan of manifests already loaded (when no guess could be made)."""
+    with paused_gc():
+        if wanted.account_sid and wanted.account_sid != client.account_sid:
+            return make_plan(wanted, client)  # which explains the mismatch
+        kinds = related_kinds(
+            {key.kind for key in wanted.resources} | set(wanted.prune)
+        )
+        state = live.fetch(client, client.account_sid, kinds)
+        return finish(wanted, client, state, dedupe)
+
+
+def finish(wanted: Desired, client: TwilioClient, state: Live, dedupe: bool) -> Plan:
+    """make_plan, with the copies of --dedupe taken out and planned as deletes."""
+    found = duplicates.find(wanted, state)
+    if not dedupe or not found:
+        try:
+            return make_plan(wanted, client, state=state)
+        except AmbiguousLiveState as exc:
+            if not found:
+                raise
+            head = str(exc).splitlines()[0]
+            raise AmbiguousLiveState(
+                f"{head} {duplicates.hint(found)}", exc.reasons
+            ) from exc
+    result = make_plan(wanted, client, state=duplicates.without(state, found))
+    return duplicates.add_deletes(result, found, state)
 
 
 @contextmanager
