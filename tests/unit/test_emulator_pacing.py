@@ -182,7 +182,9 @@ def test_a_fault_without_status_needs_a_delay_or_apply() -> None:
 def test_durations_and_options_from_the_environment() -> None:
     assert parse_duration("50ms", "x") == pytest.approx(0.05)
     assert parse_duration("0.2s", "x") == pytest.approx(0.2)
-    assert parse_duration("1", "x") == 1.0
+    assert parse_duration("0", "x") == 0.0
+    with pytest.raises(ConfigError, match="x is '50', not a duration"):
+        parse_duration("50", "x")  # 50 ms or 50 s? A unit is needed
     with pytest.raises(ConfigError, match="x is 'soon', not a duration"):
         parse_duration("soon", "x")
     env = {"TWILIO_IAC_SANDBOX_LATENCY": "50ms", "TWILIO_IAC_SANDBOX_RATE_LIMIT": "3"}

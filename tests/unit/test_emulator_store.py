@@ -370,3 +370,119 @@ def test_a_list_sees_every_change_since_the_last_page() -> None:
     assert listed() == [*SEED_NUMBERS[1:], "+15105550123"]
     emulator.remove("phone_numbers", bought.body["sid"])
     assert listed() == list(SEED_NUMBERS[1:])
+
+
+def test_deleting_the_file_starts_over_even_with_a_log_left_behind(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.db"
+    killed = Emulator(state_path=path)
+    killed.insert("queues", friendly_name="before")
+    wal = path.with_name("s.db-wal")
+    left_behind = wal.read_bytes()  # as a kill -9 would leave it
+    killed.close()
+    path.unlink()
+    wal.write_bytes(left_behind)
+    fresh = Emulator(state_path=path)
+    assert fresh.records("queues") == []
+    assert len(fresh.records("phone_numbers")) == len(SEED_NUMBERS)
+
+
+def test_owned_numbers_stay_known_without_a_scan() -> None:
+    emulator = Emulator()
+    numbers = f"{P}/IncomingPhoneNumbers.json"
+
+    def buy(number: str) -> int:
+        return call(emulator, "POST", numbers, {"PhoneNumber": number}).status
+
+    assert buy(SEED_NUMBERS[0]) == 400  # owned
+    assert buy("+15105550100") == 201
+    assert buy("+15105550100") == 400
+    sid = emulator.records("phone_numbers")[-1]["sid"]
+    assert (
+        call(emulator, "DELETE", f"{P}/IncomingPhoneNumbers/{sid}.json").status == 204
+    )
+    assert buy("+15105550100") == 201
+    # A number changed in place (not through a request) is seen too.
+    stored = emulator.store.records("phone_numbers")
+    first = next(iter(stored.values()))
+    first["phone_number"] = "+15105550199"
+    assert buy("+15105550199") == 400
+    assert buy(SEED_NUMBERS[0]) == 201
+    area = call(emulator, "POST", numbers, {"AreaCode": "510"}).body["phone_number"]
+    assert area not in {"+15105550100", "+15105550199"}
+
+
+def test_a_state_file_locked_too_long_is_one_clear_error(
+    run, write, state_path: Path, monkeypatch
+) -> None:
+    from twilio_iac.emulator import statefile
+
+    Emulator(state_path=state_path).close()
+    monkeypatch.setattr(statefile, "_BUSY_TIMEOUT_S", 0.2)
+    holder = sqlite3.connect(state_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process, stuck mid-write
+    try:
+        manifest = write("twilio.yaml", "queues:\n  - friendly_name: q\n")
+        result = run("plan", str(manifest))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1
+    assert f"The sandbox state file {state_path} stayed locked" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_record_map_keeps_its_index_through_every_kind_of_change() -> None:
+    from twilio_iac.emulator.records import RecordMap
+
+    changes: dict = {}
+    numbers = RecordMap("phone_numbers", changes, {"PN1": {"sid": "PN1", "app": "AP1"}})
+    assert numbers.having("app", "AP1") == ["PN1"]  # built on first use
+    numbers["PN2"] = {"sid": "PN2", "app": "AP1"}  # set
+    numbers["PN1"]["app"] = "AP2"  # changed in place
+    assert numbers.having("app", "AP1") == ["PN2"]
+    assert numbers.having("app", "AP2") == ["PN1"]
+    numbers["PN2"] = {"sid": "PN2", "app": None}  # replaced
+    assert numbers.having("app", "AP1") == []
+    del numbers["PN1"]
+    assert numbers.having("app", "AP2") == []
+    numbers.load("PN3", {"sid": "PN3", "app": "AP2"})  # from another process
+    assert numbers.having("app", "AP2") == ["PN3"]
+    numbers["PN3"].update(app="AP4")  # a change the index cannot follow: rebuilt
+    assert numbers.having("app", "AP4") == ["PN3"]
+    assert set(numbers.values_of("app")) == {None, "AP4"}
+    assert list(changes) == [("phone_numbers", s) for s in ("PN2", "PN1", "PN3")]
+
+
+def test_deleting_an_application_clears_only_the_numbers_using_it() -> None:
+    emulator = Emulator()
+    first, second = (
+        emulator.insert("applications", friendly_name=name)["sid"]
+        for name in ("one", "two")
+    )
+    sids = [n["sid"] for n in emulator.records("phone_numbers")]
+    url = f"{P}/IncomingPhoneNumbers/{{}}.json"
+    call(emulator, "POST", url.format(sids[0]), {"VoiceApplicationSid": first})
+    call(emulator, "POST", url.format(sids[1]), {"SmsApplicationSid": first})
+    call(emulator, "POST", url.format(sids[2]), {"VoiceApplicationSid": second})
+    assert call(emulator, "DELETE", f"{P}/Applications/{first}.json").status == 204
+    numbers = emulator.records("phone_numbers")
+    assert [n["voice_application_sid"] for n in numbers[:3]] == [None, None, second]
+    assert numbers[1]["sms_application_sid"] is None
+    call(emulator, "POST", url.format(sids[0]), {"VoiceApplicationSid": second})
+    assert call(emulator, "DELETE", f"{P}/Applications/{second}.json").status == 204
+    numbers = emulator.records("phone_numbers")
+    assert [n["voice_application_sid"] for n in numbers[:3]] == [None, None, None]
+
+
+def test_an_update_keeps_the_record_in_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    emulator = Emulator(state_path=path)
+    before = [n["sid"] for n in emulator.records("phone_numbers")]
+    url = f"{P}/IncomingPhoneNumbers/{before[0]}.json"
+    assert call(emulator, "POST", url, {"FriendlyName": "first"}).status == 200
+    listed = call(emulator, "GET", f"{P}/IncomingPhoneNumbers.json").body
+    assert [n["sid"] for n in listed["incoming_phone_numbers"]] == before
+    reopened = Emulator(state_path=path)
+    assert [n["sid"] for n in reopened.records("phone_numbers")] == before

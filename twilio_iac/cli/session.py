@@ -38,9 +38,10 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s)?\s*$")
 
 
 def parse_duration(text: str, source: str) -> float:
-    """Seconds from ``50ms``, ``0.05s`` or ``0.05``; ``source`` names the input."""
+    """Seconds from ``50ms`` or ``0.05s`` (a bare number only for 0, since
+    ``50`` could mean either); ``source`` names the input in the error."""
     found = _DURATION.match(text)
-    if not found:
+    if not found or (found.group(2) is None and float(found.group(1)) != 0):
         raise ConfigError(
             f"{source} is {text!r}, not a duration; write e.g. 50ms or 0.05s."
         )

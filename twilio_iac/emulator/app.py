@@ -3,8 +3,11 @@
 ``/_emulator/state`` (GET) dumps the state and ``/_emulator/faults`` (POST, a
 JSON body with add_fault's arguments) injects a fault; both need no auth.
 One lock serialises the handling of every request, since clients list kinds
-concurrently. Waits (the added latency, a fault's delay) happen outside it, so
-N requests on N threads take about one latency, as they would against Twilio.
+concurrently, and each request is one transaction of the state file. Waits
+(the added latency, a fault's delay) happen outside both, so N requests on N
+threads take about one latency, as they would against Twilio. ``requests``
+logs every answered request with its monotonic start and end, for tests that
+check the order of writes.
 """
 
 from __future__ import annotations
@@ -93,6 +96,7 @@ class Emulator:
         self.rate_limit = rate_limit
         self.request_log: list[tuple[str, str]] = []
         self.requests: list[LoggedRequest] = []
+        self.keep_log = True  # off in `emulator serve`: its logs would only grow
         self.autosave = True  # kept for callers: every request is written at once
         self._lock = threading.RLock()
         self._flight_lock = threading.Lock()
@@ -198,35 +202,30 @@ class Emulator:
         path = environ.get("PATH_INFO") or "/"
         headers: list[tuple[str, str]] = []
         params: list[tuple[str, str]] = []
-        control = path.startswith("/_emulator/")
-        account = self._account_of(path)
-        admitted = control or self._enter(account)
-        try:
-            if not control:
+        if path.startswith("/_emulator/"):  # control routes: no latency, no limit
+            status, payload, _ = self._answer(environ, method, path, headers, params)
+        else:
+            account = self._account_of(path)
+            admitted = self._enter(account)
+            try:
                 self._wait_latency()
-            delay = 0.0
-            if not admitted:
-                status, body = self._too_many(headers)
-            else:
-                with self._lock, self.store.transaction():
-                    self.request_log.append((method, path))
-                    status, body, delay = self._answer(
+                if not admitted:
+                    status, payload = self._too_many(headers)
+                else:
+                    status, payload, delay = self._answer(
                         environ, method, path, headers, params
                     )
-                    payload = b"" if body is None else json.dumps(body).encode()
-            if delay > 0:
-                time.sleep(delay)  # outside the lock: other requests go on
-        finally:
-            if admitted and not control:
-                self._leave(account)
-        if not admitted:
-            payload = json.dumps(body).encode()
-        if body is not None:
-            headers.append(("Content-Type", "application/json; charset=utf-8"))
+                    if delay > 0:
+                        time.sleep(delay)  # outside the lock: other requests go on
+            finally:
+                if admitted:
+                    self._leave(account)
         headers.append(("Content-Length", str(len(payload))))
-        self.requests.append(
-            LoggedRequest(method, path, status, start, time.monotonic(), tuple(params))
-        )
+        if self.keep_log:
+            end = time.monotonic()
+            self.requests.append(
+                LoggedRequest(method, path, status, start, end, tuple(params))
+            )
         start_response(f"{status} {_STATUS.get(status, 'Error')}", headers)
         return [payload]
 
@@ -237,14 +236,20 @@ class Emulator:
         path: str,
         headers: list[tuple[str, str]],
         params: list[tuple[str, str]],
-    ) -> tuple[int, Any, float]:
-        """Status, body and the seconds to wait before answering (under the lock)."""
-        delay = 0.0
-        try:
-            status, body, delay = self._handle(environ, method, path, headers, params)
-        except ApiProblem as problem:
-            status, body = problem.status, problem.body()
-        return status, body, delay
+    ) -> tuple[int, bytes, float]:
+        """Status, payload and the seconds to wait before answering: one
+        transaction, under the lock."""
+        with self._lock, self.store.transaction():
+            if self.keep_log:
+                self.request_log.append((method, path))
+            delay = 0.0
+            try:
+                status, body, delay = self._handle(
+                    environ, method, path, headers, params
+                )
+            except ApiProblem as problem:
+                status, body = problem.status, problem.body()
+            return status, _encode(body, headers), delay
 
     def _handle(
         self,
@@ -307,10 +312,11 @@ class Emulator:
         if seconds > 0:
             time.sleep(seconds)
 
-    def _too_many(self, headers: list[tuple[str, str]]) -> tuple[int, Any]:
+    def _too_many(self, headers: list[tuple[str, str]]) -> tuple[int, bytes]:
         """Twilio's answer beyond its concurrency limit."""
         headers.append(("Retry-After", str(RATE_LIMIT_RETRY_AFTER)))
-        return 429, error_body(429, TOO_MANY_REQUESTS, "Too Many Requests")
+        body = error_body(429, TOO_MANY_REQUESTS, "Too Many Requests")
+        return 429, _encode(body, headers)
 
     def _authenticated(self, header: str) -> bool:
         scheme, _, encoded = header.partition(" ")
@@ -337,6 +343,14 @@ class Emulator:
                 raise ApiProblem(400, INVALID_PARAMETER, f"Bad fault: {exc}") from None
             return 201, self.store.state["faults"][-1]
         raise not_found(path)
+
+
+def _encode(body: Any, headers: list[tuple[str, str]]) -> bytes:
+    """The response payload, its Content-Type added to ``headers``."""
+    if body is None:
+        return b""
+    headers.append(("Content-Type", "application/json; charset=utf-8"))
+    return json.dumps(body).encode()
 
 
 def _body(environ: dict) -> bytes:

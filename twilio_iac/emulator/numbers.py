@@ -8,6 +8,7 @@ magic area code 533 has no numbers (both from Twilio's test-credentials docs).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from .kinds import Behaviour
@@ -70,7 +71,7 @@ class PhoneNumbers(Behaviour):
             raise bad_request(
                 INVALID_PARAMETER, "Give PhoneNumber or AreaCode, not both"
             )
-        owned = {r["phone_number"] for r in store.records("phone_numbers").values()}
+        owned = store.records("phone_numbers").values_of("phone_number")
         if number is None:
             number = _free_number(area_code, owned)
         elif number == UNAVAILABLE_NUMBER or number in owned:
@@ -120,7 +121,7 @@ def _move(store: Store, record: dict[str, Any], account_sid: str | None) -> None
     record["uri"] = PHONE_NUMBER_URI.format(AccountSid=account_sid, Sid=record["sid"])
 
 
-def _free_number(area_code: str, owned: set[str]) -> str:
+def _free_number(area_code: str, owned: Collection[str]) -> str:
     if not _AREA_CODE.match(area_code):
         raise bad_request(
             INVALID_AREA_CODE, f"AreaCode {area_code} is not a valid area code"
@@ -138,10 +139,10 @@ def _free_number(area_code: str, owned: set[str]) -> str:
 
 def release_application(store: Store, application_sid: str) -> None:
     """Numbers that used a deleted application stop pointing at it."""
-    for number in store.records("phone_numbers").values():
-        for field in ("voice_application_sid", "sms_application_sid"):
-            if number[field] == application_sid:
-                number[field] = None
+    numbers = store.records("phone_numbers")
+    for field in ("voice_application_sid", "sms_application_sid"):
+        for sid in numbers.having(field, application_sid):
+            numbers[sid][field] = None
 
 
 def numbers_using_address(store: Store, address_sid: str) -> list[str]:

@@ -62,7 +62,7 @@ def serve(
         rate_limit=rate_limit,
         migrate_from=migrate_from,
     )
-    emulator.autosave = True
+    emulator.keep_log = False
     with _bind(host, port, emulator) as server:
         bound = server.server_address[1]
         # Name the account, never the token.

@@ -79,16 +79,20 @@ class Database:
     def begin(self) -> bool:
         try:
             self._db.execute("BEGIN IMMEDIATE")
+            serial = self._read_serial()
         except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise _unreadable(self.path, exc) from None
             raise ConfigError(
                 f"The sandbox state file {self.path} stayed locked by another "
                 f"process for {_BUSY_TIMEOUT_S:.0f} s ({exc}). Stop the other "
                 "twilio-iac process using it, or set TWILIO_IAC_SANDBOX_STATE "
                 "to another path."
             ) from None
+        except sqlite3.Error as exc:
+            raise _unreadable(self.path, exc) from None
         self._writing = False
-        self._seen = self._serial
-        self._serial = self._read_serial()
+        self._seen, self._serial = self._serial, serial
         return self._serial != self._seen
 
     def read(self) -> dict[str, Any]:
@@ -117,6 +121,12 @@ class Database:
             raise _unreadable(self.path, exc) from None
 
     def write(self, rows: list[tuple[str, str, str | None]], meta: str | None) -> None:
+        try:
+            self._write(rows, meta)
+        except sqlite3.Error as exc:  # e.g. the disk is full
+            raise _unwritable(self.path, exc) from None
+
+    def _write(self, rows: list[tuple[str, str, str | None]], meta: str | None) -> None:
         if not self._writing:
             self._writing = True
             self._serial += 1
@@ -151,7 +161,10 @@ class Database:
             )
 
     def commit(self) -> None:
-        self._db.execute("COMMIT")
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise _unwritable(self.path, exc) from None
 
     def rollback(self) -> None:
         if self._db.in_transaction:
@@ -248,9 +261,12 @@ def _create(path: Path, state: dict[str, Any], replace: bool) -> None:
         finally:
             db.close()
         if replace:
+            _drop_stale_log(path)
             os.replace(tmp, path)
             return
         try:
+            if not path.exists():
+                _drop_stale_log(path)
             os.link(tmp, path)  # fails if another process created it meanwhile
         except FileExistsError:
             pass
@@ -262,6 +278,13 @@ def _create(path: Path, state: dict[str, Any], replace: bool) -> None:
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+
+
+def _drop_stale_log(path: Path) -> None:
+    """A write-ahead log left beside a deleted state file (by a killed process)
+    would be replayed into the new file."""
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 def _read_legacy(path: Path) -> dict[str, Any]:

@@ -7,14 +7,11 @@ fresh emulator hand out the same SIDs every run.
 
 Handlers work on the records in memory; a Store with a state file (statefile.py)
 writes what one request changed in one transaction. Every change is noticed
-without scanning: a stored record is a Record, which reports a change to one of
-its fields, and a kind's RecordMap reports records set or removed. (A change
-inside a nested field must set the top-level field again.)
+without scanning (records.py).
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import re
@@ -24,6 +21,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from email.utils import format_datetime
 from typing import Any, Protocol
+
+from .records import Changes, Record, RecordMap
+
+__all__ = ["Record", "RecordMap", "Store", "iso8601", "rfc2822", "utcnow"]
 
 # 2: subaccounts, messages, calls, verifications and the usage history anchor.
 # 3: the state file is SQLite, one row per record (a JSON file of 2 is migrated).
@@ -42,157 +43,6 @@ def iso8601(moment: datetime) -> str:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-# (kind, sid) of the records changed since the last write, in the order of
-# their first change: new rows get row ids, hence creation order, in it.
-Changes = dict[tuple[str, str], None]
-
-
-class Record(dict):
-    """A record; once stored, a change to one of its fields is remembered."""
-
-    __slots__ = ("_owner",)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._owner: tuple[RecordMap, str] | None = None
-
-    def _changed(self) -> None:
-        if self._owner is not None:
-            records, sid = self._owner
-            records.changed(sid)
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        super().__setitem__(key, value)
-        self._changed()
-
-    def __delitem__(self, key: str) -> None:
-        super().__delitem__(key)
-        self._changed()
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        super().update(*args, **kwargs)
-        self._changed()
-
-    def pop(self, key: str, *default: Any) -> Any:
-        self._changed()
-        return super().pop(key, *default)
-
-    def setdefault(self, key: str, default: Any = None) -> Any:
-        self._changed()
-        return super().setdefault(key, default)
-
-    def clear(self) -> None:
-        super().clear()
-        self._changed()
-
-    def __ior__(self, other: Any) -> Record:
-        self.update(other)
-        return self
-
-    # Copies are plain dicts: they belong to no store.
-    def __copy__(self) -> dict[str, Any]:
-        return dict(self)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
-        return copy.deepcopy(dict(self), memo)
-
-    def __reduce__(self) -> Any:
-        return (dict, (dict(self),))
-
-
-class RecordMap(dict):
-    """One kind's records by SID; setting or removing one is remembered."""
-
-    def __init__(self, kind: str, changes: Changes, records: Any = ()) -> None:
-        super().__init__()
-        self.kind = kind
-        self._changes = changes
-        self.version = 0  # bumped by every change: cached views compare it
-        self._views: dict[frozenset, tuple[int, dict[str, Any]]] = {}
-        for sid, record in dict(records).items():
-            self._bind(sid, record)
-
-    def _bind(self, sid: str, record: Any) -> None:
-        if not isinstance(record, Record):
-            record = Record(record)
-        record._owner = (self, sid)
-        self.version += 1
-        old = super().get(sid)
-        if old is not None and old is not record:
-            old._owner = None
-        super().__setitem__(sid, record)
-
-    def changed(self, sid: str) -> None:
-        self.version += 1
-        self._changes[self.kind, sid] = None
-
-    def where(self, scope: dict[str, Any]) -> dict[str, Any]:
-        """The records whose fields have the scope's values (e.g. one account's),
-        kept until the next change, so paging through a list does not filter
-        every record again for each page."""
-        key = frozenset(scope.items())
-        cached = self._views.get(key)
-        if cached is not None and cached[0] == self.version:
-            return cached[1]
-        found = {
-            sid: record
-            for sid, record in self.items()
-            if all(record.get(field) == value for field, value in scope.items())
-        }
-        self._views[key] = (self.version, found)
-        return found
-
-    def __setitem__(self, sid: str, record: dict[str, Any]) -> None:
-        self._bind(sid, record)
-        self.changed(sid)
-
-    def load(self, sid: str, record: dict[str, Any]) -> None:
-        """Take a record another process wrote (nothing to write back)."""
-        self._bind(sid, record)
-
-    def drop(self, sid: str) -> None:
-        """Forget a record another process removed."""
-        record = super().pop(sid, None)
-        if record is not None:
-            record._owner = None
-            self.version += 1
-
-    def __delitem__(self, sid: str) -> None:
-        record = super().pop(sid)
-        record._owner = None
-        self.changed(sid)
-
-    def pop(self, sid: str, *default: Any) -> Any:
-        if sid not in self:
-            return super().pop(sid, *default)
-        record = self[sid]
-        del self[sid]
-        return record
-
-    def setdefault(self, sid: str, default: Any = None) -> Any:
-        if sid not in self:
-            self[sid] = default
-        return self[sid]
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        for sid, record in dict(*args, **kwargs).items():
-            self[sid] = record
-
-    def clear(self) -> None:
-        for sid in list(self):
-            del self[sid]
-
-    def popitem(self) -> tuple[str, Any]:
-        sid = next(reversed(self))
-        return sid, self.pop(sid)
-
-    def __copy__(self) -> dict[str, Any]:
-        return dict(self)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
-        return {sid: copy.deepcopy(dict(r), memo) for sid, r in self.items()}
 
 
 @dataclass
@@ -299,6 +149,8 @@ class Store:
                 yield
             finally:
                 self._depth -= 1
+                if self.database is None and not self._depth:
+                    self._changes.clear()  # in memory only: nothing to write
             return
         database = self.database
         self._depth = 1
