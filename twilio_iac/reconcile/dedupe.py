@@ -10,11 +10,12 @@ they pass through the usual gates (threshold, review, confirmation).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from twilio_iac.manifests.desired import Desired
-from twilio_iac.model import Resource
+from twilio_iac.model import Key, Resource
 from twilio_iac.reconcile.plan import Delete, Plan
 from twilio_iac.resources import REGISTRY
 
@@ -29,6 +30,18 @@ class Copies:
 
 def find(desired: Desired, live: Live) -> list[Copies]:
     """Declared identities held by several live objects that can be deduped."""
+    # The common case, no identity held twice, costs one set per kind.
+    doubled = [
+        kind
+        for kind, items in live.items()
+        if len({r.name for r in items}) < len(items)
+    ]
+    if not doubled:
+        return []
+    by_name: dict[Key, list[Resource]] = defaultdict(list)
+    for kind in doubled:
+        for r in live[kind]:
+            by_name[r.key].append(r)
     used = {
         value
         for items in live.values()
@@ -37,11 +50,11 @@ def find(desired: Desired, live: Live) -> list[Copies]:
         if (value := r.fields.get(name))
     }
     found = []
-    for want in desired.resources.values():
-        if want.sid or desired.ignored(want.kind, want.name):
+    for key, copies in by_name.items():
+        want = desired.resources.get(key)
+        if len(copies) < 2 or want is None or want.sid:
             continue
-        copies = [r for r in live.get(want.kind, []) if r.name == want.name]
-        if len(copies) < 2:
+        if desired.ignored(want.kind, want.name):
             continue
         referenced = [r for r in copies if r.sid in used]
         if len(referenced) > 1:
