@@ -502,3 +502,24 @@ def test_default_level_is_quiet(
     with make_client(recorder, delays) as client:
         client.fetch("core", QUEUES)
     assert capsys.readouterr().err == ""
+
+
+def test_peek_next_reads_only_a_real_paging_key() -> None:
+    from twilio_iac.api import wire
+
+    body = {
+        "incoming_phone_numbers": [{"friendly_name": '"next_page_uri": "/evil"'}],
+        "next_page_uri": "/2010-04-01/Accounts/AC1/IncomingPhoneNumbers.json?Page=1",
+    }
+    assert wire.peek_next(json.dumps(body).encode()) == {
+        "next_page_uri": body["next_page_uri"]
+    }
+    last = {"services": [], "meta": {"next_page_url": None}}
+    assert wire.peek_next(json.dumps(last).encode()) == {
+        "meta": {"next_page_url": None}
+    }
+    # Unclear (no key, or more than one): the page is decoded first.
+    assert wire.peek_next(b'{"items": []}') is None
+    assert (
+        wire.peek_next(b'{"next_page_uri": null, "x": {"next_page_uri": "/a"}}') is None
+    )

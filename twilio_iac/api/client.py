@@ -176,7 +176,7 @@ class TwilioClient:
     ) -> list[dict]:
         """Every item of a collection, following every page."""
         return [
-            item for page in self.pages(api, path, list_key, params) for item in page
+            item for page in self.pages(api, path, list_key, params) for item in page()
         ]
 
     def pages(
@@ -185,26 +185,50 @@ class TwilioClient:
         path: str,
         list_key: str,
         params: Mapping[str, Any] | None = None,
-    ) -> Iterator[list[dict]]:
-        """A collection's items page by page: a caller can work on one page
-        while the next is read."""
+    ) -> Iterator[Callable[[], list[dict]]]:
+        """A collection page by page, each as a function that decodes it: the
+        next page is asked for before this one is decoded (its URL is read
+        from the raw body), so a caller can decode one while the next is read.
+        """
         query = wire.encode_form({"PageSize": wire.PAGE_SIZE, **(params or {})})
         url: str | None = self._url(api, path)
+        base = self.settings.base_urls[api]
         seen: set[str] = set()
         while url is not None:
             seen.add(url)
             call = _Call("GET", url, query=query)
-            body = self._json(self._send_with_retries(call))
-            if not isinstance(body.get(list_key), list):
+            response = self._send_with_retries(call)
+            self._check(response)
+            paging = wire.peek_next(response.content)
+            body = self._json(response) if paging is None else None
+            url = wire.next_page_url(body or paging or {}, base, DEFAULT_BASE_URLS[api])
+            query = ()
+            if url in seen:
+                raise ApiError("GET", call.bare_url, 200, message="pagination loops")
+            yield self._page(call, response, body, list_key, api, url)
+
+    def _page(
+        self,
+        call: _Call,
+        response: httpx.Response,
+        body: dict | None,
+        list_key: str,
+        api: str,
+        peeked: str | None,
+    ) -> Callable[[], list[dict]]:
+        def decode() -> list[dict]:
+            page = self._json(response) if body is None else body
+            if not isinstance(page.get(list_key), list):
                 raise ApiError(
                     "GET", call.bare_url, 200, message=f"no {list_key!r} list"
                 )
             base = self.settings.base_urls[api]
-            url = wire.next_page_url(body, base, DEFAULT_BASE_URLS[api])
-            query = ()
-            if url in seen:
-                raise ApiError("GET", call.bare_url, 200, message="pagination loops")
-            yield body[list_key]
+            actual = wire.next_page_url(page, base, DEFAULT_BASE_URLS[api])
+            if body is None and actual != peeked:
+                raise ApiError("GET", call.bare_url, 200, message="inconsistent paging")
+            return page[list_key]
+
+        return decode
 
     def fetch(self, api: str, path: str) -> dict:
         return self._json(self._get(api, path))

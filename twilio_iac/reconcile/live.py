@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -24,7 +24,7 @@ log = structlog.get_logger(__name__)
 class Lister(Protocol):
     def pages(
         self, api: str, path: str, list_key: str
-    ) -> Iterator[list[dict[str, Any]]]: ...
+    ) -> Iterator[Callable[[], list[dict[str, Any]]]]: ...
 
 
 def fetch(
@@ -69,7 +69,8 @@ class Fetch:
 
     def _kind(self, client: Lister, account_sid: str, kind: str) -> list[Resource]:
         rt = REGISTRY[kind]
-        pages: queue.Queue[list[dict[str, Any]] | BaseException | None] = queue.Queue()
+        pages: queue.Queue[Callable[[], list[dict[str, Any]]] | BaseException | None]
+        pages = queue.Queue()
 
         def read() -> None:
             try:
@@ -86,7 +87,7 @@ class Fetch:
         while (page := pages.get()) is not None:
             if isinstance(page, BaseException):
                 raise page
-            items.extend([normalize(rt, record) for record in page])
+            items.extend([normalize(rt, record) for record in page()])
         return items
 
 
