@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import structlog
 
 from twilio_iac.api.throttle import WriteGate
+from twilio_iac.errors import TwilioIacError
 from twilio_iac.model import Ref
 from twilio_iac.reconcile import graph
 from twilio_iac.reconcile.executor import Executor, Outcome, Status
@@ -122,7 +123,11 @@ class Apply:
             retried_after_429=self.client.retried_after_429 - retried_before,
             lowest_parallelism=gate.lowest if gate.lowest < gate.ceiling else None,
         )
-        report.duplicates = self._duplicates(outcomes)
+        try:
+            report.duplicates = self._duplicates(outcomes)
+        except TwilioIacError as exc:
+            # The writes are done; say the check could not run, keep the report.
+            log.warning("apply.duplicates_unchecked", error=str(exc).splitlines()[0])
         return report
 
     def _outcome(self, outcome: Outcome) -> None:

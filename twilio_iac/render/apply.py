@@ -179,8 +179,11 @@ class Progress:
     def waiting(self, seconds: float, reason: str) -> None:
         """Twilio asked us to wait (Retry-After) before going on."""
         with self._lock:
-            self._resume_at = max(self._resume_at, self._clock() + seconds)
-            if not self.live:
+            until = self._clock() + seconds
+            # One line per wait, not per request told to wait.
+            news = until > self._resume_at + 1
+            self._resume_at = max(self._resume_at, until)
+            if news and not self.live:
                 self._write(f"… {reason}: waiting {seconds:g} s before retrying\n")
 
     def close(self) -> None:
