@@ -290,3 +290,27 @@ def test_dedupe_deletes_the_newer_unused_copy_behind_the_flag(
     assert applied.exit_code == 0, applied.stderr
     assert [r["sid"] for r in sandbox().records("applications")] == [kept["sid"]]
     assert "No changes." in run("plan", str(path)).stdout
+
+
+def test_cli_retry_after_beyond_max_retry_wait_says_how_long(
+    run: Any, write: Any, sandbox: Any
+) -> None:
+    emulator = sandbox()
+    emulator.add_fault(
+        "POST",
+        r"/Applications\.json$",
+        429,
+        20429,
+        "Too Many Requests",
+        headers={"Retry-After": "600"},
+    )
+    emulator.close()
+    path = write("twilio.yaml", MANIFEST)
+    result = run("apply", str(path), "--auto-approve", "--max-retry-wait", "2m")
+    assert result.exit_code == 1
+    assert "Twilio asked to wait 10 min (Retry-After)" in result.stderr
+    assert "longer than --max-retry-wait (2 min)" in result.stderr
+    assert "1 failed, 1 skipped" in result.stderr
+
+    bad = run("apply", str(path), "--auto-approve", "--max-retry-wait", "soon")
+    assert bad.exit_code == 1 and "not a duration like 90s, 5m or 300" in bad.stderr
