@@ -224,7 +224,7 @@ class _Duration(click.ParamType):
 @click.option(
     "--max-retry-wait",
     type=_Duration(),
-    default=f"{DEFAULT_MAX_RETRY_WAIT:g}s",
+    default=f"{DEFAULT_MAX_RETRY_WAIT / 60:g}m",
     show_default=True,
     metavar="DURATION",
     help="How long to honour Twilio's Retry-After (e.g. 90s, 5m) before "

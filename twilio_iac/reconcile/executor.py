@@ -17,7 +17,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+import structlog
+
 from twilio_iac.reconcile.graph import Graph, Step
+
+log = structlog.get_logger(__name__)
 
 
 class Status(Enum):
@@ -64,10 +68,6 @@ class Executor:
         handler: it takes no lock (the scheduler wakes every tick)."""
         self._stopping = True
 
-    @property
-    def stopping(self) -> bool:
-        return self._stopping
-
     def run(self) -> list[Outcome]:
         """Every step's outcome, in plan order."""
         steps = self.graph.steps
@@ -88,7 +88,8 @@ class Executor:
                 self._cond.wait(timeout=_TICK)
         for step in steps:
             if step.index not in self.outcomes:
-                self._record(Outcome(step, Status.NOT_STARTED))
+                # Not reported one by one: the final report lists them.
+                self.outcomes[step.index] = Outcome(step, Status.NOT_STARTED)
         return [self.outcomes[step.index] for step in steps]
 
     def _work(self, step: Step) -> None:
@@ -99,18 +100,21 @@ class Executor:
         else:
             outcome = Outcome(step, Status.DONE, result)
         with self._cond:
-            self._record(outcome)
-            if outcome.status is Status.DONE:
-                for index in self._dependents[step.index]:
-                    self._waiting[index] -= 1
-                    if self._waiting[index] == 0:
-                        heapq.heappush(self._ready, index)
-            else:
-                self._skip_after(step)
-                if self._fail_fast:
-                    self._stopping = True
-            self._running -= 1
-            self._cond.notify_all()
+            try:
+                self._record(outcome)
+                if outcome.status is Status.DONE:
+                    for index in self._dependents[step.index]:
+                        self._waiting[index] -= 1
+                        if self._waiting[index] == 0:
+                            heapq.heappush(self._ready, index)
+                else:
+                    self._skip_after(step)
+                    if self._fail_fast:
+                        self._stopping = True
+            finally:
+                # Whatever happened, the scheduler must not wait for this step.
+                self._running -= 1
+                self._cond.notify_all()
 
     def _skip_after(self, failed: Step) -> None:
         todo = list(self._dependents[failed.index])
@@ -125,4 +129,7 @@ class Executor:
 
     def _record(self, outcome: Outcome) -> None:
         self.outcomes[outcome.step.index] = outcome
-        self._on_outcome(outcome)
+        try:
+            self._on_outcome(outcome)
+        except Exception:  # noqa: BLE001 - progress output must not stop apply
+            log.warning("progress.failed", step=outcome.step.label, exc_info=True)
