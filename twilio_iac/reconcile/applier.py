@@ -149,6 +149,14 @@ class Apply:
 
     def _run(self, step: Step) -> str | None:
         change = step.change
+        # The HTTP log lines of this step (retries, 429s) say which step.
+        with structlog.contextvars.bound_contextvars(
+            step=step.label, kind=change.kind, name=change.name
+        ):
+            return self._write(step)
+
+    def _write(self, step: Step) -> str | None:
+        change = step.change
         rt = REGISTRY[change.kind]
         account_sid = self.plan.account_sid
         if step.phase == "delete":
