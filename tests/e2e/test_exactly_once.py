@@ -121,7 +121,7 @@ def test_a_create_that_never_shows_up_is_outcome_unknown_and_not_resent(
     tmp_path: Path,
 ) -> None:
     emulator = Emulator()
-    with served(LateCreate(emulator, lands_after=1.2)) as url:
+    with served(LateCreate(emulator, lands_after=1.5)) as url:
         with _http_client(url, timeout=0.3) as client:
             report = applier.apply(_plan(client, tmp_path), client)
         (failed,) = report.failed
@@ -130,7 +130,7 @@ def test_a_create_that_never_shows_up_is_outcome_unknown_and_not_resent(
         assert skipped.step.change.name == "+14155550100"
         text = apply_render.report(report)
         assert "outcome unknown" in text and "wait a minute" in text
-        time.sleep(1.2)  # the slow original lands in the meantime
+        time.sleep(1.5)  # the slow original lands in the meantime
     assert _creates(emulator) == 1
     assert len(emulator.records("applications")) == 1
 
