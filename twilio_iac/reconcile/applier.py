@@ -181,7 +181,14 @@ class Apply:
         created: dict[str, dict[str, str]] = defaultdict(dict)
         for o in outcomes:
             creating = isinstance(o.step.change, (Create, Replace))
-            if o.status is Status.DONE and o.step.phase == "write" and creating:
+            # A phone number is bought, not created: Twilio cannot hold it twice.
+            twice = REGISTRY[o.step.change.kind].creatable
+            if (
+                o.status is Status.DONE
+                and o.step.phase == "write"
+                and creating
+                and twice
+            ):
                 created[o.step.change.kind][o.step.change.name] = o.result
         found = []
         for kind, names in sorted(created.items()):
