@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -314,8 +315,11 @@ def _run(
         )
         run.stop()
 
+    # Handlers can only be set from the main thread (not when embedded).
+    main = threading.current_thread() is threading.main_thread()
     previous = {
-        sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)
+        sig: signal.signal(sig, stop)
+        for sig in ((signal.SIGINT, signal.SIGTERM) if main else ())
     }
     try:
         report = run.run()
