@@ -9,12 +9,12 @@ TwilioIacError                 cli prints str(exc), exits 1; traceback only with
 ├── PlanError                  live state the manifests cannot be reconciled with
 │   ├── UnsafePlan             guarded release/replace, refused without the flag
 │   └── AmbiguousLiveState     two live objects share one identity
-└── ApiError                   method, url, status, Twilio code/message/more_info
-    ├── AuthError              401/403
-    ├── NotFound               404
-    ├── RateLimited            429 after retries
-    ├── TransportError         no HTTP response at all (DNS, refused, timeout)
-    └── OutcomeUnknown         a create that may have landed did not show up
+├── ApiError                   method, url, status, Twilio code/message/more_info
+│   ├── AuthError              401/403
+│   ├── NotFound               404
+│   ├── RateLimited            429 after retries
+│   └── TransportError         no HTTP response at all (DNS, refused, timeout)
+└── ApplyError                 .applied, .failed, .pending changes
 """
 
 from __future__ import annotations
@@ -137,4 +137,30 @@ class TransportError(ApiError):
 
 
 class OutcomeUnknown(ApiError):
-    pass
+    """A create that may have reached Twilio and did not show up: not resent."""
+
+
+class ApplyError(TwilioIacError):
+    """Apply stopped at the first failed call; nothing after it was attempted."""
+
+    def __init__(
+        self,
+        applied: Sequence[str],
+        failed: str,
+        cause: Exception,
+        pending: Sequence[str],
+    ) -> None:
+        self.applied = list(applied)
+        self.failed = failed
+        self.cause = cause
+        self.pending = list(pending)
+        lines = [f"Apply stopped: {failed} failed."]
+        lines += ["  " + line for line in str(cause).splitlines()]
+        lines.append(f"Applied before the failure ({len(self.applied)}):")
+        lines += [f"  ✓ {item}" for item in self.applied] or ["  (none)"]
+        lines.append(f"Not attempted ({len(self.pending)}):")
+        lines += [f"  · {item}" for item in self.pending] or ["  (none)"]
+        lines.append(
+            "Run `twilio-iac plan` to see the remaining work, then apply again."
+        )
+        super().__init__("\n".join(lines))
