@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from twilio_iac.model import Ref
 from twilio_iac.reconcile import graph
 from twilio_iac.reconcile.plan import Create, Delete, FieldChange, Plan, Replace, Update
@@ -70,3 +72,41 @@ def test_deletes_run_in_reverse_dependency_order() -> None:
     labels = [s.label for s in g.steps]
     assert labels == ['release phone_numbers "+1" (PN1)', 'delete addresses "HQ" (AD1)']
     assert g.needs[1] == frozenset({0}) and g.needs[0] == frozenset()
+
+
+@dataclass(frozen=True)
+class _Held(Update):
+    """A stand-in for a change to what an owner holds (a pool member): it
+    names the steps it must follow and has a step id of its own."""
+
+    part: str = "senders"
+    target: object = None
+    after: tuple[str, ...] = ()
+
+    @property
+    def step_id(self) -> str:
+        return f"{self.action}:{self.kind}:{self.name}:{self.part}:{self.target}"
+
+
+def test_changes_naming_steps_in_after_wait_for_them() -> None:
+    leave = _Held("applications", "old", None, target="PN1")
+    join = _Held(
+        "applications",
+        "new-app",
+        None,
+        target="PN1",
+        after=("create:applications:new-app", leave.step_id),
+    )
+    plan = Plan(
+        "AC1",
+        (
+            Create("applications", "new-app", None),
+            leave,
+            join,
+            Delete("applications", "old", "APold"),
+        ),
+    )
+    g = graph.build(plan)
+    assert g.needs[2] == frozenset({0, 1})  # the owner's create, then the leave
+    # The old owner goes after its member left (the join does not concern it).
+    assert g.needs[3] == frozenset({1})

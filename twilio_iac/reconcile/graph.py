@@ -8,6 +8,8 @@ A step waits only for what it needs:
   that may point at it (nothing may point at a deleted object);
 - deletes run in reverse dependency order: a delete waits for the deletes of
   the kinds that may point at its kind.
+- a change that names steps in ``after`` (what an owner holds: pool members,
+  children) waits for them; an owner's or member's delete waits for those.
 Plan order (``Graph.steps``) is a topological order of these edges, so one
 step at a time in that order is today's strictly sequential apply.
 """
@@ -70,9 +72,28 @@ def ordered_steps(plan: Plan) -> list[Step]:
 def build(plan: Plan) -> Graph:
     steps = ordered_steps(plan)
     creates: dict[Ref, int] = {}
+    # Step ids a change may name in its ``after`` (changes to what an owner
+    # holds, such as pool members, name the steps they must follow).
+    ids: dict[str, int] = {}
+    # Writes to what an owner holds, per owner and per held record's SID:
+    # they run before the owner, or the member, is deleted.
+    held_by: dict[Ref, list[int]] = defaultdict(list)
+    held_sid: dict[str, list[int]] = defaultdict(list)
     for step in steps:
-        if step.phase == "write" and isinstance(step.change, (Create, Replace)):
-            creates[Ref(step.change.kind, step.change.name)] = step.index
+        change = step.change
+        if step.phase != "write":
+            continue
+        if isinstance(change, (Create, Replace)):
+            creates[Ref(change.kind, change.name)] = step.index
+            ids[f"create:{change.kind}:{change.name}"] = step.index
+        step_id = getattr(change, "step_id", None)
+        if step_id:
+            ids[step_id] = step.index
+        if getattr(change, "part", None):
+            held_by[Ref(change.kind, change.name)].append(step.index)
+            target = getattr(change, "target", None)
+            if isinstance(target, str):
+                held_sid[target].append(step.index)
     # Kinds that may hold a reference to each kind.
     referrers: dict[str, set[str]] = defaultdict(set)
     for rt in REGISTRY.values():
@@ -88,6 +109,7 @@ def build(plan: Plan) -> Graph:
             for value in change.send.values():
                 if isinstance(value, Ref) and value in creates:
                     wants.add(creates[value])
+            wants.update(ids[a] for a in getattr(change, "after", ()) if a in ids)
             refs = REGISTRY[change.kind].references
             for fc in change.fields:
                 if fc.name in refs:
@@ -96,11 +118,11 @@ def build(plan: Plan) -> Graph:
             if isinstance(change, Replace):
                 wants.add(creates[Ref(change.kind, change.name)])
             wants.update(repoints[change.kind])
+            wants.update(held_by[Ref(change.kind, change.name)])
+            wants.update(held_sid[change.sid or ""])
             for kind in referrers[change.kind]:
                 wants.update(deletes[kind])
             deletes[change.kind].append(step.index)
         wants.discard(step.index)
         needs.append(wants)
-    # Every edge points backwards in plan order, so the graph has no cycle.
-    assert all(n < i for i, ns in enumerate(needs) for n in ns)
     return Graph(tuple(steps), tuple(frozenset(n) for n in needs))
