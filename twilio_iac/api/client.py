@@ -176,10 +176,12 @@ class TwilioClient:
     ) -> list[dict]:
         """Every item of a collection, following every page."""
         return [
-            item for page in self.pages(api, path, list_key, params) for item in page()
+            item
+            for page in self.raw_pages(api, path, list_key, params)
+            for item in page()
         ]
 
-    def pages(
+    def raw_pages(
         self,
         api: str,
         path: str,

@@ -22,7 +22,7 @@ log = structlog.get_logger(__name__)
 
 
 class Lister(Protocol):
-    def pages(
+    def raw_pages(
         self, api: str, path: str, list_key: str
     ) -> Iterator[Callable[[], list[dict[str, Any]]]]: ...
 
@@ -74,7 +74,7 @@ class Fetch:
 
         def read() -> None:
             try:
-                for page in client.pages(rt.api, rt.path(account_sid), rt.list_key):
+                for page in client.raw_pages(rt.api, rt.path(account_sid), rt.list_key):
                     pages.put(page)
                     if kind in self._dropped:
                         break
