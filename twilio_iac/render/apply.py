@@ -71,7 +71,11 @@ def report(result: ApplyReport, colour: bool = False) -> str:
     counts = ", ".join(
         f"{len(result.having(s))} {s.value}" for s in Status if result.having(s)
     )
-    lines.append(_paint(f"Apply finished with problems: {counts}.", "red", colour))
+    if len(result.done) == total and result.duplicates:
+        head = f"Apply made all {total} change(s), but some objects now exist twice."
+    else:
+        head = f"Apply finished with problems: {counts}."
+    lines.append(_paint(head, "red", colour))
     lines += notes
     lines += _section("Done", result.done, colour)
     if result.failed:
@@ -90,7 +94,8 @@ def report(result: ApplyReport, colour: bool = False) -> str:
     lines += _section("Never started", result.not_started, colour)
     if result.duplicates:
         lines += ["", _duplicates(result)]
-    lines += ["", _next_step(result)]
+    if len(result.done) < len(result.outcomes):
+        lines += ["", _next_step(result)]
     return "\n".join(lines) + "\n"
 
 
