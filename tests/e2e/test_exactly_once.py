@@ -314,3 +314,39 @@ def test_cli_retry_after_beyond_max_retry_wait_says_how_long(
 
     bad = run("apply", str(path), "--auto-approve", "--max-retry-wait", "soon")
     assert bad.exit_code == 1 and "not a duration like 90s, 5m or 300" in bad.stderr
+
+
+def test_a_signal_cuts_a_long_retry_after_short(tmp_path: Path) -> None:
+    manifest = tmp_path / "twilio.yaml"
+    manifest.write_text(textwrap.dedent(MANIFEST).lstrip(), encoding="utf-8")
+    state = tmp_path / "sandbox.db"
+    seeded = Emulator(state_path=state)
+    seeded.add_fault(
+        "POST",
+        r"/Applications\.json$",
+        429,
+        20429,
+        "Too Many Requests",
+        headers={"Retry-After": "120"},
+    )
+    seeded.close()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TWILIO_", "MATON_"))
+    }
+    env["TWILIO_IAC_SANDBOX_STATE"] = str(state)
+    process = _cli("apply", str(manifest), "--auto-approve", env=env)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "waiting 120 s" in line:
+            break
+    started = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    # Not the 120 s Twilio asked for: the wait ends with the run.
+    assert time.monotonic() - started < 20
+    assert "not sent: the run was interrupted" in err
+    assert "1 failed, 1 skipped" in err
+    assert len(Emulator(state_path=state).records("applications")) == 0

@@ -109,14 +109,17 @@ class TwilioClient:
             transport = httpx.WSGITransport(app=app)
         self.settings = settings
         self.request_count = 0
-        self._sleep = sleep
+        # interrupt() ends every wait at once (the real sleep only: a test's
+        # stand-in returns at once anyway) and stops writes not yet sent.
+        self._interrupted = threading.Event()
+        self._sleep = self._interruptible if sleep is time.sleep else sleep
         self._max_attempts = max(1, max_attempts)
         self._max_wait = max_wait
         self._timeout = timeout
         # 429s are retried for as long as Twilio asks, up to this in total.
         self.max_retry_wait = max_retry_wait
         # Writes in flight, adapted to 429s; apply sets its ceiling.
-        self.writes = WriteGate(sleep=sleep)
+        self.writes = WriteGate(sleep=self._sleep)
         self.retried_after_429 = 0  # requests that got a 429 and were resent
         # Told (seconds, reason) before each wait Twilio asked for, so a
         # terminal can count down.
@@ -313,9 +316,21 @@ class TwilioClient:
             )
             self._sleep(delay)
 
+    def interrupt(self) -> None:
+        """Stop waiting (Retry-After, backoff) and send no write not yet sent:
+        a signal asked the run to end. Requests in flight finish."""
+        self._interrupted.set()
+
+    def _interruptible(self, seconds: float) -> None:
+        self._interrupted.wait(seconds)
+
     def _send_write(self, call: _Call, waited: bool) -> _Outcome:
         """One write, holding a slot of the write gate while it is in flight."""
+        if self._interrupted.is_set():
+            raise _not_sent(call)
         with self.writes.slot(waited) as slot:
+            if self._interrupted.is_set():
+                raise _not_sent(call)
             outcome = self._send_once(call)
             _report(slot, outcome)
             return outcome
@@ -484,6 +499,16 @@ def _transport_error(
     )
     return TransportError(
         call.method, call.bare_url, None, message=message, hint=_join(hint, advice)
+    )
+
+
+def _not_sent(call: _Call) -> TransportError:
+    return TransportError(
+        call.method,
+        call.bare_url,
+        None,
+        message="not sent: the run was interrupted while it waited its turn",
+        hint="Nothing was changed by this request; apply again to finish.",
     )
 
 

@@ -49,6 +49,7 @@ class Writer(Protocol):
         self, api: str, path: str, params: Mapping[str, Any]
     ) -> dict[str, Any]: ...
     def delete(self, api: str, path: str) -> None: ...
+    def interrupt(self) -> None: ...
 
 
 def steps(plan: Plan) -> list[Step]:
@@ -112,7 +113,9 @@ class Apply:
         )
 
     def stop(self) -> None:
+        """Start no new step; cut short the waits of those in flight."""
         self._executor.stop()
+        self.client.interrupt()
 
     def run(self) -> ApplyReport:
         retried_before = self.client.retried_after_429
