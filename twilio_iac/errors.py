@@ -14,8 +14,8 @@ TwilioIacError                 cli prints str(exc), exits 1; traceback only with
 │   ├── AuthError              401/403
 │   ├── NotFound               404
 │   ├── RateLimited            429 after retries
-│   └── TransportError         no HTTP response at all (DNS, refused, timeout)
-├── ApplyError                 .applied, .failed, .pending changes
+│   ├── TransportError         no HTTP response at all (DNS, refused, timeout)
+│   └── OutcomeUnknown         a create that may have landed; never resent
 ├── SendError                  a one-off send or look-up (message, call, Verify)
 │   ├── SendRejected           refused offline, every problem at once; nothing sent
 │   ├── SendUnconfirmed        no clear answer to the create; deliberately not resent
@@ -40,17 +40,26 @@ class ConfigError(TwilioIacError):
 
 class ManifestError(TwilioIacError):
     headline = "The manifests have problems"
+    # plan --read-ahead may have read live state already; nothing else is sent.
+    outcome = "nothing was sent to Twilio"
 
-    def __init__(self, reasons: Sequence[str], headline: str | None = None) -> None:
+    def __init__(
+        self,
+        reasons: Sequence[str],
+        headline: str | None = None,
+        outcome: str | None = None,
+    ) -> None:
         self.reasons = list(reasons)
         if headline:
             self.headline = headline
+        if outcome:
+            self.outcome = outcome
         super().__init__(self._message())
 
     def _message(self) -> str:
         count = len(self.reasons)
         noun = "problem" if count == 1 else "problems"
-        lines = [f"{self.headline} ({count} {noun}); nothing was sent to Twilio:"]
+        lines = [f"{self.headline} ({count} {noun}); {self.outcome}:"]
         lines += [f"  - {reason}" for reason in self.reasons]
         return "\n".join(lines)
 
@@ -143,30 +152,8 @@ class TransportError(ApiError):
     pass
 
 
-class ApplyError(TwilioIacError):
-    """Apply stopped at the first failed call; nothing after it was attempted."""
-
-    def __init__(
-        self,
-        applied: Sequence[str],
-        failed: str,
-        cause: Exception,
-        pending: Sequence[str],
-    ) -> None:
-        self.applied = list(applied)
-        self.failed = failed
-        self.cause = cause
-        self.pending = list(pending)
-        lines = [f"Apply stopped: {failed} failed."]
-        lines += ["  " + line for line in str(cause).splitlines()]
-        lines.append(f"Applied before the failure ({len(self.applied)}):")
-        lines += [f"  ✓ {item}" for item in self.applied] or ["  (none)"]
-        lines.append(f"Not attempted ({len(self.pending)}):")
-        lines += [f"  · {item}" for item in self.pending] or ["  (none)"]
-        lines.append(
-            "Run `twilio-iac plan` to see the remaining work, then apply again."
-        )
-        super().__init__("\n".join(lines))
+class OutcomeUnknown(ApiError):
+    """A create that may have reached Twilio and did not show up: not resent."""
 
 
 class SendError(TwilioIacError):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from tests.e2e.test_reconcile import STARTER
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
@@ -47,10 +45,6 @@ def test_saved_plan_applies_exactly_and_converges(run, write, tmp_path, sandbox)
     assert "No changes." in run("plan", str(path)).stdout
 
 
-@pytest.mark.xfail(
-    reason="needs cli/reconcile.py to use planfile.is_saved_plan and "
-    "planfile.written_by_plan (branch apply)"
-)
 def test_apply_of_a_cut_off_plan_says_it_is_damaged(run, write, tmp_path):
     path = write("twilio.yaml", STARTER)
     saved = tmp_path / "plan.json"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.conftest import plan_json
 from tests.e2e.test_reconcile import STARTER
+from twilio_iac.emulator import Emulator
 
 
 def test_address_replace_repoints_numbers_before_old_address_goes(run, write, sandbox):
@@ -41,31 +42,37 @@ def test_address_replace_repoints_numbers_before_old_address_goes(run, write, sa
     assert "No changes." in run("plan", str(path)).stdout
 
 
-def test_failure_mid_apply_reports_then_replan_and_reapply_converge(
+def test_failed_create_skips_exactly_its_dependents_then_rerun_converges(
     run, write, sandbox
 ):
     emulator = sandbox()
-    # A 400 is final (a 5xx create would be re-read and retried by the client).
-    emulator.add_fault("POST", r"/Queues\.json$", 400, 21999, "Queue quota exceeded")
+    emulator.add_fault(
+        "POST", r"/Applications\.json$", 400, 21999, "Application quota exceeded"
+    )
     emulator.save()
     path = write("twilio.yaml", STARTER)
 
-    failed = run("apply", str(path), "--auto-approve")
+    failed = run("apply", str(path), "--auto-approve", "--parallelism", "4")
     assert failed.exit_code == 1
     err = failed.stderr
-    assert 'Apply stopped: create queues "support" failed.' in err
-    assert "21999" in err and "Queue quota exceeded" in err
-    assert "https://www.twilio.com/docs/errors/21999" in err
+    assert "Apply finished with problems: 3 done, 1 failed, 1 skipped." in err
+    failures = err.split("Failed (1):")[1].split("Skipped")[0]
+    assert 'create applications "ivr-main"' in failures
+    assert "21999" in failures and "Application quota exceeded" in failures
+    assert "https://www.twilio.com/docs/errors/21999" in failures
+    skipped = err.split("Skipped because a change they need failed (1):")[1]
     assert (
-        '✓ create addresses "HQ"' in err and '✓ create applications "ivr-main"' in err
+        '- update phone_numbers "+14155550100" '
+        '(needs: create applications "ivr-main")' in skipped
     )
-    assert 'update phone_numbers "+14155550100"' in err.split("Not attempted")[1]
+    done = err.split("Done (3):")[1].split("Failed")[0]
+    for label in ('addresses "HQ"', 'queues "support"', 'verify_services "Example'):
+        assert f"✓ create {label}" in done
     assert "Traceback" not in failed.output
 
     remaining = plan_json(run, path)
     assert [(c["action"], c["kind"]) for c in remaining["changes"]] == [
-        ("create", "queues"),
-        ("create", "verify_services"),
+        ("create", "applications"),
         ("update", "phone_numbers"),
     ]
     assert run("apply", str(path), "--auto-approve").exit_code == 0
@@ -133,8 +140,8 @@ def test_manifest_error_exits_1_without_any_request(run, write, state_path):
     assert result.exit_code == 1
     assert "bad.yaml:3" in result.stderr and "did you mean voice_url?" in result.stderr
     assert "Traceback" not in result.output
-    # The sandbox is only opened to send requests: no state file, no request.
-    assert not state_path.exists()
+    assert "nothing was sent to Twilio" in result.stderr
+    assert Emulator(state_path=state_path).records("applications") == []
 
 
 def test_plan_json_stdout_is_clean_with_debug_logs(run, write):

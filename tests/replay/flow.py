@@ -16,6 +16,7 @@ from twilio_iac.manifests import desired
 from twilio_iac.model import Resource
 from twilio_iac.reconcile import applier, live, planner
 from twilio_iac.reconcile.plan import Plan
+from twilio_iac.render import apply as apply_render
 from twilio_iac.resources import related_kinds
 
 
@@ -33,7 +34,11 @@ def apply(client: TwilioClient, manifest: str) -> tuple[Plan, list[str]]:
     """Plan and apply; the plan and the applier's progress lines."""
     result = plan(client, manifest)
     lines: list[str] = []
-    applier.apply(result, client, lines.append)
+    # One write at a time: a cassette records one order.
+    report = applier.apply(
+        result, client, lambda o: lines.append(apply_render.line(o)), parallelism=1
+    )
+    assert report.ok, apply_render.report(report)
     return result, lines
 
 

@@ -19,6 +19,7 @@ from twilio_iac.errors import (
     ApiError,
     AuthError,
     NotFound,
+    OutcomeUnknown,
     RateLimited,
     TransportError,
 )
@@ -280,14 +281,33 @@ def test_429_honors_retry_after_then_succeeds(delays: list[float]) -> None:
     assert delays == [3.0]
 
 
-def test_429_beyond_max_wait_gives_up_as_rate_limited(delays: list[float]) -> None:
-    recorder = Recorder(httpx.Response(429, headers={"Retry-After": "120"}))
+def test_429_beyond_max_retry_wait_says_how_long_twilio_asked(
+    delays: list[float],
+) -> None:
+    recorder = Recorder(httpx.Response(429, headers={"Retry-After": "600"}))
     with (
-        make_client(recorder, delays, max_wait=60) as client,
-        pytest.raises(RateLimited),
+        make_client(recorder, delays, max_retry_wait=300) as client,
+        pytest.raises(RateLimited) as caught,
     ):
         client.fetch("core", QUEUES)
     assert delays == [] and len(recorder.requests) == 1
+    assert "Twilio asked to wait 10 min (Retry-After)" in str(caught.value)
+    assert "--max-retry-wait (5 min)" in str(caught.value)
+
+
+def test_long_retry_after_within_max_retry_wait_is_honoured(
+    delays: list[float],
+) -> None:
+    recorder = Recorder(
+        httpx.Response(429, headers={"Retry-After": "120"}),
+        httpx.Response(201, json={"sid": "QU1"}),
+    )
+    waits: list[tuple[float, str]] = []
+    with make_client(recorder, delays, max_retry_wait=300) as client:
+        client.on_wait = lambda seconds, why: waits.append((seconds, why))
+        assert client.create("core", QUEUES, {"FriendlyName": "q"})["sid"] == "QU1"
+        assert client.retried_after_429 == 1
+    assert delays == [120.0] and waits[0][0] == 120.0
 
 
 def test_5xx_get_backs_off_within_max_attempts(delays: list[float]) -> None:
@@ -314,7 +334,9 @@ def test_create_500_then_found_is_not_posted_again(delays: list[float]) -> None:
     assert [r.method for r in recorder.requests] == ["POST"]
 
 
-def test_create_timeout_not_found_is_retried_once(delays: list[float]) -> None:
+def test_create_timeout_is_looked_for_over_the_timeout_never_resent(
+    delays: list[float],
+) -> None:
     recorder = Recorder(
         httpx.ReadTimeout("timed out"), httpx.Response(201, json={"sid": "QU2"})
     )
@@ -324,13 +346,29 @@ def test_create_timeout_not_found_is_retried_once(delays: list[float]) -> None:
         lookups.append("looked")
         return None
 
-    with make_client(recorder, delays) as client:
-        result = client.create(
+    with (
+        make_client(recorder, delays, timeout=8.0) as client,
+        pytest.raises(OutcomeUnknown) as caught,
+    ):
+        client.create(
             "core", QUEUES, {"FriendlyName": "q"}, find_existing=find_existing
         )
-    assert result == {"sid": "QU2"}
-    assert len(recorder.requests) == 2 and lookups == ["looked"]
-    assert recorder.form(0) == recorder.form(1)
+    assert len(recorder.requests) == 1
+    assert sum(delays) >= 8.0 and len(lookups) == len(delays) + 1
+    assert "outcome unknown" in str(caught.value)
+    assert "Wait a minute, then run `twilio-iac plan`" in str(caught.value)
+
+
+def test_create_timeout_found_on_a_later_look_is_not_resent(
+    delays: list[float],
+) -> None:
+    recorder = Recorder(httpx.ReadTimeout("timed out"))
+    found = iter([None, None, {"sid": "QU3", "friendly_name": "q"}])
+    with make_client(recorder, delays) as client:
+        result = client.create(
+            "core", QUEUES, {"FriendlyName": "q"}, find_existing=lambda: next(found)
+        )
+    assert result["sid"] == "QU3" and len(recorder.requests) == 1
 
 
 def test_create_500_without_find_existing_is_not_retried(delays: list[float]) -> None:
@@ -464,3 +502,24 @@ def test_default_level_is_quiet(
     with make_client(recorder, delays) as client:
         client.fetch("core", QUEUES)
     assert capsys.readouterr().err == ""
+
+
+def test_peek_next_reads_only_a_real_paging_key() -> None:
+    from twilio_iac.api import wire
+
+    body = {
+        "incoming_phone_numbers": [{"friendly_name": '"next_page_uri": "/evil"'}],
+        "next_page_uri": "/2010-04-01/Accounts/AC1/IncomingPhoneNumbers.json?Page=1",
+    }
+    assert wire.peek_next(json.dumps(body).encode()) == {
+        "next_page_uri": body["next_page_uri"]
+    }
+    last = {"services": [], "meta": {"next_page_url": None}}
+    assert wire.peek_next(json.dumps(last).encode()) == {
+        "meta": {"next_page_url": None}
+    }
+    # Unclear (no key, or more than one): the page is decoded first.
+    assert wire.peek_next(b'{"items": []}') is None
+    assert (
+        wire.peek_next(b'{"next_page_uri": null, "x": {"next_page_uri": "/a"}}') is None
+    )

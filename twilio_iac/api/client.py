@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -21,11 +22,13 @@ import structlog
 from twilio_iac import __version__, logs
 from twilio_iac.api import wire
 from twilio_iac.api.settings import DEFAULT_BASE_URLS, Settings
+from twilio_iac.api.throttle import Slot, WriteGate
 from twilio_iac.errors import (
     ApiError,
     AuthError,
     ConfigError,
     NotFound,
+    OutcomeUnknown,
     RateLimited,
     TransportError,
 )
@@ -40,6 +43,9 @@ _MAYBE_CREATED = (
 # Failures where the request provably never reached Twilio: safe to resend
 # even a create.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+DEFAULT_MAX_RETRY_WAIT = 300.0
+# How often a create of unknown outcome is looked for while its window lasts.
+_LOOKUPS = 4
 
 log = structlog.get_logger(__name__)
 
@@ -99,6 +105,7 @@ class TwilioClient:
         max_attempts: int = 5,
         max_wait: float = 60.0,
         timeout: float = 30.0,
+        max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
     ) -> None:
         if app is not None and transport is not None:
             raise ValueError("pass either app or transport, not both")
@@ -106,9 +113,21 @@ class TwilioClient:
             transport = httpx.WSGITransport(app=app)
         self.settings = settings
         self.request_count = 0
-        self._sleep = sleep
+        # interrupt() ends every wait at once (the real sleep only: a test's
+        # stand-in returns at once anyway) and stops writes not yet sent.
+        self._interrupted = threading.Event()
+        self._sleep = self._interruptible if sleep is time.sleep else sleep
         self._max_attempts = max(1, max_attempts)
         self._max_wait = max_wait
+        self._timeout = timeout
+        # 429s are retried for as long as Twilio asks, up to this in total.
+        self.max_retry_wait = max_retry_wait
+        # Writes in flight, adapted to 429s; apply sets its ceiling.
+        self.writes = WriteGate(sleep=self._sleep)
+        self.retried_after_429 = 0  # requests that got a 429 and were resent
+        # Told (seconds, reason) before each wait Twilio asked for, so a
+        # terminal can count down.
+        self.on_wait: Callable[[float, str], None] | None = None
         self._random = random.Random()
         self._account_sid = settings.account_sid
         self._sid_lock = threading.Lock()
@@ -164,7 +183,9 @@ class TwilioClient:
     ) -> list[dict]:
         """Every item of a collection, following every page."""
         return [
-            item for page in self.pages(api, path, list_key, params) for item in page
+            item
+            for page in self.raw_pages(api, path, list_key, params)
+            for item in page()
         ]
 
     def pages(
@@ -177,23 +198,60 @@ class TwilioClient:
     ) -> Iterator[list[dict]]:
         """A collection page by page, each requested only when the previous
         one has been consumed: a caller that stops early reads no more."""
+        for page in self.raw_pages(api, path, list_key, params, page_size):
+            yield page()
+
+    def raw_pages(
+        self,
+        api: str,
+        path: str,
+        list_key: str,
+        params: Mapping[str, Any] | None = None,
+        page_size: int = wire.PAGE_SIZE,
+    ) -> Iterator[Callable[[], list[dict]]]:
+        """A collection page by page, each as a function that decodes it: the
+        next page is asked for before this one is decoded (its URL is read
+        from the raw body), so a caller can decode one while the next is read.
+        """
         query = wire.encode_form({"PageSize": page_size, **(params or {})})
         url: str | None = self._url(api, path)
+        base = self.settings.base_urls[api]
         seen: set[str] = set()
         while url is not None:
             seen.add(url)
             call = _Call("GET", url, query=query)
-            body = self._json(self._send_with_retries(call))
-            if not isinstance(body.get(list_key), list):
-                raise ApiError(
-                    "GET", call.bare_url, 200, message=f"no {list_key!r} list"
-                )
-            yield body[list_key]
-            base = self.settings.base_urls[api]
-            url = wire.next_page_url(body, base, DEFAULT_BASE_URLS[api])
+            response = self._send_with_retries(call)
+            self._check(response)
+            paging = wire.peek_next(response.content)
+            body = self._json(response) if paging is None else None
+            url = wire.next_page_url(body or paging or {}, base, DEFAULT_BASE_URLS[api])
             query = ()
             if url in seen:
                 raise ApiError("GET", call.bare_url, 200, message="pagination loops")
+            yield self._page(call, response, body, list_key, api, url)
+
+    def _page(
+        self,
+        call: _Call,
+        response: httpx.Response,
+        body: dict | None,
+        list_key: str,
+        api: str,
+        peeked: str | None,
+    ) -> Callable[[], list[dict]]:
+        def decode() -> list[dict]:
+            page = self._json(response) if body is None else body
+            if not isinstance(page.get(list_key), list):
+                raise ApiError(
+                    "GET", call.bare_url, 200, message=f"no {list_key!r} list"
+                )
+            base = self.settings.base_urls[api]
+            actual = wire.next_page_url(page, base, DEFAULT_BASE_URLS[api])
+            if body is None and actual != peeked:
+                raise ApiError("GET", call.bare_url, 200, message="inconsistent paging")
+            return page[list_key]
+
+        return decode
 
     def fetch(
         self, api: str, path: str, params: Mapping[str, Any] | None = None
@@ -323,30 +381,80 @@ class TwilioClient:
 
     def _send_with_retries(self, call: _Call) -> Any:
         """A response (or, for a recovered create, the found object)."""
-        waited = 0.0
-        for attempt in range(1, self._max_attempts + 1):
-            outcome = self._send_once(call)
+        waited = throttled_wait = 0.0
+        attempt = 0
+        counted = False
+        while True:
+            attempt += 1
+            if call.method == "GET":
+                outcome = self._send_once(call)
+            else:
+                outcome = self._send_write(call, waited=throttled_wait > 0)
             if not outcome.retryable:
                 return self._after_retried_delete(call, outcome.response, attempt)
             if not call.idempotent and outcome.ambiguous:
-                found = self._recover_create(call, outcome)
-                if found is not None:
-                    return found
+                # Never resent: the first request may still land.
+                return self._recover_create(call, outcome)
+            status = outcome.response.status_code if outcome.response else None
             delay = self._delay(attempt, outcome.response)
-            if attempt == self._max_attempts or waited + delay > self._max_wait:
-                break
+            if status == 429:
+                asked = _retry_after(outcome.response)
+                if throttled_wait + delay > self.max_retry_wait:
+                    raise self._give_up(call, outcome, hint=self._too_long(asked))
+                throttled_wait += delay
+                if not counted:
+                    counted = True
+                    with self._count_lock:
+                        self.retried_after_429 += 1
+                if asked and self.on_wait is not None:
+                    self.on_wait(delay, "Twilio asked to slow down (HTTP 429)")
+            elif attempt >= self._max_attempts or waited + delay > self._max_wait:
+                raise self._give_up(call, outcome)
+            else:
+                waited += delay
             log.warning(
                 "http.retried",
                 method=call.method,
                 path=call.path,
                 attempt=attempt,
                 delay=round(delay, 3),
-                status=outcome.response.status_code if outcome.response else None,
+                status=status,
                 error=type(outcome.failure).__name__ if outcome.failure else None,
             )
             self._sleep(delay)
-            waited += delay
-        raise self._give_up(call, outcome)
+
+    def interrupt(self) -> None:
+        """Stop waiting (Retry-After, backoff) and send no write not yet sent:
+        a signal asked the run to end. Requests in flight finish."""
+        self._interrupted.set()
+
+    def _interruptible(self, seconds: float) -> None:
+        self._interrupted.wait(seconds)
+
+    def _send_write(self, call: _Call, waited: bool) -> _Outcome:
+        """One write, holding a slot of the write gate while it is in flight."""
+        if self._interrupted.is_set():
+            raise _not_sent(call)
+        with self.writes.slot(waited) as slot:
+            if self._interrupted.is_set():
+                raise _not_sent(call)
+            outcome = self._send_once(call)
+            _report(slot, outcome)
+            return outcome
+
+    def _too_long(self, asked: float | None) -> str:
+        limit = f"--max-retry-wait ({_seconds(self.max_retry_wait)})"
+        if asked is not None and asked > self.max_retry_wait:
+            return (
+                f"Twilio asked to wait {_seconds(asked)} (Retry-After) before "
+                f"trying again, longer than {limit}. Wait that long and apply "
+                "again, or raise --max-retry-wait."
+            )
+        return (
+            f"Twilio kept answering 429 (too many requests) for longer than "
+            f"{limit}. Wait a few minutes and apply again; planning again shows "
+            "what is left."
+        )
 
     def _send_once(self, call: _Call) -> _Outcome:
         headers = {}
@@ -378,13 +486,36 @@ class TwilioClient:
         )
         return _Outcome(response=response)
 
-    def _recover_create(self, call: _Call, outcome: _Outcome) -> dict | None:
+    def _recover_create(self, call: _Call, outcome: _Outcome) -> dict:
+        """A create that may have reached Twilio is looked for, never resent.
+
+        The original request may still be in Twilio's hands (a timeout says
+        nothing about that), so it is looked for over a window as long as the
+        client's timeout before its outcome is called unknown.
+        """
         if call.find_existing is None:
             raise self._give_up(call, outcome, hint=call.maybe_done_hint)
-        found = call.find_existing()
-        if found is not None:
-            log.info("http.create_recovered", path=call.path, sid=found.get("sid"))
-        return found
+        pause = self._timeout / _LOOKUPS
+        for lookup in range(_LOOKUPS + 1):
+            if lookup:
+                self._sleep(pause)
+            found = call.find_existing()
+            if found is not None:
+                log.info("http.create_recovered", path=call.path, sid=found.get("sid"))
+                return found
+        cause = self._give_up(call, outcome)
+        raise OutcomeUnknown(
+            call.method,
+            call.bare_url,
+            cause.status,
+            cause.code,
+            f"outcome unknown: {cause.message}",
+            cause.more_info,
+            f"The request may have reached Twilio, and the object did not appear "
+            f"within {_seconds(self._timeout)}. It was not sent again, so it was "
+            "not created twice. Wait a minute, then run `twilio-iac plan`: it "
+            "shows whether it landed.",
+        )
 
     def _after_retried_delete(
         self, call: _Call, response: httpx.Response | None, attempt: int
@@ -397,9 +528,9 @@ class TwilioClient:
         return response
 
     def _delay(self, attempt: int, response: httpx.Response | None) -> float:
-        retry_after = response.headers.get("Retry-After") if response else None
-        if retry_after and retry_after.strip().isdigit():
-            return float(retry_after)
+        retry_after = _retry_after(response)
+        if retry_after is not None:
+            return retry_after
         # Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"):
         # concurrent planner threads spread out instead of retrying in step.
         ceiling = min(_BACKOFF_CAP, _BACKOFF_BASE * 2 ** (attempt - 1))
@@ -476,6 +607,48 @@ def _transport_error(
     return TransportError(
         call.method, call.bare_url, None, message=message, hint=_join(hint, advice)
     )
+
+
+def _not_sent(call: _Call) -> TransportError:
+    return TransportError(
+        call.method,
+        call.bare_url,
+        None,
+        message="not sent: the run was interrupted while it waited its turn",
+        hint="Nothing was changed by this request; apply again to finish.",
+    )
+
+
+def _report(slot: Slot, outcome: _Outcome) -> None:
+    response = outcome.response
+    if response is None:
+        return
+    if response.status_code == 429:
+        slot.throttled(_retry_after(response))
+    elif response.is_success:
+        slot.succeeded()
+
+
+def _retry_after(response: httpx.Response | None) -> float | None:
+    """Retry-After in seconds (a number or an HTTP date), if the response has one."""
+    value = response.headers.get("Retry-After", "").strip() if response else ""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+def _seconds(value: float) -> str:
+    if value >= 120 and value % 60 == 0:
+        return f"{value / 60:g} min"
+    return f"{value:g} s"
 
 
 def _join(first: str | None, second: str) -> str:

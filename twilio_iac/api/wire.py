@@ -5,6 +5,7 @@ the two pagination styles, and the error body. client.py is the only user.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -51,6 +52,30 @@ def next_page_url(body: Mapping[str, Any], base: str, default_base: str) -> str 
     if url.startswith("/"):
         return base + url
     return _onto_base(url, base, default_base)
+
+
+_NEXT = {
+    key: re.compile(rb'"' + key.encode() + rb'"\s*:\s*(null|"(?:[^"\\]|\\.)*")')
+    for key in ("next_page_uri", "next_page_url")
+}
+
+
+def peek_next(content: bytes) -> dict[str, Any] | None:
+    """The paging part of a list body, found without decoding the whole page,
+    so the next page can be asked for while this one is decoded; None when it
+    cannot be told that way (then decode the body).
+
+    A key inside a JSON string has its quotes escaped, so only a real key
+    matches; one match exactly, or the page is decoded first.
+    """
+    found = {key: pattern.findall(content) for key, pattern in _NEXT.items()}
+    uri, url = found["next_page_uri"], found["next_page_url"]
+    if len(uri) + len(url) != 1:
+        return None
+    value = json.loads(uri[0] if uri else url[0])
+    if value is not None and not isinstance(value, str):
+        return None
+    return {"next_page_uri": value} if uri else {"meta": {"next_page_url": value}}
 
 
 def _onto_base(url: str, base: str, default_base: str) -> str:

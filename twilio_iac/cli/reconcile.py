@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import json
+import os
+import signal
+import sys
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import click
 
 from twilio_iac import logs
-from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.client import DEFAULT_MAX_RETRY_WAIT, TwilioClient
 from twilio_iac.cli.context import (
     Options,
     colour,
@@ -24,9 +28,12 @@ from twilio_iac.cli.context import (
 from twilio_iac.cli.session import session
 from twilio_iac.errors import PlanError
 from twilio_iac.manifests import desired
-from twilio_iac.reconcile import applier, planfile
+from twilio_iac.manifests.desired import Desired
+from twilio_iac.reconcile import applier, planfile, prefetch
 from twilio_iac.reconcile.plan import Plan
-from twilio_iac.reconcile.workflow import check_fresh, make_plan
+from twilio_iac.reconcile.report import ApplyReport
+from twilio_iac.reconcile.workflow import check_fresh
+from twilio_iac.render import apply as apply_render
 from twilio_iac.render import text as render
 from twilio_iac.resources import REGISTRY
 
@@ -38,6 +45,36 @@ def open_session(options: Options, declared: str | None) -> Iterator[TwilioClien
     target = options.account_sid or declared
     with session(options.sandbox, account_sid=target, target_source=source) as c:
         yield c
+
+
+@contextmanager
+def planned(
+    options: Options,
+    paths: tuple[Path, ...],
+    dedupe: bool = False,
+    read_ahead: bool = False,
+) -> Iterator[tuple[TwilioClient, Desired, Plan]]:
+    """A session and the plan of the manifests, reading live state while they
+    load when their kinds and account can be told beforehand."""
+    # By default nothing is sent until the manifests are known valid, so a
+    # broken manifest costs no request at all; --read-ahead trades that for
+    # reading live state while they load.
+    hint = prefetch.guess(paths) if read_ahead else None
+    if hint is not None:
+        with open_session(options, hint.account_sid) as client:
+            made = prefetch.plan(paths, client, hint, dedupe=dedupe)
+            if made is not None:
+                yield client, *made
+                return
+    wanted = desired.load(paths)
+    with open_session(options, wanted.account_sid) as client:
+        yield client, wanted, prefetch.plan_loaded(wanted, client, dedupe)
+
+
+@contextmanager
+def _fresh(options: Options, saved: Plan) -> Iterator[tuple[TwilioClient, None, Plan]]:
+    with open_session(options, saved.account_sid) as client:
+        yield client, None, check_fresh(saved, client)
 
 
 @click.command()
@@ -75,6 +112,19 @@ def validate(paths: tuple[Path, ...]) -> None:
     help="Also save the complete plan to this file, for `apply FILE`.",
 )
 @click.option(
+    "--dedupe",
+    is_flag=True,
+    help="Plan deleting the newer copies of an object that two applies at once "
+    "created twice, when nothing uses them.",
+)
+@click.option(
+    "--read-ahead",
+    is_flag=True,
+    help="Start reading live state while the manifests are still being checked "
+    "(faster on big accounts; reads may then go out for manifests that turn out "
+    "invalid, writes never do).",
+)
+@click.option(
     "--detailed-exitcode",
     is_flag=True,
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
@@ -88,12 +138,13 @@ def plan(
     paths: tuple[Path, ...],
     output: str,
     out: Path | None,
+    dedupe: bool,
+    read_ahead: bool,
     detailed_exitcode: bool,
 ) -> None:
     """Show what apply would change, field by field. Changes nothing."""
-    wanted = desired.load(paths)
-    with open_session(options, wanted.account_sid) as client:
-        result = make_plan(wanted, client)
+    with planned(options, paths, dedupe, read_ahead) as (_client, wanted, result):
+        pass
     if out:
         _check_out(out, wanted.files)
         saved = planfile.dumps(result, list(wanted.files))
@@ -121,7 +172,7 @@ def _check_out(out: Path, manifests: tuple[str, ...]) -> None:
         return
     if out.resolve() in {Path(m).resolve() for m in manifests}:
         raise PlanError(f"--out {out} is one of the manifests being planned.")
-    if not _looks_like_plan(out):
+    if not planfile.written_by_plan(out):
         raise PlanError(
             f"--out {out} exists and is not a plan file; refusing to overwrite it. "
             "Choose another path, or delete the file first."
@@ -138,6 +189,29 @@ def _render(result: Plan, output: str) -> str:
     return render.text(result, colour=colour())
 
 
+class _Duration(click.ParamType):
+    """Seconds, or a number with s, m or h: 90, 90s, 5m, 1h."""
+
+    name = "duration"
+    _UNITS = {"s": 1, "m": 60, "h": 3600}
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        text = str(value).strip().lower()
+        unit = self._UNITS.get(text[-1:], None)
+        number = text[:-1] if unit else text
+        try:
+            seconds = float(number) * (unit or 1)
+        except ValueError:
+            self.fail(f"{value!r} is not a duration like 90s, 5m or 300", param, ctx)
+        if seconds < 0:
+            self.fail("a duration cannot be negative", param, ctx)
+        return seconds
+
+
 @click.command()
 @paths_argument
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
@@ -149,7 +223,43 @@ def _render(result: Plan, output: str) -> str:
 @click.option(
     "--force",
     is_flag=True,
-    help="Apply even when deletes and replaces pass 30% of a kind's live objects.",
+    help="Apply even when deletes and replaces pass 30% of a kind's live "
+    "objects (checked only for kinds with at least 10).",
+)
+@click.option(
+    "--parallelism",
+    type=click.IntRange(min=1),
+    default=applier.DEFAULT_PARALLELISM,
+    show_default=True,
+    help="Most writes in flight at once (lowered while Twilio answers 429); "
+    "1 applies one change at a time, in plan order.",
+)
+@click.option(
+    "--fail-fast",
+    is_flag=True,
+    help="Start no new change after the first failure (those in flight finish).",
+)
+@click.option(
+    "--dedupe",
+    is_flag=True,
+    help="Plan deleting the newer copies of an object that two applies at once "
+    "created twice, when nothing uses them.",
+)
+@click.option(
+    "--max-retry-wait",
+    type=_Duration(),
+    default=f"{DEFAULT_MAX_RETRY_WAIT / 60:g}m",
+    show_default=True,
+    metavar="DURATION",
+    help="How long to honour Twilio's Retry-After (e.g. 90s, 5m) before "
+    "giving up on a request.",
+)
+@click.option(
+    "--read-ahead",
+    is_flag=True,
+    help="Start reading live state while the manifests are still being checked "
+    "(faster on big accounts; reads may then go out for manifests that turn out "
+    "invalid, writes never do).",
 )
 @sandbox_option
 @pass_options
@@ -159,22 +269,30 @@ def apply(
     auto_approve: bool,
     allow_release: bool,
     force: bool,
+    parallelism: int,
+    fail_fast: bool,
+    dedupe: bool,
+    max_retry_wait: float,
+    read_ahead: bool,
 ) -> None:
     """Make live state match: compute the plan (or read a saved one), show it,
-    ask, then make the calls in dependency order.
+    ask, then make the calls, up to --parallelism at once, each after the
+    changes it depends on.
 
     PATH is manifests (as for plan), or one plan file written by
     `plan --out FILE`: that plan is applied exactly, after checking that
     nothing it touches changed since it was written.
     """
     saved = _saved_plan(paths)
-    declared = saved.account_sid if saved else None
-    wanted = None if saved else desired.load(paths)
-    with open_session(options, declared or (wanted and wanted.account_sid)) as client:
-        result = check_fresh(saved, client) if saved else make_plan(wanted, client)
+    session = (
+        _fresh(options, saved) if saved else planned(options, paths, dedupe, read_ahead)
+    )
+    with session as (client, _wanted, result):
+        client.max_retry_wait = max_retry_wait
         click.echo(render.text(result, colour=colour()), nl=False)
         if result.empty:
             return
+        # Every safety check happens here, before the first write.
         result.raise_if_unsafe(allow_release, force)
         if not auto_approve:
             confirm(
@@ -184,12 +302,71 @@ def apply(
                 "with --auto-approve to apply it unattended.",
             )
         click.echo("")
-        count = applier.apply(result, client, progress=click.echo)
-    click.echo(f"\nApply complete: {count} call(s) made. " + render.summary(result))
+        report = _run(result, client, parallelism, fail_fast)
+    # A report with problems is the error: stderr, as every error.
+    failed = not report.ok or report.signal is not None
+    text = apply_render.report(report, colour=colour() and not failed)
+    click.echo("\n" + text, nl=False, err=failed)
+    if report.signal:
+        sys.exit(_EXIT[report.signal])
+    if not report.ok:
+        sys.exit(1)
+
+
+_EXIT = {"SIGINT": 130, "SIGTERM": 143}
+
+
+def _run(
+    plan: Plan, client: TwilioClient, parallelism: int, fail_fast: bool
+) -> ApplyReport:
+    """Apply with a progress display; SIGINT/SIGTERM stop launching new
+    changes, a second one aborts at once."""
+    steps = applier.steps(plan)
+    progress = apply_render.Progress(len(steps), live=colour(), colour=colour())
+    run = applier.Apply(
+        plan,
+        client,
+        parallelism=parallelism,
+        fail_fast=fail_fast,
+        on_outcome=progress,
+    )
+    client.on_wait = progress.waiting
+    received: list[str] = []
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if received:
+            click.echo(f"\n{name} again: aborting now.", err=True)
+            sys.stdout.flush()
+            # Threads may be mid-request; leaving at once is what was asked.
+            os._exit(_EXIT.get(name, 1))
+        received.append(name)
+        click.echo(
+            f"\n{name}: starting no new change; waiting for those in flight "
+            "(send it again to abort).",
+            err=True,
+        )
+        run.stop()
+
+    # Handlers can only be set from the main thread (not when embedded).
+    main = threading.current_thread() is threading.main_thread()
+    previous = {
+        sig: signal.signal(sig, stop)
+        for sig in ((signal.SIGINT, signal.SIGTERM) if main else ())
+    }
+    try:
+        report = run.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        client.on_wait = None
+        progress.close()
+    report.signal = received[0] if received else None
+    return report
 
 
 def _saved_plan(paths: tuple[Path, ...]) -> Plan | None:
-    files = [p for p in paths if p.is_file() and _looks_like_plan(p)]
+    files = [p for p in paths if planfile.is_saved_plan(p)]
     if not files:
         return None
     if len(paths) > 1:
@@ -197,22 +374,3 @@ def _saved_plan(paths: tuple[Path, ...]) -> Plan | None:
             f"{files[0]} is a plan file; apply it on its own, without manifests."
         )
     return planfile.load(files[0])
-
-
-def _looks_like_plan(path: Path) -> bool:
-    # A .json PATH may also be a manifest (JSON is YAML): only a document
-    # carrying the `apply` section of `plan --out` is a saved plan.
-    if path.suffix != ".json":
-        return False
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if isinstance(data, dict) and "format_version" in data and "apply" not in data:
-        raise PlanError(
-            f"{path} is the output of `plan --output json`, which is for reading "
-            "and has no execution details. To apply a reviewed plan, save it "
-            f"with `twilio-iac plan PATH... --out {path.name}` and apply that "
-            "file. Nothing was sent."
-        )
-    return isinstance(data, dict) and "apply" in data

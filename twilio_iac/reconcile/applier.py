@@ -1,80 +1,50 @@
-"""Execute a Plan: POST and DELETE calls in plan order, stopping at the first failure.
+"""Execute a Plan: its POST and DELETE calls as a dependency graph (graph.py),
+up to ``parallelism`` at once, each step failing only the steps that need it.
 
 References are sent as SIDs: those of existing objects come with the plan,
 those of objects created earlier in this run are filled in as creates land.
-Replacements run create-first; their old objects go in the delete phase,
-after referrers were re-pointed.
+After the writes, the kinds created in are read again to check that every
+identity created is unique: two applies of one set of manifests at the same
+moment would otherwise each create everything, and both succeed.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
 
-from twilio_iac.errors import ApplyError, TwilioIacError
+from twilio_iac.api.throttle import WriteGate
+from twilio_iac.errors import TwilioIacError
 from twilio_iac.model import Ref
-from twilio_iac.reconcile import held
-from twilio_iac.reconcile.plan import (
-    Change,
-    Create,
-    Delete,
-    Held,
-    Plan,
-    Replace,
-    Update,
-)
-from twilio_iac.resources import REGISTRY, ResourceType, apply_order
+from twilio_iac.reconcile import graph, held
+from twilio_iac.reconcile.executor import Executor, Outcome, Status
+from twilio_iac.reconcile.graph import Step
+from twilio_iac.reconcile.plan import Create, Held, Plan, Replace, Update
+from twilio_iac.reconcile.report import ApplyReport, Duplicate
+from twilio_iac.resources import REGISTRY, ResourceType
 
 log = structlog.get_logger(__name__)
 
+DEFAULT_PARALLELISM = 10
 
-class Writer(Protocol):
+
+class Writer(held.Writer, Protocol):
+    """What apply needs of the client beyond held changes' writes: the write
+    gate, its retry count, lists for look-ups, and a way to cut waits short."""
+
+    writes: WriteGate
+    retried_after_429: int
+
     def list(self, api: str, path: str, list_key: str) -> list[dict[str, Any]]: ...
-    def create(
-        self,
-        api: str,
-        path: str,
-        params: Mapping[str, Any],
-        *,
-        find_existing: Callable[[], dict[str, Any] | None] | None = None,
-    ) -> dict[str, Any]: ...
-    def update(
-        self, api: str, path: str, params: Mapping[str, Any]
-    ) -> dict[str, Any]: ...
-    def delete(self, api: str, path: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class Step:
-    phase: str  # "write" or "delete"
-    change: Change
-
-    @property
-    def label(self) -> str:
-        c = self.change
-        if isinstance(c, Held):
-            return f"{c.action} {c.label}"
-        if isinstance(c, Replace):
-            what = "create replacement for" if self.phase == "write" else "delete old"
-            return f"{what} {c.label}" + (
-                f" ({c.sid})" if self.phase == "delete" else ""
-            )
-        if isinstance(c, Delete):
-            verb = "release" if c.guarded else "delete"
-            return f"{verb} {c.label} ({c.sid})"
-        verb = "purchase" if isinstance(c, Create) and c.purchase else c.action
-        return f"{verb} {c.label}"
+    def interrupt(self) -> None: ...
 
 
 def steps(plan: Plan) -> list[Step]:
-    position = {kind: i for i, kind in enumerate(apply_order())}
-    writes = [Step("write", c) for c in plan.changes if not isinstance(c, Delete)]
-    removals = [c for c in plan.changes if isinstance(c, (Delete, Replace))]
-    removals.sort(key=lambda c: (-position[c.kind], c.name))
-    return writes + [Step("delete", c) for c in removals]
+    return graph.ordered_steps(plan)
 
 
 def requests(plan: Plan) -> list[dict[str, Any]]:
@@ -90,15 +60,7 @@ def requests(plan: Plan) -> list[dict[str, Any]]:
             method, api, path, params = held.request(
                 change, plan.account_sid, known, lenient=True
             )
-            calls.append(
-                {
-                    "step": step.label,
-                    "method": method,
-                    "api": api,
-                    "path": path,
-                    "params": params,
-                }
-            )
+            calls.append(_call(step, method, api, path, params))
             continue
         if step.phase == "delete":
             method, path, params = "DELETE", rt.path(plan.account_sid, change.sid), {}
@@ -108,60 +70,170 @@ def requests(plan: Plan) -> list[dict[str, Any]]:
         else:
             method, path = "POST", rt.path(plan.account_sid)
             params = _params(rt, change.send, known, lenient=True)
-        calls.append(
-            {
-                "step": step.label,
-                "method": method,
-                "api": rt.api,
-                "path": path,
-                "params": params,
-            }
-        )
+        calls.append(_call(step, method, rt.api, path, params))
     return calls
+
+
+def _call(
+    step: Step, method: str, api: str, path: str, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    return {
+        "step": step.label,
+        "method": method,
+        "api": api,
+        "path": path,
+        "params": params,
+    }
+
+
+class Apply:
+    """One run of a plan; stop() (from a signal handler) ends it early."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        client: Writer,
+        *,
+        parallelism: int = DEFAULT_PARALLELISM,
+        fail_fast: bool = False,
+        on_outcome: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.client = client
+        self.graph = graph.build(plan)
+        self._known = dict(plan.sids)
+        self._lock = threading.Lock()
+        self._on_outcome = on_outcome
+        client.writes.reset(parallelism)
+        self._executor = Executor(
+            self.graph,
+            self._run,
+            parallelism,
+            fail_fast=fail_fast,
+            on_outcome=self._outcome,
+        )
+
+    def stop(self) -> None:
+        """Start no new step; cut short the waits of those in flight."""
+        self._executor.stop()
+        self.client.interrupt()
+
+    def run(self) -> ApplyReport:
+        retried_before = self.client.retried_after_429
+        outcomes = self._executor.run()
+        gate = self.client.writes
+        report = ApplyReport(
+            outcomes,
+            retried_after_429=self.client.retried_after_429 - retried_before,
+            lowest_parallelism=gate.lowest if gate.lowest < gate.ceiling else None,
+        )
+        try:
+            report.duplicates = self._duplicates(outcomes)
+        except TwilioIacError as exc:
+            # The writes are done; say the check could not run, keep the report.
+            log.warning("apply.duplicates_unchecked", error=str(exc).splitlines()[0])
+        return report
+
+    def _outcome(self, outcome: Outcome) -> None:
+        change = outcome.step.change
+        fields = {
+            "step": outcome.step.label,
+            "kind": change.kind,
+            "name": change.name,
+            "sid": outcome.result or change.sid,
+        }
+        if outcome.status is Status.DONE:
+            log.info("change.applied", **fields)
+        elif outcome.status is Status.FAILED:
+            log.warning("change.failed", **fields, error=type(outcome.error).__name__)
+        elif outcome.status is Status.SKIPPED and outcome.because is not None:
+            log.warning("change.skipped", **fields, because=outcome.because.label)
+        if self._on_outcome is not None:
+            self._on_outcome(outcome)
+
+    def _run(self, step: Step) -> str | None:
+        change = step.change
+        # The HTTP log lines of this step (retries, 429s) say which step.
+        with structlog.contextvars.bound_contextvars(
+            step=step.label, kind=change.kind, name=change.name
+        ):
+            return self._write(step)
+
+    def _write(self, step: Step) -> str | None:
+        change = step.change
+        rt = REGISTRY[change.kind]
+        account_sid = self.plan.account_sid
+        if isinstance(change, Held):
+            with self._lock:
+                known = dict(self._known)
+            return held.run(change, self.client, account_sid, known)
+        if step.phase == "delete":
+            self.client.delete(rt.api, rt.path(account_sid, change.sid))
+            return None
+        with self._lock:
+            params = _params(rt, change.send, self._known)
+            seen = set(self._known.values())
+        if isinstance(change, Update):
+            self.client.update(rt.api, rt.path(account_sid, change.sid), params)
+            return None
+        finder = _finder(self.client, rt, account_sid, change.name, change.sid, seen)
+        record = self.client.create(
+            rt.api, rt.path(account_sid), params, find_existing=finder
+        )
+        with self._lock:
+            self._known[Ref(change.kind, change.name)] = record["sid"]
+        return str(record["sid"])
+
+    def _duplicates(self, outcomes: list[Outcome]) -> list[Duplicate]:
+        """Identities this run created that live state now holds twice."""
+        created: dict[str, dict[str, str]] = defaultdict(dict)
+        for o in outcomes:
+            creating = isinstance(o.step.change, (Create, Replace))
+            # A phone number is bought, not created: Twilio cannot hold it twice.
+            twice = REGISTRY[o.step.change.kind].creatable
+            if (
+                o.status is Status.DONE
+                and o.step.phase == "write"
+                and creating
+                and twice
+            ):
+                created[o.step.change.kind][o.step.change.name] = o.result
+        found = []
+        for kind, names in sorted(created.items()):
+            rt = REGISTRY[kind]
+            records = self.client.list(
+                rt.api, rt.path(self.plan.account_sid), rt.list_key
+            )
+            by_name: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for record in records:
+                by_name[str(record.get(rt.identity) or "")].append(record)
+            counts = Counter({name: len(by_name[name]) for name in names})
+            for name, count in sorted(counts.items()):
+                if count > 1:
+                    # Twilio lists oldest first; keep its order.
+                    sids = tuple(str(r["sid"]) for r in by_name[name])
+                    found.append(Duplicate(kind, name, sids, names[name]))
+                    log.warning("apply.duplicate", kind=kind, name=name, sids=sids)
+        return found
 
 
 def apply(
     plan: Plan,
     client: Writer,
-    progress: Callable[[str], None],
-) -> int:
-    """Run every step; return how many ran. Raises ApplyError on the first failure."""
-    known = dict(plan.sids)
-    todo = steps(plan)
-    done: list[str] = []
-    for index, step in enumerate(todo):
-        try:
-            sid = _run(step, client, plan.account_sid, known)
-        except TwilioIacError as exc:
-            pending = [s.label for s in todo[index + 1 :]]
-            raise ApplyError(done, step.label, exc, pending) from exc
-        done.append(step.label + (f" → {sid}" if sid else ""))
-        log.info(
-            "change.applied", kind=step.change.kind, name=step.change.name, sid=sid
-        )
-        progress(f"✓ {done[-1]}")
-    return len(done)
-
-
-def _run(
-    step: Step, client: Writer, account_sid: str, known: dict[Ref, str]
-) -> str | None:
-    change = step.change
-    if isinstance(change, Held):
-        return held.run(change, client, account_sid, known)
-    rt = REGISTRY[change.kind]
-    if step.phase == "delete":
-        client.delete(rt.api, rt.path(account_sid, change.sid))
-        return None
-    params = _params(rt, change.send, known)
-    if isinstance(change, Update):
-        client.update(rt.api, rt.path(account_sid, change.sid), params)
-        return None
-    old = change.sid
-    finder = _finder(client, rt, account_sid, change.name, old, set(known.values()))
-    record = client.create(rt.api, rt.path(account_sid), params, find_existing=finder)
-    known[Ref(change.kind, change.name)] = record["sid"]
-    return record["sid"]
+    progress: Callable[[Outcome], None] | None = None,
+    *,
+    parallelism: int = DEFAULT_PARALLELISM,
+    fail_fast: bool = False,
+) -> ApplyReport:
+    """Run every step it can; the report says what happened to each."""
+    run = Apply(
+        plan,
+        client,
+        parallelism=parallelism,
+        fail_fast=fail_fast,
+        on_outcome=progress,
+    )
+    return run.run()
 
 
 def _params(

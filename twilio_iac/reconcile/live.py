@@ -7,36 +7,91 @@ depends on how the planner matches live objects to the manifests.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
 from twilio_iac.model import Resource
 from twilio_iac.reconcile import held
-from twilio_iac.reconcile.held import Lister
 from twilio_iac.resources import REGISTRY, Field, ResourceType
 
 log = structlog.get_logger(__name__)
+
+
+class Lister(held.Lister, Protocol):
+    """Lists whole (what an owner holds) and page by page (the kinds)."""
+
+    def raw_pages(
+        self, api: str, path: str, list_key: str
+    ) -> Iterator[Callable[[], list[dict[str, Any]]]]: ...
 
 
 def fetch(
     client: Lister, account_sid: str, kinds: Iterable[str]
 ) -> dict[str, list[Resource]]:
     """Live resources per kind, normalized, in Twilio's list order."""
-    wanted = sorted(set(kinds))
-    with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
-        pages = pool.map(lambda kind: _fetch_kind(client, account_sid, kind), wanted)
-        result = dict(zip(wanted, pages, strict=True))
-    log.debug("live.fetched", **{kind: len(items) for kind, items in result.items()})
-    return result
+    return Fetch(client, account_sid, kinds).result()
 
 
-def _fetch_kind(client: Lister, account_sid: str, kind: str) -> list[Resource]:
-    rt = REGISTRY[kind]
-    records = client.list(rt.api, rt.path(account_sid), rt.list_key)
-    return held.fetch(client, rt, [normalize(rt, record) for record in records])
+class Fetch:
+    """Live state of some kinds, read in the background from the moment it
+    is made: one thread per kind reads its pages (in order, Twilio's page
+    tokens chain them), another normalizes each page while the next is read."""
+
+    def __init__(self, client: Lister, account_sid: str, kinds: Iterable[str]) -> None:
+        self.kinds = sorted(set(kinds))
+        self._dropped: set[str] = set()  # read no further pages of these
+        self._pool = ThreadPoolExecutor(max_workers=max(1, 2 * len(self.kinds)))
+        self._futures = {
+            kind: self._pool.submit(self._kind, client, account_sid, kind)
+            for kind in self.kinds
+        }
+
+    def result(self, kinds: Iterable[str] | None = None) -> dict[str, list[Resource]]:
+        """The kinds asked for (default: all); kinds not asked for are dropped
+        after the page in flight."""
+        wanted = self.kinds if kinds is None else sorted(set(kinds))
+        self._dropped.update(set(self.kinds) - set(wanted))
+        try:
+            result = {kind: self._futures[kind].result() for kind in wanted}
+        finally:
+            self.close()
+        log.debug(
+            "live.fetched", **{kind: len(items) for kind, items in result.items()}
+        )
+        return result
+
+    def close(self) -> None:
+        """Stop reading (after the pages in flight) and let the threads go."""
+        self._dropped.update(self.kinds)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _kind(self, client: Lister, account_sid: str, kind: str) -> list[Resource]:
+        rt = REGISTRY[kind]
+        pages: queue.Queue[Callable[[], list[dict[str, Any]]] | BaseException | None]
+        pages = queue.Queue()
+
+        def read() -> None:
+            try:
+                for page in client.raw_pages(rt.api, rt.path(account_sid), rt.list_key):
+                    pages.put(page)
+                    if kind in self._dropped:
+                        break
+                pages.put(None)
+            except BaseException as exc:  # handed to the normalizing thread
+                pages.put(exc)
+
+        threading.Thread(target=read, name=f"fetch-{kind}", daemon=True).start()
+        items: list[Resource] = []
+        while (page := pages.get()) is not None:
+            if isinstance(page, BaseException):
+                raise page
+            items.extend([normalize(rt, record) for record in page()])
+        return held.fetch(client, rt, items)
 
 
 def normalize(rt: ResourceType, record: Mapping[str, Any]) -> Resource:

@@ -22,7 +22,10 @@ Live = Mapping[str, list[Resource]]
 log = structlog.get_logger(__name__)
 
 
-def make_plan(desired: Desired, client: TwilioClient) -> Plan:
+def make_plan(
+    desired: Desired, client: TwilioClient, state: Live | None = None
+) -> Plan:
+    """``state``: live state already read (prefetch.py), else it is read here."""
     account_sid = client.account_sid
     if desired.account_sid and desired.account_sid != account_sid:
         raise PlanError(
@@ -31,8 +34,9 @@ def make_plan(desired: Desired, client: TwilioClient) -> Plan:
             "Nothing was read or changed. Drop --account-sid, or fix `account_sid` "
             "in the manifests."
         )
-    kinds = {key.kind for key in desired.resources} | set(desired.prune)
-    state = live.fetch(client, account_sid, related_kinds(kinds))
+    if state is None:
+        kinds = {key.kind for key in desired.resources} | set(desired.prune)
+        state = live.fetch(client, account_sid, related_kinds(kinds))
     result = planner.plan(desired, state, account_sid)
     log.info("plan.computed", **result.counts)
     return result

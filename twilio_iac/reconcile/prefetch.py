@@ -1,0 +1,151 @@
+"""Plan with the first pages in flight while the manifests are read and checked.
+
+Which kinds to read, and for which account, is known for sure only once the
+manifests are loaded; a glance at their top-level keys tells it almost always,
+and costs next to nothing. The reads start on that guess; once the manifests
+are loaded the guess is checked: kinds it missed are read then, kinds it
+added are dropped after their first page. Only reads are sent early: a
+manifest error still stops the run before anything is written.
+
+The cyclic garbage collector is paused for the run: everything allocated
+while planning stays alive until the plan exists, so its passes find nothing
+to free and only cost time.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.errors import AmbiguousLiveState, ManifestError
+from twilio_iac.manifests import desired
+from twilio_iac.manifests.desired import Desired
+from twilio_iac.model import Resource
+from twilio_iac.reconcile import dedupe as duplicates
+from twilio_iac.reconcile import live
+from twilio_iac.reconcile.plan import Plan
+from twilio_iac.reconcile.workflow import make_plan
+from twilio_iac.resources import REGISTRY, related_kinds
+
+Live = Mapping[str, list[Resource]]
+_TOP_KEY = re.compile(r"^([A-Za-z_]+)[ \t]*:(.*)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Guess:
+    kinds: frozenset[str]
+    account_sid: str | None
+
+
+def guess(paths: Sequence[Path]) -> Guess | None:
+    """The kinds and account the manifests are about, from their top-level
+    keys; None when that cannot be told without loading them."""
+    kinds: set[str] = set()
+    accounts: set[str] = set()
+    try:
+        for path in _files(paths):
+            text = path.read_text(encoding="utf-8")
+            for key, rest in _TOP_KEY.findall(text):
+                if key in REGISTRY:
+                    kinds.add(key)
+                elif key == "prune":
+                    kinds.update(REGISTRY)  # whichever kinds it names
+                elif key == "account_sid":
+                    value = rest.split("#")[0].strip().strip("\"'")
+                    if not value.startswith("AC") or not value.isalnum():
+                        return None  # interpolated or odd: wait for the load
+                    accounts.add(value)
+    except (OSError, UnicodeDecodeError):
+        return None  # the load reports it properly
+    if not kinds or len(accounts) > 1:
+        return None
+    return Guess(frozenset(related_kinds(kinds)), next(iter(accounts), None))
+
+
+def _files(paths: Sequence[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.iterdir() if p.suffix in (".yaml", ".yml")
+            )
+        else:
+            yield path
+
+
+def plan(
+    paths: Sequence[Path],
+    client: TwilioClient,
+    hint: Guess,
+    env: Mapping[str, str] | None = None,
+    dedupe: bool = False,
+) -> tuple[Desired, Plan] | None:
+    """Load the manifests while live state is read; None when the manifests
+    turn out to target another account than guessed (plan again without)."""
+    with paused_gc():
+        fetch = live.Fetch(client, client.account_sid, hint.kinds)
+        try:
+            wanted = desired.load(paths, env)
+        except ManifestError as exc:
+            fetch.close()
+            raise type(exc)(
+                exc.reasons, exc.headline, "nothing was changed on Twilio"
+            ) from None
+        except BaseException:
+            fetch.close()
+            raise
+        if wanted.account_sid != hint.account_sid:
+            fetch.close()
+            return None
+        kinds = related_kinds(
+            {key.kind for key in wanted.resources} | set(wanted.prune)
+        )
+        state = fetch.result(kinds & hint.kinds)
+        missing = kinds - hint.kinds
+        if missing:
+            state |= live.fetch(client, client.account_sid, missing)
+        return wanted, finish(wanted, client, state, dedupe)
+
+
+def plan_loaded(wanted: Desired, client: TwilioClient, dedupe: bool = False) -> Plan:
+    """The plan of manifests already loaded (when no guess could be made)."""
+    with paused_gc():
+        if wanted.account_sid and wanted.account_sid != client.account_sid:
+            return make_plan(wanted, client)  # which explains the mismatch
+        kinds = related_kinds(
+            {key.kind for key in wanted.resources} | set(wanted.prune)
+        )
+        state = live.fetch(client, client.account_sid, kinds)
+        return finish(wanted, client, state, dedupe)
+
+
+def finish(wanted: Desired, client: TwilioClient, state: Live, dedupe: bool) -> Plan:
+    """make_plan, with the copies of --dedupe taken out and planned as deletes."""
+    found = duplicates.find(wanted, state)
+    if not dedupe or not found:
+        try:
+            return make_plan(wanted, client, state=state)
+        except AmbiguousLiveState as exc:
+            if not found:
+                raise
+            head = str(exc).splitlines()[0]
+            raise AmbiguousLiveState(
+                f"{head} {duplicates.hint(found)}", exc.reasons
+            ) from exc
+    result = make_plan(wanted, client, state=duplicates.without(state, found))
+    return duplicates.add_deletes(result, found, state)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
