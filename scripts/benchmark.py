@@ -109,14 +109,17 @@ def seed(numbers: int, updates: int, latency: float = 0.0) -> tuple[Emulator, st
     lines += ["phone_numbers:"]
     records = emulator.store.records("phone_numbers")
     for i, record in enumerate(records.values()):
-        record["voice_application_sid"] = apps[i % OTHERS]
         lines += [
             f'  - phone_number: "{record["phone_number"]}"',
             f'    friendly_name: "{record["friendly_name"]}"',
-            f"    voice_application: app-{i % OTHERS:03}",
         ]
+        # A number routed by an application ignores voice_url (a manifest
+        # may not set both), so the numbers that change have none.
         if i < updates:
             lines.append(f"    voice_url: {NEW_VOICE_URL}")
+        else:
+            record["voice_application_sid"] = apps[i % OTHERS]
+            lines.append(f"    voice_application: app-{i % OTHERS:03}")
     return emulator, "\n".join(lines) + "\n"
 
 
