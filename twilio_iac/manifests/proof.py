@@ -12,6 +12,7 @@ proven" and schema.py then runs the full validation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,10 @@ _STRUCTURAL = frozenset(
 _PLACED = frozenset({"$ref", "$dynamicRef", "$id", "$anchor", "$dynamicAnchor"})
 _SCALARS = (str, int, float, bool, type(None))
 _MEMO_SIZE = 10_000  # verdicts kept per field schema, so memory stays bounded
+# Keywords that never fail a value (annotations), and those a plain string
+# check covers exactly as jsonschema does (its "pattern" is re.search too).
+_NOTES = frozenset({"title", "description", "examples", "default", "deprecated"})
+_STRING = frozenset({"type", "pattern", "minLength", "maxLength"}) | _NOTES
 
 
 def compile_proof(validator: Validator, schemas: Mapping[str, Any]) -> Check:
@@ -119,6 +124,10 @@ class _Compiler:
     def _leaf(self, schema: dict[str, Any]) -> Check:
         if _mentions(schema, _PLACED):
             return _never
+        if schema.get("type") == "string" and set(schema) <= _STRING:
+            # Every value differs here (numbers, names): asking jsonschema
+            # about each one was a third of the proof's time at 10,000 entries.
+            return _string_check(schema)
         sub = self.validator.evolve(schema=schema)
         memo: dict[tuple[type, Any], bool] = {}
 
@@ -168,6 +177,21 @@ class _Node:
             if not check(x):
                 return False
         return self.any_of is None or any(check(x) for check in self.any_of)
+
+
+def _string_check(schema: dict[str, Any]) -> Check:
+    pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
+    low, high = schema.get("minLength", 0), schema.get("maxLength")
+
+    def check(x: Any) -> bool:
+        if not isinstance(x, str):
+            return False
+        # JSON Schema counts code points, as len() does.
+        if len(x) < low or (high is not None and len(x) > high):
+            return False
+        return pattern is None or pattern.search(x) is not None
+
+    return check
 
 
 def _mentions(schema: Any, keywords: frozenset[str]) -> bool:
