@@ -4,8 +4,9 @@ Behaviour follows the packaged OpenAPI descriptions (oai/). It is stricter
 than Twilio in one deliberate way: unknown parameters are rejected with 400
 (Twilio ignores them with warning 20001), which makes it a contract check.
 
-May import: the base modules (apis, errors, segments, webhooks) only. It is an
-independent double: it never imports the client side, and only the CLI imports it.
+May import: the base modules only (it uses apis, errors, numbering, segments,
+webhooks and the package's __version__). It is an independent double: it never
+imports the client side, and only the CLI imports it.
 """
 
 from __future__ import annotations
