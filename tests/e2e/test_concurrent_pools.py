@@ -1,0 +1,369 @@
+"""Issue 7's order rules for pools and trunks under the concurrent apply.
+
+Each claim is read from the emulator's request log (when each request arrived
+and was answered) with a random delay on every request, several seeds, and
+ten writes in flight, as test_concurrent_apply.py does for the other kinds.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_concurrent_apply import _client, _one, _plan
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.emulator import Emulator
+from twilio_iac.emulator.app import LoggedRequest
+from twilio_iac.reconcile import applier
+from twilio_iac.reconcile.executor import Status
+from twilio_iac.reconcile.plan import AddHeld, Held, Plan, SetHeld
+from twilio_iac.reconcile.report import ApplyReport
+from twilio_iac.render import apply as render_apply
+
+SEEDS = [1, 2, 3, 4, 5]
+
+# Two services and two trunks, each with members, children and settings, and
+# one number bought in the same run that joins a pool.
+POOLS = """
+phone_numbers:
+  - phone_number: "+14155550100"
+    friendly_name: Support line
+  - phone_number: "+14155550101"
+    friendly_name: Alerts line
+  - phone_number: "+14155559999"
+    friendly_name: Bought line
+    purchase: true
+messaging_services:
+  - friendly_name: Alerts
+    senders:
+      phone_numbers: [Support line, Alerts line]
+      alpha_senders: [ACME]
+  - friendly_name: Marketing
+    senders:
+      phone_numbers: [Bought line]
+sip_trunks:
+  - friendly_name: PBX
+    domain_name: acme-pbx.pstn.twilio.com
+    recording:
+      mode: record-from-answer
+    origination_urls:
+      - friendly_name: primary
+        sip_url: sip:pbx1.example.com
+      - friendly_name: backup
+        sip_url: sip:pbx2.example.com
+        priority: 20
+    phone_numbers: ["+14155550102"]
+  - friendly_name: Spare
+    domain_name: acme-spare.pstn.twilio.com
+    origination_urls:
+      - friendly_name: only
+        sip_url: sip:spare.example.com
+    phone_numbers: ["+18005550199"]
+"""
+
+
+def _latency(emulator: Emulator, seed: int) -> None:
+    rng = random.Random(seed)
+    emulator.latency = lambda: rng.uniform(0, 0.03)
+    emulator.requests.clear()
+
+
+def _run(plan: Plan, client: TwilioClient, emulator: Emulator) -> list[LoggedRequest]:
+    report = applier.apply(plan, client, parallelism=10)
+    assert report.ok, _not_done(report)
+    return list(emulator.requests)
+
+
+def _not_done(report: ApplyReport) -> list[tuple[str, str]]:
+    return [
+        (o.step.label, str(o.error))
+        for o in report.outcomes
+        if o.status is not Status.DONE
+    ]
+
+
+def _sid(emulator: Emulator, kind: str, name: str) -> str:
+    return next(
+        r["sid"] for r in emulator.records(kind) if r.get("friendly_name") == name
+    )
+
+
+def _pn(emulator: Emulator, e164: str) -> str:
+    return next(
+        r["sid"] for r in emulator.records("phone_numbers") if r["phone_number"] == e164
+    )
+
+
+def _under(log: list[LoggedRequest], owner_path: str) -> list[LoggedRequest]:
+    """Writes to what the owner at ``owner_path`` holds."""
+    return [
+        r
+        for r in log
+        if r.method != "GET" and r.path.startswith(owner_path + "/") and r.status < 300
+    ]
+
+
+def _owners(emulator: Emulator) -> dict[str, str]:
+    """Instance path → friendly_name of every live service and trunk."""
+    paths = {
+        f"/v1/Services/{r['sid']}": r for r in emulator.records("messaging_services")
+    }
+    paths |= {f"/v1/Trunks/{r['sid']}": r for r in emulator.records("sip_trunks")}
+    return {path: r["friendly_name"] for path, r in paths.items()}
+
+
+def _pool(emulator: Emulator, members: str, owner: str) -> set[str]:
+    """E.164 numbers in a service's (messaging_…) or a trunk's (trunk_…) pool."""
+    if members.startswith("messaging"):
+        sid, parent = _sid(emulator, "messaging_services", owner), "service_sid"
+    else:
+        sid, parent = _sid(emulator, "sip_trunks", owner), "trunk_sid"
+    return {r["phone_number"] for r in emulator.records(members) if r[parent] == sid}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_owners_are_created_before_anything_joins_them(
+    tmp_path: Path, seed: int
+) -> None:
+    emulator = Emulator()
+    with _client(emulator) as client:
+        plan = _plan(client, tmp_path, POOLS)
+        _latency(emulator, seed)
+        log = _run(plan, client, emulator)
+    held = [c for c in plan.changes if isinstance(c, Held)]
+    assert len(held) == 10
+    members = 0
+    for path, name in _owners(emulator).items():
+        collection = "/v1/Services" if "/Services/" in path else "/v1/Trunks"
+        created = _one(log, "POST", collection, FriendlyName=name)
+        joined = _under(log, path)
+        assert joined, path
+        # Members, origination URLs and recording settings all follow the create.
+        assert all(created.end <= r.start for r in joined), name
+        members += len(joined)
+    assert members == len(held)
+    # The number bought in this run joins Marketing only once it is owned.
+    bought = _one(log, "POST", "/IncomingPhoneNumbers.json", PhoneNumber="+14155559999")
+    joins = _one(
+        log, "POST", "/PhoneNumbers", PhoneNumberSid=_pn(emulator, "+14155559999")
+    )
+    assert bought.end <= joins.start
+    assert _pool(emulator, "messaging_phone_numbers", "Marketing") == {"+14155559999"}
+    # Independent writes did overlap.
+    writes = sorted((r for r in log if r.method != "GET"), key=lambda r: r.start)
+    assert any(a.end > b.start for a, b in zip(writes, writes[1:], strict=False))
+
+
+# Every number changes pools: a swap between two services, a move into a
+# service created in this run, out of a service this run prunes, between two
+# trunks, and out of a trunk the manifests no longer declare (an eviction).
+BEFORE_MOVES = """
+phone_numbers:
+  - phone_number: "+14155550100"
+  - phone_number: "+14155550101"
+messaging_services:
+  - friendly_name: A
+    senders:
+      phone_numbers: ["+14155550100", "+14155560000"]
+  - friendly_name: B
+    senders:
+      phone_numbers: ["+14155550101"]
+  - friendly_name: Doomed
+    senders:
+      phone_numbers: ["+14155560001"]
+sip_trunks:
+  - friendly_name: T1
+    domain_name: t1.pstn.twilio.com
+    phone_numbers: ["+14155550102", "+14155560003"]
+  - friendly_name: T2
+    domain_name: t2.pstn.twilio.com
+    phone_numbers: []
+  - friendly_name: Undeclared
+    domain_name: t3.pstn.twilio.com
+    phone_numbers: ["+14155560002"]
+"""
+AFTER_MOVES = """
+prune: [messaging_services]
+phone_numbers:
+  - phone_number: "+14155550100"
+  - phone_number: "+14155550101"
+messaging_services:
+  - friendly_name: A
+    senders:
+      phone_numbers: ["+14155550101"]
+  - friendly_name: B
+    senders:
+      phone_numbers: ["+14155550100", "+14155560001"]
+  - friendly_name: New
+    senders:
+      phone_numbers: ["+14155560000"]
+sip_trunks:
+  - friendly_name: T1
+    domain_name: t1.pstn.twilio.com
+    phone_numbers: ["+14155560003"]
+  - friendly_name: T2
+    domain_name: t2.pstn.twilio.com
+    phone_numbers: ["+14155550102", "+14155560002"]
+"""
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_member_leaves_its_old_pool_before_it_joins_the_new_one(
+    tmp_path: Path, seed: int
+) -> None:
+    emulator = Emulator()
+    emulator.seed_phone_numbers(4, "+14155560000")
+    with _client(emulator) as client:
+        assert applier.apply(_plan(client, tmp_path, BEFORE_MOVES), client).ok
+        old = _owners(emulator)
+        plan = _plan(client, tmp_path, AFTER_MOVES)
+        _latency(emulator, seed)
+        log = _run(plan, client, emulator)
+    moved = {
+        "+14155550100": ("A", "B"),
+        "+14155550101": ("B", "A"),
+        "+14155560000": ("A", "New"),
+        "+14155560001": ("Doomed", "B"),
+        "+14155560002": ("Undeclared", "T2"),
+        "+14155550102": ("T1", "T2"),
+    }
+    by_name = {name: path for path, name in old.items()}
+    for number, (src, dst) in moved.items():
+        sid = _pn(emulator, number)
+        left = _one(log, "DELETE", f"{by_name[src]}/PhoneNumbers/{sid}")
+        joined = _one(log, "POST", "/PhoneNumbers", PhoneNumberSid=sid)
+        assert left.end <= joined.start, (number, src, dst)
+        kind = "trunk" if dst.startswith("T") else "messaging"
+        members = f"{kind}_phone_numbers"
+        assert number in _pool(emulator, members, dst)
+    assert _pool(emulator, "trunk_phone_numbers", "T1") == {"+14155560003"}
+
+
+BEFORE_PRUNE = """
+messaging_services:
+  - friendly_name: S1
+    senders:
+      phone_numbers: ["+14155560000", "+14155560001"]
+      alpha_senders: [ACME]
+  - friendly_name: S2
+    senders:
+      phone_numbers: ["+14155560002"]
+sip_trunks:
+  - friendly_name: T1
+    domain_name: t1.pstn.twilio.com
+    origination_urls:
+      - friendly_name: a
+        sip_url: sip:a.example.com
+      - friendly_name: b
+        sip_url: sip:b.example.com
+    phone_numbers: ["+14155560003", "+14155560004"]
+  - friendly_name: T2
+    domain_name: t2.pstn.twilio.com
+    origination_urls:
+      - friendly_name: c
+        sip_url: sip:c.example.com
+    phone_numbers: ["+14155560005"]
+"""
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_members_leave_before_a_pruned_owner_is_deleted(
+    tmp_path: Path, seed: int
+) -> None:
+    emulator = Emulator()
+    emulator.seed_phone_numbers(6, "+14155560000")
+    with _client(emulator) as client:
+        assert applier.apply(_plan(client, tmp_path, BEFORE_PRUNE), client).ok
+        owners = _owners(emulator)
+        plan = _plan(client, tmp_path, "prune: [messaging_services, sip_trunks]\n")
+        _latency(emulator, seed)
+        log = _run(plan, client, emulator)
+    assert len(owners) == 4
+    for path, name in owners.items():
+        gone = _one(log, "DELETE", path)
+        left = _under(log, path)
+        assert left and all(r.method == "DELETE" for r in left), name
+        assert all(r.end <= gone.start for r in left), name
+        # Origination URLs are the trunk's own objects, not pool members:
+        # Twilio deletes them with the trunk, so the plan sends no DELETE.
+        assert not [r for r in left if "/OriginationUrls/" in r.path]
+    assert emulator.records("messaging_phone_numbers") == []
+    assert emulator.records("trunk_phone_numbers") == []
+    assert emulator.records("origination_urls") == []
+
+
+FAILING = """
+phone_numbers:
+  - phone_number: "+14155550100"
+    friendly_name: Support line
+messaging_services:
+  - friendly_name: Kept
+    senders:
+      phone_numbers: ["+14155560000"]
+  - friendly_name: First
+    senders:
+      phone_numbers: [Support line, "+14155560001"]
+      alpha_senders: [ACME]
+  - friendly_name: Second
+    senders:
+      phone_numbers: ["+14155560002"]
+      alpha_senders: [BRAND]
+sip_trunks:
+  - friendly_name: One
+    domain_name: one.pstn.twilio.com
+    recording:
+      mode: record-from-answer
+    origination_urls:
+      - friendly_name: a
+        sip_url: sip:a.example.com
+    phone_numbers: ["+14155560003"]
+  - friendly_name: Two
+    domain_name: two.pstn.twilio.com
+    origination_urls:
+      - friendly_name: b
+        sip_url: sip:b.example.com
+    phone_numbers: ["+14155560004", "+14155560005"]
+"""
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("collection", ["/v1/Services", "/v1/Trunks"])
+def test_a_failed_owner_create_skips_exactly_what_joins_it(
+    tmp_path: Path, seed: int, collection: str
+) -> None:
+    emulator = Emulator()
+    emulator.seed_phone_numbers(6, "+14155560000")
+    with _client(emulator) as client:
+        # "Kept" exists already; a number moves from it into a new service.
+        kept = FAILING.split("  - friendly_name: First")[0]
+        assert applier.apply(_plan(client, tmp_path, kept), client).ok
+        moving = FAILING.replace('["+14155560000"]', "[]").replace(
+            '["+14155560002"]', '["+14155560002", "+14155560000"]'
+        )
+        plan = _plan(client, tmp_path, moving)
+        _latency(emulator, seed)
+        emulator.add_fault("POST", collection + "$", 400, 21999, "quota")
+        report = applier.apply(plan, client, parallelism=10)
+    (failed,) = report.failed
+    name = failed.step.change.name
+    assert failed.step.label.startswith("create ") and "21999" in str(failed.error)
+    held = {c for c in plan.changes if isinstance(c, Held) and c.name == name}
+    assert held and all(isinstance(c, (AddHeld, SetHeld)) for c in held)
+    assert {o.step.change for o in report.skipped} == held
+    assert all(o.because is failed.step for o in report.skipped)
+    assert len(report.done) == len(plan.changes) - 1 - len(held)
+    assert not report.not_started
+    # One request per held change done, none for those skipped.
+    done = [o for o in report.done if isinstance(o.step.change, Held)]
+    sent = [
+        r
+        for r in emulator.requests
+        if r.method != "GET" and r.path.startswith(("/v1/Services/", "/v1/Trunks/"))
+    ]
+    assert len(sent) == len(done)
+    text = render_apply.report(report)
+    assert f"Skipped because a change they need failed ({len(held)}):" in text
+    for o in report.skipped:
+        assert f"  - {o.step.label} (needs: {failed.step.label})" in text
