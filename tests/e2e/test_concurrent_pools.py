@@ -367,3 +367,46 @@ def test_a_failed_owner_create_skips_exactly_what_joins_it(
     assert f"Skipped because a change they need failed ({len(held)}):" in text
     for o in report.skipped:
         assert f"  - {o.step.label} (needs: {failed.step.label})" in text
+
+
+TRUNKED = """
+applications:
+  - friendly_name: ivr
+phone_numbers:
+  - phone_number: "+14155560000"
+sip_trunks:
+  - friendly_name: T
+    domain_name: t.pstn.twilio.com
+    phone_numbers: ["+14155560000"]
+"""
+# The number leaves the trunk and takes an application in the same run. Twilio
+# clears trunk_sid when voice_application_sid is set, and the number with it
+# leaves the trunk's list: the trunk removal must land first, or it finds no
+# member (404).
+UNTRUNKED = TRUNKED.replace(
+    '  - phone_number: "+14155560000"\n',
+    '  - phone_number: "+14155560000"\n    voice_application: ivr\n',
+).replace('["+14155560000"]', "[]")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("parallelism", [1, 10])
+def test_a_number_leaves_its_trunk_before_its_own_voice_routing_is_set(
+    tmp_path: Path, seed: int, parallelism: int
+) -> None:
+    emulator = Emulator()
+    emulator.seed_phone_numbers(1, "+14155560000")
+    with _client(emulator) as client:
+        assert applier.apply(_plan(client, tmp_path, TRUNKED), client).ok
+        plan = _plan(client, tmp_path, UNTRUNKED)
+        _latency(emulator, seed)
+        report = applier.apply(plan, client, parallelism=parallelism)
+    assert report.ok, _not_done(report)
+    log = list(emulator.requests)
+    sid = _pn(emulator, "+14155560000")
+    left = _one(log, "DELETE", f"/PhoneNumbers/{sid}")
+    routed = _one(log, "POST", f"/IncomingPhoneNumbers/{sid}.json")
+    assert left.end <= routed.start
+    (number,) = [r for r in emulator.records("phone_numbers") if r["sid"] == sid]
+    app = _sid(emulator, "applications", "ivr")
+    assert (number["trunk_sid"], number["voice_application_sid"]) == (None, app)

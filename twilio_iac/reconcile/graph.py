@@ -9,7 +9,10 @@ A step waits only for what it needs:
 - deletes run in reverse dependency order: a delete waits for the deletes of
   the kinds that may point at its kind.
 - a change that names steps in ``after`` (what an owner holds: pool members,
-  children) waits for them; an owner's or member's delete waits for those.
+  children) waits for them; an owner's or member's delete waits for those;
+- a member's own write waits for it to leave a pool whose membership sets a
+  field on it (a number's trunk_sid): setting the number's voice application
+  clears trunk_sid, so the removal would otherwise find no member (404).
 Plan order (``Graph.steps``) is a topological order of these edges, so one
 step at a time in that order is today's strictly sequential apply.
 """
@@ -20,8 +23,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from twilio_iac.model import Ref
-from twilio_iac.reconcile.plan import Change, Create, Delete, Plan, Replace
+from twilio_iac.reconcile.plan import (
+    Change,
+    Create,
+    Delete,
+    Plan,
+    RemoveHeld,
+    Replace,
+)
 from twilio_iac.resources import REGISTRY, apply_order
+from twilio_iac.resources.parts import Pool
 
 
 @dataclass(frozen=True)
@@ -60,9 +71,11 @@ class Graph:
 
 
 def ordered_steps(plan: Plan) -> list[Step]:
-    """Writes in plan order, then deletes in reverse dependency order."""
+    """Writes in plan order, members leaving a field-setting pool first (they
+    need nothing), then deletes in reverse dependency order."""
     position = {kind: i for i, kind in enumerate(apply_order())}
     writes = [c for c in plan.changes if not isinstance(c, Delete)]
+    writes.sort(key=lambda c: _unsets(c) is None)
     removals = [c for c in plan.changes if isinstance(c, (Delete, Replace))]
     removals.sort(key=lambda c: (-position[c.kind], c.name))
     phased = [("write", c) for c in writes] + [("delete", c) for c in removals]
@@ -79,6 +92,8 @@ def build(plan: Plan) -> Graph:
     # they run before the owner, or the member, is deleted.
     held_by: dict[Ref, list[int]] = defaultdict(list)
     held_sid: dict[str, list[int]] = defaultdict(list)
+    # Members leaving a field-setting pool, per (member kind, member SID).
+    unsetting: dict[tuple[str, str], list[int]] = defaultdict(list)
     for step in steps:
         change = step.change
         if step.phase != "write":
@@ -94,6 +109,9 @@ def build(plan: Plan) -> Graph:
             target = getattr(change, "target", None)
             if isinstance(target, str):
                 held_sid[target].append(step.index)
+        member_kind = _unsets(change)
+        if member_kind is not None:
+            unsetting[(member_kind, change.target)].append(step.index)
     # Kinds that may hold a reference to each kind.
     referrers: dict[str, set[str]] = defaultdict(set)
     for rt in REGISTRY.values():
@@ -114,6 +132,8 @@ def build(plan: Plan) -> Graph:
             target = getattr(change, "target", None)
             if isinstance(target, Ref) and target in creates:
                 wants.add(creates[target])
+            if change.sid and not getattr(change, "part", None):
+                wants.update(unsetting[(change.kind, change.sid)])
             refs = REGISTRY[change.kind].references
             for fc in change.fields:
                 if fc.name in refs:
@@ -130,3 +150,13 @@ def build(plan: Plan) -> Graph:
         wants.discard(step.index)
         needs.append(wants)
     return Graph(tuple(steps), tuple(frozenset(n) for n in needs))
+
+
+def _unsets(change: Change) -> str | None:
+    """The member kind, for a member leaving a pool that sets a field on it."""
+    if not isinstance(change, RemoveHeld):
+        return None
+    part = REGISTRY[change.kind].held.get(change.part)
+    if isinstance(part, Pool) and part.sets and part.member_kind:
+        return part.member_kind
+    return None
