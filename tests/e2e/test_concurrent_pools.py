@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_concurrent_apply import _client, _one, _plan
-from twilio_iac.api.client import TwilioClient
 from twilio_iac.emulator import Emulator
 from twilio_iac.emulator.app import LoggedRequest
 from twilio_iac.reconcile import applier
@@ -70,10 +69,29 @@ def _latency(emulator: Emulator, seed: int) -> None:
     emulator.requests.clear()
 
 
-def _run(plan: Plan, client: TwilioClient, emulator: Emulator) -> list[LoggedRequest]:
-    report = applier.apply(plan, client, parallelism=10)
-    assert report.ok, _not_done(report)
-    return list(emulator.requests)
+def _change(
+    tmp_path: Path,
+    seed: int,
+    before: str,
+    after: str,
+    *,
+    parallelism: int = 10,
+    failing: str | None = None,
+) -> tuple[Emulator, dict[str, str], Plan, ApplyReport]:
+    """Apply ``before``, then ``after`` with random delays (and a failure on
+    the first POST to the ``failing`` collection): the emulator, the owners
+    before, the second plan and its report."""
+    emulator = Emulator()
+    emulator.seed_phone_numbers(6, "+14155560000")
+    with _client(emulator) as client:
+        assert applier.apply(_plan(client, tmp_path, before), client).ok
+        owners = _owners(emulator)
+        plan = _plan(client, tmp_path, after)
+        _latency(emulator, seed)
+        if failing:
+            emulator.add_fault("POST", failing + "$", 400, 21999, "quota")
+        report = applier.apply(plan, client, parallelism=parallelism)
+    return emulator, owners, plan, report
 
 
 def _not_done(report: ApplyReport) -> list[tuple[str, str]]:
@@ -127,11 +145,9 @@ def _pool(emulator: Emulator, members: str, owner: str) -> set[str]:
 def test_owners_are_created_before_anything_joins_them(
     tmp_path: Path, seed: int
 ) -> None:
-    emulator = Emulator()
-    with _client(emulator) as client:
-        plan = _plan(client, tmp_path, POOLS)
-        _latency(emulator, seed)
-        log = _run(plan, client, emulator)
+    emulator, _, plan, report = _change(tmp_path, seed, "{}", POOLS)
+    assert report.ok, _not_done(report)
+    log = list(emulator.requests)
     held = [c for c in plan.changes if isinstance(c, Held)]
     assert len(held) == 10
     members = 0
@@ -213,14 +229,9 @@ sip_trunks:
 def test_a_member_leaves_its_old_pool_before_it_joins_the_new_one(
     tmp_path: Path, seed: int
 ) -> None:
-    emulator = Emulator()
-    emulator.seed_phone_numbers(4, "+14155560000")
-    with _client(emulator) as client:
-        assert applier.apply(_plan(client, tmp_path, BEFORE_MOVES), client).ok
-        old = _owners(emulator)
-        plan = _plan(client, tmp_path, AFTER_MOVES)
-        _latency(emulator, seed)
-        log = _run(plan, client, emulator)
+    emulator, old, _, report = _change(tmp_path, seed, BEFORE_MOVES, AFTER_MOVES)
+    assert report.ok, _not_done(report)
+    log = list(emulator.requests)
     moved = {
         "+14155550100": ("A", "B"),
         "+14155550101": ("B", "A"),
@@ -272,14 +283,10 @@ sip_trunks:
 def test_members_leave_before_a_pruned_owner_is_deleted(
     tmp_path: Path, seed: int
 ) -> None:
-    emulator = Emulator()
-    emulator.seed_phone_numbers(6, "+14155560000")
-    with _client(emulator) as client:
-        assert applier.apply(_plan(client, tmp_path, BEFORE_PRUNE), client).ok
-        owners = _owners(emulator)
-        plan = _plan(client, tmp_path, "prune: [messaging_services, sip_trunks]\n")
-        _latency(emulator, seed)
-        log = _run(plan, client, emulator)
+    pruned = "prune: [messaging_services, sip_trunks]\n"
+    emulator, owners, _, report = _change(tmp_path, seed, BEFORE_PRUNE, pruned)
+    assert report.ok, _not_done(report)
+    log = list(emulator.requests)
     assert len(owners) == 4
     for path, name in owners.items():
         gone = _one(log, "DELETE", path)
@@ -333,19 +340,14 @@ sip_trunks:
 def test_a_failed_owner_create_skips_exactly_what_joins_it(
     tmp_path: Path, seed: int, collection: str
 ) -> None:
-    emulator = Emulator()
-    emulator.seed_phone_numbers(6, "+14155560000")
-    with _client(emulator) as client:
-        # "Kept" exists already; a number moves from it into a new service.
-        kept = FAILING.split("  - friendly_name: First")[0]
-        assert applier.apply(_plan(client, tmp_path, kept), client).ok
-        moving = FAILING.replace('["+14155560000"]', "[]").replace(
-            '["+14155560002"]', '["+14155560002", "+14155560000"]'
-        )
-        plan = _plan(client, tmp_path, moving)
-        _latency(emulator, seed)
-        emulator.add_fault("POST", collection + "$", 400, 21999, "quota")
-        report = applier.apply(plan, client, parallelism=10)
+    # "Kept" exists already; a number moves from it into a new service.
+    kept = FAILING.split("  - friendly_name: First")[0]
+    moving = FAILING.replace('["+14155560000"]', "[]").replace(
+        '["+14155560002"]', '["+14155560002", "+14155560000"]'
+    )
+    emulator, _, plan, report = _change(
+        tmp_path, seed, kept, moving, failing=collection
+    )
     (failed,) = report.failed
     name = failed.step.change.name
     assert failed.step.label.startswith("create ") and "21999" in str(failed.error)
@@ -394,13 +396,9 @@ UNTRUNKED = TRUNKED.replace(
 def test_a_number_leaves_its_trunk_before_its_own_voice_routing_is_set(
     tmp_path: Path, seed: int, parallelism: int
 ) -> None:
-    emulator = Emulator()
-    emulator.seed_phone_numbers(1, "+14155560000")
-    with _client(emulator) as client:
-        assert applier.apply(_plan(client, tmp_path, TRUNKED), client).ok
-        plan = _plan(client, tmp_path, UNTRUNKED)
-        _latency(emulator, seed)
-        report = applier.apply(plan, client, parallelism=parallelism)
+    emulator, _, _, report = _change(
+        tmp_path, seed, TRUNKED, UNTRUNKED, parallelism=parallelism
+    )
     assert report.ok, _not_done(report)
     log = list(emulator.requests)
     sid = _pn(emulator, "+14155560000")
