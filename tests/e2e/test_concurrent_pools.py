@@ -15,9 +15,9 @@ import pytest
 from tests.e2e.test_concurrent_apply import _client, _one, _plan
 from twilio_iac.emulator import Emulator
 from twilio_iac.emulator.app import LoggedRequest
-from twilio_iac.reconcile import applier
+from twilio_iac.reconcile import applier, graph
 from twilio_iac.reconcile.executor import Status
-from twilio_iac.reconcile.plan import AddHeld, Held, Plan, SetHeld
+from twilio_iac.reconcile.plan import Held, Plan, RemoveHeld
 from twilio_iac.reconcile.report import ApplyReport
 from twilio_iac.render import apply as render_apply
 
@@ -301,6 +301,17 @@ def test_members_leave_before_a_pruned_owner_is_deleted(
     assert emulator.records("origination_urls") == []
 
 
+# Kept and Old exist; each new owner gets a member moved out of them.
+OLD_POOLS = """
+messaging_services:
+  - friendly_name: Kept
+    senders:
+      phone_numbers: ["+14155560000", "+14155560005"]
+sip_trunks:
+  - friendly_name: Old
+    domain_name: old.pstn.twilio.com
+    phone_numbers: ["+14155560003", "+14155560004"]
+"""
 FAILING = """
 phone_numbers:
   - phone_number: "+14155550100"
@@ -308,16 +319,19 @@ phone_numbers:
 messaging_services:
   - friendly_name: Kept
     senders:
-      phone_numbers: ["+14155560000"]
+      phone_numbers: []
   - friendly_name: First
     senders:
-      phone_numbers: [Support line, "+14155560001"]
+      phone_numbers: [Support line, "+14155560005"]
       alpha_senders: [ACME]
   - friendly_name: Second
     senders:
-      phone_numbers: ["+14155560002"]
+      phone_numbers: ["+14155560002", "+14155560000"]
       alpha_senders: [BRAND]
 sip_trunks:
+  - friendly_name: Old
+    domain_name: old.pstn.twilio.com
+    phone_numbers: []
   - friendly_name: One
     domain_name: one.pstn.twilio.com
     recording:
@@ -331,7 +345,7 @@ sip_trunks:
     origination_urls:
       - friendly_name: b
         sip_url: sip:b.example.com
-    phone_numbers: ["+14155560004", "+14155560005"]
+    phone_numbers: ["+14155560004", "+14155560001"]
 """
 
 
@@ -340,19 +354,18 @@ sip_trunks:
 def test_a_failed_owner_create_skips_exactly_what_joins_it(
     tmp_path: Path, seed: int, collection: str
 ) -> None:
-    # "Kept" exists already; a number moves from it into a new service.
-    kept = FAILING.split("  - friendly_name: First")[0]
-    moving = FAILING.replace('["+14155560000"]', "[]").replace(
-        '["+14155560002"]', '["+14155560002", "+14155560000"]'
-    )
-    emulator, _, plan, report = _change(
-        tmp_path, seed, kept, moving, failing=collection
+    emulator, old, plan, report = _change(
+        tmp_path, seed, OLD_POOLS, FAILING, failing=collection
     )
     (failed,) = report.failed
     name = failed.step.change.name
     assert failed.step.label.startswith("create ") and "21999" in str(failed.error)
-    held = {c for c in plan.changes if isinstance(c, Held) and c.name == name}
-    assert held and all(isinstance(c, (AddHeld, SetHeld)) for c in held)
+    # What it holds, and the leave of the member moving into it: a move into
+    # an owner that could not be made leaves the member where it was.
+    held = {
+        c for c in plan.changes if isinstance(c, Held) and name in (c.name, c.moved)
+    }
+    assert len([c for c in held if isinstance(c, RemoveHeld)]) == 1
     assert {o.step.change for o in report.skipped} == held
     assert all(o.because is failed.step for o in report.skipped)
     assert len(report.done) == len(plan.changes) - 1 - len(held)
@@ -365,6 +378,9 @@ def test_a_failed_owner_create_skips_exactly_what_joins_it(
         if r.method != "GET" and r.path.startswith(("/v1/Services/", "/v1/Trunks/"))
     ]
     assert len(sent) == len(done)
+    stays = "Kept" if "Services" in collection else "Old"
+    members = "messaging_phone_numbers" if stays == "Kept" else "trunk_phone_numbers"
+    assert len(_pool(emulator, members, stays)) == 1
     text = render_apply.report(report)
     assert f"Skipped because a change they need failed ({len(held)}):" in text
     for o in report.skipped:
@@ -408,3 +424,38 @@ def test_a_number_leaves_its_trunk_before_its_own_voice_routing_is_set(
     (number,) = [r for r in emulator.records("phone_numbers") if r["sid"] == sid]
     app = _sid(emulator, "applications", "ivr")
     assert (number["trunk_sid"], number["voice_application_sid"]) == (None, app)
+
+
+def test_plan_order_stays_a_topological_order_of_apply_edges(tmp_path: Path) -> None:
+    # The number leaves Old for a trunk made in this run, and is renamed: its
+    # leave waits for the new trunk, its rename for the leave.
+    before = TRUNKED.replace("voice_application: ivr\n", "")
+    after = before.replace('["+14155560000"]', "[]") + (
+        "  - friendly_name: New\n"
+        "    domain_name: new.pstn.twilio.com\n"
+        '    phone_numbers: ["+14155560000"]\n'
+    )
+    after = after.replace(
+        '  - phone_number: "+14155560000"\n',
+        '  - phone_number: "+14155560000"\n    friendly_name: renamed\n',
+    )
+    emulator = Emulator()
+    emulator.seed_phone_numbers(1, "+14155560000")
+    with _client(emulator) as client:
+        assert applier.apply(_plan(client, tmp_path, before), client).ok
+        plan = _plan(client, tmp_path, after)
+        built = graph.build(plan)
+        labels = [s.label for s in built.steps]
+        assert labels == [
+            'create sip_trunks "New"',
+            'remove sip_trunks "T" phone_numbers "renamed"',
+            'update phone_numbers "+14155560000"',
+            'add sip_trunks "New" phone_numbers "+14155560000"',
+        ]
+        assert all(need < i for i, needs in enumerate(built.needs) for need in needs)
+        assert built.needs[2] == {1} and built.needs[1] == {0}
+        emulator.requests.clear()
+        report = applier.apply(plan, client, parallelism=1)
+    assert report.ok, _not_done(report)
+    sent = [(r.method, r.path) for r in emulator.requests if r.method != "GET"]
+    assert [m for m, _ in sent] == ["POST", "DELETE", "POST", "POST"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from twilio_iac.model import Ref
 from twilio_iac.reconcile.plan import (
@@ -71,15 +72,34 @@ class Graph:
 
 
 def ordered_steps(plan: Plan) -> list[Step]:
-    """Writes in plan order, members leaving a field-setting pool first (they
-    need nothing), then deletes in reverse dependency order."""
+    """Writes in plan order, then deletes in reverse dependency order."""
     position = {kind: i for i, kind in enumerate(apply_order())}
-    writes = [c for c in plan.changes if not isinstance(c, Delete)]
-    writes.sort(key=lambda c: _unsets(c) is None)
+    writes = _leaving_first([c for c in plan.changes if not isinstance(c, Delete)])
     removals = [c for c in plan.changes if isinstance(c, (Delete, Replace))]
     removals.sort(key=lambda c: (-position[c.kind], c.name))
     phased = [("write", c) for c in writes] + [("delete", c) for c in removals]
     return [Step(i, phase, change) for i, (phase, change) in enumerate(phased)]
+
+
+def _leaving_first(writes: list[Change]) -> list[Change]:
+    """Each member leaving a field-setting pool moved to just before the
+    member's own write. Owners come before members in apply order, so what
+    the leave waits for (a new owner's create) stays before it."""
+    own = {(c.kind, c.sid) for c in writes if c.sid and not getattr(c, "part", None)}
+    pending: dict[tuple[str, Any], list[Change]] = defaultdict(list)
+    for c in writes:
+        kind = _unsets(c)
+        if kind is not None and (kind, c.target) in own:
+            pending[(kind, c.target)].append(c)
+    moved = {id(c) for group in pending.values() for c in group}
+    result: list[Change] = []
+    for c in writes:
+        if id(c) in moved:
+            continue
+        if not getattr(c, "part", None):
+            result += pending.pop((c.kind, c.sid), [])
+        result.append(c)
+    return result
 
 
 def build(plan: Plan) -> Graph:
