@@ -8,9 +8,9 @@ from pathlib import Path
 
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Ref, Resource
-from twilio_iac.reconcile import planfile
+from twilio_iac.reconcile import graph, planfile
 from twilio_iac.reconcile.applier import requests
-from twilio_iac.reconcile.plan import AddHeld, RemoveHeld, dependencies
+from twilio_iac.reconcile.plan import AddHeld, Plan, RemoveHeld
 from twilio_iac.reconcile.planner import plan
 
 ACCOUNT = "AC" + "5a4db0c0" * 4
@@ -35,6 +35,15 @@ def _plan(wanted: list[Resource], lives: list[Resource], prune=()):
     return plan(desired, by_kind, ACCOUNT)
 
 
+def _needs(result: Plan) -> dict[str, set[str]]:
+    """Step label → the labels of the steps apply makes it wait for."""
+    built = graph.build(result)
+    return {
+        step.label: {built.steps[i].label for i in needs}
+        for step, needs in zip(built.steps, built.needs, strict=True)
+    }
+
+
 NUMBERS = [_number("+14155550100", PN1), _number("+14155550101", PN2)]
 
 
@@ -43,10 +52,11 @@ def test_a_new_service_is_created_before_its_members_join() -> None:
     result = _plan([wanted], NUMBERS)
     create, add = result.changes
     assert isinstance(add, AddHeld) and add.target == PN1 and add.sid is None
-    assert dependencies(result.changes) == {
-        "add:messaging_services:Alerts:senders.phone_numbers:+14155550100": (
-            "create:messaging_services:Alerts",
-        )
+    assert _needs(result) == {
+        'create messaging_services "Alerts"': set(),
+        'add messaging_services "Alerts" senders.phone_numbers "Support line"': {
+            'create messaging_services "Alerts"'
+        },
     }
     (call,) = [r for r in requests(result) if r["step"].startswith("add")]
     assert call["path"] == "/v1/Services/{messaging_services:Alerts}/PhoneNumbers"
@@ -67,6 +77,9 @@ def test_a_bought_number_joins_after_its_purchase() -> None:
     (add,) = [c for c in result.changes if isinstance(c, AddHeld)]
     assert add.target == Ref("phone_numbers", "+14155559999")
     assert add.after == ("create:phone_numbers:+14155559999",)
+    assert _needs(result)[f"add {add.label}"] == {
+        'purchase phone_numbers "+14155559999"'
+    }
 
 
 def test_a_pruned_service_loses_its_members_first() -> None:
@@ -74,9 +87,9 @@ def test_a_pruned_service_loses_its_members_first() -> None:
     result = _plan([], [*NUMBERS, live_service], prune=["messaging_services"])
     remove, delete = result.changes
     assert isinstance(remove, RemoveHeld) and remove.target == PN1
-    assert dependencies(result.changes)["delete:messaging_services:Old"] == (
-        remove.step_id,
-    )
+    assert _needs(result)[f'delete messaging_services "Old" ({MG1})'] == {
+        'remove messaging_services "Old" senders.phone_numbers "+14155550100"'
+    }
 
 
 def test_a_saved_plan_keeps_held_changes_exactly(tmp_path: Path) -> None:

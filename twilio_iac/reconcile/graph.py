@@ -9,7 +9,10 @@ A step waits only for what it needs:
 - deletes run in reverse dependency order: a delete waits for the deletes of
   the kinds that may point at its kind.
 - a change that names steps in ``after`` (what an owner holds: pool members,
-  children) waits for them; an owner's or member's delete waits for those.
+  children) waits for them; an owner's or member's delete waits for those;
+- a member's own write waits for it to leave a pool whose membership sets a
+  field on it (a number's trunk_sid): setting the number's voice application
+  clears trunk_sid, so the removal would otherwise find no member (404).
 Plan order (``Graph.steps``) is a topological order of these edges, so one
 step at a time in that order is today's strictly sequential apply.
 """
@@ -18,10 +21,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from twilio_iac.model import Ref
-from twilio_iac.reconcile.plan import Change, Create, Delete, Plan, Replace
+from twilio_iac.reconcile.plan import (
+    Change,
+    Create,
+    Delete,
+    Plan,
+    RemoveHeld,
+    Replace,
+)
 from twilio_iac.resources import REGISTRY, apply_order
+from twilio_iac.resources.parts import Pool
 
 
 @dataclass(frozen=True)
@@ -62,11 +74,32 @@ class Graph:
 def ordered_steps(plan: Plan) -> list[Step]:
     """Writes in plan order, then deletes in reverse dependency order."""
     position = {kind: i for i, kind in enumerate(apply_order())}
-    writes = [c for c in plan.changes if not isinstance(c, Delete)]
+    writes = _leaving_first([c for c in plan.changes if not isinstance(c, Delete)])
     removals = [c for c in plan.changes if isinstance(c, (Delete, Replace))]
     removals.sort(key=lambda c: (-position[c.kind], c.name))
     phased = [("write", c) for c in writes] + [("delete", c) for c in removals]
     return [Step(i, phase, change) for i, (phase, change) in enumerate(phased)]
+
+
+def _leaving_first(writes: list[Change]) -> list[Change]:
+    """Each member leaving a field-setting pool moved to just before the
+    member's own write. Owners come before members in apply order, so what
+    the leave waits for (a new owner's create) stays before it."""
+    own = {(c.kind, c.sid) for c in writes if c.sid and not getattr(c, "part", None)}
+    pending: dict[tuple[str, Any], list[Change]] = defaultdict(list)
+    for c in writes:
+        kind = _unsets(c)
+        if kind is not None and (kind, c.target) in own:
+            pending[(kind, c.target)].append(c)
+    moved = {id(c) for group in pending.values() for c in group}
+    result: list[Change] = []
+    for c in writes:
+        if id(c) in moved:
+            continue
+        if not getattr(c, "part", None):
+            result += pending.pop((c.kind, c.sid), [])
+        result.append(c)
+    return result
 
 
 def build(plan: Plan) -> Graph:
@@ -79,6 +112,8 @@ def build(plan: Plan) -> Graph:
     # they run before the owner, or the member, is deleted.
     held_by: dict[Ref, list[int]] = defaultdict(list)
     held_sid: dict[str, list[int]] = defaultdict(list)
+    # Members leaving a field-setting pool, per (member kind, member SID).
+    unsetting: dict[tuple[str, str], list[int]] = defaultdict(list)
     for step in steps:
         change = step.change
         if step.phase != "write":
@@ -94,6 +129,9 @@ def build(plan: Plan) -> Graph:
             target = getattr(change, "target", None)
             if isinstance(target, str):
                 held_sid[target].append(step.index)
+        member_kind = _unsets(change)
+        if member_kind is not None:
+            unsetting[(member_kind, change.target)].append(step.index)
     # Kinds that may hold a reference to each kind.
     referrers: dict[str, set[str]] = defaultdict(set)
     for rt in REGISTRY.values():
@@ -114,6 +152,8 @@ def build(plan: Plan) -> Graph:
             target = getattr(change, "target", None)
             if isinstance(target, Ref) and target in creates:
                 wants.add(creates[target])
+            if change.sid and not getattr(change, "part", None):
+                wants.update(unsetting[(change.kind, change.sid)])
             refs = REGISTRY[change.kind].references
             for fc in change.fields:
                 if fc.name in refs:
@@ -130,3 +170,13 @@ def build(plan: Plan) -> Graph:
         wants.discard(step.index)
         needs.append(wants)
     return Graph(tuple(steps), tuple(frozenset(n) for n in needs))
+
+
+def _unsets(change: Change) -> str | None:
+    """The member kind, for a member leaving a pool that sets a field on it."""
+    if not isinstance(change, RemoveHeld):
+        return None
+    part = REGISTRY[change.kind].held.get(change.part)
+    if isinstance(part, Pool) and part.sets and part.member_kind:
+        return part.member_kind
+    return None

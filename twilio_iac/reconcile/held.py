@@ -352,7 +352,8 @@ def evictions(
 
 def moves(changes: list[Held]) -> list[Held]:
     """A member leaving one exclusive pool and joining another of the same kind
-    is a move: said on both lines, and the join waits for the leave."""
+    is a move: said on both lines, the join waits for the leave, and the leave
+    for the new owner's create."""
     leaving = {
         (c.kind, c.part, c.key): c
         for c in changes
@@ -372,7 +373,10 @@ def moves(changes: list[Held]) -> list[Held]:
             result.append(c)
             continue
         if isinstance(c, RemoveHeld):
-            result.append(c.moving(other.name))
+            # Into an owner this run creates: leave once it exists, so a failed
+            # create leaves the member where it was rather than in no pool.
+            made = f"create:{other.kind}:{other.name}"
+            result.append(c.moving(other.name, made if made in other.after else None))
         else:
             result.append(c.moving(other.name, other.step_id))
     return result

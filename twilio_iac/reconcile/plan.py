@@ -162,33 +162,6 @@ ACTIONS = ("create", "update", "replace", "delete")
 HELD_ACTIONS = ("add", "remove", "set")
 
 
-def step_id(change: Change) -> str:
-    """What ``Held.after`` names: ``create:sip_trunks:PBX`` for an owner."""
-    if isinstance(change, Held):
-        return change.step_id
-    return f"{change.action}:{change.kind}:{change.name}"
-
-
-def dependencies(changes: tuple[Change, ...]) -> dict[str, tuple[str, ...]]:
-    """Step id → the step ids that must finish first, for an executor that
-    runs independent steps at once: a held change waits for its owner's
-    create and, in a move, for the member to leave its old pool; an owner's
-    delete waits for its members to leave."""
-    ids = {step_id(c) for c in changes}
-    deps: dict[str, tuple[str, ...]] = {}
-    for change in changes:
-        if isinstance(change, Held):
-            deps[step_id(change)] = tuple(a for a in change.after if a in ids)
-        elif isinstance(change, Delete):
-            deps[step_id(change)] = tuple(
-                step_id(c)
-                for c in changes
-                if isinstance(c, RemoveHeld)
-                and (c.kind, c.name) == (change.kind, change.name)
-            )
-    return deps
-
-
 @dataclass(frozen=True)
 class Plan:
     account_sid: str
