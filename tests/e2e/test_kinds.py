@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jsonschema
 
+from tests.e2e.test_pools import _pool
 from tests.e2e.test_reconcile import STARTER
 
 PLAN_SCHEMA = Path(__file__).parents[2] / "schemas" / "plan.schema.json"
@@ -161,3 +162,35 @@ def test_unknown_kind_gets_a_suggestion(run, write):
         result = run(verb, str(path), "--kinds", "queues,aplications")
         assert result.exit_code == 1
         assert "unknown kind aplications; did you mean applications?" in result.output
+
+
+def test_pool_member_bought_by_an_unselected_kind_is_refused(run, write, sandbox):
+    path = write(
+        "twilio.yaml",
+        """
+        phone_numbers:
+          - phone_number: "+14155550123"
+            purchase: true
+          - phone_number: "+14155550101"
+        messaging_services:
+          - friendly_name: Alerts
+            senders:
+              phone_numbers: ["+14155550123", "+14155550101"]
+        """,
+    )
+    result = run("plan", str(path), "--kinds", "messaging_services")
+    assert result.exit_code == 1
+    assert 'uses phone number "+14155550123", which does not exist yet' in (
+        result.stderr
+    )
+    assert result.stderr.count("Add phone_numbers to --kinds") == 1
+
+    write(
+        "twilio.yaml",
+        path.read_text()
+        .replace('"+14155550123", ', "")
+        .replace('  - phone_number: "+14155550123"\n    purchase: true\n', ""),
+    )
+    done = run("apply", str(path), "--kinds", "messaging_services", "--auto-approve")
+    assert done.exit_code == 0, done.output
+    assert _pool(sandbox, "Alerts") == ["+14155550101"]

@@ -65,7 +65,9 @@ def keep(
     left |= {step_id(c) for c in holdings if c.kind not in kinds}
     missing = set(unmatched)
     for change in [*kept.values(), *held]:
-        for ref in sorted(set(_refs(change)) & missing):
+        absent = sorted(set(_refs(change)) & missing)
+        told = {f"create:{ref.kind}:{ref.name}" for ref in absent}
+        for ref in absent:
             problems.append(
                 f'{change.label} uses {REGISTRY[ref.kind].title} "{ref.name}", '
                 f"which does not exist yet and --kinds leaves {ref.kind} out, so "
@@ -73,7 +75,7 @@ def keep(
             )
         if isinstance(change, Held):
             for first in change.after:
-                if first in left:
+                if first in left and first not in told:
                     kind = first.split(":")[1]
                     problems.append(
                         f"{change.label} must wait for `{first}`, a change to "
