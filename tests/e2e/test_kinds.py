@@ -31,6 +31,11 @@ def test_selection_reads_and_plans_only_its_kinds(run, write, requests):
     assert _reads(selected) == {"Queues"}
     assert {"Queues", "Applications", "IncomingPhoneNumbers"} <= _reads(everything)
 
+    ahead = len(requests())
+    early = run("plan", str(path), "--kinds", "queues", "--read-ahead")
+    assert early.exit_code == 0, early.output
+    assert _reads(requests()[ahead:]) == {"Queues"}
+
     plan = json.loads(partial.stdout)
     jsonschema.validate(plan, json.loads(PLAN_SCHEMA.read_text()))
     assert plan["kinds"] == ["queues"]
