@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jsonschema
 
-from tests.e2e.test_pools import _pool
+from tests.e2e.test_pools import TWO, _pool
 from tests.e2e.test_reconcile import STARTER
 
 PLAN_SCHEMA = Path(__file__).parents[2] / "schemas" / "plan.schema.json"
@@ -199,3 +199,38 @@ def test_pool_member_bought_by_an_unselected_kind_is_refused(run, write, sandbox
     done = run("apply", str(path), "--kinds", "messaging_services", "--auto-approve")
     assert done.exit_code == 0, done.output
     assert _pool(sandbox, "Alerts") == ["+14155550101"]
+
+
+def test_selecting_every_kind_in_play_plans_what_the_whole_plan_does(run, write):
+    path = write("twilio.yaml", TWO)
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    # 101 leaves the manifests: pruned, it first leaves the Alerts pool.
+    write(
+        "twilio.yaml",
+        TWO.replace('      - phone_number: "+14155550101"\n', "")
+        .replace("        friendly_name: Alerts line\n", "")
+        .replace(', "+14155550101"', "")
+        + "    prune: [phone_numbers]\n",
+    )
+    whole = json.loads(run("plan", str(path), "--output", "json").stdout)
+    assert ("remove", "messaging_services") in {
+        (c["action"], c["kind"]) for c in whole["changes"]
+    }
+    chosen = run(
+        "plan",
+        str(path),
+        "--output",
+        "json",
+        "--kinds",
+        "phone_numbers,messaging_services",
+    )
+    assert chosen.exit_code == 0, chosen.output
+    assert json.loads(chosen.stdout)["changes"] == whole["changes"]
+
+    numbers = json.loads(
+        run("plan", str(path), "--output", "json", "--kinds", "phone_numbers").stdout
+    )
+    # Without messaging_services, its pool is neither read nor changed.
+    assert numbers["changes"] == [
+        c for c in whole["changes"] if c["kind"] == "phone_numbers"
+    ]

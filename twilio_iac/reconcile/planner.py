@@ -86,26 +86,22 @@ def plan(
         changes |= _prunes(desired.prune, leftovers, owners, superseded)
         holdings = _held(desired, pairs, changes, live, problems)
     else:
+        # Entries of unselected kinds with no live object: the whole plan
+        # would create them, this one cannot.
+        absent = [
+            k for k, have in pairs.items() if have is None and k.kind not in kinds
+        ]
         changes, holdings, superseded = _selected(
             kinds,
             desired,
             (pairs, refs, resolved),
-            leftovers,
-            owners,
-            superseded,
+            (leftovers, owners, superseded),
+            absent,
             live,
             problems,
         )
         changes, holdings = selection.keep(
-            kinds,
-            changes,
-            holdings,
-            [
-                Ref(k.kind, k.name)
-                for k, have in pairs.items()
-                if have is None and k.kind not in kinds
-            ],
-            problems,
+            kinds, changes, holdings, [Ref(k.kind, k.name) for k in absent], problems
         )
     moves = _moves(changes, superseded)
     resolved_live = [
@@ -131,36 +127,31 @@ def _selected(
     matched: tuple[
         Mapping[Key, Resource | None], Mapping[str, Ref], Mapping[str | None, Resource]
     ],
-    leftovers: Mapping[str, list[Resource]],
-    owners: Mapping[str | None, Key],
-    superseded: list[tuple[Resource, Key]],
+    unclaimed: tuple[
+        Mapping[str, list[Resource]],
+        Mapping[str | None, Key],
+        list[tuple[Resource, Key]],
+    ],
+    absent: list[Key],
     live: Live,
     problems: list[str],
 ) -> tuple[dict[Key, Change], list[Change], list[tuple[Resource, Key]]]:
     """The diffs, prunes and held changes of a `--kinds` plan, before
-    selection.keep drops what is outside it. Entries of other kinds are
-    diffed only so their creates are known (what a selected change may
-    need); their problems are not this plan's."""
+    selection.keep drops what is outside it; prune only within ``kinds``.
+    Entries of other kinds are not diffed (their problems are not this
+    plan's); those ``absent`` live count as created, so a selected pool that
+    wants one is refused by name, not planned without it."""
     pairs, refs, resolved = matched
-    chosen = {k: r for k, r in desired.resources.items() if k.kind in kinds}
-    others = {k: r for k, r in desired.resources.items() if k.kind not in kinds}
-    changes = _diffs(
-        replace(desired, resources=chosen), pairs, refs, resolved, problems
-    )
-    creates = {
-        k: c
-        for k, c in _diffs(
-            replace(desired, resources=others), pairs, refs, resolved, []
-        ).items()
-        if isinstance(c, Create)
-    }
+    leftovers, owners, superseded = unclaimed
     superseded = [(old, key) for old, key in superseded if old.kind in kinds]
-    changes |= _prunes(desired.prune & set(kinds), leftovers, owners, superseded)
-    # Members bought by the full plan stay known, so a selected pool that
-    # wants one is refused by name rather than planned without it.
-    holdings = _held(
-        replace(desired, resources=chosen), pairs, changes | creates, live, problems
+    chosen = replace(
+        desired,
+        resources={k: r for k, r in desired.resources.items() if k.kind in kinds},
     )
+    changes = _diffs(chosen, pairs, refs, resolved, problems)
+    changes |= _prunes(desired.prune & set(kinds), leftovers, owners, superseded)
+    creates = {key: Create(key.kind, key.name, None) for key in absent}
+    holdings = _held(chosen, pairs, changes | creates, live, problems)
     return changes | creates, holdings, superseded
 
 
