@@ -50,6 +50,7 @@ def test_header_says_the_plan_is_partial(run, write):
     header = text.stdout.splitlines()[1]
     assert header.startswith("Partial plan (--kinds): only queues, verify_services")
     markdown = run("plan", str(path), "--kinds", "queues", "--output", "markdown")
+    assert markdown.stdout.startswith("### Partial plan (queues): 1 to create")
     assert "> **Partial plan (--kinds): only queues;" in markdown.stdout
     assert "Partial plan" not in run("plan", str(path)).stdout
 

@@ -69,7 +69,7 @@ def document(plan: Plan) -> Document:
     kinds = list(dict.fromkeys(c.kind for c in plan.changes))
     ordered = sorted(plan.changes, key=lambda c: kinds.index(c.kind))
     return Document(
-        heading=text_renderer.summary(plan).rstrip("."),
+        heading=_heading(plan),
         account_sid=plan.account_sid,
         alert=_alert(plan),
         warnings=plan.warnings,
@@ -77,6 +77,14 @@ def document(plan: Plan) -> Document:
         details=tuple(_details(change, created) for change in plan.changes),
         scope=plan.scope,
     )
+
+
+def _heading(plan: Plan) -> str:
+    """The summary; a partial plan says so where a reviewer looks first."""
+    heading = text_renderer.summary(plan).rstrip(".")
+    if plan.kinds is None:
+        return heading
+    return heading.replace("Plan:", f"Partial plan ({', '.join(plan.kinds)}):", 1)
 
 
 def _row(change: Change) -> Row:
