@@ -19,6 +19,11 @@ def _kinds(
     _ctx: click.Context, _param: click.Parameter, given: tuple[str, ...]
 ) -> tuple[str, ...]:
     """`--kinds a,b --kinds c` → ("a", "b", "c"); none given → every kind."""
+    return selected_kinds(given) or tuple(REGISTRY)
+
+
+def selected_kinds(given: tuple[str, ...]) -> tuple[str, ...]:
+    """`--kinds a,b --kinds c` → ("a", "b", "c"), each once; none given → ()."""
     kinds = [k.strip() for item in given for k in item.split(",") if k.strip()]
     unknown = sorted(set(kinds) - set(REGISTRY))
     if unknown:
@@ -27,7 +32,7 @@ def _kinds(
             f"unknown kind {', '.join(unknown)}{hints} "
             f"(choose from {', '.join(REGISTRY)})"
         )
-    return tuple(kinds) or tuple(REGISTRY)
+    return tuple(dict.fromkeys(kinds))
 
 
 @click.command("export")

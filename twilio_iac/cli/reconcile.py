@@ -16,6 +16,7 @@ import click
 
 from twilio_iac import logs
 from twilio_iac.api.client import DEFAULT_MAX_RETRY_WAIT, TwilioClient
+from twilio_iac.cli.bootstrap import selected_kinds
 from twilio_iac.cli.context import (
     Options,
     colour,
@@ -38,6 +39,25 @@ from twilio_iac.render import text as render
 from twilio_iac.resources import REGISTRY
 
 
+def _selection(
+    _ctx: click.Context, _param: click.Parameter, given: tuple[str, ...]
+) -> tuple[str, ...] | None:
+    """--kinds as export spells it; None (the whole account) when not given."""
+    chosen = selected_kinds(given)
+    return tuple(k for k in REGISTRY if k in chosen) if chosen else None
+
+
+kinds_option = click.option(
+    "--kinds",
+    multiple=True,
+    callback=_selection,
+    metavar="KIND[,KIND...]",
+    help="Plan only these kinds (repeat or comma-separate); references to other "
+    "kinds still resolve against live state, but nothing of them changes. "
+    "Default: all.",
+)
+
+
 @contextmanager
 def open_session(options: Options, declared: str | None) -> Iterator[TwilioClient]:
     """--account-sid wins, then the manifests' (or plan's) account_sid."""
@@ -53,22 +73,23 @@ def planned(
     paths: tuple[Path, ...],
     dedupe: bool = False,
     read_ahead: bool = False,
+    kinds: tuple[str, ...] | None = None,
 ) -> Iterator[tuple[TwilioClient, Desired, Plan]]:
     """A session and the plan of the manifests, reading live state while they
     load when their kinds and account can be told beforehand."""
     # By default nothing is sent until the manifests are known valid, so a
     # broken manifest costs no request at all; --read-ahead trades that for
     # reading live state while they load.
-    hint = prefetch.guess(paths) if read_ahead else None
+    hint = prefetch.guess(paths, kinds) if read_ahead else None
     if hint is not None:
         with open_session(options, hint.account_sid) as client:
-            made = prefetch.plan(paths, client, hint, dedupe=dedupe)
+            made = prefetch.plan(paths, client, hint, dedupe=dedupe, kinds=kinds)
             if made is not None:
                 yield client, *made
                 return
     wanted = desired.load(paths)
     with open_session(options, wanted.account_sid) as client:
-        yield client, wanted, prefetch.plan_loaded(wanted, client, dedupe)
+        yield client, wanted, prefetch.plan_loaded(wanted, client, dedupe, kinds)
 
 
 @contextmanager
@@ -129,6 +150,7 @@ def validate(paths: tuple[Path, ...]) -> None:
     is_flag=True,
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
+@kinds_option
 @sandbox_option
 @pass_options
 @click.pass_context
@@ -141,9 +163,10 @@ def plan(
     dedupe: bool,
     read_ahead: bool,
     detailed_exitcode: bool,
+    kinds: tuple[str, ...] | None,
 ) -> None:
     """Show what apply would change, field by field. Changes nothing."""
-    with planned(options, paths, dedupe, read_ahead) as (_client, wanted, result):
+    with planned(options, paths, dedupe, read_ahead, kinds) as (_c, wanted, result):
         pass
     if out:
         _check_out(out, wanted.files)
@@ -261,6 +284,7 @@ class _Duration(click.ParamType):
     "(faster on big accounts; reads may then go out for manifests that turn out "
     "invalid, writes never do).",
 )
+@kinds_option
 @sandbox_option
 @pass_options
 def apply(
@@ -274,6 +298,7 @@ def apply(
     dedupe: bool,
     max_retry_wait: float,
     read_ahead: bool,
+    kinds: tuple[str, ...] | None,
 ) -> None:
     """Make live state match: compute the plan (or read a saved one), show it,
     ask, then make the calls, up to --parallelism at once, each after the
@@ -284,8 +309,17 @@ def apply(
     nothing it touches changed since it was written.
     """
     saved = _saved_plan(paths)
+    if saved and kinds is not None and kinds != saved.kinds:
+        had = ", ".join(saved.kinds) if saved.kinds is not None else "every kind"
+        raise PlanError(
+            f"{paths[0]} was planned for {had}, and a saved plan is applied "
+            "exactly as reviewed. Nothing was sent. Drop --kinds, or plan again "
+            "with the kinds you mean."
+        )
     session = (
-        _fresh(options, saved) if saved else planned(options, paths, dedupe, read_ahead)
+        _fresh(options, saved)
+        if saved
+        else planned(options, paths, dedupe, read_ahead, kinds)
     )
     with session as (client, _wanted, result):
         client.max_retry_wait = max_retry_wait

@@ -162,6 +162,13 @@ ACTIONS = ("create", "update", "replace", "delete")
 HELD_ACTIONS = ("add", "remove", "set")
 
 
+def step_id(change: Change) -> str:
+    """What ``Held.after`` names: ``create:sip_trunks:PBX`` for an owner."""
+    if isinstance(change, Held):
+        return change.step_id
+    return f"{change.action}:{change.kind}:{change.name}"
+
+
 @dataclass(frozen=True)
 class Plan:
     account_sid: str
@@ -180,6 +187,18 @@ class Plan:
     ignore: dict[str, tuple[str, ...]] = field(
         default_factory=dict, compare=False, hash=False
     )
+    # `--kinds`: the only kinds this plan changes (None: the whole account).
+    kinds: tuple[str, ...] | None = None
+
+    @property
+    def scope(self) -> str | None:
+        """How a partial plan says so, for every renderer; None when whole."""
+        if self.kinds is None:
+            return None
+        return (
+            f"Partial plan (--kinds): only {', '.join(self.kinds) or 'no kinds'}; "
+            "other kinds were not planned and may differ from the manifests."
+        )
 
     def count_managed(self, live: Mapping[str, list[Resource]]) -> dict[str, int]:
         return count_managed(self.ignore, live)
@@ -214,9 +233,13 @@ class Plan:
         summary: dict[str, Any] = dict(self.counts)
         if any(self.held_counts.values()):
             summary["held"] = self.held_counts
-        return {
+        data: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "account_sid": self.account_sid,
+        }
+        if self.kinds is not None:
+            data["kinds"] = list(self.kinds)
+        return data | {
             "summary": summary,
             "changes": [change.data for change in self.changes],
             "warnings": list(self.warnings),

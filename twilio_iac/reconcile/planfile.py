@@ -179,6 +179,7 @@ def _plan(public: dict[str, Any], section: dict[str, Any]) -> Plan:
         sids=sids,
         observed=section["observed"],
         ignore={k: tuple(v) for k, v in section.get("ignore", {}).items()},
+        kinds=tuple(public["kinds"]) if "kinds" in public else None,
     )
 
 

@@ -28,7 +28,7 @@ from twilio_iac.errors import AmbiguousLiveState, PlanError
 from twilio_iac.manifests import pools
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Key, Ref, Resource
-from twilio_iac.reconcile import held, referrers
+from twilio_iac.reconcile import held, referrers, selection
 from twilio_iac.reconcile.plan import (
     AddHeld,
     Change,
@@ -50,7 +50,13 @@ Live = Mapping[str, list[Resource]]
 _RANK = {"create": 0, "replace": 1, "update": 2, "delete": 3}
 
 
-def plan(desired: Desired, live: Live, account_sid: str) -> Plan:
+def plan(
+    desired: Desired,
+    live: Live,
+    account_sid: str,
+    kinds: tuple[str, ...] | None = None,
+) -> Plan:
+    """``kinds``: plan changes to these kinds only (`--kinds`, selection.py)."""
     problems: list[str] = []
     warnings = list(desired.warnings)
     # Objects an ignore rule hands to someone else are never matched, diffed or
@@ -74,10 +80,29 @@ def plan(desired: Desired, live: Live, account_sid: str) -> Plan:
     refs = _ref_names(pairs, leftovers)
     # Each live object resolved once, for its pair and for the referrer checks.
     resolved = {r.sid: _resolve(r, refs) for items in live.values() for r in items}
-    changes = _diffs(desired, pairs, refs, resolved, problems)
     owners = _owners(pairs, leftovers)
-    changes |= _prunes(desired.prune, leftovers, owners, superseded)
-    holdings = _held(desired, pairs, changes, live, problems)
+    if kinds is None:
+        changes = _diffs(desired, pairs, refs, resolved, problems)
+        changes |= _prunes(desired.prune, leftovers, owners, superseded)
+        holdings = _held(desired, pairs, changes, live, problems)
+    else:
+        # Entries of unselected kinds with no live object: the whole plan
+        # would create them, this one cannot.
+        absent = [
+            k for k, have in pairs.items() if have is None and k.kind not in kinds
+        ]
+        changes, holdings, superseded = _selected(
+            kinds,
+            desired,
+            (pairs, refs, resolved),
+            (leftovers, owners, superseded),
+            absent,
+            live,
+            problems,
+        )
+        changes, holdings = selection.keep(
+            kinds, changes, holdings, [Ref(k.kind, k.name) for k in absent], problems
+        )
     moves = _moves(changes, superseded)
     resolved_live = [
         (owners.get(r.sid, r.key), resolved[r.sid])
@@ -85,12 +110,49 @@ def plan(desired: Desired, live: Live, account_sid: str) -> Plan:
         for r in items
     ]
     referrers.repoint(changes, resolved_live, moves, {r.key for r in ignored}, problems)
+    if kinds is not None:
+        selection.outside(kinds, changes, problems)
     referrers.check_dangling(changes, resolved_live, problems)
     warnings += referrers.exclusion_notes(changes, resolved_live)
     if problems:
         raise PlanError("The manifests cannot be applied to this account:", problems)
     sids = {ref: sid for sid, ref in refs.items()}
-    return _finished(desired, live, account_sid, changes, holdings, warnings, sids)
+    result = _finished(desired, live, account_sid, changes, holdings, warnings, sids)
+    return result if kinds is None else replace(result, kinds=kinds)
+
+
+def _selected(
+    kinds: tuple[str, ...],
+    desired: Desired,
+    matched: tuple[
+        Mapping[Key, Resource | None], Mapping[str, Ref], Mapping[str | None, Resource]
+    ],
+    unclaimed: tuple[
+        Mapping[str, list[Resource]],
+        Mapping[str | None, Key],
+        list[tuple[Resource, Key]],
+    ],
+    absent: list[Key],
+    live: Live,
+    problems: list[str],
+) -> tuple[dict[Key, Change], list[Change], list[tuple[Resource, Key]]]:
+    """The diffs, prunes and held changes of a `--kinds` plan, before
+    selection.keep drops what is outside it; prune only within ``kinds``.
+    Entries of other kinds are not diffed (their problems are not this
+    plan's); those ``absent`` live count as created, so a selected pool that
+    wants one is refused by name, not planned without it."""
+    pairs, refs, resolved = matched
+    leftovers, owners, superseded = unclaimed
+    superseded = [(old, key) for old, key in superseded if old.kind in kinds]
+    chosen = replace(
+        desired,
+        resources={k: r for k, r in desired.resources.items() if k.kind in kinds},
+    )
+    changes = _diffs(chosen, pairs, refs, resolved, problems)
+    changes |= _prunes(desired.prune & set(kinds), leftovers, owners, superseded)
+    creates = {key: Create(key.kind, key.name, None) for key in absent}
+    holdings = _held(chosen, pairs, changes | creates, live, problems)
+    return changes | creates, holdings, superseded
 
 
 def _finished(

@@ -27,7 +27,7 @@ from twilio_iac.manifests import desired
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Resource
 from twilio_iac.reconcile import dedupe as duplicates
-from twilio_iac.reconcile import live
+from twilio_iac.reconcile import live, selection
 from twilio_iac.reconcile.plan import Plan
 from twilio_iac.reconcile.workflow import make_plan
 from twilio_iac.resources import REGISTRY, related_kinds
@@ -42,9 +42,12 @@ class Guess:
     account_sid: str | None
 
 
-def guess(paths: Sequence[Path]) -> Guess | None:
+def guess(
+    paths: Sequence[Path], selected: tuple[str, ...] | None = None
+) -> Guess | None:
     """The kinds and account the manifests are about, from their top-level
-    keys; None when that cannot be told without loading them."""
+    keys (within ``selected``, when `--kinds` is given); None when that
+    cannot be told without loading them."""
     kinds: set[str] = set()
     accounts: set[str] = set()
     try:
@@ -62,6 +65,8 @@ def guess(paths: Sequence[Path]) -> Guess | None:
                     accounts.add(value)
     except (OSError, UnicodeDecodeError):
         return None  # the load reports it properly
+    if selected is not None:
+        kinds &= set(selected)
     if not kinds or len(accounts) > 1:
         return None
     return Guess(frozenset(related_kinds(kinds)), next(iter(accounts), None))
@@ -83,6 +88,7 @@ def plan(
     hint: Guess,
     env: Mapping[str, str] | None = None,
     dedupe: bool = False,
+    kinds: tuple[str, ...] | None = None,
 ) -> tuple[Desired, Plan] | None:
     """Load the manifests while live state is read; None when the manifests
     turn out to target another account than guessed (plan again without)."""
@@ -101,34 +107,45 @@ def plan(
         if wanted.account_sid != hint.account_sid:
             fetch.close()
             return None
-        kinds = related_kinds(
-            {key.kind for key in wanted.resources} | set(wanted.prune)
-        )
-        state = fetch.result(kinds & hint.kinds)
-        missing = kinds - hint.kinds
+        reads = selection.reads(wanted, kinds)
+        state = fetch.result(reads & hint.kinds)
+        missing = reads - hint.kinds
         if missing:
             state |= live.fetch(client, client.account_sid, missing)
-        return wanted, finish(wanted, client, state, dedupe)
+        return wanted, finish(wanted, client, state, dedupe, kinds)
 
 
-def plan_loaded(wanted: Desired, client: TwilioClient, dedupe: bool = False) -> Plan:
+def plan_loaded(
+    wanted: Desired,
+    client: TwilioClient,
+    dedupe: bool = False,
+    kinds: tuple[str, ...] | None = None,
+) -> Plan:
     """The plan of manifests already loaded (when no guess could be made)."""
     with paused_gc():
         if wanted.account_sid and wanted.account_sid != client.account_sid:
             return make_plan(wanted, client)  # which explains the mismatch
-        kinds = related_kinds(
-            {key.kind for key in wanted.resources} | set(wanted.prune)
-        )
-        state = live.fetch(client, client.account_sid, kinds)
-        return finish(wanted, client, state, dedupe)
+        state = live.fetch(client, client.account_sid, selection.reads(wanted, kinds))
+        return finish(wanted, client, state, dedupe, kinds)
 
 
-def finish(wanted: Desired, client: TwilioClient, state: Live, dedupe: bool) -> Plan:
-    """make_plan, with the copies of --dedupe taken out and planned as deletes."""
-    found = duplicates.find(wanted, state)
+def finish(
+    wanted: Desired,
+    client: TwilioClient,
+    state: Live,
+    dedupe: bool,
+    kinds: tuple[str, ...] | None = None,
+) -> Plan:
+    """make_plan, with the copies of --dedupe taken out and planned as deletes
+    (within the kinds selected, if any)."""
+    found = [
+        copies
+        for copies in duplicates.find(wanted, state)
+        if kinds is None or copies.keep.kind in kinds
+    ]
     if not dedupe or not found:
         try:
-            return make_plan(wanted, client, state=state)
+            return make_plan(wanted, client, state=state, kinds=kinds)
         except AmbiguousLiveState as exc:
             if not found:
                 raise
@@ -136,7 +153,9 @@ def finish(wanted: Desired, client: TwilioClient, state: Live, dedupe: bool) -> 
             raise AmbiguousLiveState(
                 f"{head} {duplicates.hint(found)}", exc.reasons
             ) from exc
-    result = make_plan(wanted, client, state=duplicates.without(state, found))
+    result = make_plan(
+        wanted, client, state=duplicates.without(state, found), kinds=kinds
+    )
     return duplicates.add_deletes(result, found, state)
 
 

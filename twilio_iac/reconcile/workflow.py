@@ -13,7 +13,7 @@ from twilio_iac.api.client import TwilioClient
 from twilio_iac.errors import PlanError, StalePlan
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Ref, Resource
-from twilio_iac.reconcile import live, planner
+from twilio_iac.reconcile import live, planner, selection
 from twilio_iac.reconcile.plan import Create, Held, Plan
 from twilio_iac.resources import related_kinds
 
@@ -23,9 +23,13 @@ log = structlog.get_logger(__name__)
 
 
 def make_plan(
-    desired: Desired, client: TwilioClient, state: Live | None = None
+    desired: Desired,
+    client: TwilioClient,
+    state: Live | None = None,
+    kinds: tuple[str, ...] | None = None,
 ) -> Plan:
-    """``state``: live state already read (prefetch.py), else it is read here."""
+    """``state``: live state already read (prefetch.py), else it is read here.
+    ``kinds``: plan only these (`--kinds`, selection.py)."""
     account_sid = client.account_sid
     if desired.account_sid and desired.account_sid != account_sid:
         raise PlanError(
@@ -35,9 +39,8 @@ def make_plan(
             "in the manifests."
         )
     if state is None:
-        kinds = {key.kind for key in desired.resources} | set(desired.prune)
-        state = live.fetch(client, account_sid, related_kinds(kinds))
-    result = planner.plan(desired, state, account_sid)
+        state = live.fetch(client, account_sid, selection.reads(desired, kinds))
+    result = planner.plan(selection.narrow(desired, kinds), state, account_sid, kinds)
     log.info("plan.computed", **result.counts)
     return result
 

@@ -50,6 +50,7 @@ class Document:
     warnings: tuple[str, ...]
     rows: tuple[Row, ...]  # grouped by kind, in plan order
     details: tuple[str, ...]  # one text block per change, in plan order
+    scope: str | None = None  # a partial plan (--kinds) says so up top
 
 
 def render(plan: Plan, limit: int = GITHUB_LIMIT) -> str:
@@ -57,6 +58,8 @@ def render(plan: Plan, limit: int = GITHUB_LIMIT) -> str:
     if plan.empty:
         line = f"**twilio-iac plan** for `{plan.account_sid}`: No changes. "
         line += "Live state matches the manifests.\n"
+        if plan.scope:
+            line += f"\n> **{plan.scope}**\n"
         return _cut(line + _warnings(plan.warnings), limit)
     return _fit(document(plan), limit)
 
@@ -66,13 +69,22 @@ def document(plan: Plan) -> Document:
     kinds = list(dict.fromkeys(c.kind for c in plan.changes))
     ordered = sorted(plan.changes, key=lambda c: kinds.index(c.kind))
     return Document(
-        heading=text_renderer.summary(plan).rstrip("."),
+        heading=_heading(plan),
         account_sid=plan.account_sid,
         alert=_alert(plan),
         warnings=plan.warnings,
         rows=tuple(_row(change) for change in ordered),
         details=tuple(_details(change, created) for change in plan.changes),
+        scope=plan.scope,
     )
+
+
+def _heading(plan: Plan) -> str:
+    """The summary; a partial plan says so where a reviewer looks first."""
+    heading = text_renderer.summary(plan).rstrip(".")
+    if plan.kinds is None:
+        return heading
+    return heading.replace("Plan:", f"Partial plan ({', '.join(plan.kinds)}):", 1)
 
 
 def _row(change: Change) -> Row:
@@ -169,6 +181,8 @@ def _most(fits: Callable[[int], bool], high: int) -> int:
 def _compose(doc: Document, rows: int, details: int) -> str:
     total = len(doc.rows)
     parts = [f"### {doc.heading}\n\nAccount `{doc.account_sid}`\n"]
+    if doc.scope:
+        parts.append(f"\n> **{doc.scope}**\n")
     if doc.alert:
         parts.append(f"\n{doc.alert}\n")
     parts.append(_warnings(doc.warnings))

@@ -43,6 +43,8 @@ def summary(plan: Plan) -> str:
 
 def text(plan: Plan, colour: bool = False) -> str:
     lines = [f"Account {plan.account_sid}", ""]
+    if plan.scope:
+        lines[1:1] = [_paint(plan.scope, "yellow", colour)]
     if plan.empty:
         lines.append(NO_CHANGES)
     created = {Ref(c.kind, c.name) for c in plan.changes if isinstance(c, Create)}
