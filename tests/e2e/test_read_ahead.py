@@ -49,3 +49,14 @@ def test_with_read_ahead_reads_may_go_out_but_no_write(run, write, requests) -> 
     assert "nothing was changed on Twilio" in result.stderr
     # Whether a read got out before the load failed is a race; a write never.
     assert {method for method, _ in requests()} <= {"GET"}
+
+
+def test_a_saved_plan_refuses_the_flags_that_make_plans(run, write, tmp_path):
+    path = write("twilio.yaml", VALID)
+    saved = tmp_path / "plan.json"
+    assert run("plan", str(path), "--out", str(saved)).exit_code == 0
+    for flag in ("--read-ahead", "--dedupe"):
+        result = run("apply", str(saved), "--auto-approve", flag)
+        assert result.exit_code == 1
+        assert f"Drop {flag}" in result.stderr
+        assert "Nothing was sent" in result.stderr

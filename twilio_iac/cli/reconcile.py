@@ -316,6 +316,13 @@ def apply(
             "exactly as reviewed. Nothing was sent. Drop --kinds, or plan again "
             "with the kinds you mean."
         )
+    if saved and (dedupe or read_ahead):
+        flag = "--dedupe" if dedupe else "--read-ahead"
+        raise PlanError(
+            f"{flag} changes how a plan is made, and {paths[0]} is a plan already "
+            "made: it is applied exactly as reviewed. Nothing was sent. Drop "
+            f"{flag}, or pass it to `twilio-iac plan` when writing the plan."
+        )
     session = (
         _fresh(options, saved)
         if saved
