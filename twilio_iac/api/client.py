@@ -1,14 +1,14 @@
 """TwilioClient: the one place that talks HTTP (and the only importer of httpx).
 
-It owns authentication, the transport, and the mapping of HTTP answers onto
-errors.ApiError subclasses; the decisions around it live in httpx-free
-modules: retry.py (when to resend), recovery.py (creates of unknown outcome),
-paging.py (walking a collection), wire.py (Twilio's conventions).
+It owns authentication, the transport (plain, JSON and streamed requests) and
+the reading of HTTP answers; everything else is httpx-free: rest.py (the REST
+calls), sending.py (the retry loop, write gate, create recovery), retry.py
+(when to resend), recovery.py, paging.py, failures.py (the errors) and wire.py
+(Twilio's conventions).
 """
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -19,24 +19,12 @@ import httpx
 import structlog
 
 from twilio_iac import __version__, logs
-from twilio_iac.api import recovery, wire
-from twilio_iac.api.call import Call, not_sent, unreachable
+from twilio_iac.api import failures, wire
+from twilio_iac.api.call import Call
 from twilio_iac.api.rest import Rest
-from twilio_iac.api.retry import (
-    DEFAULT_MAX_RETRY_WAIT,
-    Policy,
-    Retries,
-    Step,
-    parse_retry_after,
-)
+from twilio_iac.api.retry import DEFAULT_MAX_RETRY_WAIT, parse_retry_after
 from twilio_iac.api.settings import Settings
-from twilio_iac.api.throttle import Slot, WriteGate
-from twilio_iac.errors import (
-    ApiError,
-    AuthError,
-    NotFound,
-    RateLimited,
-)
+from twilio_iac.errors import ApiError
 
 __all__ = ["DEFAULT_MAX_RETRY_WAIT", "TwilioClient"]
 
@@ -92,27 +80,10 @@ class TwilioClient(Rest):
             raise ValueError("pass either app or transport, not both")
         if app is not None:
             transport = httpx.WSGITransport(app=app)
+        super().__init__(sleep, max_attempts, max_wait, timeout, max_retry_wait)
         self.settings = settings
-        self.request_count = 0
-        # interrupt() ends every wait at once (the real sleep only: a test's
-        # stand-in returns at once anyway) and stops writes not yet sent.
-        self._interrupted = threading.Event()
-        self._sleep = self._interruptible if sleep is time.sleep else sleep
-        self._max_attempts = max(1, max_attempts)
-        self._max_wait = max_wait
-        self._timeout = timeout
-        # 429s are retried for as long as Twilio asks, up to this in total.
-        self.max_retry_wait = max_retry_wait
-        # Writes in flight, adapted to 429s; apply sets its ceiling.
-        self.writes = WriteGate(sleep=self._sleep)
-        self.retried_after_429 = 0  # requests that got a 429 and were resent
-        # Told (seconds, reason) before each wait Twilio asked for, so a
-        # terminal can count down.
-        self.on_wait: Callable[[float, str], None] | None = None
-        self._random = random.Random()
         self._account_sid = settings.account_sid
         self._sid_lock = threading.Lock()
-        self._count_lock = threading.Lock()
         self._http = httpx.Client(
             transport=transport, headers=_headers(settings), timeout=timeout
         )
@@ -157,76 +128,6 @@ class TwilioClient(Rest):
         call = Call("GET", str(request.url))
         return self._send_with_retries(call, lambda: self._stream_once(call, request))
 
-    def _send_with_retries(
-        self, call: Call, send: Callable[[], _Outcome] | None = None
-    ) -> Any:
-        """A response (or, for a recovered create, the found object).
-        ``send`` makes one attempt; by default, one plain request."""
-        retries = Retries(self._policy())
-        while True:
-            attempt = retries.begin()
-            outcome = send() if send is not None else self._attempt(call, retries)
-            if not outcome.retryable:
-                return self._after_retried_delete(call, outcome.response, attempt)
-            if not call.idempotent and outcome.ambiguous:
-                # Never resent: the first request may still land.
-                return self._recover_create(call, outcome)
-            step = retries.after(outcome.status, outcome.retry_after)
-            if step.give_up:
-                raise self._give_up(call, outcome, hint=step.hint)
-            self._before_retry(call, outcome, step, attempt)
-            self._sleep(step.delay)
-
-    def _policy(self) -> Policy:
-        return Policy(
-            self._max_attempts,
-            self._max_wait,
-            self.max_retry_wait,
-            self._random.uniform,
-        )
-
-    def _attempt(self, call: Call, retries: Retries) -> _Outcome:
-        if call.method == "GET":
-            return self._send_once(call)
-        return self._send_write(call, waited=retries.throttled)
-
-    def _before_retry(
-        self, call: Call, outcome: _Outcome, step: Step, attempt: int
-    ) -> None:
-        if step.first_throttle:
-            with self._count_lock:
-                self.retried_after_429 += 1
-        if step.asked and self.on_wait is not None:
-            self.on_wait(step.delay, "Twilio asked to slow down (HTTP 429)")
-        log.warning(
-            "http.retried",
-            method=call.method,
-            path=call.path,
-            attempt=attempt,
-            delay=round(step.delay, 3),
-            status=outcome.status,
-            error=type(outcome.failure).__name__ if outcome.failure else None,
-        )
-
-    def interrupt(self) -> None:
-        """Stop waiting (Retry-After, backoff) and send no write not yet sent:
-        a signal asked the run to end. Requests in flight finish."""
-        self._interrupted.set()
-
-    def _interruptible(self, seconds: float) -> None:
-        self._interrupted.wait(seconds)
-
-    def _send_write(self, call: Call, waited: bool) -> _Outcome:
-        """One write, holding a slot of the write gate while it is in flight."""
-        if self._interrupted.is_set():
-            raise not_sent(call)
-        with self.writes.slot(waited) as slot:
-            if self._interrupted.is_set():
-                raise not_sent(call)
-            outcome = self._send_once(call)
-            _report(slot, outcome)
-            return outcome
-
     def _send_once(self, call: Call) -> _Outcome:
         headers = {}
         if call.body is not None:
@@ -261,32 +162,6 @@ class TwilioClient(Rest):
             response.close()
         return outcome
 
-    def _count(self) -> None:
-        with self._count_lock:
-            self.request_count += 1
-
-    def _recover_create(self, call: Call, outcome: _Outcome) -> dict:
-        """A create that may have reached Twilio is looked for, never resent."""
-        if call.find_existing is None:
-            raise self._give_up(call, outcome, hint=call.maybe_done_hint)
-        found = recovery.look_for(
-            call.find_existing, self._sleep, self._timeout, call.path
-        )
-        if found is not None:
-            return found
-        cause = self._give_up(call, outcome)
-        raise recovery.outcome_unknown(call.method, call.bare_url, cause, self._timeout)
-
-    def _after_retried_delete(
-        self, call: Call, response: httpx.Response | None, attempt: int
-    ) -> httpx.Response | None:
-        # A DELETE that failed ambiguously may have landed: the retry's 404
-        # then means the object is gone, which is what was asked for.
-        retried = call.method == "DELETE" and attempt > 1
-        if retried and response is not None and response.status_code == 404:
-            return None
-        return response
-
     def _json(self, response: httpx.Response) -> dict:
         self._check(response)
         if not response.content:
@@ -296,12 +171,9 @@ class TwilioClient(Rest):
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            raise ApiError(
-                response.request.method,
-                wire.bare(str(response.request.url)),
-                response.status_code,
-                message="the response is not a JSON object",
-                hint=f"Check that {self.settings.source} points at a Twilio API.",
+            request = response.request
+            raise failures.not_json(
+                request.method, str(request.url), response.status_code, self.settings
             )
         return body
 
@@ -315,30 +187,20 @@ class TwilioClient(Rest):
         if outcome.response is not None:
             return self._error(call.method, outcome.response, hint)
         timed_out = isinstance(outcome.failure, httpx.TimeoutException)
-        return unreachable(call, outcome.failure, timed_out, hint)
+        return failures.unreachable(call, outcome.failure, timed_out, hint)
 
     def _error(
         self, method: str, response: httpx.Response, hint: str | None = None
     ) -> ApiError:
-        """The one mapping from an HTTP error response to an ApiError."""
-        status = response.status_code
-        code, message, more_info = wire.error_fields(
-            response.text, response.reason_phrase
+        return failures.answered(
+            method,
+            str(response.request.url),
+            response.status_code,
+            response.text,
+            response.reason_phrase,
+            self.settings,
+            hint,
         )
-        if status == 401:
-            cls, hint = AuthError, hint or self.settings.rejected_hint()
-        elif status == 403:
-            cls = AuthError
-            hint = hint or (
-                f"The credentials from {self.settings.source} were accepted but "
-                "may not do this: restricted API keys and subaccounts lack some "
-                "permissions."
-            )
-        else:
-            cls = {404: NotFound, 429: RateLimited}.get(status, ApiError)
-        url = wire.bare(str(response.request.url))
-        # A server may quote the request back, credentials included.
-        return cls(method, url, status, code, logs.scrub(message), more_info, hint)
 
 
 def _headers(settings: Settings) -> dict[str, str]:
@@ -370,16 +232,6 @@ def _log_response(call: Call, response: httpx.Response, **extra: Any) -> None:
         status=response.status_code,
         **extra,
     )
-
-
-def _report(slot: Slot, outcome: _Outcome) -> None:
-    response = outcome.response
-    if response is None:
-        return
-    if response.status_code == 429:
-        slot.throttled(_retry_after(response))
-    elif response.is_success:
-        slot.succeeded()
 
 
 def _retry_after(response: httpx.Response | None) -> float | None:

@@ -1,7 +1,6 @@
 """Twilio's REST vocabulary (list, page, fetch, create, update, delete, JSON
-calls) as requests for the transport: this module says what to send, and
-client.py (the only importer of httpx) sends it, retries it, and maps its
-answer. Responses pass through here unopened but for ``_json``/``_check``.
+calls) as requests: this module says what to send; sending.py sends it until
+it has an answer, and client.py (the HTTP boundary) reads the answer.
 """
 
 from __future__ import annotations
@@ -16,21 +15,19 @@ import structlog
 
 from twilio_iac.api import paging, recovery, wire
 from twilio_iac.api.call import Call
+from twilio_iac.api.sending import Sending
 from twilio_iac.api.settings import DEFAULT_BASE_URLS, Settings
 from twilio_iac.errors import ConfigError
 
 log = structlog.get_logger(__name__)
 
 
-class Rest:
+class Rest(Sending):
     """The REST calls of TwilioClient; the transport hooks are its own."""
 
     settings: Settings
     _account_sid: str | None
     _sid_lock: threading.Lock
-
-    def _send_with_retries(self, call: Call) -> Any:
-        raise NotImplementedError
 
     def _json(self, response: Any) -> dict:
         raise NotImplementedError
