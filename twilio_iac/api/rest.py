@@ -101,7 +101,9 @@ class Rest(Sending):
             return wire.next_page_url(body, base, default)
 
         url = self._url(api, path)
-        return paging.walk(url, query, self._fetch_page, list_key, next_url)
+        # A generator, as before the split: nothing is read (or checked)
+        # until the first page is asked for.
+        yield from paging.walk(url, query, self._fetch_page, list_key, next_url)
 
     def _fetch_page(self, url: str, query: paging.Query) -> paging.Fetched:
         response = self._send_with_retries(Call("GET", url, query=query))
