@@ -7,10 +7,11 @@ import signal
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
@@ -309,20 +310,8 @@ def apply(
     nothing it touches changed since it was written.
     """
     saved = _saved_plan(paths)
-    if saved and kinds is not None and kinds != saved.kinds:
-        had = ", ".join(saved.kinds) if saved.kinds is not None else "every kind"
-        raise PlanError(
-            f"{paths[0]} was planned for {had}, and a saved plan is applied "
-            "exactly as reviewed. Nothing was sent. Drop --kinds, or plan again "
-            "with the kinds you mean."
-        )
-    if saved and (dedupe or read_ahead):
-        flag = "--dedupe" if dedupe else "--read-ahead"
-        raise PlanError(
-            f"{flag} changes how a plan is made, and {paths[0]} is a plan already "
-            "made: it is applied exactly as reviewed. Nothing was sent. Drop "
-            f"{flag}, or pass it to `twilio-iac plan` when writing the plan."
-        )
+    if saved:
+        _check_saved_flags(paths[0], saved, kinds, dedupe, read_ahead)
     session = (
         _fresh(options, saved)
         if saved
@@ -333,17 +322,51 @@ def apply(
         click.echo(render.text(result, colour=colour()), nl=False)
         if result.empty:
             return
-        # Every safety check happens here, before the first write.
-        result.raise_if_unsafe(allow_release, force)
-        if not auto_approve:
-            confirm(
-                "Apply these changes to Twilio?",
-                "Refusing to apply without confirmation: standard input is not a "
-                "terminal, so nobody can answer. Review the plan above and rerun "
-                "with --auto-approve to apply it unattended.",
-            )
+        _approve(result, allow_release, force, auto_approve)
         click.echo("")
         report = _run(result, client, parallelism, fail_fast)
+    _finish(report)
+
+
+def _check_saved_flags(
+    path: Path,
+    saved: Plan,
+    kinds: tuple[str, ...] | None,
+    dedupe: bool,
+    read_ahead: bool,
+) -> None:
+    """Refuse flags that would change a saved plan, which is applied as reviewed."""
+    if kinds is not None and kinds != saved.kinds:
+        had = ", ".join(saved.kinds) if saved.kinds is not None else "every kind"
+        raise PlanError(
+            f"{path} was planned for {had}, and a saved plan is applied "
+            "exactly as reviewed. Nothing was sent. Drop --kinds, or plan again "
+            "with the kinds you mean."
+        )
+    if dedupe or read_ahead:
+        flag = "--dedupe" if dedupe else "--read-ahead"
+        raise PlanError(
+            f"{flag} changes how a plan is made, and {path} is a plan already "
+            "made: it is applied exactly as reviewed. Nothing was sent. Drop "
+            f"{flag}, or pass it to `twilio-iac plan` when writing the plan."
+        )
+
+
+def _approve(
+    result: Plan, allow_release: bool, force: bool, auto_approve: bool
+) -> None:
+    # Every safety check happens here, before the first write.
+    result.raise_if_unsafe(allow_release, force)
+    if not auto_approve:
+        confirm(
+            "Apply these changes to Twilio?",
+            "Refusing to apply without confirmation: standard input is not a "
+            "terminal, so nobody can answer. Review the plan above and rerun "
+            "with --auto-approve to apply it unattended.",
+        )
+
+
+def _finish(report: ApplyReport) -> None:
     # A report with problems is the error: stderr, as every error.
     failed = not report.ok or report.signal is not None
     text = apply_render.report(report, colour=colour() and not failed)
@@ -362,8 +385,9 @@ def _run(
 ) -> ApplyReport:
     """Apply with a progress display; SIGINT/SIGTERM stop launching new
     changes, a second one aborts at once."""
-    steps = applier.steps(plan)
-    progress = apply_render.Progress(len(steps), live=colour(), colour=colour())
+    progress = apply_render.Progress(
+        len(applier.steps(plan)), live=colour(), colour=colour()
+    )
     run = applier.Apply(
         plan,
         client,
@@ -373,6 +397,22 @@ def _run(
     )
     client.on_wait = progress.waiting
     received: list[str] = []
+    previous = _trap_signals(_on_signal(run, received))
+    try:
+        report = run.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        client.on_wait = None
+        progress.close()
+    report.signal = received[0] if received else None
+    return report
+
+
+def _on_signal(
+    run: applier.Apply, received: list[str]
+) -> Callable[[int, FrameType | None], None]:
+    """The first signal stops new changes; a second one exits at once."""
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
@@ -389,21 +429,19 @@ def _run(
         )
         run.stop()
 
+    return stop
+
+
+def _trap_signals(
+    handler: Callable[[int, FrameType | None], None],
+) -> dict[signal.Signals, Any]:
+    """Install ``handler`` for SIGINT/SIGTERM; returns the handlers it replaced."""
     # Handlers can only be set from the main thread (not when embedded).
     main = threading.current_thread() is threading.main_thread()
-    previous = {
-        sig: signal.signal(sig, stop)
+    return {
+        sig: signal.signal(sig, handler)
         for sig in ((signal.SIGINT, signal.SIGTERM) if main else ())
     }
-    try:
-        report = run.run()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        client.on_wait = None
-        progress.close()
-    report.signal = received[0] if received else None
-    return report
 
 
 def _saved_plan(paths: tuple[Path, ...]) -> Plan | None:
