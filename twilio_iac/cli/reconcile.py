@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import sys
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
-from typing import Any
 
 import click
 
 from twilio_iac import logs
 from twilio_iac.api.client import DEFAULT_MAX_RETRY_WAIT, TwilioClient
+from twilio_iac.cli import apply_run
 from twilio_iac.cli.bootstrap import selected_kinds
 from twilio_iac.cli.context import (
     Options,
@@ -33,9 +28,7 @@ from twilio_iac.manifests import desired
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.reconcile import applier, planfile, prefetch
 from twilio_iac.reconcile.plan import Plan
-from twilio_iac.reconcile.report import ApplyReport
 from twilio_iac.reconcile.workflow import check_fresh
-from twilio_iac.render import apply as apply_render
 from twilio_iac.render import text as render
 from twilio_iac.resources import REGISTRY
 
@@ -324,8 +317,8 @@ def apply(
             return
         _approve(result, allow_release, force, auto_approve)
         click.echo("")
-        report = _run(result, client, parallelism, fail_fast)
-    _finish(report)
+        report = apply_run.run(result, client, parallelism, fail_fast)
+    apply_run.finish(report)
 
 
 def _check_saved_flags(
@@ -364,84 +357,6 @@ def _approve(
             "terminal, so nobody can answer. Review the plan above and rerun "
             "with --auto-approve to apply it unattended.",
         )
-
-
-def _finish(report: ApplyReport) -> None:
-    # A report with problems is the error: stderr, as every error.
-    failed = not report.ok or report.signal is not None
-    text = apply_render.report(report, colour=colour() and not failed)
-    click.echo("\n" + text, nl=False, err=failed)
-    if report.signal:
-        sys.exit(_EXIT[report.signal])
-    if not report.ok:
-        sys.exit(1)
-
-
-_EXIT = {"SIGINT": 130, "SIGTERM": 143}
-
-
-def _run(
-    plan: Plan, client: TwilioClient, parallelism: int, fail_fast: bool
-) -> ApplyReport:
-    """Apply with a progress display; SIGINT/SIGTERM stop launching new
-    changes, a second one aborts at once."""
-    progress = apply_render.Progress(
-        len(applier.steps(plan)), live=colour(), colour=colour()
-    )
-    run = applier.Apply(
-        plan,
-        client,
-        parallelism=parallelism,
-        fail_fast=fail_fast,
-        on_outcome=progress,
-    )
-    client.on_wait = progress.waiting
-    received: list[str] = []
-    previous = _trap_signals(_on_signal(run, received))
-    try:
-        report = run.run()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        client.on_wait = None
-        progress.close()
-    report.signal = received[0] if received else None
-    return report
-
-
-def _on_signal(
-    run: applier.Apply, received: list[str]
-) -> Callable[[int, FrameType | None], None]:
-    """The first signal stops new changes; a second one exits at once."""
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
-        if received:
-            click.echo(f"\n{name} again: aborting now.", err=True)
-            sys.stdout.flush()
-            # Threads may be mid-request; leaving at once is what was asked.
-            os._exit(_EXIT.get(name, 1))
-        received.append(name)
-        click.echo(
-            f"\n{name}: starting no new change; waiting for those in flight "
-            "(send it again to abort).",
-            err=True,
-        )
-        run.stop()
-
-    return stop
-
-
-def _trap_signals(
-    handler: Callable[[int, FrameType | None], None],
-) -> dict[signal.Signals, Any]:
-    """Install ``handler`` for SIGINT/SIGTERM; returns the handlers it replaced."""
-    # Handlers can only be set from the main thread (not when embedded).
-    main = threading.current_thread() is threading.main_thread()
-    return {
-        sig: signal.signal(sig, handler)
-        for sig in ((signal.SIGINT, signal.SIGTERM) if main else ())
-    }
 
 
 def _saved_plan(paths: tuple[Path, ...]) -> Plan | None:

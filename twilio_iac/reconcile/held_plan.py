@@ -80,7 +80,9 @@ def _declared(
     }
 
 
-def _members(live: Live, changes: Mapping[Key, Change]) -> dict[Any, str | Ref | None]:
+def _members(
+    live: Live, changes: Mapping[Key, Change]
+) -> dict[tuple[str, str], str | Ref | None]:
     """(kind, identity) → live SID, or a Ref to what this plan creates."""
     members: dict[tuple[str, str], str | Ref | None] = {
         (r.kind, r.name): r.sid for items in live.values() for r in items
