@@ -176,7 +176,7 @@ def _finished(
     """The plan with what it was computed against: the live fields of every
     object it touches and the live counts behind the too-much-change check."""
     ordered = tuple(_ordered(changes.values()))
-    # Held steps go between the writes and the deletes (reconcile/held.py).
+    # Held steps go between the writes and the deletes (reconcile/held_plan.py).
     writes = [c for c in ordered if not isinstance(c, Delete)]
     deletes = [c for c in ordered if isinstance(c, Delete)]
     ordered = (*writes, *holdings, *deletes)
