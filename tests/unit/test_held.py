@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from twilio_iac.errors import PlanError
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Ref, Resource
 from twilio_iac.reconcile import graph, planfile
@@ -107,3 +110,24 @@ def test_a_saved_plan_keeps_held_changes_exactly(tmp_path: Path) -> None:
     data = json.loads(path.read_text())
     moved = [c["moved"] for c in data["changes"] if c["action"] in ("add", "remove")]
     assert moved == ["B", "A"]
+
+
+def _refusal(wanted: list[Resource], lives: list[Resource], prune=()) -> str:
+    with pytest.raises(PlanError) as caught:
+        _plan(wanted, lives, prune)
+    return str(caught.value)
+
+
+def test_a_pool_member_the_account_does_not_own_is_refused_by_name() -> None:
+    wanted = _service("Alerts", MG1, phone_numbers={"+14155550199": "Night line"})
+    text = _refusal([wanted], [*NUMBERS, _service("Alerts", MG1, phone_numbers={})])
+    assert 'm.yaml:1 messaging_services "Alerts" senders.phone_numbers: ' in text
+    assert "Night line is not a phone number of this account" in text
+
+
+def test_a_pool_member_the_plan_releases_is_refused_by_name() -> None:
+    wanted = _service("Alerts", MG1, phone_numbers={"+14155550100": "Support line"})
+    lives = [*NUMBERS, _service("Alerts", MG1, phone_numbers={})]
+    text = _refusal([wanted], lives, prune=("phone_numbers",))
+    assert "Support line is in the pool, but this plan releases it (prune)" in text
+    assert "not a phone number of this account" not in text

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import sys
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 
 import click
 
 from twilio_iac import logs
 from twilio_iac.api.client import DEFAULT_MAX_RETRY_WAIT, TwilioClient
+from twilio_iac.cli import apply_run
 from twilio_iac.cli.bootstrap import selected_kinds
 from twilio_iac.cli.context import (
     Options,
@@ -32,9 +28,7 @@ from twilio_iac.manifests import desired
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.reconcile import applier, planfile, prefetch
 from twilio_iac.reconcile.plan import Plan
-from twilio_iac.reconcile.report import ApplyReport
 from twilio_iac.reconcile.workflow import check_fresh
-from twilio_iac.render import apply as apply_render
 from twilio_iac.render import text as render
 from twilio_iac.resources import REGISTRY
 
@@ -309,20 +303,8 @@ def apply(
     nothing it touches changed since it was written.
     """
     saved = _saved_plan(paths)
-    if saved and kinds is not None and kinds != saved.kinds:
-        had = ", ".join(saved.kinds) if saved.kinds is not None else "every kind"
-        raise PlanError(
-            f"{paths[0]} was planned for {had}, and a saved plan is applied "
-            "exactly as reviewed. Nothing was sent. Drop --kinds, or plan again "
-            "with the kinds you mean."
-        )
-    if saved and (dedupe or read_ahead):
-        flag = "--dedupe" if dedupe else "--read-ahead"
-        raise PlanError(
-            f"{flag} changes how a plan is made, and {paths[0]} is a plan already "
-            "made: it is applied exactly as reviewed. Nothing was sent. Drop "
-            f"{flag}, or pass it to `twilio-iac plan` when writing the plan."
-        )
+    if saved:
+        _check_saved_flags(paths[0], saved, kinds, dedupe, read_ahead)
     session = (
         _fresh(options, saved)
         if saved
@@ -333,77 +315,48 @@ def apply(
         click.echo(render.text(result, colour=colour()), nl=False)
         if result.empty:
             return
-        # Every safety check happens here, before the first write.
-        result.raise_if_unsafe(allow_release, force)
-        if not auto_approve:
-            confirm(
-                "Apply these changes to Twilio?",
-                "Refusing to apply without confirmation: standard input is not a "
-                "terminal, so nobody can answer. Review the plan above and rerun "
-                "with --auto-approve to apply it unattended.",
-            )
+        _approve(result, allow_release, force, auto_approve)
         click.echo("")
-        report = _run(result, client, parallelism, fail_fast)
-    # A report with problems is the error: stderr, as every error.
-    failed = not report.ok or report.signal is not None
-    text = apply_render.report(report, colour=colour() and not failed)
-    click.echo("\n" + text, nl=False, err=failed)
-    if report.signal:
-        sys.exit(_EXIT[report.signal])
-    if not report.ok:
-        sys.exit(1)
+        report = apply_run.run(result, client, parallelism, fail_fast)
+    apply_run.finish(report)
 
 
-_EXIT = {"SIGINT": 130, "SIGTERM": 143}
-
-
-def _run(
-    plan: Plan, client: TwilioClient, parallelism: int, fail_fast: bool
-) -> ApplyReport:
-    """Apply with a progress display; SIGINT/SIGTERM stop launching new
-    changes, a second one aborts at once."""
-    steps = applier.steps(plan)
-    progress = apply_render.Progress(len(steps), live=colour(), colour=colour())
-    run = applier.Apply(
-        plan,
-        client,
-        parallelism=parallelism,
-        fail_fast=fail_fast,
-        on_outcome=progress,
-    )
-    client.on_wait = progress.waiting
-    received: list[str] = []
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
-        if received:
-            click.echo(f"\n{name} again: aborting now.", err=True)
-            sys.stdout.flush()
-            # Threads may be mid-request; leaving at once is what was asked.
-            os._exit(_EXIT.get(name, 1))
-        received.append(name)
-        click.echo(
-            f"\n{name}: starting no new change; waiting for those in flight "
-            "(send it again to abort).",
-            err=True,
+def _check_saved_flags(
+    path: Path,
+    saved: Plan,
+    kinds: tuple[str, ...] | None,
+    dedupe: bool,
+    read_ahead: bool,
+) -> None:
+    """Refuse flags that would change a saved plan, which is applied as reviewed."""
+    if kinds is not None and kinds != saved.kinds:
+        had = ", ".join(saved.kinds) if saved.kinds is not None else "every kind"
+        raise PlanError(
+            f"{path} was planned for {had}, and a saved plan is applied "
+            "exactly as reviewed. Nothing was sent. Drop --kinds, or plan again "
+            "with the kinds you mean."
         )
-        run.stop()
+    if dedupe or read_ahead:
+        flag = "--dedupe" if dedupe else "--read-ahead"
+        raise PlanError(
+            f"{flag} changes how a plan is made, and {path} is a plan already "
+            "made: it is applied exactly as reviewed. Nothing was sent. Drop "
+            f"{flag}, or pass it to `twilio-iac plan` when writing the plan."
+        )
 
-    # Handlers can only be set from the main thread (not when embedded).
-    main = threading.current_thread() is threading.main_thread()
-    previous = {
-        sig: signal.signal(sig, stop)
-        for sig in ((signal.SIGINT, signal.SIGTERM) if main else ())
-    }
-    try:
-        report = run.run()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        client.on_wait = None
-        progress.close()
-    report.signal = received[0] if received else None
-    return report
+
+def _approve(
+    result: Plan, allow_release: bool, force: bool, auto_approve: bool
+) -> None:
+    # Every safety check happens here, before the first write.
+    result.raise_if_unsafe(allow_release, force)
+    if not auto_approve:
+        confirm(
+            "Apply these changes to Twilio?",
+            "Refusing to apply without confirmation: standard input is not a "
+            "terminal, so nobody can answer. Review the plan above and rerun "
+            "with --auto-approve to apply it unattended.",
+        )
 
 
 def _saved_plan(paths: tuple[Path, ...]) -> Plan | None:

@@ -20,7 +20,7 @@ step at a time in that order is today's strictly sequential apply.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from twilio_iac.model import Ref
@@ -104,72 +104,112 @@ def _leaving_first(writes: list[Change]) -> list[Change]:
 
 def build(plan: Plan) -> Graph:
     steps = ordered_steps(plan)
-    creates: dict[Ref, int] = {}
-    # Step ids a change may name in its ``after`` (changes to what an owner
-    # holds, such as pool members, name the steps they must follow).
-    ids: dict[str, int] = {}
-    # Writes to what an owner holds, per owner and per held record's SID:
-    # they run before the owner, or the member, is deleted.
-    held_by: dict[Ref, list[int]] = defaultdict(list)
-    held_sid: dict[str, list[int]] = defaultdict(list)
-    # Members leaving a field-setting pool, per (member kind, member SID).
-    unsetting: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for step in steps:
-        change = step.change
-        if step.phase != "write":
-            continue
-        if isinstance(change, (Create, Replace)):
-            creates[Ref(change.kind, change.name)] = step.index
-            ids[f"create:{change.kind}:{change.name}"] = step.index
-        step_id = getattr(change, "step_id", None)
-        if step_id:
-            ids[step_id] = step.index
-        if getattr(change, "part", None):
-            held_by[Ref(change.kind, change.name)].append(step.index)
-            target = getattr(change, "target", None)
-            if isinstance(target, str):
-                held_sid[target].append(step.index)
-        member_kind = _unsets(change)
-        if member_kind is not None:
-            unsetting[(member_kind, change.target)].append(step.index)
-    # Kinds that may hold a reference to each kind.
-    referrers: dict[str, set[str]] = defaultdict(set)
-    for rt in REGISTRY.values():
-        for target in rt.references.values():
-            referrers[target].add(rt.kind)
-    # Writes that set a reference field, per referenced kind.
+    index = _Index.of(steps)
+    referrers = _referrers()
+    # Writes that set a reference field, per referenced kind; deletes per kind.
     repoints: dict[str, list[int]] = defaultdict(list)
     deletes: dict[str, list[int]] = defaultdict(list)
     needs: list[set[int]] = []
     for step in steps:
-        change, wants = step.change, set()
         if step.phase == "write":
-            for value in change.send.values():
-                if isinstance(value, Ref) and value in creates:
-                    wants.add(creates[value])
-            wants.update(ids[a] for a in getattr(change, "after", ()) if a in ids)
-            # A pool member bought in this run: added once the purchase lands.
-            target = getattr(change, "target", None)
-            if isinstance(target, Ref) and target in creates:
-                wants.add(creates[target])
-            if change.sid and not getattr(change, "part", None):
-                wants.update(unsetting[(change.kind, change.sid)])
-            refs = REGISTRY[change.kind].references
-            for fc in change.fields:
-                if fc.name in refs:
-                    repoints[refs[fc.name]].append(step.index)
+            wants = index.write_needs(step.change)
+            _record_repoints(step, repoints)
         else:
-            if isinstance(change, Replace):
-                wants.add(creates[Ref(change.kind, change.name)])
-            wants.update(repoints[change.kind])
-            wants.update(held_by[Ref(change.kind, change.name)])
-            wants.update(held_sid[change.sid or ""])
-            for kind in referrers[change.kind]:
-                wants.update(deletes[kind])
-            deletes[change.kind].append(step.index)
+            wants = index.delete_needs(step.change, repoints, deletes, referrers)
+            deletes[step.change.kind].append(step.index)
         wants.discard(step.index)
         needs.append(wants)
     return Graph(tuple(steps), tuple(frozenset(n) for n in needs))
+
+
+@dataclass
+class _Index:
+    """Where the write steps are, by what later steps look them up with."""
+
+    creates: dict[Ref, int] = field(default_factory=dict)
+    # Step ids a change may name in its ``after`` (changes to what an owner
+    # holds, such as pool members, name the steps they must follow).
+    ids: dict[str, int] = field(default_factory=dict)
+    # Writes to what an owner holds, per owner and per held record's SID:
+    # they run before the owner, or the member, is deleted.
+    held_by: dict[Ref, list[int]] = field(default_factory=lambda: defaultdict(list))
+    held_sid: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    # Members leaving a field-setting pool, per (member kind, member SID).
+    unsetting: dict[tuple[str, str], list[int]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    @classmethod
+    def of(cls, steps: list[Step]) -> _Index:
+        index = cls()
+        for step in steps:
+            if step.phase == "write":
+                index.add(step.change, step.index)
+        return index
+
+    def add(self, change: Change, at: int) -> None:
+        if isinstance(change, (Create, Replace)):
+            self.creates[Ref(change.kind, change.name)] = at
+            self.ids[f"create:{change.kind}:{change.name}"] = at
+        step_id = getattr(change, "step_id", None)
+        if step_id:
+            self.ids[step_id] = at
+        if getattr(change, "part", None):
+            self.held_by[Ref(change.kind, change.name)].append(at)
+            target = getattr(change, "target", None)
+            if isinstance(target, str):
+                self.held_sid[target].append(at)
+        member_kind = _unsets(change)
+        if member_kind is not None:
+            self.unsetting[(member_kind, change.target)].append(at)
+
+    def write_needs(self, change: Change) -> set[int]:
+        wants = {
+            self.creates[value]
+            for value in change.send.values()
+            if isinstance(value, Ref) and value in self.creates
+        }
+        wants.update(self.ids[a] for a in getattr(change, "after", ()) if a in self.ids)
+        # A pool member bought in this run: added once the purchase lands.
+        target = getattr(change, "target", None)
+        if isinstance(target, Ref) and target in self.creates:
+            wants.add(self.creates[target])
+        if change.sid and not getattr(change, "part", None):
+            wants.update(self.unsetting[(change.kind, change.sid)])
+        return wants
+
+    def delete_needs(
+        self,
+        change: Change,
+        repoints: dict[str, list[int]],
+        deletes: dict[str, list[int]],
+        referrers: dict[str, set[str]],
+    ) -> set[int]:
+        wants: set[int] = set()
+        if isinstance(change, Replace):
+            wants.add(self.creates[Ref(change.kind, change.name)])
+        wants.update(repoints[change.kind])
+        wants.update(self.held_by[Ref(change.kind, change.name)])
+        wants.update(self.held_sid[change.sid or ""])
+        for kind in referrers[change.kind]:
+            wants.update(deletes[kind])
+        return wants
+
+
+def _referrers() -> dict[str, set[str]]:
+    """Kinds that may hold a reference to each kind."""
+    referrers: dict[str, set[str]] = defaultdict(set)
+    for rt in REGISTRY.values():
+        for target in rt.references.values():
+            referrers[target].add(rt.kind)
+    return referrers
+
+
+def _record_repoints(step: Step, repoints: dict[str, list[int]]) -> None:
+    refs = REGISTRY[step.change.kind].references
+    for fc in step.change.fields:
+        if fc.name in refs:
+            repoints[refs[fc.name]].append(step.index)
 
 
 def _unsets(change: Change) -> str | None:

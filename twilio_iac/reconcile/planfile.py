@@ -121,42 +121,7 @@ def _damaged(path: Path, exc: ValueError) -> PlanError:
 
 
 def load(path: Path) -> Plan:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, ValueError) as exc:
-        raise PlanError(
-            f"{path} cannot be read as a plan file ({type(exc).__name__}: {exc}). "
-            "Nothing was sent."
-        ) from exc
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        if _PLAN_START.match(text):
-            raise _damaged(path, exc) from exc
-        raise PlanError(
-            f"{path} is not a plan file written by `twilio-iac plan --out` "
-            f"({type(exc).__name__}: {exc}). Nothing was sent."
-        ) from exc
-    try:
-        section = data["apply"]
-    except (KeyError, TypeError) as exc:
-        raise PlanError(
-            f"{path} is not a plan file written by `twilio-iac plan --out` "
-            f"({type(exc).__name__}: {exc}). Nothing was sent."
-        ) from exc
-    if not isinstance(data, dict) or not isinstance(section, dict):
-        raise PlanError(
-            f"{path} is not a plan file written by `twilio-iac plan --out`."
-        )
-    public = {k: v for k, v in data.items() if k != "apply"}
-    expected = section.get("checksum")
-    body = {k: v for k, v in section.items() if k != "checksum"}
-    if expected != _checksum(public, body):
-        raise PlanError(
-            f"{path} was changed after `twilio-iac plan --out` wrote it (its "
-            "checksum does not match). Nothing was sent. Write the plan again "
-            "and review that file."
-        )
+    public, section = _verified(path, _parsed(path, _read(path)))
     try:
         return _plan(public, section)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -164,6 +129,54 @@ def load(path: Path) -> Plan:
             f"{path} is not a plan this version of twilio-iac can apply "
             f"({type(exc).__name__}: {exc}). Nothing was sent. Write the plan again."
         ) from exc
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        raise PlanError(
+            f"{path} cannot be read as a plan file ({type(exc).__name__}: {exc}). "
+            "Nothing was sent."
+        ) from exc
+
+
+def _parsed(path: Path, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        # A file that starts like a plan was cut off or edited, not mistaken.
+        if _PLAN_START.match(text):
+            raise _damaged(path, exc) from exc
+        raise _not_a_plan(path, exc) from exc
+
+
+def _verified(path: Path, data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The public part and the apply section, once the checksum holds."""
+    try:
+        section = data["apply"]
+    except (KeyError, TypeError) as exc:
+        raise _not_a_plan(path, exc) from exc
+    if not isinstance(data, dict) or not isinstance(section, dict):
+        raise PlanError(
+            f"{path} is not a plan file written by `twilio-iac plan --out`."
+        )
+    public = {k: v for k, v in data.items() if k != "apply"}
+    body = {k: v for k, v in section.items() if k != "checksum"}
+    if section.get("checksum") != _checksum(public, body):
+        raise PlanError(
+            f"{path} was changed after `twilio-iac plan --out` wrote it (its "
+            "checksum does not match). Nothing was sent. Write the plan again "
+            "and review that file."
+        )
+    return public, section
+
+
+def _not_a_plan(path: Path, exc: Exception) -> PlanError:
+    return PlanError(
+        f"{path} is not a plan file written by `twilio-iac plan --out` "
+        f"({type(exc).__name__}: {exc}). Nothing was sent."
+    )
 
 
 def _plan(public: dict[str, Any], section: dict[str, Any]) -> Plan:

@@ -52,51 +52,70 @@ def retries(count: int) -> str:
 
 def report(result: ApplyReport, colour: bool = False) -> str:
     """The final summary: what was done, failed, skipped and never started."""
-    total = len(result.outcomes)
-    notes = []
-    if result.retried_after_429:
-        note = retries(result.retried_after_429)
-        if result.lowest_parallelism is not None:
-            note += f"; writes in flight went down to {result.lowest_parallelism}"
-        notes.append(note + ".")
+    notes = _notes(result)
     if result.ok and result.signal is None:
-        head = f"Apply complete: {total} change(s) made."
+        head = f"Apply complete: {len(result.outcomes)} change(s) made."
         return "\n".join([_paint(head, "green", colour), *notes]) + "\n"
-    lines = []
-    if result.signal:
-        lines.append(
-            f"Apply interrupted ({result.signal}): no new change was started after "
-            "the signal; the ones in flight finished."
-        )
-    counts = ", ".join(
-        f"{len(result.having(s))} {s.value}" for s in Status if result.having(s)
-    )
-    if len(result.done) == total and result.duplicates:
-        head = f"Apply made all {total} change(s), but some objects now exist twice."
-    else:
-        head = f"Apply finished with problems: {counts}."
-    lines.append(_paint(head, "red", colour))
+    lines = _interrupted(result)
+    lines.append(_paint(_problem_head(result), "red", colour))
     lines += notes
     lines += _section("Done", result.done, colour)
-    if result.failed:
-        lines += ["", f"Failed ({len(result.failed)}):"]
-        for outcome in result.failed:
-            lines.append("  " + _paint(f"✗ {outcome.step.label}", "red", colour))
-            lines += ["      " + text for text in str(outcome.error).splitlines()]
-    if result.skipped:
-        lines += [
-            "",
-            f"Skipped because a change they need failed ({len(result.skipped)}):",
-        ]
-        for outcome in result.skipped:
-            because = outcome.because.label if outcome.because else "?"
-            lines.append(f"  - {outcome.step.label} (needs: {because})")
+    lines += _failed(result.failed, colour)
+    lines += _skipped(result.skipped)
     lines += _section("Never started", result.not_started, colour)
     if result.duplicates:
         lines += ["", _duplicates(result)]
     if len(result.done) < len(result.outcomes):
         lines += ["", _next_step(result)]
     return "\n".join(lines) + "\n"
+
+
+def _notes(result: ApplyReport) -> list[str]:
+    if not result.retried_after_429:
+        return []
+    note = retries(result.retried_after_429)
+    if result.lowest_parallelism is not None:
+        note += f"; writes in flight went down to {result.lowest_parallelism}"
+    return [note + "."]
+
+
+def _interrupted(result: ApplyReport) -> list[str]:
+    if not result.signal:
+        return []
+    return [
+        f"Apply interrupted ({result.signal}): no new change was started after "
+        "the signal; the ones in flight finished."
+    ]
+
+
+def _problem_head(result: ApplyReport) -> str:
+    total = len(result.outcomes)
+    if len(result.done) == total and result.duplicates:
+        return f"Apply made all {total} change(s), but some objects now exist twice."
+    counts = ", ".join(
+        f"{len(result.having(s))} {s.value}" for s in Status if result.having(s)
+    )
+    return f"Apply finished with problems: {counts}."
+
+
+def _failed(outcomes: list[Outcome], colour: bool) -> list[str]:
+    if not outcomes:
+        return []
+    lines = ["", f"Failed ({len(outcomes)}):"]
+    for outcome in outcomes:
+        lines.append("  " + _paint(f"✗ {outcome.step.label}", "red", colour))
+        lines += ["      " + text for text in str(outcome.error).splitlines()]
+    return lines
+
+
+def _skipped(outcomes: list[Outcome]) -> list[str]:
+    if not outcomes:
+        return []
+    lines = ["", f"Skipped because a change they need failed ({len(outcomes)}):"]
+    for outcome in outcomes:
+        because = outcome.because.label if outcome.because else "?"
+        lines.append(f"  - {outcome.step.label} (needs: {because})")
+    return lines
 
 
 def _section(title: str, outcomes: list[Outcome], colour: bool) -> list[str]:

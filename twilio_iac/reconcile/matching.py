@@ -1,0 +1,168 @@
+"""Steps 1 and 2 of planning (planner.py): match manifest entries to live
+objects, and resolve SIDs to the names the plan knows their targets by.
+
+A manifest entry claims the live object its `sid:` pin names, else the one
+live object with its identity. Two candidates is an error, never a guess.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from twilio_iac.errors import AmbiguousLiveState
+from twilio_iac.model import Key, Ref, Resource
+from twilio_iac.resources import REGISTRY, ResourceType
+
+Live = Mapping[str, list[Resource]]
+
+
+@dataclass(frozen=True)
+class Matched:
+    pairs: dict[Key, Resource | None]  # manifest entry → its live object
+    leftovers: dict[str, list[Resource]]  # per kind: live objects nobody claims
+    # Objects an interrupted replace left behind, with the entry that replaced them.
+    superseded: list[tuple[Resource, Key]]
+    refs: dict[str, Ref]  # SID → the name the plan calls that object
+    resolved: dict[str | None, Resource]  # SID → live object, references resolved
+    owners: dict[str | None, Key]  # SID → the key its changes are planned under
+
+
+def matched(
+    wanted: Mapping[Key, Resource],
+    live: Live,
+    skip: set[str | None],
+    problems: list[str],
+    warnings: list[str],
+) -> Matched:
+    """``skip``: SIDs of live objects an ignore rule hands to someone else."""
+    managed = {
+        kind: [r for r in items if r.sid not in skip] for kind, items in live.items()
+    }
+    pairs, leftovers, superseded = _match(wanted, managed, problems, warnings)
+    if problems:
+        raise AmbiguousLiveState(
+            "Live objects share an identity, so the plan cannot tell which one a "
+            "manifest entry means. Nothing was changed.",
+            problems,
+        )
+    refs = _ref_names(pairs, leftovers)
+    # Each live object resolved once, for its pair and for the referrer checks.
+    resolved = {r.sid: resolve(r, refs) for items in live.values() for r in items}
+    owners = _owners(pairs, leftovers)
+    return Matched(pairs, leftovers, superseded, refs, resolved, owners)
+
+
+def _match(
+    wanted: Mapping[Key, Resource], live: Live, problems: list[str], warnings: list[str]
+) -> tuple[
+    dict[Key, Resource | None],
+    dict[str, list[Resource]],
+    list[tuple[Resource, Key]],
+]:
+    pairs: dict[Key, Resource | None] = {}
+    leftovers: dict[str, list[Resource]] = {}
+    superseded: list[tuple[Resource, Key]] = []
+    by_kind: dict[str, list[Resource]] = defaultdict(list)
+    for want in wanted.values():
+        by_kind[want.kind].append(want)
+    for kind in set(by_kind) | set(live):
+        lives = live.get(kind, [])
+        claimed = _match_pins(by_kind[kind], lives, pairs, warnings)
+        by_name: dict[str, list[Resource]] = defaultdict(list)
+        for r in lives:
+            if r.sid not in claimed:
+                by_name[r.name].append(r)
+        for want in (w for w in by_kind[kind] if not w.sid):
+            found = by_name.get(want.name, [])
+            survivor = _replacement(REGISTRY[kind], want, found)
+            if survivor is not None:
+                superseded += [(r, want.key) for r in found if r is not survivor]
+                found = [survivor]
+            elif len(found) > 1:
+                sids = ", ".join(r.sid or "?" for r in found)
+                problems.append(
+                    f'{want.location} {kind} "{want.name}": {len(found)} live objects '
+                    f"have this identity ({sids}); add `sid:` to the entry to pin one"
+                )
+            pairs[want.key] = found[0] if len(found) == 1 else None
+            claimed.update(r.sid for r in found)
+        leftovers[kind] = [r for r in lives if r.sid not in claimed]
+    return pairs, leftovers, superseded
+
+
+def _match_pins(
+    wants: list[Resource],
+    lives: list[Resource],
+    pairs: dict[Key, Resource | None],
+    warnings: list[str],
+) -> set[str | None]:
+    """Entries with a `sid:` pin claim that object; returns the claimed SIDs."""
+    by_sid = {r.sid: r for r in lives}
+    claimed: set[str | None] = set()
+    for want in (w for w in wants if w.sid):
+        hit = by_sid.get(want.sid)
+        pairs[want.key] = hit
+        claimed.add(want.sid)
+        if hit is None:
+            warnings.append(
+                f'{want.location} {REGISTRY[want.kind].title} "{want.name}" is '
+                f"pinned to {want.sid}, which does not exist (deleted outside "
+                "twilio-iac?): it is planned as a create."
+            )
+    return claimed
+
+
+def _replacement(
+    rt: ResourceType, want: Resource, found: list[Resource]
+) -> Resource | None:
+    """After an interrupted replace, the one same-named object that already has
+    the manifest's create-only values is the replacement; the others are what
+    the replace was going to delete."""
+    fixed = [name for name in rt.create_only if name in want.fields]
+    if len(found) < 2 or not fixed or rt.guard_delete:
+        return None
+    fits = [r for r in found if all(r.fields.get(f) == want.fields[f] for f in fixed)]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _ref_names(
+    pairs: Mapping[Key, Resource | None], leftovers: Mapping[str, list[Resource]]
+) -> dict[str, Ref]:
+    """SID → the name the plan calls that object (the manifest's, when matched).
+
+    A leftover whose name another live object of its kind also has keeps its
+    raw SID: mapping both to one name would make different targets compare equal.
+    """
+    refs = {
+        have.sid: Ref(key.kind, key.name)
+        for key, have in pairs.items()
+        if have is not None and have.sid
+    }
+    taken = Counter(Ref(key.kind, key.name) for key in pairs)
+    taken.update(Ref(r.kind, r.name) for items in leftovers.values() for r in items)
+    for items in leftovers.values():
+        for r in items:
+            if r.sid and taken[Ref(r.kind, r.name)] == 1:
+                refs[r.sid] = Ref(r.kind, r.name)
+    return refs
+
+
+def _owners(
+    pairs: Mapping[Key, Resource | None], leftovers: Mapping[str, list[Resource]]
+) -> dict[str | None, Key]:
+    owners = {r.sid: r.key for items in leftovers.values() for r in items}
+    owners.update({have.sid: key for key, have in pairs.items() if have is not None})
+    return owners
+
+
+def resolve(resource: Resource, refs: Mapping[str, Ref]) -> Resource:
+    found = {
+        name: refs[value]
+        for name in REGISTRY[resource.kind].references
+        if isinstance(value := resource.fields.get(name), str) and value in refs
+    }
+    if not found:  # nothing to resolve: no need for a copy
+        return resource
+    return replace(resource, fields=resource.fields | found)
