@@ -29,9 +29,9 @@ from twilio_iac.manifests.located import (
     LeadingZero,
     Located,
     Reason,
-    _ShapeError,
     load,
 )
+from twilio_iac.manifests.shape import _ShapeError
 
 __all__ = [
     "Document",
