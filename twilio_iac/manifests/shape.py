@@ -46,37 +46,38 @@ class _Sizer:
         self.literal = 0  # nodes as written, aliases counted once
 
     def walk(self, root: yaml.Node) -> None:
+        # Runs once per collection node: names are bound locally, and only the
+        # rare paths (refusals, finishing a collection) cost a call.
+        size, depth, open_ = self.size, self.depth, self.open
         stack: list[_Item] = [(root, 1, None, 0)]
         while stack:
             node, level, inner, scalars = stack.pop()
+            key = id(node)
             if inner is not None:
-                self._finish(node, inner, scalars)
-            elif self._enter(node, level):
+                self._finish(key, inner, scalars)
+            elif key in size:  # an alias of a collection sized already
+                if level + depth[key] - 1 > MAX_DEPTH:
+                    refuse_depth(node, level + depth[key] - 1)
+            else:
+                if key in open_ or level > MAX_DEPTH:
+                    _refuse_entering(node, level, cycle=key in open_)
+                open_.add(key)
                 inner, scalars = _children(node)
                 self.literal += 1 + scalars + len(inner)
                 stack.append((node, level, inner, scalars))
                 stack.extend((kid, level + 1, None, 0) for kid in inner)
 
-    def _enter(self, node: yaml.Node, level: int) -> bool:
-        """Whether node is still to be sized; refuses cycles and depth."""
-        key = id(node)
-        if key in self.size:  # an alias of a collection sized already
-            if level + self.depth[key] - 1 > MAX_DEPTH:
-                refuse_depth(node, level + self.depth[key] - 1)
-            return False
-        if key in self.open:
-            problem = "an alias refers to a collection that contains it (a cycle)"
-            raise _ShapeError(None, None, problem, node.start_mark)
-        if level > MAX_DEPTH:
-            refuse_depth(node, level)
-        self.open.add(key)
-        return True
-
-    def _finish(self, node: yaml.Node, inner: list[yaml.Node], scalars: int) -> None:
-        key = id(node)
+    def _finish(self, key: int, inner: list[yaml.Node], scalars: int) -> None:
         self.size[key] = 1 + scalars + sum(self.size[id(kid)] for kid in inner)
         self.depth[key] = 1 + max((self.depth[id(kid)] for kid in inner), default=0)
         self.open.discard(key)
+
+
+def _refuse_entering(node: yaml.Node, level: int, cycle: bool) -> None:
+    if cycle:
+        problem = "an alias refers to a collection that contains it (a cycle)"
+        raise _ShapeError(None, None, problem, node.start_mark)
+    refuse_depth(node, level)
 
 
 def _children(node: yaml.Node) -> tuple[list[yaml.Node], int]:
