@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +15,7 @@ from twilio_iac.cli.context import read_stdin
 from twilio_iac.errors import TwilioIacError
 
 if TYPE_CHECKING:  # the emulator is imported only when a command needs it
+    from twilio_iac.emulator.inbound import Delivery
     from twilio_iac.emulator.outbound import Response
 
 state_option = click.option(
@@ -145,55 +146,75 @@ def inbound_sms(
 ) -> None:
     """POST an incoming SMS to the number's sms_url (or its application's),
     signed as Twilio signs it, and print the TwiML that came back."""
-    from twilio_iac.cli.session import legacy_state_path, sandbox_state_path
-    from twilio_iac.emulator import Emulator, inbound
+    from twilio_iac.emulator import inbound
 
     if body == "-":
         body = read_stdin("the message body").removesuffix("\n")
+    done = _deliver_sms(state, to, sender, body, allow_remote_webhooks)
+    if output == "json":
+        click.echo(json.dumps(_delivery_json(done), indent=2))
+    else:
+        _echo_delivery(done)
+    _judge(done.url, done.response)
+    problem = inbound.twiml_problem(done.response)
+    if problem:
+        raise TwilioIacError(f"{problem}. Twilio would send no reply.")
+
+
+def _deliver_sms(
+    state: Path | None, to: str, sender: str, body: str, allow_remote: bool
+) -> Delivery:
+    from twilio_iac.cli.session import legacy_state_path, sandbox_state_path
+    from twilio_iac.emulator import Emulator, inbound
+
+    # An explicit --state is never migrated from the legacy location.
     legacy = None if state else legacy_state_path(os.environ)
     path = state or sandbox_state_path(os.environ)
     sandbox = Emulator(state_path=path, migrate_from=legacy)
     try:
-        done = inbound.sms(
-            sandbox, to, sender, body, allow_remote=allow_remote_webhooks
-        )
+        return inbound.sms(sandbox, to, sender, body, allow_remote=allow_remote)
     finally:
         sandbox.close()
+
+
+def _delivery_json(done: Delivery) -> dict[str, Any]:
     reply = done.response
+    data: dict[str, Any] = {
+        "url": done.url,
+        "method": done.method,
+        "params": dict(done.params),
+        "status": reply.status,
+        "content_type": reply.content_type,
+        "twiml": reply.body,
+        "error": reply.error or None,
+    }
     first = done.failed_first
-    if output == "json":
-        data = {
-            "url": done.url,
-            "method": done.method,
-            "params": dict(done.params),
-            "status": reply.status,
-            "content_type": reply.content_type,
-            "twiml": reply.body,
-            "error": reply.error or None,
+    if first is not None:
+        data["fallback_from"] = {
+            "url": first.url,
+            "status": first.response.status,
+            "error": first.response.error or None,
         }
-        if first is not None:
-            data["fallback_from"] = {
-                "url": first.url,
-                "status": first.response.status,
-                "error": first.response.error or None,
-            }
-        click.echo(json.dumps(data, indent=2))
-    else:
-        if first is not None:
-            answer = first.response
-            failed = f"HTTP {answer.status}" if answer.status else answer.error
-            click.echo(
-                f"{first.method} {first.url} → {failed}; the service's fallback_url:",
-                err=True,
-            )
-        outcome = f"HTTP {reply.status}" if reply.status else reply.error
-        click.echo(f"{done.method} {done.url} → {outcome}", err=True)
-        if reply.body:
-            click.echo(reply.body.rstrip("\n"))
-    _judge(done.url, reply)
-    problem = inbound.twiml_problem(reply)
-    if problem:
-        raise TwilioIacError(f"{problem}. Twilio would send no reply.")
+    return data
+
+
+def _echo_delivery(done: Delivery) -> None:
+    """Where the message went on stderr; the TwiML that came back on stdout."""
+    first = done.failed_first
+    if first is not None:
+        click.echo(
+            f"{first.method} {first.url} → {_outcome(first.response)}; "
+            "the service's fallback_url:",
+            err=True,
+        )
+    click.echo(f"{done.method} {done.url} → {_outcome(done.response)}", err=True)
+    if done.response.body:
+        click.echo(done.response.body.rstrip("\n"))
+
+
+def _outcome(reply: Response) -> str:
+    # No status means the request never got an answer; the error says why.
+    return f"HTTP {reply.status}" if reply.status else reply.error
 
 
 def _judge(url: str, reply: Response) -> None:

@@ -8,8 +8,6 @@ active connection. `list` marks that one.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 from collections.abc import Iterator
@@ -22,6 +20,11 @@ from twilio_iac.api.client import TwilioClient
 from twilio_iac.cli.context import Options, confirm, pass_options, sandbox_option
 from twilio_iac.cli.session import gateway_session
 from twilio_iac.errors import ApiError, NotFound, TransportError, TwilioIacError
+from twilio_iac.render.connections import (
+    connection_lines,
+    connections_csv,
+    connections_table,
+)
 
 APP = "twilio"
 STATUSES = ("ACTIVE", "PENDING", "FAILED")
@@ -118,9 +121,9 @@ def list_connections(options: Options, status: str | None, output: str) -> None:
     if output == "json":
         click.echo(json.dumps(rows, indent=2))
     elif output == "csv":
-        click.echo(_csv(rows, used), nl=False)
+        click.echo(connections_csv(rows, used), nl=False)
     else:
-        click.echo(_table(rows, used, chosen))
+        click.echo(connections_table(rows, used, chosen))
     ids = {row["connection_id"] for row in rows}
     if chosen and status in (None, "ACTIVE") and chosen not in ids:
         which = "active " if status else ""
@@ -144,7 +147,7 @@ def show(options: Options, connection_id: str, output: str) -> None:
     if output == "json":
         click.echo(json.dumps(record, indent=2))
         return
-    click.echo("\n".join(_describe(record)))
+    click.echo("\n".join(connection_lines(record)))
 
 
 @connections.command("create")
@@ -206,7 +209,7 @@ def delete(
         base = client.settings.base_urls["gateway"]
         for record in records:
             click.echo(f"DELETE {base}/connections/{record['connection_id']}")
-            click.echo("\n".join("  " + line for line in _describe(record)))
+            click.echo("\n".join("  " + line for line in connection_lines(record)))
             if record["connection_id"] == chosen:
                 click.echo("  (this is MATON_CONNECTION: the one in use)")
         if dry_run:
@@ -264,56 +267,3 @@ def _in_use(rows: list[dict[str, Any]], chosen: str) -> str:
         return chosen
     active = [row for row in rows if row["status"] == "ACTIVE"]
     return active[0]["connection_id"] if active else ""
-
-
-def _describe(record: dict[str, Any]) -> list[str]:
-    lines = [
-        f"Connection {record['connection_id']}",
-        f"  status:       {record['status']}",
-        f"  created:      {record.get('creation_time')}",
-        f"  last updated: {record.get('last_updated_time')}",
-    ]
-    if record["status"] == "PENDING" and record.get("url"):
-        lines.append(f"  authorise at: {record['url']}")
-    return lines
-
-
-def _table(rows: list[dict[str, Any]], used: str, chosen: str) -> str:
-    if not rows:
-        return (
-            "No Twilio connections. Create one with "
-            "`twilio-iac gateway connections create`."
-        )
-    head = ("", "CONNECTION", "STATUS", "CREATED", "UPDATED")
-    body = [
-        (
-            "*" if row["connection_id"] == used else "",
-            row["connection_id"],
-            row["status"],
-            str(row.get("creation_time") or ""),
-            str(row.get("last_updated_time") or ""),
-        )
-        for row in rows
-    ]
-    widths = [max(len(r[i]) for r in (head, *body)) for i in range(len(head))]
-    lines = [
-        "  ".join(
-            cell.ljust(width) for cell, width in zip(r, widths, strict=True)
-        ).rstrip()
-        for r in (head, *body)
-    ]
-    why = "MATON_CONNECTION" if chosen else "the gateway's default, the oldest active"
-    if any(row[0] for row in body):
-        lines.append(f"* in use ({why})")
-    return "\n".join(lines)
-
-
-def _csv(rows: list[dict[str, Any]], used: str) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    fields = ["connection_id", "status", "creation_time", "last_updated_time"]
-    writer.writerow([*fields, "in_use"])
-    for row in rows:
-        in_use = "true" if row["connection_id"] == used else "false"
-        writer.writerow([*(row.get(f, "") for f in fields), in_use])
-    return out.getvalue()

@@ -257,12 +257,34 @@ def _run_batch(
         )
         return
     if not yes:
-        confirm(
-            f"{verb.title()} {len(targets)} {plural}? This cannot be undone.",
-            f"Refusing to {verb} {len(targets)} {plural} without confirmation: "
-            "standard input is not a terminal, so nobody can answer. Rerun with "
-            "--dry-run to review, and with --yes to do it unattended.",
+        _confirm_batch(verb, len(targets), plural)
+    failed = _act_on_each(options, targets, what, done, act)
+    ok = len(targets) - failed
+    click.echo(f"{done.title()} {ok} of {len(targets)} {plural}; {failed} failed.")
+    if failed:
+        raise TwilioIacError(
+            f"{failed} of {len(targets)} {plural} could not be {done}; see the "
+            "lines above for Twilio's reasons."
         )
+
+
+def _confirm_batch(verb: str, count: int, plural: str) -> None:
+    confirm(
+        f"{verb.title()} {count} {plural}? This cannot be undone.",
+        f"Refusing to {verb} {count} {plural} without confirmation: "
+        "standard input is not a terminal, so nobody can answer. Rerun with "
+        "--dry-run to review, and with --yes to do it unattended.",
+    )
+
+
+def _act_on_each(
+    options: Options,
+    targets: list[str],
+    what: str,
+    done: str,
+    act: Callable[[TwilioClient, str, str], object],
+) -> int:
+    """Act on every target, one line each; how many failed."""
     failed = 0
     with session(options.sandbox, account_sid=options.account_sid) as client:
         run = batch.run(what, targets, lambda sid: act(client, client.account_sid, sid))
@@ -272,10 +294,4 @@ def _run_batch(
             else:
                 failed += 1
                 click.echo(f"FAILED {outcome.sid}: {outcome.detail}")
-    ok = len(targets) - failed
-    click.echo(f"{done.title()} {ok} of {len(targets)} {plural}; {failed} failed.")
-    if failed:
-        raise TwilioIacError(
-            f"{failed} of {len(targets)} {plural} could not be {done}; see the "
-            "lines above for Twilio's reasons."
-        )
+    return failed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -79,76 +80,70 @@ def lookup(
 
 def describe(record: dict[str, Any]) -> str:
     """One number's block: its formats, then each package answered."""
-    valid = record.get("valid")
     pairs: list[tuple[str, Any]] = [
-        ("valid", "yes" if valid else "no"),
+        ("valid", "yes" if record.get("valid") else "no"),
         ("problems", ", ".join(record.get("validation_errors") or [])),
         ("country", _country(record)),
         ("national format", record.get("national_format")),
     ]
-    line = record.get("line_type_intelligence") or {}
-    if line:
-        pairs.append(
-            ("line type", _with_error(line.get("type"), line, line.get("carrier_name")))
-        )
-    name = record.get("caller_name") or {}
-    if name:
-        pairs.append(
-            (
-                "caller name",
-                _with_error(name.get("caller_name"), name, name.get("caller_type")),
-            )
-        )
-    status = record.get("line_status") or {}
-    if status:
-        pairs.append(("line status", _with_error(status.get("status"), status)))
-    swap = record.get("sim_swap") or {}
-    if swap:
-        last = swap.get("last_sim_swap") or {}
-        changed = "yes" if last.get("swapped_in_period") else "no"
-        period = last.get("swapped_period")
-        pairs.append(
-            (
-                "SIM swapped",
-                _with_error(f"{changed} (within {period})" if period else None, swap),
-            )
-        )
-    forwarding = record.get("call_forwarding") or {}
-    if forwarding:
-        on = forwarding.get("call_forwarding_enabled")
-        pairs.append(
-            (
-                "call forwarding",
-                _with_error(
-                    None if on is None else ("on" if on else "off"), forwarding
-                ),
-            )
-        )
-    risk = record.get("sms_pumping_risk") or {}
-    if risk:
-        score = risk.get("sms_pumping_risk_score")
-        pairs.append(
-            (
-                "SMS pumping risk",
-                _with_error(
-                    f"{score}/100 ({risk.get('carrier_risk_category')})"
-                    if score is not None
-                    else None,
-                    risk,
-                ),
-            )
-        )
-    for field in (
-        "identity_match",
-        "reassigned_number",
-        "phone_number_quality_score",
-        "pre_fill",
-    ):
+    for field, label, show in _PACKAGES:
+        package = record.get(field) or {}
+        if package:
+            pairs.append((label, show(package)))
+    for field in _SHOWN_AS_JSON:
         if record.get(field):
             pairs.append((field.replace("_", " "), json.dumps(record[field])))
     body = records.block(pairs)
     head = record.get("phone_number") or "?"
     return head + "\n" + "\n".join("  " + line for line in body.splitlines())
+
+
+def _line_type(line: dict[str, Any]) -> str:
+    return _with_error(line.get("type"), line, line.get("carrier_name"))
+
+
+def _caller_name(name: dict[str, Any]) -> str:
+    return _with_error(name.get("caller_name"), name, name.get("caller_type"))
+
+
+def _line_status(status: dict[str, Any]) -> str:
+    return _with_error(status.get("status"), status)
+
+
+def _sim_swap(swap: dict[str, Any]) -> str:
+    last = swap.get("last_sim_swap") or {}
+    changed = "yes" if last.get("swapped_in_period") else "no"
+    period = last.get("swapped_period")
+    return _with_error(f"{changed} (within {period})" if period else None, swap)
+
+
+def _call_forwarding(forwarding: dict[str, Any]) -> str:
+    on = forwarding.get("call_forwarding_enabled")
+    return _with_error(None if on is None else ("on" if on else "off"), forwarding)
+
+
+def _sms_pumping_risk(risk: dict[str, Any]) -> str:
+    score = risk.get("sms_pumping_risk_score")
+    category = risk.get("carrier_risk_category")
+    return _with_error(f"{score}/100 ({category})" if score is not None else None, risk)
+
+
+# (field, label, how its answer reads), in the order the block shows them.
+_PACKAGES: tuple[tuple[str, str, Callable[[dict[str, Any]], str]], ...] = (
+    ("line_type_intelligence", "line type", _line_type),
+    ("caller_name", "caller name", _caller_name),
+    ("line_status", "line status", _line_status),
+    ("sim_swap", "SIM swapped", _sim_swap),
+    ("call_forwarding", "call forwarding", _call_forwarding),
+    ("sms_pumping_risk", "SMS pumping risk", _sms_pumping_risk),
+)
+# Packages with no one-line reading are shown as Twilio answered them.
+_SHOWN_AS_JSON = (
+    "identity_match",
+    "reassigned_number",
+    "phone_number_quality_score",
+    "pre_fill",
+)
 
 
 def _country(record: dict[str, Any]) -> str | None:

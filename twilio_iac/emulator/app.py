@@ -281,23 +281,26 @@ class Emulator:
         form = _form(environ, method)
         params.extend((key, value) for key, values in form.items() for value in values)
         request = Request(method, path, form, _base_url(environ))
+        status, body = self._dispatch(request, headers, faulted=fault is not None)
+        return _after_fault(status, body, fault)
+
+    def _dispatch(
+        self, request: Request, headers: list[tuple[str, str]], faulted: bool
+    ) -> tuple[int, Any]:
+        """Status and body of an API request, as its listeners are told."""
         try:
             status, body = dispatch(self.store, request, utcnow())
         except ApiProblem as problem:
             if problem.status == 405:
-                headers.append(("Allow", ", ".join(allowed_methods(path))))
-            if fault is None:
+                headers.append(("Allow", ", ".join(allowed_methods(request.path))))
+            # A faulted request still answers with the fault's status and delay.
+            if not faulted:
                 raise
             status, body = problem.status, problem.body()
         self.store.take_dirty()
         for listener in self.listeners:
             listener(request, status, body)
-        if fault is None:
-            return status, body, 0.0
-        if fault["status"] is not None:  # applied, then failed anyway
-            status = fault["status"]
-            body = error_body(status, fault["code"], fault["message"])
-        return status, body, fault["delay"]
+        return status, body
 
     @property
     def auth_token(self) -> str:
@@ -393,6 +396,19 @@ class Emulator:
                 raise ApiProblem(400, INVALID_PARAMETER, f"Bad fault: {exc}") from None
             return 201, self.store.state["faults"][-1]
         raise not_found(path)
+
+
+def _after_fault(
+    status: int, body: Any, fault: dict[str, Any] | None
+) -> tuple[int, Any, float]:
+    """The answer once an applied fault has had its say: the request took
+    effect, yet the client may still see the fault's error, and late."""
+    if fault is None:
+        return status, body, 0.0
+    if fault["status"] is not None:
+        status = fault["status"]
+        body = error_body(status, fault["code"], fault["message"])
+    return status, body, fault["delay"]
 
 
 def _encode(body: Any, headers: list[tuple[str, str]]) -> bytes:

@@ -111,43 +111,56 @@ def seed(store: Store, now: datetime) -> None:
     transcripts, sentences = store.records(TRANSCRIPTS.name), store.records(SENTENCES)
     # Stored oldest first, listed newest first: SEED[0] is the newest.
     for index, (language, duration, lines) in reversed(list(enumerate(SEED))):
-        sid = _sid("GT", f"transcript-{index}")
-        moment = now - timedelta(days=index + 1)
-        record = dict.fromkeys(TRANSCRIPTS.properties())
-        record.update(
-            sid=sid,
-            account_sid=store.account_sid,
-            service_sid=SERVICE,
-            date_created=iso8601(moment),
-            date_updated=iso8601(moment + timedelta(seconds=duration + 30)),
-            status="completed",
-            channel={
-                "media_properties": {"source_sid": _sid("RE", f"recording-{index}")},
-                "participants": [
-                    {"channel_participant": 1, "role": "Agent"},
-                    {"channel_participant": 2, "role": "Customer"},
-                ],
-            },
-            data_logging=False,
-            language_code=language,
-            media_start_time=iso8601(moment),
-            duration=duration,
-            redaction=False,
-        )
-        transcripts[sid] = record
-        for position, (channel, start, end, text) in enumerate(lines):
-            gx = _sid("GX", f"transcript-{index}-{position}")
-            sentences[gx] = {
-                "media_channel": channel,
-                "sentence_index": position,
-                "start_time": f"{start:.2f}",
-                "end_time": f"{end:.2f}",
-                "transcript": text,
-                "sid": gx,
-                "confidence": "0.94",
-                "words": None,
-                "transcript_sid": sid,
-            }
+        record = _transcript(store.account_sid, index, language, duration, now)
+        transcripts[record["sid"]] = record
+        for position, line in enumerate(lines):
+            sentence = _sentence(record["sid"], index, position, line)
+            sentences[sentence["sid"]] = sentence
+
+
+def _transcript(
+    account_sid: str, index: int, language: str, duration: int, now: datetime
+) -> dict[str, Any]:
+    moment = now - timedelta(days=index + 1)
+    record = dict.fromkeys(TRANSCRIPTS.properties())
+    record.update(
+        sid=_sid("GT", f"transcript-{index}"),
+        account_sid=account_sid,
+        service_sid=SERVICE,
+        date_created=iso8601(moment),
+        date_updated=iso8601(moment + timedelta(seconds=duration + 30)),
+        status="completed",
+        channel={
+            "media_properties": {"source_sid": _sid("RE", f"recording-{index}")},
+            "participants": [
+                {"channel_participant": 1, "role": "Agent"},
+                {"channel_participant": 2, "role": "Customer"},
+            ],
+        },
+        data_logging=False,
+        language_code=language,
+        media_start_time=iso8601(moment),
+        duration=duration,
+        redaction=False,
+    )
+    return record
+
+
+def _sentence(
+    transcript_sid: str, index: int, position: int, line: tuple[int, float, float, str]
+) -> dict[str, Any]:
+    channel, start, end, text = line
+    return {
+        "media_channel": channel,
+        "sentence_index": position,
+        "start_time": f"{start:.2f}",
+        "end_time": f"{end:.2f}",
+        "transcript": text,
+        "sid": _sid("GX", f"transcript-{index}-{position}"),
+        "confidence": "0.94",
+        "words": None,
+        "transcript_sid": transcript_sid,
+    }
 
 
 def sentences(store: Store, call: ActionCall) -> dict[str, Any]:

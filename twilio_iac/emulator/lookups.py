@@ -17,6 +17,8 @@ number itself, so the same number always gets the same answer:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ..numbering import parse
@@ -96,98 +98,152 @@ def lookup(store: Store, call: ActionCall) -> dict[str, Any]:
     }
     if number.valid and number.national and number.calling_code:
         kind = line_type(number.calling_code, number.national)
+        subject = _Subject(kind, number.country or "", shown)
         for field in wanted:
             if field in PACKAGES:
-                body[field] = _package(field, kind, number.country or "", shown)
+                body[field] = ANSWERS[field](subject)
     return body
 
 
-def _package(field: str, kind: str, country: str, number: str) -> dict[str, Any]:
-    digest = int(hashlib.sha256(number.encode()).hexdigest()[:8], 16)
-    mobile = kind == "mobile"
-    network = {"mobile_country_code": "310", "mobile_network_code": "260"}
-    if country != "US":
-        network = {"mobile_country_code": "001", "mobile_network_code": "01"}
-    if field == "line_type_intelligence":
+@dataclass(frozen=True)
+class _Subject:
+    """The number a package is answered for, and what its answers derive from."""
+
+    kind: str
+    country: str
+    number: str
+
+    @property
+    def digest(self) -> int:
+        # A hash, not a counter, so the same number always gets the same answer.
+        return int(hashlib.sha256(self.number.encode()).hexdigest()[:8], 16)
+
+    @property
+    def mobile(self) -> bool:
+        return self.kind == "mobile"
+
+    @property
+    def network(self) -> dict[str, str]:
+        if self.country != "US":
+            return {"mobile_country_code": "001", "mobile_network_code": "01"}
+        return {"mobile_country_code": "310", "mobile_network_code": "260"}
+
+
+def _line_type_intelligence(subject: _Subject) -> dict[str, Any]:
+    return {
+        **subject.network,
+        "carrier_name": CARRIERS[subject.kind],
+        "type": subject.kind,
+        "error_code": None,
+    }
+
+
+def _caller_name(subject: _Subject) -> dict[str, Any]:
+    if subject.country not in ("US", "CA"):
+        return {"caller_name": None, "caller_type": None, "error_code": NOT_COVERED}
+    business = subject.kind in ("landline", "tollFree", "fixedVoip", "premium")
+    name = "SANDBOX BUSINESS" if business else NAMES[subject.digest % len(NAMES)]
+    return {
+        "caller_name": name,
+        "caller_type": "BUSINESS" if business else "CONSUMER",
+        "error_code": None,
+    }
+
+
+def _line_status(subject: _Subject) -> dict[str, Any]:
+    status = "inactive" if subject.kind == "unknown" else "active"
+    return {"status": status, "error_code": None}
+
+
+def _sim_swap(subject: _Subject) -> dict[str, Any]:
+    if not subject.mobile:
         return {
-            **network,
-            "carrier_name": CARRIERS[kind],
-            "type": kind,
-            "error_code": None,
+            "last_sim_swap": None,
+            "carrier_name": None,
+            "mobile_country_code": None,
+            "mobile_network_code": None,
+            "error_code": NOT_MOBILE,
         }
-    if field == "caller_name":
-        if country not in ("US", "CA"):
-            return {"caller_name": None, "caller_type": None, "error_code": NOT_COVERED}
-        business = kind in ("landline", "tollFree", "fixedVoip", "premium")
-        name = "SANDBOX BUSINESS" if business else NAMES[digest % len(NAMES)]
-        return {
-            "caller_name": name,
-            "caller_type": "BUSINESS" if business else "CONSUMER",
-            "error_code": None,
-        }
-    if field == "line_status":
-        status = "inactive" if kind == "unknown" else "active"
-        return {"status": status, "error_code": None}
-    if field == "sim_swap":
-        if not mobile:
-            return {
-                "last_sim_swap": None,
-                "carrier_name": None,
-                "mobile_country_code": None,
-                "mobile_network_code": None,
-                "error_code": NOT_MOBILE,
-            }
-        return {
-            "last_sim_swap": {
-                "last_sim_swap_date": None,
-                "swapped_period": "PT24H",
-                "swapped_in_period": False,
-            },
-            "carrier_name": CARRIERS[kind],
-            **network,
-            "error_code": None,
-        }
-    if field == "call_forwarding":
-        return {
-            "call_forwarding_enabled": False if mobile else None,
-            "error_code": None if mobile else NOT_MOBILE,
-        }
-    if field == "sms_pumping_risk":
-        score = digest % 40 if mobile else 40 + digest % 60
-        return {
-            "carrier_risk_category": "low" if score < 40 else "moderate",
-            "number_blocked": False,
-            "number_blocked_date": None,
-            "number_blocked_last_3_months": None,
-            "sms_pumping_risk_score": score,
-            "error_code": None,
-        }
-    if field == "reassigned_number":
-        return {
-            "last_verified_date": None,
-            "is_number_reassigned": None,
-            "error_code": str(NOT_COVERED),
-        }
-    if field == "identity_match":
-        checks = (
-            "first_name_match",
-            "last_name_match",
-            "address_lines_match",
-            "city_match",
-            "state_match",
-            "postal_code_match",
-            "address_country_match",
-            "national_id_match",
-            "date_of_birth_match",
-        )
-        return {
-            **dict.fromkeys(checks, "no_data_available"),
-            "summary_score": 0,
-            "error_code": None,
-            "error_message": None,
-        }
-    # phone_number_quality_score and pre_fill: described without a schema.
+    return {
+        "last_sim_swap": {
+            "last_sim_swap_date": None,
+            "swapped_period": "PT24H",
+            "swapped_in_period": False,
+        },
+        "carrier_name": CARRIERS[subject.kind],
+        **subject.network,
+        "error_code": None,
+    }
+
+
+def _call_forwarding(subject: _Subject) -> dict[str, Any]:
+    return {
+        "call_forwarding_enabled": False if subject.mobile else None,
+        "error_code": None if subject.mobile else NOT_MOBILE,
+    }
+
+
+def _sms_pumping_risk(subject: _Subject) -> dict[str, Any]:
+    digest = subject.digest
+    score = digest % 40 if subject.mobile else 40 + digest % 60
+    return {
+        "carrier_risk_category": "low" if score < 40 else "moderate",
+        "number_blocked": False,
+        "number_blocked_date": None,
+        "number_blocked_last_3_months": None,
+        "sms_pumping_risk_score": score,
+        "error_code": None,
+    }
+
+
+def _reassigned_number(subject: _Subject) -> dict[str, Any]:
+    return {
+        "last_verified_date": None,
+        "is_number_reassigned": None,
+        "error_code": str(NOT_COVERED),
+    }
+
+
+IDENTITY_CHECKS = (
+    "first_name_match",
+    "last_name_match",
+    "address_lines_match",
+    "city_match",
+    "state_match",
+    "postal_code_match",
+    "address_country_match",
+    "national_id_match",
+    "date_of_birth_match",
+)
+
+
+def _identity_match(subject: _Subject) -> dict[str, Any]:
+    return {
+        **dict.fromkeys(IDENTITY_CHECKS, "no_data_available"),
+        "summary_score": 0,
+        "error_code": None,
+        "error_message": None,
+    }
+
+
+def _not_covered(subject: _Subject) -> dict[str, Any]:
     return {"error_code": NOT_COVERED}
+
+
+# phone_number_quality_score and pre_fill are described without a schema, so
+# they answer as not covered.
+ANSWERS: dict[str, Callable[[_Subject], dict[str, Any]]] = {
+    "caller_name": _caller_name,
+    "sim_swap": _sim_swap,
+    "call_forwarding": _call_forwarding,
+    "line_status": _line_status,
+    "line_type_intelligence": _line_type_intelligence,
+    "identity_match": _identity_match,
+    "reassigned_number": _reassigned_number,
+    "sms_pumping_risk": _sms_pumping_risk,
+    "phone_number_quality_score": _not_covered,
+    "pre_fill": _not_covered,
+}
 
 
 register_action("GET", "/v2/PhoneNumbers/{PhoneNumber}", lookup)

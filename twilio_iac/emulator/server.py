@@ -66,17 +66,12 @@ def serve(
         rate_limit=rate_limit,
         migrate_from=migrate_from,
     )
+    # A server runs for hours: an in-memory log of every request would only grow.
     emulator.keep_log = False
     if deliver_webhooks:
         Deliverer(emulator, allow_remote=allow_remote_webhooks)
     with _bind(host, port, emulator) as server:
-        bound = server.server_address[1]
-        # Name the account, never the token.
-        print(
-            f"Twilio emulator listening on http://{host}:{bound} "
-            f"(account {emulator.account_sid})",
-            flush=True,
-        )
+        _announce(host, server.server_address[1], emulator.account_sid)
         if deliver_webhooks:
             where = "any host" if allow_remote_webhooks else "loopback hosts only"
             print(f"Delivering signed status callbacks ({where})", flush=True)
@@ -86,3 +81,11 @@ def serve(
             pass
         finally:
             emulator.close()
+
+
+def _announce(host: str, port: int, account_sid: str) -> None:
+    # Name the account, never the token.
+    print(
+        f"Twilio emulator listening on http://{host}:{port} (account {account_sid})",
+        flush=True,
+    )

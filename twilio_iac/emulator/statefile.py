@@ -240,44 +240,55 @@ def _create(path: Path, state: dict[str, Any], replace: bool) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.unlink(missing_ok=True)
-        db = sqlite3.connect(tmp, isolation_level=None)
-        try:
-            db.executescript(_SCHEMA)
-            db.execute("BEGIN")
-            meta = {k: v for k, v in state.items() if k != "collections"}
-            db.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema', ?), ('state', ?)",
-                (str(STATE_VERSION), json.dumps(meta, sort_keys=True)),
-            )
-            db.executemany(
-                "INSERT INTO records (kind, sid, body) VALUES (?, ?, ?)",
-                (
-                    (kind, sid, json.dumps(record))
-                    for kind, records in state["collections"].items()
-                    for sid, record in records.items()
-                ),
-            )
-            db.execute("COMMIT")
-        finally:
-            db.close()
+        _write_all(tmp, state)
         if replace:
             _drop_stale_log(path)
             os.replace(tmp, path)
-            return
-        try:
-            if not path.exists():
-                _drop_stale_log(path)
-            os.link(tmp, path)  # fails if another process created it meanwhile
-        except FileExistsError:
-            pass
-        except OSError:
-            if not path.exists():
-                os.replace(tmp, path)
+        else:
+            _put_if_absent(tmp, path)
     except (OSError, sqlite3.Error) as exc:
         raise _unwritable(path, exc) from None
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+
+
+def _write_all(file: Path, state: dict[str, Any]) -> None:
+    db = sqlite3.connect(file, isolation_level=None)
+    try:
+        db.executescript(_SCHEMA)
+        db.execute("BEGIN")
+        meta = {k: v for k, v in state.items() if k != "collections"}
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES ('schema', ?), ('state', ?)",
+            (str(STATE_VERSION), json.dumps(meta, sort_keys=True)),
+        )
+        db.executemany(
+            "INSERT INTO records (kind, sid, body) VALUES (?, ?, ?)",
+            (
+                (kind, sid, json.dumps(record))
+                for kind, records in state["collections"].items()
+                for sid, record in records.items()
+            ),
+        )
+        db.execute("COMMIT")
+    finally:
+        db.close()
+
+
+def _put_if_absent(tmp: Path, path: Path) -> None:
+    """Put tmp at path unless another process has created it meanwhile: its
+    state is as fresh as ours, and replacing it would lose its writes."""
+    try:
+        if not path.exists():
+            _drop_stale_log(path)
+        os.link(tmp, path)  # fails if another process created it meanwhile
+    except FileExistsError:
+        pass
+    except OSError:
+        # No hard links on this file system: fall back to a plain rename.
+        if not path.exists():
+            os.replace(tmp, path)
 
 
 def _drop_stale_log(path: Path) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from twilio_iac.manifests.shape import MAX_DEPTH, _ShapeError, check_shape, refuse_depth
+
 
 class Located(dict):
     """A YAML mapping that remembers where it, and each of its keys, was written."""
@@ -68,20 +70,6 @@ for _tag, _rule, _firsts in _RULES:
     for _first in _firsts:
         _IMPLICIT.setdefault(_first, []).append((_tag, _rule.fullmatch))
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9]+")
-
-# Bounds on the document's shape. Aliases can make a few lines expand
-# exponentially (an "alias bomb") and every later stage walks the expanded data,
-# so a document with aliases is checked on its node graph before construction;
-# construction itself counts the depth of any document.
-MAX_DEPTH = 32  # a manifest needs 7 (overrides.verify_services[0].passkeys...)
-MAX_ALIASED = 100_000  # nodes aliases may add, or ten times the file's own
-
-
-class _ShapeError(yaml.MarkedYAMLError):
-    """A document refused for its shape or a value YAML 1.2 reads differently.
-
-    A yaml error so it keeps its mark; reader.py turns it into a ManifestError
-    at once, so it never leaves the manifests package (hence private)."""
 
 
 class LeadingZero(int):
@@ -143,7 +131,7 @@ class Loader(_BASE):  # type: ignore[misc,valid-type]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Located:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            _refuse_depth(node, self.depth)
+            refuse_depth(node, self.depth)
         data = Located(node.start_mark)
         data.duplicates = _duplicate_keys(node)
         self.flatten_mapping(node)  # resolve `<<` merge keys first
@@ -174,7 +162,7 @@ def _sequence(loader: Loader, node: yaml.SequenceNode) -> list[Any]:
     # holds; a cycle, which only a generator could build, is refused anyway.
     loader.depth += 1
     if loader.depth > MAX_DEPTH:
-        _refuse_depth(node, loader.depth)
+        refuse_depth(node, loader.depth)
     items = LocatedList(_construct(loader, child, False) for child in node.value)
     items.lines = [child.start_mark.line + 1 for child in node.value]
     loader.depth -= 1
@@ -238,62 +226,6 @@ Loader.add_constructor(_TAG + "bool", _bool)
 for _name in ("binary", "timestamp", "omap", "pairs", "set"):
     Loader.add_constructor(_TAG + _name, _unsupported)
 Loader.add_constructor(None, _unsupported)
-
-
-def check_shape(root: yaml.Node) -> None:
-    """Refuse cycles, nesting deeper than MAX_DEPTH and alias bombs, in time
-    linear in the number of distinct nodes (not in their expansion)."""
-    size: dict[int, int] = {}  # expanded node count of each finished collection
-    depth: dict[int, int] = {}  # levels of collections below and including it
-    open_: set[int] = set()  # collections whose children are still being sized
-    literal = 0
-    Item = tuple[yaml.Node, int, list[yaml.Node] | None, int]
-    stack: list[Item] = [(root, 1, None, 0)]
-    while stack:
-        node, level, inner, scalars = stack.pop()
-        key = id(node)
-        if inner is not None:  # its collections are sized: size it
-            size[key] = 1 + scalars + sum(size[id(kid)] for kid in inner)
-            depth[key] = 1 + max((depth[id(kid)] for kid in inner), default=0)
-            open_.discard(key)
-            continue
-        if key in size:  # an alias of a collection sized already
-            if level + depth[key] - 1 > MAX_DEPTH:
-                _refuse_depth(node, level + depth[key] - 1)
-            continue
-        if key in open_:
-            problem = "an alias refers to a collection that contains it (a cycle)"
-            raise _ShapeError(None, None, problem, node.start_mark)
-        if level > MAX_DEPTH:
-            _refuse_depth(node, level)
-        open_.add(key)
-        # Collection keys are refused by construct_mapping; only values count.
-        if type(node) is yaml.MappingNode:
-            inner = [v for _, v in node.value if type(v.value) is list]
-            scalars = 2 * len(node.value) - len(inner)
-        else:
-            inner = [v for v in node.value if type(v.value) is list]
-            scalars = len(node.value) - len(inner)
-        literal += 1 + scalars + len(inner)
-        stack.append((node, level, inner, scalars))
-        stack.extend((kid, level + 1, None, 0) for kid in inner)
-    expanded = size.get(id(root), 1)
-    allowed = max(MAX_ALIASED, 10 * literal)
-    if expanded - literal > allowed:
-        problem = (
-            f"aliases (*name) expand this document to {expanded:,} values, from "
-            f"{literal:,} written; at most {allowed:,} more are allowed. Write the "
-            "values out, or share fewer of them"
-        )
-        raise _ShapeError(None, None, problem, root.start_mark)
-
-
-def _refuse_depth(node: yaml.Node, levels: int) -> None:
-    problem = (
-        f"nested {levels} or more levels deep (aliases included); a manifest "
-        f"needs at most 7 and {MAX_DEPTH} are allowed"
-    )
-    raise _ShapeError(None, None, problem, node.start_mark)
 
 
 def _duplicate_keys(node: yaml.MappingNode) -> list[tuple[str, yaml.Mark]]:

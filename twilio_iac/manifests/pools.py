@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from twilio_iac.manifests.located import Entry, LocatedList, Reason
-from twilio_iac.resources import REGISTRY, ResourceType
+from twilio_iac.resources import REGISTRY, Precedence, ResourceType
 from twilio_iac.resources.parts import Pool, dig
 
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
@@ -70,50 +70,80 @@ def written(entry: Entry) -> Iterator[tuple[Pool, list[str]]]:
             yield pool, [v for v in value if isinstance(v, str)]
 
 
+# (owner kind, pool, member key) → where it is declared.
+_Places = dict[tuple[str, str, str], list[tuple[Entry, str]]]
+
+
 def check(entries: Sequence[Entry]) -> list[Reason]:
     known = names(entries)
+    by_key = _by_key(entries)
+    problems: list[Reason] = []
+    places: _Places = defaultdict(list)
+    for entry in entries:
+        for pool, labels in written(entry):
+            problems += _members(entry, pool, labels, known, by_key, places)
+    return problems + _held_twice(places)
+
+
+def _by_key(entries: Sequence[Entry]) -> dict[str, list[Entry]]:
+    """Entries by kind and identity, so a member's own entry can be found."""
     by_key: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
         identity = entry.data.get(REGISTRY[entry.kind].identity)
         if isinstance(identity, str):
             by_key[f"{entry.kind}\0{identity}"].append(entry)
+    return by_key
+
+
+def _members(
+    entry: Entry,
+    pool: Pool,
+    labels: list[str],
+    known: Names,
+    by_key: Mapping[str, list[Entry]],
+    places: _Places,
+) -> list[Reason]:
+    """One pool's members as written: each must resolve, once; an exclusive
+    pool's are recorded in places for _held_twice."""
     problems: list[Reason] = []
-    # (owner kind, pool, member key) → where it is declared.
-    places: dict[tuple[str, str, str], list[tuple[Entry, str]]] = defaultdict(list)
-    for entry in entries:
-        for pool, labels in written(entry):
-            seen: dict[str, int] = {}
-            for index, label in enumerate(labels):
-                key = resolve(pool, label, known)
-                if key is None:
-                    problems.append(_unknown(entry, pool, label, known))
-                    continue
-                if key in seen:
-                    problems.append(_twice(entry, pool, seen[key], index, key))
-                    continue
-                seen[key] = index
-                if pool.exclusive:
-                    places[(entry.kind, pool.name, key)].append((entry, label))
-                problems += _taken_over(entry, pool, key, by_key)
+    seen: dict[str, int] = {}
+    for index, label in enumerate(labels):
+        key = resolve(pool, label, known)
+        if key is None:
+            problems.append(_unknown(entry, pool, label, known))
+            continue
+        if key in seen:
+            problems.append(_twice(entry, pool, seen[key], index, key))
+            continue
+        seen[key] = index
+        if pool.exclusive:
+            places[(entry.kind, pool.name, key)].append((entry, label))
+        problems += _taken_over(entry, pool, key, by_key)
+    return problems
+
+
+def _held_twice(places: _Places) -> list[Reason]:
+    """A member of an exclusive pool declared in two owners' pools."""
+    problems: list[Reason] = []
     for (kind, name, _key), where in places.items():
         owners = list(dict.fromkeys(id(e) for e, _ in where))
         if len(owners) < 2:
             continue
         first, _ = where[0]
-        title = REGISTRY[kind].title
         for entry, label in where[1:]:
-            if entry is first:
-                continue
-            problems.append(
-                entry.reason(
-                    name.split(".")[0],
-                    f"{label} is also in {kind} "
-                    f'"{first.data.get(REGISTRY[kind].identity)}" ({first.location}); '
-                    f"Twilio allows {_a(_member_title(kind, name))} in one "
-                    f"{title} only, so keep it in one of the two pools",
-                )
-            )
+            if entry is not first:
+                problems.append(_also_in(entry, label, first, kind, name))
     return problems
+
+
+def _also_in(entry: Entry, label: str, first: Entry, kind: str, name: str) -> Reason:
+    return entry.reason(
+        name.split(".")[0],
+        f"{label} is also in {kind} "
+        f'"{first.data.get(REGISTRY[kind].identity)}" ({first.location}); '
+        f"Twilio allows {_a(_member_title(kind, name))} in one "
+        f"{REGISTRY[kind].title} only, so keep it in one of the two pools",
+    )
 
 
 def _twice(entry: Entry, pool: Pool, first: int, again: int, key: str) -> Reason:
@@ -180,29 +210,43 @@ def _taken_over(
                 )
             )
             continue  # its own precedence rules already speak for the rest
-        kept = member.data.get("allow_ignored")
-        kept = set(kept) if isinstance(kept, list) else set()
-        for rule in member_rt.precedence:
-            if rule.winner != pool.sets:
-                continue
-            for name in rule.fields:
-                used = _set_by(member, member_rt, name)
-                if not used or (used in kept and not rule.clears):
-                    continue
-                if rule.clears:
-                    message = (
-                        f"conflicts with {where}, which sets this number's "
-                        f"{pool.sets}: {rule.effect}, so every apply would flap; "
-                        f"remove {used} here, or take the number out of the pool"
-                    )
-                else:
-                    message = (
-                        f"Twilio ignores {used} while the number is in {where} "
-                        f"({rule.effect}), so it would never take effect; remove "
-                        f"it, or take the number out of the pool"
-                    )
-                problems.append(member.reason(used, message))
+        problems += _overruled(member, member_rt, pool.sets, where)
     return problems
+
+
+def _overruled(
+    member: Entry, member_rt: ResourceType, sets: str, where: str
+) -> list[Reason]:
+    """The member's own fields that the pool's ``sets`` wins over."""
+    kept = member.data.get("allow_ignored")
+    kept = set(kept) if isinstance(kept, list) else set()
+    problems = []
+    for rule in member_rt.precedence:
+        if rule.winner != sets:
+            continue
+        for name in rule.fields:
+            used = _set_by(member, member_rt, name)
+            # allow_ignored may keep a field Twilio ignores, never one it clears.
+            if not used or (used in kept and not rule.clears):
+                continue
+            problems.append(
+                member.reason(used, _overruled_message(rule, used, sets, where))
+            )
+    return problems
+
+
+def _overruled_message(rule: Precedence, used: str, sets: str, where: str) -> str:
+    if rule.clears:
+        return (
+            f"conflicts with {where}, which sets this number's "
+            f"{sets}: {rule.effect}, so every apply would flap; "
+            f"remove {used} here, or take the number out of the pool"
+        )
+    return (
+        f"Twilio ignores {used} while the number is in {where} "
+        f"({rule.effect}), so it would never take effect; remove "
+        f"it, or take the number out of the pool"
+    )
 
 
 def _set_by(entry: Entry, rt: ResourceType, name: str) -> str | None:

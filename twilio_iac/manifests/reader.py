@@ -29,9 +29,9 @@ from twilio_iac.manifests.located import (
     LeadingZero,
     Located,
     Reason,
-    _ShapeError,
     load,
 )
+from twilio_iac.manifests.shape import _ShapeError
 
 __all__ = [
     "Document",
@@ -100,38 +100,36 @@ def expand(paths: Sequence[str | Path]) -> list[str]:
     """
     files, problems, empty = [], [], []
     for given in map(str, paths):
-        if not Path(given).is_dir():
-            problem = _not_a_file(Path(given))
-            if problem:
-                problems.append(f"{given}: {problem}")
-            else:
-                files.append(given)
-            continue
-        found = sorted(
-            p
-            for p in Path(given).iterdir()
-            # Hidden files are tooling, not manifests (`init` writes
-            # .pre-commit-config.yaml; Emacs keeps a .#file lock while
-            # editing); one named on the command line is still read.
-            if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")
-        )
-        names = []
-        for entry in found:
-            name = os.path.join(given, entry.name)
-            problem = _not_a_file(entry)
+        if Path(given).is_dir():
+            found = _named_like_manifests(Path(given))
+            if not found:
+                empty.append(_empty(Path(given)))
+            candidates = [(os.path.join(given, p.name), p) for p in found]
+        else:
+            candidates = [(given, Path(given))]
+        for name, path in candidates:
+            problem = _not_a_file(path)
             if problem:
                 problems.append(f"{name}: {problem}")
             else:
-                names.append(name)
-        files += names
-        if not found:
-            empty.append(_empty(Path(given)))
+                files.append(name)
     if problems:
         raise ManifestError(problems + empty, "A manifest path is not a readable file")
     if empty:
         # Planning nothing would report "No changes" for a wrong path.
         raise ManifestError(empty, "A manifest directory is empty")
     return files
+
+
+def _named_like_manifests(directory: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in directory.iterdir()
+        # Hidden files are tooling, not manifests (`init` writes
+        # .pre-commit-config.yaml; Emacs keeps a .#file lock while
+        # editing); one named on the command line is still read.
+        if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")
+    )
 
 
 def _empty(directory: Path) -> str:

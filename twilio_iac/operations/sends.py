@@ -126,15 +126,13 @@ def sms(
         raise SendRejected(problems)
     params: list[tuple[str, Any]] = [("To", to)]
     params.append(("From", sender) if sender else ("MessagingServiceSid", service))
-    if body:
-        params.append(("Body", body))
+    params += _given(Body=body)
     params += [("MediaUrl", url) for url in media]
-    if content_sid:
-        params.append(("ContentSid", content_sid))
-    if content_variables:
-        params.append(("ContentVariables", content_variables))
-    if status_callback:
-        params.append(("StatusCallback", status_callback))
+    params += _given(
+        ContentSid=content_sid,
+        ContentVariables=content_variables,
+        StatusCallback=status_callback,
+    )
     channel = "WhatsApp" if to.startswith("whatsapp:") else "MMS" if media else "SMS"
     segments = count(body or "") if channel == "SMS" and not templated else None
     path = f"/2010-04-01/Accounts/{account_sid}/Messages.json"
@@ -143,6 +141,11 @@ def sms(
         notes.append(f"Template: {content_sid} (Twilio renders the body)")
         notes += [f"  {{{{{name}}}}} = {value}" for name, value in variables.items()]
     return SendRequest("message", "core", path, tuple(params), segments, tuple(notes))
+
+
+def _given(**params: str | None) -> list[tuple[str, str]]:
+    """Those of the parameters that have a value, in order."""
+    return [(name, value) for name, value in params.items() if value]
 
 
 def _template_problems(
