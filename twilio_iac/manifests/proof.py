@@ -54,7 +54,9 @@ _SCALARS = (str, int, float, bool, type(None))
 _MEMO_SIZE = 10_000  # verdicts kept per field schema, so memory stays bounded
 # Keywords that never fail a value (annotations), and those a plain string
 # check covers exactly as jsonschema does (its "pattern" is re.search too).
-_NOTES = frozenset({"title", "description", "examples", "default", "deprecated"})
+_NOTES = frozenset(
+    {"title", "description", "examples", "default", "deprecated", "patternErrorMessage"}
+)
 _STRING = frozenset({"type", "pattern", "minLength", "maxLength"}) | _NOTES
 
 
@@ -124,7 +126,7 @@ class _Compiler:
     def _leaf(self, schema: dict[str, Any]) -> Check:
         if _mentions(schema, _PLACED):
             return _never
-        if schema.get("type") == "string" and set(schema) <= _STRING:
+        if _string_types(schema.get("type")) and set(schema) <= _STRING:
             # Every value differs here (numbers, names): asking jsonschema
             # about each one was a third of the proof's time at 10,000 entries.
             return _string_check(schema)
@@ -179,11 +181,29 @@ class _Node:
         return self.any_of is None or any(check(x) for check in self.any_of)
 
 
+def _string_types(types: Any) -> bool:
+    """ "string", or ["string", "null"]: a nullable text field."""
+    if types == "string":
+        return True
+    return (
+        isinstance(types, list)
+        and "string" in types
+        and set(types)
+        <= {
+            "string",
+            "null",
+        }
+    )
+
+
 def _string_check(schema: dict[str, Any]) -> Check:
     pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
     low, high = schema.get("minLength", 0), schema.get("maxLength")
+    nullable = isinstance(schema["type"], list) and "null" in schema["type"]
 
     def check(x: Any) -> bool:
+        if x is None:
+            return nullable
         if not isinstance(x, str):
             return False
         # JSON Schema counts code points, as len() does.
