@@ -196,6 +196,31 @@ def test_edited_safety_flags_in_a_plan_file_are_not_trusted(
     assert len(sandbox().records("phone_numbers")) == 4
 
 
+def test_a_number_update_edited_into_a_replace_is_refused(
+    run, write, tmp_path, sandbox
+):
+    """A replace of a number would delete (release) it and buy another; the
+    planner never makes one, so a plan file holding one was edited."""
+    path = write(
+        "n.yaml",
+        'phone_numbers:\n  - phone_number: "+14155550101"\n'
+        "    friendly_name: renamed\n",
+    )
+    saved = tmp_path / "plan.json"
+    assert run("plan", str(path), "--out", str(saved)).exit_code == 0
+
+    def into_replace(data):
+        data["changes"][0]["action"] = "replace"
+        data["summary"] = {"create": 0, "update": 0, "replace": 1, "delete": 0}
+
+    _rewrite(saved, into_replace)
+    before = {r["sid"] for r in sandbox().records("phone_numbers")}
+    result = run("apply", str(saved), "--auto-approve", "--allow-release")
+    assert result.exit_code == 1
+    assert "never replaced" in result.stderr
+    assert {r["sid"] for r in sandbox().records("phone_numbers")} == before
+
+
 def test_saved_plan_refuses_a_different_account_sid_flag(run, write, tmp_path, sandbox):
     from tests.e2e.test_accounts import _subaccount
 

@@ -225,8 +225,16 @@ class Plan:
         return not self.changes
 
     @property
-    def releases(self) -> list[Delete]:
-        return [c for c in self.changes if isinstance(c, Delete) and c.guarded]
+    def releases(self) -> list[Change]:
+        """Changes that give up a phone number: a guarded delete, and (only
+        ever from an edited plan file) a replace of a guarded kind, whose
+        delete of the old object is a release too."""
+        return [
+            c
+            for c in self.changes
+            if (isinstance(c, Delete) and c.guarded)
+            or (isinstance(c, Replace) and REGISTRY[c.kind].guard_delete)
+        ]
 
     @property
     def data(self) -> dict[str, Any]:

@@ -247,6 +247,9 @@ def _change(item: dict[str, Any], state: dict[str, Any]) -> Change:
         extra["purchase"] = not rt.creatable  # creating a number buys it
     elif cls is Delete:
         extra["guarded"] = rt.guard_delete
+    elif cls is Replace and (rt.guard_delete or not rt.creatable):
+        # The planner never replaces these: the delete would release it.
+        raise ValueError(f"a {rt.title} is never replaced (that would release it)")
     return cls(
         item["kind"],
         item["name"],
