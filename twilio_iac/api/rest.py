@@ -64,9 +64,7 @@ class Rest(Sending):
     ) -> list[dict]:
         """Every item of a collection, following every page."""
         return [
-            item
-            for page in self.raw_pages(api, path, list_key, params)
-            for item in page()
+            item for page in self.pages(api, path, list_key, params) for item in page
         ]
 
     def pages(

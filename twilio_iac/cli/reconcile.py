@@ -51,6 +51,21 @@ kinds_option = click.option(
     "Default: all.",
 )
 
+dedupe_option = click.option(
+    "--dedupe",
+    is_flag=True,
+    help="Plan deleting the newer copies of an object that two applies at once "
+    "created twice, when nothing uses them.",
+)
+
+read_ahead_option = click.option(
+    "--read-ahead",
+    is_flag=True,
+    help="Start reading live state while the manifests are still being checked "
+    "(faster on big accounts; reads may then go out for manifests that turn out "
+    "invalid, writes never do).",
+)
+
 
 @contextmanager
 def open_session(options: Options, declared: str | None) -> Iterator[TwilioClient]:
@@ -126,19 +141,8 @@ def validate(paths: tuple[Path, ...]) -> None:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Also save the complete plan to this file, for `apply FILE`.",
 )
-@click.option(
-    "--dedupe",
-    is_flag=True,
-    help="Plan deleting the newer copies of an object that two applies at once "
-    "created twice, when nothing uses them.",
-)
-@click.option(
-    "--read-ahead",
-    is_flag=True,
-    help="Start reading live state while the manifests are still being checked "
-    "(faster on big accounts; reads may then go out for manifests that turn out "
-    "invalid, writes never do).",
-)
+@dedupe_option
+@read_ahead_option
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
@@ -256,12 +260,7 @@ class _Duration(click.ParamType):
     is_flag=True,
     help="Start no new change after the first failure (those in flight finish).",
 )
-@click.option(
-    "--dedupe",
-    is_flag=True,
-    help="Plan deleting the newer copies of an object that two applies at once "
-    "created twice, when nothing uses them.",
-)
+@dedupe_option
 @click.option(
     "--max-retry-wait",
     type=_Duration(),
@@ -271,13 +270,7 @@ class _Duration(click.ParamType):
     help="How long to honour Twilio's Retry-After (e.g. 90s, 5m) before "
     "giving up on a request.",
 )
-@click.option(
-    "--read-ahead",
-    is_flag=True,
-    help="Start reading live state while the manifests are still being checked "
-    "(faster on big accounts; reads may then go out for manifests that turn out "
-    "invalid, writes never do).",
-)
+@read_ahead_option
 @kinds_option
 @sandbox_option
 @pass_options
