@@ -16,7 +16,6 @@ from twilio_iac.reconcile.plan import (
     Change,
     Create,
     Delete,
-    FieldChange,
     Held,
     Plan,
 )
@@ -104,16 +103,8 @@ def _row(change: Change) -> Row:
         action = "release"
     labels: tuple[str, ...] = ()
     if not isinstance(change, Delete):
-        labels = tuple(_label(change, fc) for fc in change.fields)
+        labels = tuple(fc.label(change.kind) for fc in change.fields)
     return Row(change.kind, action, change.name, labels)
-
-
-def _label(change: Change, fc: FieldChange) -> str:
-    # The text renderer decides alias vs SID field name; reuse its choice.
-    label, _ = text_renderer._field_row(
-        fc, change.kind, set(), isinstance(change, Create)
-    )
-    return label.rstrip(":")
 
 
 def _details(change: Change, created: set[Ref]) -> str:
