@@ -44,7 +44,7 @@ class Rest(Sending):
             return self._account_sid
 
     def _discover_account_sid(self) -> str:
-        body = self._json(self._get("core", "/2010-04-01/Accounts.json"))
+        body = self.fetch("core", "/2010-04-01/Accounts.json")
         accounts = body.get("accounts") or []
         if not accounts:
             raise ConfigError(
@@ -111,9 +111,7 @@ class Rest(Sending):
     def fetch(
         self, api: str, path: str, params: Mapping[str, Any] | None = None
     ) -> dict:
-        if not params:
-            return self._json(self._get(api, path))
-        call = Call("GET", self._url(api, path), query=wire.encode_form(params))
+        call = Call("GET", self._url(api, path), query=wire.encode_form(params or {}))
         return self._json(self._send_with_retries(call))
 
     def create(
@@ -172,9 +170,6 @@ class Rest(Sending):
         result = self._send_with_retries(call)
         # None: a retried DELETE found the object already gone.
         return {} if result is None else self._json(result)
-
-    def _get(self, api: str, path: str) -> Any:
-        return self._send_with_retries(Call("GET", self._url(api, path)))
 
     def _url(self, api: str, path: str) -> str:
         return self.settings.base_urls[api] + path
