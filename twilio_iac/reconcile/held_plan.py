@@ -71,12 +71,7 @@ def _declared(
     return {
         key: (want, pairs.get(key))
         for key, want in desired.resources.items()
-        if REGISTRY[key.kind].parts
-        or any(
-            REGISTRY[key.kind].by_name.get(n, None) is not None
-            and REGISTRY[key.kind].by_name[n].endpoint
-            for n in want.fields
-        )
+        if REGISTRY[key.kind].parts or endpoint_fields(REGISTRY[key.kind], want)
     }
 
 
