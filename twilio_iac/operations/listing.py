@@ -35,6 +35,9 @@ class Records:
     def path(self, account_sid: str, sid: str) -> str:
         return f"/2010-04-01/Accounts/{account_sid}/{self.name}/{sid}.json"
 
+    def delete(self, client: TwilioClient, account_sid: str, sid: str) -> None:
+        client.delete("core", self.path(account_sid, sid))
+
     def query(
         self,
         account_sid: str,
