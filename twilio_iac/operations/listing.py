@@ -160,9 +160,14 @@ def choice(flag: str, value: str | None, allowed: Sequence[str]) -> list[str]:
     return [f"{flag} {value!r} is not one of: {', '.join(allowed)}"]
 
 
+def is_sid(value: str, prefixes: str) -> bool:
+    """Whether ``value`` is a SID with one of ``prefixes`` ("CA", "SM|MM")."""
+    return re.fullmatch(rf"({prefixes})[0-9a-fA-F]{{32}}", value) is not None
+
+
 def sid(flag: str, value: str | None, prefixes: str) -> list[str]:
     """Problems with a SID; ``prefixes`` like "CA" or "SM|MM"."""
-    if value is None or re.fullmatch(rf"({prefixes})[0-9a-fA-F]{{32}}", value):
+    if value is None or is_sid(value, prefixes):
         return []
     shown = " or ".join(f"{p}…" for p in prefixes.split("|"))
     return [f"{flag} {value!r} is not a {shown} SID"]
