@@ -20,6 +20,7 @@ from twilio_iac.cli.context import (
     Options,
     pass_options,
     sandbox_option,
+    stack,
 )
 from twilio_iac.errors import ConfigError, TwilioIacError
 
@@ -34,7 +35,7 @@ def _param(ctx: click.Context, _p: click.Parameter, values: tuple[str, ...]) -> 
     return pairs
 
 
-_OPTIONS = [
+_options = stack(
     click.argument("url"),
     click.option(
         "--param",
@@ -69,13 +70,7 @@ _OPTIONS = [
     ),
     sandbox_option,
     pass_options,
-]
-
-
-def _options(func: click.decorators.FC) -> click.decorators.FC:
-    for decorator in reversed(_OPTIONS):
-        func = decorator(func)
-    return func
+)
 
 
 @click.group()

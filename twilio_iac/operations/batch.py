@@ -3,11 +3,11 @@ of a refusal, and Twilio's refusals explained with what to do next."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from twilio_iac.errors import ApiError, SendRejected
+from twilio_iac.operations import listing
 
 # Twilio error code → (meaning, what to do next), per kind of record.
 REFUSALS: Mapping[str, Mapping[int, str]] = {
@@ -47,7 +47,7 @@ def sids(values: Iterable[str], pattern: str, noun: str) -> list[str]:
     found: list[str] = []
     problems = []
     for value in values:
-        if not re.fullmatch(rf"({pattern})[0-9a-fA-F]{{32}}", value):
+        if not listing.is_sid(value, pattern):
             problems.append(f"{value!r} is not a {noun} SID")
         elif value not in found:
             found.append(value)

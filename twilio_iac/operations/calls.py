@@ -27,6 +27,7 @@ STATUSES = (
 
 RECORDS = listing.Records("Calls", "calls")
 path = RECORDS.path
+delete = RECORDS.delete
 
 
 def list_query(
@@ -102,7 +103,3 @@ def update(
     client: TwilioClient, account_sid: str, sid: str, params: dict[str, Any]
 ) -> dict[str, Any]:
     return client.update("core", path(account_sid, sid), params)
-
-
-def delete(client: TwilioClient, account_sid: str, sid: str) -> None:
-    client.delete("core", path(account_sid, sid))

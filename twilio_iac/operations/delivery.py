@@ -4,7 +4,6 @@ what a failure code means. wait() takes an injectable sleep and clock.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import Any
 
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.errors import SendRejected
+from twilio_iac.operations import calls, listing, messages
 from twilio_iac.operations.sends import MEANINGS
 
 MESSAGE_FINAL = frozenset(
@@ -33,10 +33,10 @@ class Poller:
 
 def resource_path(account_sid: str, sid: str) -> tuple[str, str]:
     """("message" | "call", path) of a SID; SendRejected for other prefixes."""
-    if re.fullmatch(r"(SM|MM)[0-9a-fA-F]{32}", sid):
-        return "message", f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json"
-    if re.fullmatch(r"CA[0-9a-fA-F]{32}", sid):
-        return "call", f"/2010-04-01/Accounts/{account_sid}/Calls/{sid}.json"
+    if listing.is_sid(sid, messages.SID):
+        return "message", messages.path(account_sid, sid)
+    if listing.is_sid(sid, calls.SID):
+        return "call", calls.path(account_sid, sid)
     raise SendRejected(
         [f"{sid!r} is not a message (SM…, MM…) or call (CA…) SID"],
         headline="Cannot look this up",

@@ -35,6 +35,9 @@ class Records:
     def path(self, account_sid: str, sid: str) -> str:
         return f"/2010-04-01/Accounts/{account_sid}/{self.name}/{sid}.json"
 
+    def delete(self, client: TwilioClient, account_sid: str, sid: str) -> None:
+        client.delete("core", self.path(account_sid, sid))
+
     def query(
         self,
         account_sid: str,
@@ -157,9 +160,14 @@ def choice(flag: str, value: str | None, allowed: Sequence[str]) -> list[str]:
     return [f"{flag} {value!r} is not one of: {', '.join(allowed)}"]
 
 
+def is_sid(value: str, prefixes: str) -> bool:
+    """Whether ``value`` is a SID with one of ``prefixes`` ("CA", "SM|MM")."""
+    return re.fullmatch(rf"({prefixes})[0-9a-fA-F]{{32}}", value) is not None
+
+
 def sid(flag: str, value: str | None, prefixes: str) -> list[str]:
     """Problems with a SID; ``prefixes`` like "CA" or "SM|MM"."""
-    if value is None or re.fullmatch(rf"({prefixes})[0-9a-fA-F]{{32}}", value):
+    if value is None or is_sid(value, prefixes):
         return []
     shown = " or ".join(f"{p}…" for p in prefixes.split("|"))
     return [f"{flag} {value!r} is not a {shown} SID"]

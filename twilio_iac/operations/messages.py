@@ -32,6 +32,7 @@ STATUSES = (
 
 RECORDS = listing.Records("Messages", "messages")
 path = RECORDS.path
+delete = RECORDS.delete
 
 
 def list_query(
@@ -100,7 +101,3 @@ def save(client: TwilioClient, path: str, target: Path) -> int:
 def redact(client: TwilioClient, account_sid: str, sid: str) -> dict[str, Any]:
     """Twilio's redaction: the body set to an empty string."""
     return client.update("core", path(account_sid, sid), {"Body": ""})
-
-
-def delete(client: TwilioClient, account_sid: str, sid: str) -> None:
-    client.delete("core", path(account_sid, sid))

@@ -8,7 +8,6 @@ read-only list request).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from twilio_iac.api.client import TwilioClient
 from twilio_iac.errors import SendRejected, did_you_mean
 from twilio_iac.manifests import desired
 from twilio_iac.model import Resource
+from twilio_iac.operations import listing
 from twilio_iac.resources import REGISTRY
 
 
@@ -41,7 +41,7 @@ def sid(
 ) -> str:
     """The SID of an application or Verify service named by SID or friendly_name."""
     rt = REGISTRY[kind]
-    if re.fullmatch(rf"{rt.sid_prefix}[0-9a-fA-F]{{32}}", value):
+    if listing.is_sid(value, rt.sid_prefix):
         return value
     if paths:
         declared = {r.name: r for r in _declared(paths, kind)}

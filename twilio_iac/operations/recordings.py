@@ -14,6 +14,7 @@ FORMATS = ("mp3", "wav")
 
 RECORDS = listing.Records("Recordings", "recordings")
 path = RECORDS.path
+delete = RECORDS.delete
 
 
 def list_query(
@@ -41,7 +42,3 @@ def download(
     )
     media = f"/2010-04-01/Accounts/{account_sid}/Recordings/{sid}.{fmt}"
     return messages.save(client, media, target)
-
-
-def delete(client: TwilioClient, account_sid: str, sid: str) -> None:
-    client.delete("core", path(account_sid, sid))
