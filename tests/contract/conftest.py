@@ -39,3 +39,13 @@ def messaging(app: Emulator) -> Iterator[Checked]:
 @pytest.fixture
 def trunking(app: Emulator) -> Iterator[Checked]:
     yield from _checked(app, "trunking.twilio.com")
+
+
+@pytest.fixture
+def lookups(app: Emulator) -> Iterator[Checked]:
+    yield from _checked(app, "lookups.twilio.com")
+
+
+@pytest.fixture
+def intelligence(app: Emulator) -> Iterator[Checked]:
+    yield from _checked(app, "intelligence.twilio.com")

@@ -7,63 +7,15 @@ use the packaged OpenAPI descriptions, not the emulator's own validation.
 
 from __future__ import annotations
 
-import io
-import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
 
-from tests.contract.oai import find_operation, validate_request, validate_response
+from tests.contract.wire import Recorder, Sent, request_problems, response_problems
 from tests.replay import flow
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
 from twilio_iac.emulator import SANDBOX_CREDENTIALS, Emulator
-
-
-@dataclass(frozen=True)
-class Sent:
-    method: str
-    path: str
-    query: str
-    form: dict[str, list[str]]
-    status: int
-    body: Any
-
-    @property
-    def operation(self) -> str:
-        found = find_operation(self.method, self.path)
-        return found[1]["operationId"] if found else f"{self.method} {self.path}"
-
-
-class Recorder:
-    """WSGI middleware: what the client sent, and what the emulator answered."""
-
-    def __init__(self, app: Emulator) -> None:
-        self.app = app
-        self.sent: list[Sent] = []
-
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(raw)
-        status: list[int] = []
-
-        def recording_start(line: str, headers: list, *args: Any) -> Any:
-            status.append(int(line.split()[0]))
-            return start_response(line, headers, *args)
-
-        payload = b"".join(self.app(environ, recording_start))
-        form = parse_qs(raw.decode(), keep_blank_values=True)
-        body = json.loads(payload) if payload else None
-        method, path = environ["REQUEST_METHOD"], environ["PATH_INFO"]
-        query = environ.get("QUERY_STRING", "")
-        self.sent.append(Sent(method, path, query, form, status[0], body))
-        return [payload]
 
 
 def manifest(
@@ -146,21 +98,13 @@ def sent() -> list[Sent]:
 
 
 def test_every_request_is_allowed_by_the_spec(sent: list[Sent]) -> None:
-    problems = {
-        f"{s.method} {s.path}?{s.query}": found
-        for s in sent
-        if (found := validate_request(s.method, f"{s.path}?{s.query}", s.form))
-    }
+    problems = request_problems(sent)
     assert problems == {}
     assert all(s.status < 300 for s in sent), [s for s in sent if s.status >= 300]
 
 
 def test_every_response_matches_the_spec(sent: list[Sent]) -> None:
-    problems = {
-        f"{s.method} {s.path}": found
-        for s in sent
-        if (found := validate_response(s.method, s.path, s.status, s.body))
-    }
+    problems = response_problems(sent)
     assert problems == {}
 
 

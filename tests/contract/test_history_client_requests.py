@@ -4,18 +4,13 @@ emulator, recorded on the wire (media downloads are files, not API calls)."""
 
 from __future__ import annotations
 
-import io
-import json
 import re
-from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
 
-from tests.contract.oai import validate_request, validate_response
-from tests.contract.test_client_requests import Sent
+from tests.contract.wire import Recorder, Sent, request_problems, response_problems
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
 from twilio_iac.emulator import SANDBOX_CREDENTIALS, Emulator
@@ -33,34 +28,6 @@ from twilio_iac.operations import (
 MEDIA_FILE = re.compile(
     r"(/Media/ME[0-9a-f]{32}|/Recordings/RE[0-9a-f]{32}\.(mp3|wav))$"
 )
-
-
-class Recorder:
-    def __init__(self, app: Emulator) -> None:
-        self.app = app
-        self.sent: list[Sent] = []
-
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(raw)
-        status: list[int] = []
-
-        def recording_start(line: str, headers: list, *args: Any) -> Any:
-            status.append(int(line.split()[0]))
-            return start_response(line, headers, *args)
-
-        payload = b"".join(self.app(environ, recording_start))
-        path = environ["PATH_INFO"]
-        body = json.loads(payload) if payload and not MEDIA_FILE.search(path) else None
-        form = parse_qs(raw.decode(), keep_blank_values=True)
-        query = environ.get("QUERY_STRING", "")
-        self.sent.append(
-            Sent(environ["REQUEST_METHOD"], path, query, form, status[0], body)
-        )
-        return [payload]
 
 
 def _history(client: TwilioClient, folder: Path) -> None:
@@ -140,7 +107,7 @@ def _history(client: TwilioClient, folder: Path) -> None:
 
 @pytest.fixture(scope="module")
 def sent(tmp_path_factory: pytest.TempPathFactory) -> list[Sent]:
-    recorder = Recorder(Emulator())
+    recorder = Recorder(Emulator(), MEDIA_FILE)
     settings = Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS)
     with TwilioClient(settings, app=recorder) as client:
         _history(client, tmp_path_factory.mktemp("media"))
@@ -152,21 +119,13 @@ def _api_calls(sent: list[Sent]) -> list[Sent]:
 
 
 def test_every_request_is_allowed_by_the_spec(sent: list[Sent]) -> None:
-    problems = {
-        f"{s.method} {s.path}?{s.query}": found
-        for s in _api_calls(sent)
-        if (found := validate_request(s.method, f"{s.path}?{s.query}", s.form))
-    }
+    problems = request_problems(_api_calls(sent))
     assert problems == {}
     assert all(s.status < 300 for s in sent), [s for s in sent if s.status >= 300]
 
 
 def test_every_response_matches_the_spec(sent: list[Sent]) -> None:
-    problems = {
-        f"{s.method} {s.path}": found
-        for s in _api_calls(sent)
-        if (found := validate_response(s.method, s.path, s.status, s.body))
-    }
+    problems = response_problems(_api_calls(sent))
     assert problems == {}
 
 

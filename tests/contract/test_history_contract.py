@@ -17,20 +17,6 @@ P = f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}"
 TEMPLATE = "HX" + "0" * 31 + "1"
 
 
-@pytest.fixture
-def lookups(app: Emulator):
-    client = Checked(app, "lookups.twilio.com")
-    yield client
-    client.http.close()
-
-
-@pytest.fixture
-def intelligence(app: Emulator):
-    client = Checked(app, "intelligence.twilio.com")
-    yield client
-    client.http.close()
-
-
 def _raw(app: Emulator, path: str) -> httpx.Response:
     with httpx.Client(
         transport=httpx.WSGITransport(app=app),

@@ -9,9 +9,9 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from tests.contract.oai import validate_request, validate_response
-from tests.contract.test_client_requests import Recorder, Sent
+from tests.contract.oai import validate_request
 from tests.contract.test_emulator_contract import Checked
+from tests.contract.wire import Recorder, Sent, request_problems, response_problems
 from tests.replay import flow
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
@@ -84,21 +84,13 @@ def sent() -> list[Sent]:
 
 
 def test_every_pool_request_is_allowed_by_the_spec(sent: list[Sent]) -> None:
-    problems = {
-        f"{s.method} {s.path}?{s.query}": found
-        for s in sent
-        if (found := validate_request(s.method, f"{s.path}?{s.query}", s.form))
-    }
+    problems = request_problems(sent)
     assert problems == {}
     assert all(s.status < 300 for s in sent), [s for s in sent if s.status >= 300]
 
 
 def test_every_pool_response_matches_the_spec(sent: list[Sent]) -> None:
-    problems = {
-        f"{s.method} {s.path}": found
-        for s in sent
-        if (found := validate_response(s.method, s.path, s.status, s.body))
-    }
+    problems = response_problems(sent)
     assert problems == {}
 
 

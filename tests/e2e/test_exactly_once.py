@@ -40,6 +40,18 @@ phone_numbers:
 APPS = r"/Applications.json"
 
 
+def _throttle(emulator: Emulator, retry_after: str) -> None:
+    """The next application create is refused with a 429 and this Retry-After."""
+    emulator.add_fault(
+        "POST",
+        r"/Applications\.json$",
+        429,
+        20429,
+        "Too Many Requests",
+        headers={"Retry-After": retry_after},
+    )
+
+
 class _Server(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
@@ -166,14 +178,7 @@ def test_two_applies_at_once_are_detected_and_name_the_duplicates(
 
 def test_long_retry_after_is_honoured_up_to_the_limit(tmp_path: Path) -> None:
     emulator = Emulator()
-    emulator.add_fault(
-        "POST",
-        r"/Applications\.json$",
-        429,
-        20429,
-        "Too Many Requests",
-        headers={"Retry-After": "120"},
-    )
+    _throttle(emulator, "120")
     slept: list[float] = []
     settings = Settings.from_env({}, sandbox=(SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN))
     with TwilioClient(settings, app=emulator, sleep=slept.append) as client:
@@ -187,14 +192,7 @@ def test_long_retry_after_is_honoured_up_to_the_limit(tmp_path: Path) -> None:
     )
 
     emulator = Emulator()
-    emulator.add_fault(
-        "POST",
-        r"/Applications\.json$",
-        429,
-        20429,
-        "Too Many Requests",
-        headers={"Retry-After": "600"},
-    )
+    _throttle(emulator, "600")
     slept.clear()
     with TwilioClient(settings, app=emulator, sleep=slept.append) as client:
         report = applier.apply(_plan(client, tmp_path), client)
@@ -296,14 +294,7 @@ def test_cli_retry_after_beyond_max_retry_wait_says_how_long(
     run: Any, write: Any, sandbox: Any
 ) -> None:
     emulator = sandbox()
-    emulator.add_fault(
-        "POST",
-        r"/Applications\.json$",
-        429,
-        20429,
-        "Too Many Requests",
-        headers={"Retry-After": "600"},
-    )
+    _throttle(emulator, "600")
     emulator.close()
     path = write("twilio.yaml", MANIFEST)
     result = run("apply", str(path), "--auto-approve", "--max-retry-wait", "2m")
@@ -321,14 +312,7 @@ def test_a_signal_cuts_a_long_retry_after_short(tmp_path: Path) -> None:
     manifest.write_text(textwrap.dedent(MANIFEST).lstrip(), encoding="utf-8")
     state = tmp_path / "sandbox.db"
     seeded = Emulator(state_path=state)
-    seeded.add_fault(
-        "POST",
-        r"/Applications\.json$",
-        429,
-        20429,
-        "Too Many Requests",
-        headers={"Retry-After": "120"},
-    )
+    _throttle(seeded, "120")
     seeded.close()
     env = {
         key: value

@@ -272,7 +272,7 @@ class Emulator:
         if not self._authenticated(environ.get("HTTP_AUTHORIZATION", "")):
             headers.append(("WWW-Authenticate", 'Basic realm="Twilio API"'))
             return 401, error_body(401, AUTHENTICATE, "Authenticate"), 0.0
-        fault, _ = self.store.take_fault(method, path)
+        fault = self.store.take_fault(method, path)
         if fault is not None:
             headers.extend(fault["headers"].items())
             if not fault["apply"] and fault["status"] is not None:
@@ -330,7 +330,7 @@ class Emulator:
         if path != "/connect" and not (bearer or self._authenticated(header)):
             headers.append(("WWW-Authenticate", "Bearer"))
             return 401, error_body(401, AUTHENTICATE, "Authenticate")
-        fault, _ = self.store.take_fault(method, path)
+        fault = self.store.take_fault(method, path)
         if fault is not None and fault["status"] is not None and not fault["apply"]:
             headers.extend(fault["headers"].items())
             return fault["status"], error_body(

@@ -38,9 +38,7 @@ class Services(Behaviour):
     def on_delete(self, store: Store, record: dict[str, Any]) -> None:
         for kind in SENDERS:
             senders = store.records(kind)
-            for sid in [
-                s for s, r in senders.items() if r["service_sid"] == record["sid"]
-            ]:
+            for sid in senders.having("service_sid", record["sid"]):
                 del senders[sid]
 
 

@@ -219,23 +219,21 @@ class Store:
         check_fault(fault)  # fail now, not on the next request
         self.state["faults"].append(fault)
 
-    def take_fault(self, method: str, path: str) -> tuple[dict[str, Any] | None, bool]:
-        """The fault this request triggers, if any, and whether any fault changed."""
-        changed = False
+    def take_fault(self, method: str, path: str) -> dict[str, Any] | None:
+        """The fault this request triggers, if any."""
         for fault in list(self.state["faults"]):
             if fault["method"] not in (method, "*"):
                 continue
             if not re.search(fault["path_regex"], path):
                 continue
-            changed = True
             if fault["after"] > 0:
                 fault["after"] -= 1
                 continue
             fault["times"] -= 1
             if fault["times"] <= 0:
                 self.state["faults"].remove(fault)
-            return fault, changed
-        return None, changed
+            return fault
+        return None
 
 
 _STATE_FIELDS = {

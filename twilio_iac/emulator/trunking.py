@@ -39,14 +39,10 @@ class Trunks(Behaviour):
                 )
 
     def on_delete(self, store: Store, record: dict[str, Any]) -> None:
-        for sid in [
-            s
-            for s, r in store.records(NUMBERS).items()
-            if r["trunk_sid"] == record["sid"]
-        ]:
+        for sid in store.records(NUMBERS).having("trunk_sid", record["sid"]):
             _leave(store, sid)
         urls = store.records(ORIGINATION)
-        for sid in [s for s, r in urls.items() if r["trunk_sid"] == record["sid"]]:
+        for sid in urls.having("trunk_sid", record["sid"]):
             del urls[sid]
 
 
