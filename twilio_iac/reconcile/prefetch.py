@@ -137,16 +137,22 @@ def finish(
     kinds: tuple[str, ...] | None = None,
 ) -> Plan:
     """make_plan, with the copies of --dedupe taken out and planned as deletes
-    (within the kinds selected, if any)."""
-    found = [
-        copies
-        for copies in duplicates.find(wanted, state)
-        if kinds is None or copies.keep.kind in kinds
-    ]
-    if not dedupe or not found:
+    (within the kinds selected, if any). Without --dedupe the copies are only
+    looked for when two live objects share an identity, to name the flag."""
+
+    def copies() -> list[duplicates.Copies]:
+        return [
+            found
+            for found in duplicates.find(wanted, state)
+            if kinds is None or found.keep.kind in kinds
+        ]
+
+    found = copies() if dedupe else []
+    if not found:
         try:
             return make_plan(wanted, client, state=state, kinds=kinds)
         except AmbiguousLiveState as exc:
+            found = [] if dedupe else copies()
             if not found:
                 raise
             head = str(exc).splitlines()[0]
