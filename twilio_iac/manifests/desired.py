@@ -19,7 +19,7 @@ from twilio_iac.manifests import reader as manifest
 from twilio_iac.model import Key, Ref, Resource
 from twilio_iac.model import ignored as is_ignored
 from twilio_iac.resources import REGISTRY, ResourceType
-from twilio_iac.resources.parts import Part, Pool
+from twilio_iac.resources.pools import Part, Pool
 
 # Entry keys that describe how to manage the resource rather than its state.
 _META = frozenset({"sid", "purchase", "allow_ignored"})
@@ -95,8 +95,8 @@ def _fields(rt: ResourceType, data: Mapping[str, Any]) -> Iterator[tuple[str, An
     for name, value in _flatten(data, ""):
         if name in _META:
             continue
-        if name in rt.held:
-            yield name, _held(rt.held[name], value)
+        if name in rt.parts_by_name:
+            yield name, _held(rt.parts_by_name[name], value)
             continue
         if name in rt.aliases:
             spec = rt.aliases[name]

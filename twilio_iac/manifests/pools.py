@@ -17,7 +17,7 @@ from typing import Any
 
 from twilio_iac.manifests.located import Entry, LocatedList, Reason
 from twilio_iac.resources import REGISTRY, Precedence, ResourceType
-from twilio_iac.resources.parts import Pool, dig
+from twilio_iac.resources.pools import Pool, dig
 
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 
@@ -165,7 +165,7 @@ def _twice(entry: Entry, pool: Pool, first: int, again: int, key: str) -> Reason
 
 
 def _member_title(kind: str, name: str) -> str:
-    return REGISTRY[kind].held[name].title
+    return REGISTRY[kind].parts_by_name[name].title
 
 
 def _a(noun: str) -> str:

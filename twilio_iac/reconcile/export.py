@@ -21,7 +21,7 @@ from twilio_iac import logs
 from twilio_iac.errors import TwilioIacError
 from twilio_iac.model import Resource
 from twilio_iac.resources import REGISTRY, Field, ResourceType, apply_order
-from twilio_iac.resources.parts import Children, Pool
+from twilio_iac.resources.pools import Children, Pool
 
 Live = Mapping[str, list[Resource]]
 

@@ -33,7 +33,7 @@ from twilio_iac.reconcile.plan import (
     Replace,
 )
 from twilio_iac.resources import REGISTRY, apply_order
-from twilio_iac.resources.parts import Pool
+from twilio_iac.resources.pools import Pool
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,7 @@ def _unsets(change: Change) -> str | None:
     """The member kind, for a member leaving a pool that sets a field on it."""
     if not isinstance(change, RemoveHeld):
         return None
-    part = REGISTRY[change.kind].held.get(change.part)
+    part = REGISTRY[change.kind].parts_by_name.get(change.part)
     if isinstance(part, Pool) and part.sets and part.member_kind:
         return part.member_kind
     return None

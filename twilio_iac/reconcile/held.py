@@ -1,4 +1,4 @@
-"""What owners hold (resources/parts.py): read live and written at apply.
+"""What owners hold (resources/pools.py): read live and written at apply.
 held_plan.py plans the changes to it.
 
 Live: an owner's Resource carries each pool as {member key: record SID} and
@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from twilio_iac.model import Ref, Resource
 from twilio_iac.reconcile.plan import AddHeld, Held, RemoveHeld
 from twilio_iac.resources import REGISTRY, ResourceType
-from twilio_iac.resources.parts import Pool
+from twilio_iac.resources.pools import Pool
 
 
 class Lister(Protocol):
@@ -77,10 +77,10 @@ def request(
             raise KeyError(f"{change.label} has no SID yet")
         owner = "{" + f"{change.kind}:{change.name}" + "}"
     base = rt.path(account_sid, owner)
-    if change.part not in rt.held:  # settings at a sub-path
+    if change.part not in rt.parts_by_name:  # settings at a sub-path
         params = {rt.by_name[n].request_param: v for n, v in change.send.items()}
         return "POST", rt.api, base + str(change.target), params
-    part = rt.held[change.part]
+    part = rt.parts_by_name[change.part]
     if isinstance(change, RemoveHeld):
         return "DELETE", rt.api, part.path(base, str(change.target)), {}
     if isinstance(part, Pool):

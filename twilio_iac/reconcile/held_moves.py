@@ -11,7 +11,7 @@ from typing import Any
 from twilio_iac.model import Key, Resource
 from twilio_iac.reconcile.plan import AddHeld, Delete, Held, RemoveHeld, SetHeld
 from twilio_iac.resources import REGISTRY
-from twilio_iac.resources.parts import Pool
+from twilio_iac.resources.pools import Pool
 
 
 def evictions(
@@ -107,7 +107,7 @@ def moves(changes: list[Held]) -> list[Held]:
 
 
 def _exclusive(change: Held) -> bool:
-    part = REGISTRY[change.kind].held.get(change.part)
+    part = REGISTRY[change.kind].parts_by_name.get(change.part)
     return isinstance(part, Pool) and part.exclusive
 
 

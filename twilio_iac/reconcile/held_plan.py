@@ -1,4 +1,4 @@
-"""Planning what owners hold (resources/parts.py); held.py reads and writes
+"""Planning what owners hold (resources/pools.py); held.py reads and writes
 it, held_moves.py handles members changing owner.
 
 A declared pool is the exact pool. Every difference is one Held change of its
@@ -29,7 +29,7 @@ from twilio_iac.reconcile.plan import (
     SetHeld,
 )
 from twilio_iac.resources import REGISTRY, ResourceType
-from twilio_iac.resources.parts import Children, Pool
+from twilio_iac.resources.pools import Children, Pool
 
 Members = Mapping[tuple[str, str], "str | Ref | None"]
 Live = Mapping[str, list[Resource]]

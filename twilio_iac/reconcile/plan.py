@@ -104,7 +104,7 @@ class Delete(Change):
 
 @dataclass(frozen=True)
 class Held(Change):
-    """A change to something an owner holds (resources/parts.py): a pool
+    """A change to something an owner holds (resources/pools.py): a pool
     member, a nested child, or settings at a sub-path. Its own step, after
     the steps named in ``after``."""
 
@@ -289,7 +289,7 @@ def count_managed(
         for kind, items in live.items()
     }
     for kind, items in live.items():
-        for name in REGISTRY[kind].held:
+        for name in REGISTRY[kind].parts_by_name:
             counts[f"{kind}.{name}"] = sum(
                 len(r.fields.get(name) or {})
                 for r in items

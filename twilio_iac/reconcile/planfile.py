@@ -35,7 +35,7 @@ from twilio_iac.reconcile.plan import (
     Update,
 )
 from twilio_iac.resources import REGISTRY
-from twilio_iac.resources.parts import Children
+from twilio_iac.resources.pools import Children
 
 _CLASSES: dict[str, type[Change]] = {
     cls.action: cls
@@ -225,7 +225,7 @@ def _change(item: dict[str, Any], state: dict[str, Any]) -> Change:
     if held is not None:
         if not issubclass(cls, Held):
             raise ValueError(f"a {cls.action} change holds nothing")
-        part = rt.held.get(held["part"])
+        part = rt.parts_by_name.get(held["part"])
         unknown -= set(part.by_name if isinstance(part, Children) else rt.by_name)
     else:
         unknown -= set(rt.by_name)

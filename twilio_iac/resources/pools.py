@@ -1,13 +1,20 @@
-"""What an object holds beyond its own fields, declared once per kind.
+"""Pools, and the other parts an object holds beyond its own fields, per kind.
 
-A Messaging Service's sender pool and a trunk's numbers are Pools: sets of
-members, each added by one POST to the owner's sub-collection and removed by
-one DELETE. A trunk's origination URLs are Children: objects of their own,
-identified within the owner. Settings kept under a sub-path (a trunk's
-Recording) are plain dotted Fields with ``endpoint`` set on the owner.
+The vocabulary, used the same way in every layer:
 
-The planner, applier, live fetch, export and schema read these declarations;
-nothing there names a kind.
+- A **pool** (``Pool``) is a set of **members**: a Messaging Service's senders
+  (phone numbers, short codes, alpha sender IDs) and a trunk's phone numbers.
+  A member joins by one POST to the owner's sub-collection and leaves by one
+  DELETE; a **membership** is one member in one owner's pool.
+- **Children** are objects nested in the owner, each identified within it: a
+  trunk's origination URLs. They have fields of their own, so unlike a pool's
+  members they can also be changed in place.
+- **Parts** are both together (``ResourceType.parts``): what the manifest
+  writes under an owner and the planner changes one member or child at a time.
+
+Settings kept under a sub-path (a trunk's Recording) are plain dotted Fields
+with ``endpoint`` set on the owner. The planner, applier, live fetch, export
+and schema read these declarations; nothing there names a kind.
 """
 
 from __future__ import annotations
