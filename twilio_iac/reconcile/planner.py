@@ -27,7 +27,7 @@ from typing import Any
 from twilio_iac.errors import PlanError
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Key, Ref, Resource
-from twilio_iac.reconcile import diff, held_plan, referrers, selection
+from twilio_iac.reconcile import diff, referrers, selection
 from twilio_iac.reconcile.matching import Live, Matched, matched
 from twilio_iac.reconcile.plan import (
     Change,
@@ -38,6 +38,7 @@ from twilio_iac.reconcile.plan import (
     count_managed,
     too_much_change,
 )
+from twilio_iac.reconcile.pools import planning as pool_planning
 from twilio_iac.resources import apply_order
 
 _RANK = {"create": 0, "replace": 1, "update": 2, "delete": 3}
@@ -84,7 +85,7 @@ def _whole(
     changes |= diff.prunes(
         desired.prune, found.leftovers, found.owners, found.superseded
     )
-    holdings = held_plan.for_plan(desired, found.pairs, changes, live, problems)
+    holdings = pool_planning.for_plan(desired, found.pairs, changes, live, problems)
     return changes, holdings, found.superseded
 
 
@@ -134,7 +135,7 @@ def _selected(
         desired.prune & set(kinds), found.leftovers, found.owners, superseded
     )
     creates = {key: Create(key.kind, key.name, None) for key in absent}
-    holdings = held_plan.for_plan(
+    holdings = pool_planning.for_plan(
         chosen, found.pairs, changes | creates, live, problems
     )
     return changes | creates, holdings, superseded

@@ -1,5 +1,5 @@
-"""Pool members changing owner, across the held changes of one plan
-(held_plan.py): a member leaves an owner the plan deletes or does not manage,
+"""Pool members changing owner, across the member changes of one plan
+(planning.py): a member leaves an owner the plan deletes or does not manage,
 or moves from one exclusive pool to another, before it joins the new one.
 """
 
