@@ -82,7 +82,7 @@ def check(entries: Sequence[Entry]) -> list[Reason]:
     for entry in entries:
         for pool, labels in written(entry):
             problems += _members(entry, pool, labels, known, by_key, places)
-    return problems + _held_twice(places)
+    return problems + _in_two_pools(places)
 
 
 def _by_key(entries: Sequence[Entry]) -> dict[str, list[Entry]]:
@@ -104,7 +104,7 @@ def _members(
     places: _Places,
 ) -> list[Reason]:
     """One pool's members as written: each must resolve, once; an exclusive
-    pool's are recorded in places for _held_twice."""
+    pool's are recorded in places for _in_two_pools."""
     problems: list[Reason] = []
     seen: dict[str, int] = {}
     for index, label in enumerate(labels):
@@ -122,7 +122,7 @@ def _members(
     return problems
 
 
-def _held_twice(places: _Places) -> list[Reason]:
+def _in_two_pools(places: _Places) -> list[Reason]:
     """A member of an exclusive pool declared in two owners' pools."""
     problems: list[Reason] = []
     for (kind, name, _key), where in places.items():

@@ -23,7 +23,7 @@ from twilio_iac.model import Ref
 from twilio_iac.reconcile import graph
 from twilio_iac.reconcile.executor import Executor, Outcome, Status
 from twilio_iac.reconcile.graph import Step
-from twilio_iac.reconcile.plan import Create, Held, Plan, Replace, Update
+from twilio_iac.reconcile.plan import Create, MemberChange, Plan, Replace, Update
 from twilio_iac.reconcile.pools import writes as pool_writes
 from twilio_iac.reconcile.report import ApplyReport, Duplicate
 from twilio_iac.resources import REGISTRY, ResourceType
@@ -34,7 +34,7 @@ DEFAULT_PARALLELISM = 10
 
 
 class Writer(pool_writes.Writer, Protocol):
-    """What apply needs of the client beyond held changes' writes: the write
+    """What apply needs of the client beyond member changes' writes: the write
     gate, its retry count, lists for look-ups, and a way to cut waits short."""
 
     writes: WriteGate
@@ -57,7 +57,7 @@ def requests(plan: Plan) -> list[dict[str, Any]]:
     calls = []
     for step in steps(plan):
         change, rt = step.change, REGISTRY[step.change.kind]
-        if isinstance(change, Held):
+        if isinstance(change, MemberChange):
             method, api, path, params = pool_writes.request(
                 change, plan.account_sid, known, lenient=True
             )
@@ -164,7 +164,7 @@ class Apply:
         change = step.change
         rt = REGISTRY[change.kind]
         account_sid = self.plan.account_sid
-        if isinstance(change, Held):
+        if isinstance(change, MemberChange):
             with self._lock:
                 known = dict(self._known)
             return pool_writes.run(change, self.client, account_sid, known)

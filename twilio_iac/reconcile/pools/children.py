@@ -8,7 +8,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from twilio_iac.model import Resource
-from twilio_iac.reconcile.plan import AddHeld, FieldChange, Held, RemoveHeld, SetHeld
+from twilio_iac.reconcile.plan import (
+    AddMember,
+    FieldChange,
+    MemberChange,
+    RemoveMember,
+    SetMember,
+)
 from twilio_iac.resources import ResourceType
 from twilio_iac.resources.pools import Children
 
@@ -20,11 +26,11 @@ def changes(
     have: Resource | None,
     before: Mapping[str, Mapping[str, Any]],
     after: tuple[str, ...],
-) -> list[Held]:
+) -> list[MemberChange]:
     """``after``: the steps an added child waits for (its owner's create)."""
     wanted: Mapping[str, Mapping[str, Any]] = want.fields[part.name]
     sid = have.sid if have else None
-    result: list[Held] = []
+    result: list[MemberChange] = []
     for name, fields in wanted.items():
         live = before.get(name)
         if live is None:
@@ -32,7 +38,7 @@ def changes(
         elif change := _set(rt, part, want, sid, name, fields, live):
             result.append(change)
     result += [
-        RemoveHeld(
+        RemoveMember(
             rt.kind,
             want.name,
             sid,
@@ -55,11 +61,11 @@ def _add(
     name: str,
     fields: Mapping[str, Any],
     after: tuple[str, ...],
-) -> Held:
+) -> MemberChange:
     shown = tuple(
         FieldChange(n, None, v) for n, v in fields.items() if n != part.identity
     )
-    return AddHeld(
+    return AddMember(
         rt.kind,
         want.name,
         sid,
@@ -81,13 +87,13 @@ def _set(
     name: str,
     fields: Mapping[str, Any],
     live: Mapping[str, Any],
-) -> Held | None:
+) -> MemberChange | None:
     changed = tuple(
         FieldChange(n, live.get(n), v) for n, v in fields.items() if live.get(n) != v
     )
     if not changed:
         return None
-    return SetHeld(
+    return SetMember(
         rt.kind,
         want.name,
         sid,

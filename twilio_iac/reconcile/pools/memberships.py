@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from twilio_iac.model import Key, Ref, Resource
-from twilio_iac.reconcile.plan import AddHeld, Change, Delete, Held, RemoveHeld
+from twilio_iac.reconcile.plan import (
+    AddMember,
+    Change,
+    Delete,
+    MemberChange,
+    RemoveMember,
+)
 from twilio_iac.resources import REGISTRY, ResourceType
 from twilio_iac.resources.pools import Pool
 
@@ -39,13 +45,13 @@ def changes(
     after: tuple[str, ...],
     lookup: Lookup,
     problems: list[str],
-) -> list[Held]:
+) -> list[MemberChange]:
     """The joins and leaves of one pool (``before``: live member key → record
     SID); joins wait for ``after`` (the owner's create)."""
     removals = _removals(rt, pool, want, have, before, lookup.labels)
     # A pool that holds few members at once (one sender ID) makes room first.
     room = tuple(r.step_id for r in removals) if pool.max_items else ()
-    joins: list[Held] = []
+    joins: list[MemberChange] = []
     for key, label in want.fields[pool.name].items():
         if key in before:
             continue
@@ -70,8 +76,8 @@ def _join(
     label: str,
     target: Any,
     after: tuple[str, ...],
-) -> Held:
-    return AddHeld(
+) -> MemberChange:
+    return AddMember(
         rt.kind,
         want.name,
         have.sid if have else None,
@@ -91,10 +97,10 @@ def _removals(
     have: Resource | None,
     before: Mapping[str, str],
     labels: Mapping[tuple[str, str], str],
-) -> list[Held]:
+) -> list[MemberChange]:
     wanted: Mapping[str, str] = want.fields[pool.name]
     return [
-        RemoveHeld(
+        RemoveMember(
             rt.kind,
             want.name,
             have.sid if have else None,

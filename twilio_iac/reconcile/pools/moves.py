@@ -9,24 +9,30 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from twilio_iac.model import Key, Resource
-from twilio_iac.reconcile.plan import AddHeld, Delete, Held, RemoveHeld, SetHeld
+from twilio_iac.reconcile.plan import (
+    AddMember,
+    Delete,
+    MemberChange,
+    RemoveMember,
+    SetMember,
+)
 from twilio_iac.resources import REGISTRY
 from twilio_iac.resources.pools import Pool
 
 
 def evictions(
-    changes: list[Held], live: Iterable[Resource], ignored: set[Key]
-) -> tuple[list[Held], list[str]]:
+    changes: list[MemberChange], live: Iterable[Resource], ignored: set[Key]
+) -> tuple[list[MemberChange], list[str]]:
     """A member joining an exclusive pool while it sits in the same pool of an
     owner the plan does not touch there (undeclared, or its pool left out)
     must leave that owner first: Twilio refuses it otherwise (21710)."""
-    leaving = {(c.kind, c.part, c.key) for c in changes if isinstance(c, RemoveHeld)}
+    leaving = {(c.kind, c.part, c.key) for c in changes if isinstance(c, RemoveMember)}
     where = _exclusive_places(live)
-    added: list[Held] = []
+    added: list[MemberChange] = []
     problems: list[str] = []
     for c in changes:
         spot = (c.kind, c.part, c.key)
-        if not isinstance(c, AddHeld) or spot in leaving or spot not in where:
+        if not isinstance(c, AddMember) or spot in leaving or spot not in where:
             continue
         owner, record_sid = where[spot]
         if owner.name == c.name:
@@ -52,7 +58,7 @@ def _exclusive_places(
     }
 
 
-def _ignored_owner(c: Held, owner: Resource) -> str:
+def _ignored_owner(c: MemberChange, owner: Resource) -> str:
     return (
         f'{c.kind} "{c.name}" {c.part}: {c.member} is in {owner.kind} '
         f'"{owner.name}", which an ignore rule hands to someone else, and '
@@ -61,8 +67,8 @@ def _ignored_owner(c: Held, owner: Resource) -> str:
     )
 
 
-def _eviction(c: Held, owner: Resource, record_sid: Any) -> Held:
-    return RemoveHeld(
+def _eviction(c: MemberChange, owner: Resource, record_sid: Any) -> MemberChange:
+    return RemoveMember(
         owner.kind,
         owner.name,
         owner.sid,
@@ -74,29 +80,29 @@ def _eviction(c: Held, owner: Resource, record_sid: Any) -> Held:
     )
 
 
-def moves(changes: list[Held]) -> list[Held]:
+def moves(changes: list[MemberChange]) -> list[MemberChange]:
     """A member leaving one exclusive pool and joining another of the same kind
     is a move: said on both lines, the join waits for the leave, and the leave
     for the new owner's create."""
     leaving = {
         (c.kind, c.part, c.key): c
         for c in changes
-        if isinstance(c, RemoveHeld) and _exclusive(c)
+        if isinstance(c, RemoveMember) and _exclusive(c)
     }
     joining = {
         (c.kind, c.part, c.key): c
         for c in changes
-        if isinstance(c, AddHeld) and _exclusive(c)
+        if isinstance(c, AddMember) and _exclusive(c)
     }
     result = []
     for c in changes:
-        other = (joining if isinstance(c, RemoveHeld) else leaving).get(
+        other = (joining if isinstance(c, RemoveMember) else leaving).get(
             (c.kind, c.part, c.key)
         )
-        if other is None or other.name == c.name or isinstance(c, SetHeld):
+        if other is None or other.name == c.name or isinstance(c, SetMember):
             result.append(c)
             continue
-        if isinstance(c, RemoveHeld):
+        if isinstance(c, RemoveMember):
             # Into an owner this run creates: leave once it exists, so a failed
             # create leaves the member where it was rather than in no pool.
             made = f"create:{other.kind}:{other.name}"
@@ -106,16 +112,16 @@ def moves(changes: list[Held]) -> list[Held]:
     return result
 
 
-def _exclusive(change: Held) -> bool:
+def _exclusive(change: MemberChange) -> bool:
     part = REGISTRY[change.kind].parts_by_name.get(change.part)
     return isinstance(part, Pool) and part.exclusive
 
 
 def removals_before_delete(
     deletes: Iterable[Delete], live: Mapping[str | None, Resource]
-) -> list[Held]:
+) -> list[MemberChange]:
     """Each pool member of an owner being deleted leaves first (``live`` by SID)."""
-    result: list[Held] = []
+    result: list[MemberChange] = []
     for change in deletes:
         rt = REGISTRY[change.kind]
         have = live.get(change.sid)
@@ -126,7 +132,7 @@ def removals_before_delete(
                 continue
             for key, record_sid in have.fields.get(part.name, {}).items():
                 result.append(
-                    RemoveHeld(
+                    RemoveMember(
                         rt.kind,
                         change.name,
                         change.sid,

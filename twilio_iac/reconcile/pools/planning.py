@@ -1,7 +1,7 @@
 """Planning what owners hold (resources/pools.py): the member changes of a
 whole plan, in the order they run between its writes and its deletes.
 
-A declared pool is the exact pool. Every difference is one Held change of its
+A declared pool is the exact pool. Every difference is one MemberChange of its
 own (a member joins or leaves, a child is added, changed or removed, settings
 under a sub-path are set), so the applier runs it as a step with explicit
 dependencies (``after``): an owner is created before members join, members
@@ -17,13 +17,13 @@ from twilio_iac.manifests import pools
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Key, Ref, Resource
 from twilio_iac.reconcile.plan import (
-    AddHeld,
+    AddMember,
     Change,
     Create,
     Delete,
-    Held,
-    RemoveHeld,
-    SetHeld,
+    MemberChange,
+    RemoveMember,
+    SetMember,
 )
 from twilio_iac.reconcile.pools import children, memberships, moves, settings
 from twilio_iac.resources import REGISTRY
@@ -33,7 +33,7 @@ Live = Mapping[str, list[Resource]]
 
 # Members leave (all of them: a member may be moving), settings are set,
 # then members join.
-_RANK = {RemoveHeld: 0, SetHeld: 1, AddHeld: 2}
+_RANK = {RemoveMember: 0, SetMember: 1, AddMember: 2}
 
 
 def for_plan(
@@ -94,9 +94,9 @@ def _per_owner(
     pairs: Mapping[Key, tuple[Resource, Resource | None]],
     lookup: memberships.Lookup,
     problems: list[str],
-) -> list[Held]:
-    """Held changes for every declared owner (``pairs``: desired, live)."""
-    result: list[Held] = []
+) -> list[MemberChange]:
+    """Member changes for every declared owner (``pairs``: desired, live)."""
+    result: list[MemberChange] = []
     for key, (want, have) in pairs.items():
         rt = REGISTRY[key.kind]
         created = isinstance(lookup.changes.get(key), Create)

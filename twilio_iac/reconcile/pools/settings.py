@@ -5,7 +5,7 @@ owner's own fields."""
 from __future__ import annotations
 
 from twilio_iac.model import Resource
-from twilio_iac.reconcile.plan import FieldChange, Held, SetHeld
+from twilio_iac.reconcile.plan import FieldChange, MemberChange, SetMember
 from twilio_iac.resources import ResourceType
 
 
@@ -15,8 +15,8 @@ def endpoint_fields(rt: ResourceType, want: Resource) -> list[str]:
 
 def changes(
     rt: ResourceType, want: Resource, have: Resource | None, after: tuple[str, ...]
-) -> list[Held]:
-    """One SetHeld per sub-path with changes."""
+) -> list[MemberChange]:
+    """One SetMember per sub-path with changes."""
     by_path: dict[str, list[FieldChange]] = {}
     for name in endpoint_fields(rt, want):
         field = rt.by_name[name]
@@ -30,7 +30,7 @@ def changes(
             FieldChange(name, before, wanted)
         )
     return [
-        SetHeld(
+        SetMember(
             rt.kind,
             want.name,
             have.sid if have else None,

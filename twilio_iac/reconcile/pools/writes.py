@@ -11,15 +11,18 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from twilio_iac.model import Ref
-from twilio_iac.reconcile.plan import AddHeld, Held, RemoveHeld
+from twilio_iac.reconcile.plan import AddMember, MemberChange, RemoveMember
 from twilio_iac.resources import REGISTRY
 from twilio_iac.resources.pools import Pool
 
 
 def request(
-    change: Held, account_sid: str, known: Mapping[Ref, str], lenient: bool = False
+    change: MemberChange,
+    account_sid: str,
+    known: Mapping[Ref, str],
+    lenient: bool = False,
 ) -> tuple[str, str, str, dict[str, Any]]:
-    """(method, api, path, params) of one held change. Owners and members made
+    """(method, api, path, params) of one member change. Owners and members made
     earlier in the run are looked up in ``known``; with ``lenient`` (showing
     the requests before apply) an unknown one stays a reference."""
     rt = REGISTRY[change.kind]
@@ -33,7 +36,7 @@ def request(
         params = {rt.by_name[n].request_param: v for n, v in change.send.items()}
         return "POST", rt.api, base + str(change.target), params
     part = rt.parts_by_name[change.part]
-    if isinstance(change, RemoveHeld):
+    if isinstance(change, RemoveMember):
         return "DELETE", rt.api, part.path(base, str(change.target)), {}
     if isinstance(part, Pool):
         target = change.target
@@ -43,7 +46,7 @@ def request(
             if target is None:
                 raise KeyError(f"{change.target} has no SID yet")
         return "POST", rt.api, part.path(base), {part.param: target}
-    if isinstance(change, AddHeld):
+    if isinstance(change, AddMember):
         return "POST", rt.api, part.path(base), part.create_params(dict(change.send))
     params = {part.by_name[n].request_param: v for n, v in change.send.items()}
     return "POST", rt.api, part.path(base, str(change.target)), params
@@ -65,13 +68,13 @@ class Writer(Protocol):
 
 
 def run(
-    change: Held, client: Writer, account_sid: str, known: Mapping[Ref, str]
+    change: MemberChange, client: Writer, account_sid: str, known: Mapping[Ref, str]
 ) -> str | None:
     method, api, path, params = request(change, account_sid, known)
     if method == "DELETE":
         client.delete(api, path)
         return None
-    if isinstance(change, AddHeld):
+    if isinstance(change, AddMember):
         record = client.create(api, path, params)
         return record.get("sid")
     client.update(api, path, params)

@@ -1,5 +1,5 @@
-"""Held changes planned in memory: steps, dependencies, moves, purchases and
-saved plans, without the CLI."""
+"""Member changes planned in memory: steps, dependencies, moves, purchases
+and saved plans, without the CLI."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Ref, Resource
 from twilio_iac.reconcile import graph, planfile
 from twilio_iac.reconcile.applier import requests
-from twilio_iac.reconcile.plan import AddHeld, Plan, RemoveHeld
+from twilio_iac.reconcile.plan import AddMember, Plan, RemoveMember
 from twilio_iac.reconcile.planner import plan
 
 ACCOUNT = "AC" + "5a4db0c0" * 4
@@ -54,7 +54,7 @@ def test_a_new_service_is_created_before_its_members_join() -> None:
     wanted = _service("Alerts", phone_numbers={"+14155550100": "Support line"})
     result = _plan([wanted], NUMBERS)
     create, add = result.changes
-    assert isinstance(add, AddHeld) and add.target == PN1 and add.sid is None
+    assert isinstance(add, AddMember) and add.target == PN1 and add.sid is None
     assert _needs(result) == {
         'create messaging_services "Alerts"': set(),
         'add messaging_services "Alerts" senders.phone_numbers "Support line"': {
@@ -77,7 +77,7 @@ def test_a_bought_number_joins_after_its_purchase() -> None:
     wanted = _service("Alerts", MG1, phone_numbers={"+14155559999": "+14155559999"})
     live_service = _service("Alerts", MG1, phone_numbers={})
     result = _plan([bought, wanted], [*NUMBERS, live_service])
-    (add,) = [c for c in result.changes if isinstance(c, AddHeld)]
+    (add,) = [c for c in result.changes if isinstance(c, AddMember)]
     assert add.target == Ref("phone_numbers", "+14155559999")
     assert add.after == ("create:phone_numbers:+14155559999",)
     assert _needs(result)[f"add {add.label}"] == {
@@ -89,13 +89,13 @@ def test_a_pruned_service_loses_its_members_first() -> None:
     live_service = _service("Old", MG1, phone_numbers={"+14155550100": PN1})
     result = _plan([], [*NUMBERS, live_service], prune=["messaging_services"])
     remove, delete = result.changes
-    assert isinstance(remove, RemoveHeld) and remove.target == PN1
+    assert isinstance(remove, RemoveMember) and remove.target == PN1
     assert _needs(result)[f'delete messaging_services "Old" ({MG1})'] == {
         'remove messaging_services "Old" senders.phone_numbers "+14155550100"'
     }
 
 
-def test_a_saved_plan_keeps_held_changes_exactly(tmp_path: Path) -> None:
+def test_a_saved_plan_keeps_member_changes_exactly(tmp_path: Path) -> None:
     wanted = [
         _service("A", MG1, phone_numbers={}),
         _service("B", phone_numbers={"+14155550100": "Support line"}),
