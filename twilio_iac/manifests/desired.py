@@ -19,7 +19,6 @@ from twilio_iac.manifests import reader as manifest
 from twilio_iac.model import Key, Ref, Resource
 from twilio_iac.model import ignored as is_ignored
 from twilio_iac.resources import REGISTRY, ResourceType
-from twilio_iac.resources.pools import Part, Pool
 
 # Entry keys that describe how to manage the resource rather than its state.
 _META = frozenset({"sid", "purchase", "allow_ignored"})
@@ -48,7 +47,7 @@ def load(paths: Sequence[str | Path], env: Mapping[str, str] | None = None) -> D
     """
     parsed = manifest.read(paths, os.environ if env is None else env)
     warnings = schema.check(parsed)
-    resources = _members(_distinct([build(entry) for entry in parsed.entries]))
+    resources = pools.resolve(_distinct([build(entry) for entry in parsed.entries]))
     return Desired(
         resources={resource.key: resource for resource in resources},
         account_sid=parsed.account_sid,
@@ -78,7 +77,8 @@ def _ignore(rules: Sequence[manifest.IgnoreRule]) -> dict[str, tuple[str, ...]]:
 
 
 def build(entry: manifest.Entry) -> Resource:
-    """One validated entry as a Resource holding only the fields it sets."""
+    """One validated entry as a Resource holding only the fields it sets; its
+    pools and children as written, until pools.resolve shapes them."""
     rt = REGISTRY[entry.kind]
     fields = dict(_fields(rt, entry.data))
     return Resource(
@@ -96,7 +96,7 @@ def _fields(rt: ResourceType, data: Mapping[str, Any]) -> Iterator[tuple[str, An
         if name in _META:
             continue
         if name in rt.parts_by_name:
-            yield name, _held(rt.parts_by_name[name], value)
+            yield name, value  # as written: pools.resolve shapes it
             continue
         if name in rt.aliases:
             spec = rt.aliases[name]
@@ -113,37 +113,3 @@ def _flatten(data: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
             yield from _flatten(value, f"{prefix}{key}.")
         else:
             yield f"{prefix}{key}", value
-
-
-def _held(part: Part, value: Any) -> Any:
-    """A pool as {label: label} (keys resolved by _members); children as
-    {identity: {field: value}}, normalized like any field."""
-    items = value or []
-    if isinstance(part, Pool):
-        return {label: label for label in items}
-    return {
-        child[part.identity]: {
-            name: part.by_name[name].normalize(v) for name, v in child.items()
-        }
-        for child in items
-    }
-
-
-def _members(resources: list[Resource]) -> list[Resource]:
-    """Pool members written by friendly_name become the numbers they name:
-    {number: label as written}."""
-    known = pools.names(resources)
-    result = []
-    for r in resources:
-        held = [p for p in pools.pools(r.kind) if p.name in r.fields]
-        if not held:
-            result.append(r)
-            continue
-        fields = dict(r.fields)
-        for pool in held:
-            fields[pool.name] = {
-                pools.resolve(pool, label, known) or label: label
-                for label in fields[pool.name]
-            }
-        result.append(replace(r, fields=fields))
-    return result
