@@ -116,7 +116,8 @@ def init(directory: Path, force: bool) -> None:
         ("kept", outcome.kept),
     ):
         for path in paths:
-            added = f" (added {', '.join(outcome.ignored)})" if verb == "updated" else ""
+            added = ", ".join(outcome.ignored) if verb == "updated" else ""
+            added = f" (added {added})" if added else ""
             click.echo(f"  {verb:<9} {path.as_posix()}{added}")
     _hints(outcome)
     cd = "" if directory == Path(".") else f"cd {directory}\n  "
