@@ -185,7 +185,7 @@ def test_ci_examples_call_commands_and_options_that_exist(call: list[str]):
 def test_ci_examples_call_what_the_brief_needs():
     calls = [" ".join(call) for call in _workflow_calls() + _hook_calls()]
     assert calls == [
-        "validate $MANIFESTS",
+        "validate $MANIFESTS --output github",
         "plan $MANIFESTS --out plan.json --output markdown --detailed-exitcode",
         "apply plan.json --auto-approve $TWILIO_IAC_APPLY_FLAGS",
         "validate manifests",
