@@ -364,7 +364,7 @@ def test_recordings_list_download_delete(run, tmp_path: Path, sent):
     wav_path = tmp_path / "call.wav"
     assert (
         run(
-            "recordings", "download", sid, "--format", "wav", "--out", str(wav_path)
+            "recordings", "download", sid, "--audio-format", "wav", "--out", str(wav_path)
         ).exit_code
         == 0
     )
