@@ -362,12 +362,8 @@ def test_recordings_list_download_delete(run, tmp_path: Path, sent):
     assert result.exit_code == 0, result.output
     assert mp3.read_bytes()[:2] == b"\xff\xfb"
     wav_path = tmp_path / "call.wav"
-    assert (
-        run(
-            "recordings", "download", sid, "--audio-format", "wav", "--out", str(wav_path)
-        ).exit_code
-        == 0
-    )
+    wav = ("--audio-format", "wav", "--out", str(wav_path))
+    assert run("recordings", "download", sid, *wav).exit_code == 0
     with wave.open(str(wav_path)) as audio:
         assert audio.getnchannels() == 1 and audio.getnframes() > 0
     again = run("recordings", "download", sid, "--out", str(mp3))
