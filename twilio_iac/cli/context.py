@@ -50,6 +50,7 @@ sandbox_option = click.option(
     help="Use the built-in emulator (same as `twilio-iac --sandbox ...`).",
 )
 
+
 class OutputChoice(click.Choice):
     """The values of --output, plus old spellings that still work but are no
     longer shown (`table` for lists is now `text`, as everywhere else)."""
