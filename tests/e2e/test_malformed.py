@@ -42,7 +42,10 @@ def refused(
     monkeypatch.setenv("COPIED_TOKEN", TOKEN)
 
     def check(path: str, location: str, fragment: str) -> None:
-        for verb in (["validate"], ["plan"], ["apply", "--auto-approve"]):
+        # --require-vars: the corpus holds an unset variable, which plain
+        # validate checks around (test_validate.py).
+        verbs = (["validate", "--require-vars"], ["plan"], ["apply", "--auto-approve"])
+        for verb in verbs:
             result = CliRunner().invoke(cli, ["--sandbox", *verb, path])
             output = result.output
             assert result.exit_code == 1, (verb, output)

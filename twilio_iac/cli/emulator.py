@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from twilio_iac.cli.context import read_stdin
+from twilio_iac.cli.context import output_option, read_stdin
 from twilio_iac.errors import TwilioIacError
 
 if TYPE_CHECKING:  # the emulator is imported only when a command needs it
@@ -135,7 +135,7 @@ def inbound() -> None:
 @click.option("--body", required=True, help="The text; '-' reads standard input.")
 @state_option
 @remote_option
-@click.option("--output", type=click.Choice(["text", "json"]), default="text")
+@output_option(["text", "json"], "text: the TwiML reply; json: the whole exchange.")
 def inbound_sms(
     to: str,
     sender: str,

@@ -34,18 +34,27 @@ class Desired:
     # kind → glob patterns on identity for live objects managed elsewhere.
     ignore: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     layers: tuple[tuple[str, ...], ...] = ()  # the files of each PATH argument
+    # Variables that had no value, where load(unset_ok=True) kept them as written.
+    unset: tuple[str, ...] = ()
 
     def ignored(self, kind: str, name: str) -> bool:
         """Does an ignore rule hand this live object to someone else?"""
         return is_ignored(self.ignore, kind, name)
 
 
-def load(paths: Sequence[str | Path], env: Mapping[str, str] | None = None) -> Desired:
+def load(
+    paths: Sequence[str | Path],
+    env: Mapping[str, str] | None = None,
+    unset_ok: bool = False,
+) -> Desired:
     """Read and validate manifests; raises a ManifestError listing every problem.
 
-    Each path is a layer (a directory is one layer), applied in order.
+    Each path is a layer (a directory is one layer), applied in order. With
+    ``unset_ok`` (validate), a variable without a value is no problem: its
+    value is kept as written and left out of the checks it would need a value
+    for; such a Desired is for reporting, never for planning.
     """
-    parsed = manifest.read(paths, os.environ if env is None else env)
+    parsed = manifest.read(paths, os.environ if env is None else env, unset_ok)
     warnings = schema.check(parsed)
     resources = pools.resolve(_distinct([build(entry) for entry in parsed.entries]))
     return Desired(
@@ -56,6 +65,7 @@ def load(paths: Sequence[str | Path], env: Mapping[str, str] | None = None) -> D
         warnings=warnings,
         ignore=_ignore(parsed.ignore),
         layers=parsed.layers,
+        unset=tuple(sorted({reason.message for reason in parsed.unset})),
     )
 
 
