@@ -19,9 +19,9 @@ or the sandbox could not catch the client getting Twilio wrong.
     app.py, seed.py, server.py, delivery/
                    the Emulator, a fresh sandbox, serving it, and its webhooks
 
-Imports go down: store ← http ← products ← the rest. Products never import
-each other; where one's records follow another's, they meet in the store
-(tests/unit/test_layers.py keeps it so).
+Imports only go down: the root and delivery/ → the products → http → store.
+Products never import each other; where one's records follow another's, they
+meet in the store (tests/unit/test_layers.py keeps it so).
 
 May import: the base modules only (it uses apis, errors, numbering, segments,
 webhooks and the package's __version__). It is an independent double: it never
