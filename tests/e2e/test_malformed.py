@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from twilio_iac.cli import cli
-from twilio_iac.emulator.seed import SANDBOX_ACCOUNT_SID
+from twilio_iac.emulator import SANDBOX_ACCOUNT_SID
 
 CORPUS = Path(__file__).parent.parent / "fixtures" / "malformed"
 TOKEN = "5ecret5ecret5ecret5ecret5ecret00"  # secret-literal.yaml holds it
