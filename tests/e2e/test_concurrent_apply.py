@@ -274,3 +274,33 @@ def test_parallelism_one_keeps_plan_order(tmp_path: Path) -> None:
     starts = [r.start for r in emulator.requests if r.method != "GET"]
     ends = [r.end for r in emulator.requests if r.method != "GET"]
     assert all(end <= start for end, start in zip(ends, starts[1:], strict=False))
+
+
+def test_a_failed_create_in_a_rename_skips_only_what_uses_it(tmp_path: Path) -> None:
+    """Four applications renamed (prune on), one create fails: only the number
+    that moves to it, and the delete of the application it leaves, wait."""
+    before = "applications:\n" + "".join(
+        f"  - friendly_name: old{n}\n" for n in range(1, 5)
+    )
+    before += "phone_numbers:\n" + "".join(
+        f'  - phone_number: "+{14155560000 + n}"\n    voice_application: old{n}\n'
+        for n in range(1, 5)
+    )
+    after = "prune: [applications]\n" + before.replace("old", "new")
+    emulator = Emulator()
+    emulator.seed_phone_numbers(5, "+14155560000")
+    with _client(emulator) as client:
+        assert not _apply(client, tmp_path, before).failed
+        emulator.add_fault(
+            "POST", r"/Applications\.json$", 400, 21999, "quota", after=1, times=1
+        )
+        report = _apply(client, tmp_path, after, parallelism=1)
+    (failed,) = report.failed
+    assert failed.step.label == 'create applications "new2"'
+    old2 = _sid(emulator, "applications", "friendly_name", "old2")
+    assert sorted(o.step.label for o in report.skipped) == [
+        f'delete applications "old2" ({old2})',
+        'update phone_numbers "+14155560002"',
+    ]
+    names = {r["friendly_name"] for r in emulator.records("applications")}
+    assert names == {"new1", "old2", "new3", "new4"}
