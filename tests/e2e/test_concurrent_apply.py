@@ -26,6 +26,7 @@ from twilio_iac.reconcile.executor import Status
 from twilio_iac.reconcile.plan import Plan
 from twilio_iac.reconcile.report import ApplyReport
 from twilio_iac.reconcile.workflow import make_plan
+from twilio_iac.render import apply as apply_render
 
 BEFORE = """
 applications:
@@ -304,3 +305,25 @@ def test_a_failed_create_in_a_rename_skips_only_what_uses_it(tmp_path: Path) -> 
     ]
     names = {r["friendly_name"] for r in emulator.records("applications")}
     assert names == {"new1", "old2", "new3", "new4"}
+
+
+def test_an_interrupted_replace_is_not_blamed_on_a_concurrent_apply(
+    tmp_path: Path,
+) -> None:
+    """The address is replaced, its number's re-point fails, so the old copy's
+    delete is skipped: two copies of "HQ", left by this apply's own replace."""
+    emulator = Emulator()
+    with _client(emulator) as client:
+        assert not _apply(client, tmp_path, BEFORE).failed
+        old = _sid(emulator, "addresses", "friendly_name", "HQ")
+        number = _sid(emulator, "phone_numbers", "phone_number", "+14155550100")
+        emulator.add_fault(
+            "POST", rf"/IncomingPhoneNumbers/{number}\.json$", 400, 21999, "no"
+        )
+        report = _apply(client, tmp_path, AFTER)
+    assert not report.duplicates
+    (left,) = report.leftovers
+    assert (left.kind, left.name) == ("addresses", "HQ") and old in left.sids
+    text = apply_render.report(report)
+    assert "another apply" not in text and "--dedupe" not in text
+    assert "left behind by an interrupted replace" in text and old in text

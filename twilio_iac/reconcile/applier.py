@@ -128,7 +128,7 @@ class Apply:
             lowest_parallelism=gate.lowest if gate.lowest < gate.ceiling else None,
         )
         try:
-            report.duplicates = self._duplicates(outcomes)
+            report.copies = self._duplicates(outcomes)
         except TwilioIacError as exc:
             # The writes are done; say the check could not run, keep the report.
             log.warning("apply.duplicates_unchecked", error=str(exc).splitlines()[0])
@@ -198,6 +198,20 @@ class Apply:
                 and twice
             ):
                 created[o.step.change.kind][o.step.change.name] = o.result
+        # A replace whose old copy's delete did not run leaves that copy beside
+        # ours: the next plan finishes it, so it is no sign of another apply.
+        deleted = {
+            o.step.change.sid
+            for o in outcomes
+            if o.step.phase == "delete" and o.status is Status.DONE
+        }
+        unfinished = {
+            (o.step.change.kind, o.step.change.name): o.step.change.sid
+            for o in outcomes
+            if isinstance(o.step.change, Replace)
+            and o.step.phase == "write"
+            and o.step.change.sid not in deleted
+        }
         found = []
         for kind, names in sorted(created.items()):
             rt = REGISTRY[kind]
@@ -212,8 +226,11 @@ class Apply:
                 if count > 1:
                     # Twilio lists oldest first; keep its order.
                     sids = tuple(str(r["sid"]) for r in by_name[name])
-                    found.append(Duplicate(kind, name, sids, names[name]))
-                    log.warning("apply.duplicate", kind=kind, name=name, sids=sids)
+                    old = unfinished.get((kind, name))
+                    dup = Duplicate(kind, name, sids, names[name], old)
+                    found.append(dup)
+                    if not dup.left_by_replace:
+                        log.warning("apply.duplicate", kind=kind, name=name, sids=sids)
         return found
 
 
