@@ -327,3 +327,18 @@ def test_an_interrupted_replace_is_not_blamed_on_a_concurrent_apply(
     text = apply_render.report(report)
     assert "another apply" not in text and "--dedupe" not in text
     assert "left behind by an interrupted replace" in text and old in text
+
+
+def test_a_delete_that_finds_its_object_gone_is_done(tmp_path: Path) -> None:
+    """Another apply (or the Console) deleted it first: a 404 is "deleted
+    elsewhere", the goal reached, not a failure."""
+    emulator = Emulator()
+    with _client(emulator) as client:
+        assert not _apply(client, tmp_path, BEFORE).failed
+        plan = _plan(client, tmp_path, AFTER)
+        old = _sid(emulator, "applications", "friendly_name", "old-app")
+        emulator.remove("applications", old)
+        report = applier.apply(plan, client)
+    assert report.ok, apply_render.report(report)
+    (gone,) = [o for o in report.done if o.step.change.sid == old]
+    assert "already deleted elsewhere" in apply_render.line(gone)

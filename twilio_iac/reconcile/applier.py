@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import structlog
 
 from twilio_iac.api.throttle import WriteGate
-from twilio_iac.errors import TwilioIacError
+from twilio_iac.errors import NotFound, TwilioIacError
 from twilio_iac.model import Ref
 from twilio_iac.reconcile import graph, held
 from twilio_iac.reconcile.executor import Executor, Outcome, Status
@@ -30,6 +30,8 @@ from twilio_iac.resources import REGISTRY, ResourceType
 log = structlog.get_logger(__name__)
 
 DEFAULT_PARALLELISM = 10
+# The result of a delete whose object was gone already (Twilio answered 404).
+GONE = "already deleted elsewhere (404)"
 
 
 class Writer(held.Writer, Protocol):
@@ -168,7 +170,12 @@ class Apply:
                 known = dict(self._known)
             return held.run(change, self.client, account_sid, known)
         if step.phase == "delete":
-            self.client.delete(rt.api, rt.path(account_sid, change.sid))
+            try:
+                self.client.delete(rt.api, rt.path(account_sid, change.sid))
+            except NotFound:
+                # Gone already (another apply, the Console): the goal is reached.
+                log.info("change.already_gone", sid=change.sid)
+                return GONE
             return None
         with self._lock:
             params = _params(rt, change.send, self._known)
