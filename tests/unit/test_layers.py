@@ -34,6 +34,7 @@ BASE_MODULES = {
     "segments",
     "webhooks",
     "numbering",
+    "urlauth",
 }
 
 
