@@ -1,4 +1,5 @@
-"""structlog setup, and the redaction of credentials from every output.
+"""structlog setup, and the redaction of credentials (and of the passwords of
+URLs, urlauth.py) from every output.
 
 Events go to stderr (stdout carries command output) and are named
 ``noun.past_verb``. Every event passes through a redaction step that removes
@@ -15,6 +16,8 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any, TextIO
 
 import structlog
+
+from twilio_iac import urlauth
 
 REDACTED = "[redacted]"
 _DROPPED_KEYS = frozenset({"authorization", "auth_token", "password", "secret"})
@@ -46,12 +49,14 @@ def credentials(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def scrub(text: str) -> str:
-    """``text`` with every registered secret replaced: for messages not logged."""
+    """``text`` with every registered secret replaced and every URL password
+    masked: for messages not logged."""
     return _scrub(text)
 
 
 def scrub_data(value: Any) -> Any:
-    """JSON-like data with every registered secret replaced in its strings."""
+    """JSON-like data with every registered secret replaced (and every URL
+    password masked) in its strings."""
     if isinstance(value, str):
         return _scrub(value)
     if isinstance(value, Mapping):
@@ -69,7 +74,7 @@ class ScrubbedStream:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        self._stream.write(scrub(text) if _SECRETS and isinstance(text, str) else text)
+        self._stream.write(scrub(text) if isinstance(text, str) else text)
         return len(text)
 
     def __getattr__(self, name: str) -> Any:
@@ -114,7 +119,7 @@ def _scrub(value: Any) -> Any:
     if isinstance(value, str):
         for secret in _SECRETS:
             value = value.replace(secret, REDACTED)
-        return value
+        return urlauth.mask(value)
     if isinstance(value, Mapping):
         # A copy: nested mappings belong to the caller.
         return {
@@ -128,7 +133,7 @@ def _scrub(value: Any) -> Any:
         return value
     # Any other object is rendered through str() later: check that text now.
     text = str(value)
-    return _scrub(text) if any(secret in text for secret in _SECRETS) else value
+    return _scrub(text) if _scrub(text) != text else value
 
 
 def _renderer(fmt: str) -> Any:

@@ -28,6 +28,40 @@ HEADER = "X-Twilio-Signature"
 _STANDARD_PORTS = {"https": 443, "http": 80}
 
 
+def url_problem(url: str) -> str | None:
+    """Why Twilio could never request ``url``, if so: it calls only http(s)
+    URLs with a host and a port from 1 to 65535."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0  # not a number, or out of range
+    if parts.scheme in _STANDARD_PORTS and parts.hostname and port != 0:
+        return None
+    return (
+        f"{url!r} is not a URL Twilio can request: a webhook URL is http:// or "
+        "https:// with a host, and a port (if any) from 1 to 65535. Give the URL "
+        "exactly as Twilio requests it, e.g. https://example.com/sms."
+    )
+
+
+def signature_problem(signature_: str) -> str | None:
+    """Why ``signature_`` cannot be any X-Twilio-Signature, if so: it is the
+    base64 of a 20-byte HMAC-SHA1, 28 characters ending in "="."""
+    try:
+        digest = base64.b64decode(signature_.strip(), validate=True)
+    except (ValueError, TypeError):
+        digest = b""
+    if len(digest) == hashlib.sha1().digest_size:
+        return None
+    return (
+        f"The signature is malformed: {signature_!r} is not the base64 of an "
+        "HMAC-SHA1 (28 characters, such as RSOYDt4T1cUTdK1PDd93/VVr8B8=), so no "
+        "URL, parameter or key could match it. Pass the X-Twilio-Signature "
+        "header's value exactly as received, quoted for the shell."
+    )
+
+
 def signature(url: str, params: Params | None, token: str) -> str:
     """The X-Twilio-Signature Twilio sends for a POST of ``params`` to ``url``."""
     data = url + "".join(name + value for name, value in _sorted_pairs(params))
@@ -69,6 +103,9 @@ def check(
     url: str, params: Params | bytes | str | None, token: str, signature_: str
 ) -> Verdict:
     """Like ``is_valid``, saying which URL variant matched, or why none did."""
+    malformed = signature_problem(signature_)
+    if malformed:
+        return Verdict(False, causes=(malformed,))
     if isinstance(params, (bytes, str)):
         return _check_body(url, params, token, signature_)
     pairs = _sorted_pairs(params)

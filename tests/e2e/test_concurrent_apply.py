@@ -26,6 +26,7 @@ from twilio_iac.reconcile.executor import Status
 from twilio_iac.reconcile.plan import Plan
 from twilio_iac.reconcile.report import ApplyReport
 from twilio_iac.reconcile.workflow import make_plan
+from twilio_iac.render import apply as apply_render
 
 BEFORE = """
 applications:
@@ -274,3 +275,70 @@ def test_parallelism_one_keeps_plan_order(tmp_path: Path) -> None:
     starts = [r.start for r in emulator.requests if r.method != "GET"]
     ends = [r.end for r in emulator.requests if r.method != "GET"]
     assert all(end <= start for end, start in zip(ends, starts[1:], strict=False))
+
+
+def test_a_failed_create_in_a_rename_skips_only_what_uses_it(tmp_path: Path) -> None:
+    """Four applications renamed (prune on), one create fails: only the number
+    that moves to it, and the delete of the application it leaves, wait."""
+    before = "applications:\n" + "".join(
+        f"  - friendly_name: old{n}\n" for n in range(1, 5)
+    )
+    before += "phone_numbers:\n" + "".join(
+        f'  - phone_number: "+{14155560000 + n}"\n    voice_application: old{n}\n'
+        for n in range(1, 5)
+    )
+    after = "prune: [applications]\n" + before.replace("old", "new")
+    emulator = Emulator()
+    emulator.seed_phone_numbers(5, "+14155560000")
+    with _client(emulator) as client:
+        assert not _apply(client, tmp_path, before).failed
+        emulator.add_fault(
+            "POST", r"/Applications\.json$", 400, 21999, "quota", after=1, times=1
+        )
+        report = _apply(client, tmp_path, after, parallelism=1)
+    (failed,) = report.failed
+    assert failed.step.label == 'create applications "new2"'
+    old2 = _sid(emulator, "applications", "friendly_name", "old2")
+    assert sorted(o.step.label for o in report.skipped) == [
+        f'delete applications "old2" ({old2})',
+        'update phone_numbers "+14155560002"',
+    ]
+    names = {r["friendly_name"] for r in emulator.records("applications")}
+    assert names == {"new1", "old2", "new3", "new4"}
+
+
+def test_an_interrupted_replace_is_not_blamed_on_a_concurrent_apply(
+    tmp_path: Path,
+) -> None:
+    """The address is replaced, its number's re-point fails, so the old copy's
+    delete is skipped: two copies of "HQ", left by this apply's own replace."""
+    emulator = Emulator()
+    with _client(emulator) as client:
+        assert not _apply(client, tmp_path, BEFORE).failed
+        old = _sid(emulator, "addresses", "friendly_name", "HQ")
+        number = _sid(emulator, "phone_numbers", "phone_number", "+14155550100")
+        emulator.add_fault(
+            "POST", rf"/IncomingPhoneNumbers/{number}\.json$", 400, 21999, "no"
+        )
+        report = _apply(client, tmp_path, AFTER)
+    assert not report.duplicates
+    (left,) = report.leftovers
+    assert (left.kind, left.name) == ("addresses", "HQ") and old in left.sids
+    text = apply_render.report(report)
+    assert "another apply" not in text and "--dedupe" not in text
+    assert "left behind by an interrupted replace" in text and old in text
+
+
+def test_a_delete_that_finds_its_object_gone_is_done(tmp_path: Path) -> None:
+    """Another apply (or the Console) deleted it first: a 404 is "deleted
+    elsewhere", the goal reached, not a failure."""
+    emulator = Emulator()
+    with _client(emulator) as client:
+        assert not _apply(client, tmp_path, BEFORE).failed
+        plan = _plan(client, tmp_path, AFTER)
+        old = _sid(emulator, "applications", "friendly_name", "old-app")
+        emulator.remove("applications", old)
+        report = applier.apply(plan, client)
+    assert report.ok, apply_render.report(report)
+    (gone,) = [o for o in report.done if o.step.change.sid == old]
+    assert "already deleted elsewhere" in apply_render.line(gone)

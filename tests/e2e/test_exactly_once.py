@@ -334,3 +334,32 @@ def test_a_signal_cuts_a_long_retry_after_short(tmp_path: Path) -> None:
     assert "not sent: the run was interrupted" in err
     assert "1 failed, 1 skipped" in err
     assert len(Emulator(state_path=state).records("applications")) == 0
+
+
+def test_dedupe_says_why_it_cannot_choose_when_both_copies_are_used(
+    run: Any, write: Any, sandbox: Any
+) -> None:
+    path = write("twilio.yaml", MANIFEST)
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    emulator = sandbox()
+    (kept,) = emulator.records("applications")
+    copy = emulator.insert("applications", friendly_name="slow-app")["sid"]
+    other = emulator.insert(
+        "phone_numbers", phone_number="+14155550177", voice_application_sid=copy
+    )
+    emulator.close()
+
+    refused = run("plan", str(path), "--dedupe")
+    assert refused.exit_code == 1
+    text = refused.stderr
+    assert "--dedupe cannot choose" in text and "Traceback" not in text
+    assert (
+        f"{kept['sid']} is used by phone number +14155550100 (voice_application)"
+        in text
+    )
+    assert (
+        f"{copy} is used by phone number {other['phone_number']} (voice_application)"
+        in text
+    )
+    assert f"`sid: {kept['sid']}`" in text and "twilio.yaml:2" in text
+    assert f"point phone number {other['phone_number']} at {kept['sid']}" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from twilio_iac.cli import cli
@@ -136,7 +137,7 @@ def test_a_captured_form_body_from_stdin(monkeypatch):
 def test_check_json_mismatch_exits_1(monkeypatch):
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "12345")
     result = invoke(
-        "webhook", "check", URL, "--signature", "bm9wZQ==", "--output", "json"
+        "webhook", "check", URL, "--signature", "A" * 27 + "=", "--output", "json"
     )
     assert result.exit_code == 1
     data = json.loads(result.stdout)
@@ -153,3 +154,49 @@ def test_a_form_typed_at_a_terminal_says_how_to_end_it(monkeypatch):
     assert (
         "Reading the POST body from standard input; end with Ctrl-D." in result.stderr
     )
+
+
+def test_a_form_body_that_is_not_utf8_is_refused_clearly(monkeypatch):
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "12345")
+    result = CliRunner().invoke(
+        cli, ["webhook", "sign", URL, "--form", "-"], input=b"Body=caf\xe9"
+    )
+    assert result.exit_code == 1
+    assert "This is a bug" not in result.output and "Traceback" not in result.output
+    assert "--form" in result.stderr and "not UTF-8" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "not a url",
+        "javascript:alert(1)",
+        "https://example.com:99999/sms",
+        "https://example.com:0/sms",
+        "ftp://example.com/sms",
+        "https:///sms",
+    ],
+)
+@pytest.mark.parametrize("verb", ["sign", "check"])
+def test_a_url_twilio_cannot_call_is_refused(monkeypatch, url, verb):
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "12345")
+    extra = ["--signature", EXPECTED] if verb == "check" else []
+    result = invoke("webhook", verb, url, *extra, *PARAMS)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "This is a bug" not in result.output
+    assert "http:// or https://" in result.stderr and repr(url) in result.stderr
+
+
+@pytest.mark.parametrize("given", ["", "not base64!", "QUJD", EXPECTED[:-2]])
+def test_a_malformed_signature_is_named_not_the_token(monkeypatch, given):
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "12345")
+    result = invoke("webhook", "check", URL, "--signature", given, *PARAMS)
+    assert result.exit_code == 1
+    assert "signature is malformed" in result.stderr
+    assert "auth token" not in result.stderr
+    as_json = invoke(
+        "webhook", "check", URL, "--signature", given, *PARAMS, "--output", "json"
+    )
+    assert as_json.exit_code == 1
+    (cause,) = json.loads(as_json.stdout)["causes"]
+    assert "malformed" in cause

@@ -54,7 +54,7 @@ def test_messages_list_media_redact_delete(tmp_path: Path) -> None:
             listing.stream(client, messages.media_query(account, created["sid"], 10))
         )
         saved = list(messages.download_media(client, iter(media), tmp_path))
-        assert saved[0][1].read_bytes().startswith(b"\x89PNG")
+        assert saved[0].target.read_bytes().startswith(b"\x89PNG")
         assert messages.redact(client, account, created["sid"])["body"] == ""
         messages.delete(client, account, created["sid"])
 

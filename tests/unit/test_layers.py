@@ -36,6 +36,7 @@ BASE_MODULES = {
     "segments",
     "webhooks",
     "numbering",
+    "urlauth",
 }
 
 

@@ -3,6 +3,7 @@ or received (operations/messages.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from twilio_iac.cli.history_kit import (
     table_output,
 )
 from twilio_iac.cli.session import session
-from twilio_iac.errors import NotFound
+from twilio_iac.errors import NotFound, TwilioIacError
 from twilio_iac.operations import delivery, listing, messages
 from twilio_iac.render import records
 
@@ -66,12 +67,18 @@ add_show(
     type=click.Path(file_okay=False, path_type=Path),
     help="Save each file in this folder, as <ME… SID>.<extension>.",
 )
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
 @limit_option
 @table_output
 @sandbox_option
 @pass_options
 def messages_media(
-    options: Options, sid: str, folder: Path | None, limit: int, output: str
+    options: Options,
+    sid: str,
+    folder: Path | None,
+    force: bool,
+    limit: int,
+    output: str,
 ) -> None:
     """A message's media files, and with --download the files themselves."""
     messages.media_query("AC", sid, limit)
@@ -82,14 +89,45 @@ def messages_media(
             if folder is None:
                 print_rows("media", output, rows)
                 return
-            count = 0
-            for item, target, size in messages.download_media(client, rows, folder):
-                count += 1
-                kind = item["content_type"]
-                click.echo(f"saved {item['sid']} ({kind}, {size:,} bytes) to {target}")
+            saved = list(
+                _download(messages.download_media(client, rows, folder, force))
+            )
         except NotFound as error:
             raise absent("message", sid, client) from error
+    _summary(saved, folder)
+
+
+def _download(files: Iterator[messages.Download]) -> Iterator[messages.Download]:
+    """One line per file as it lands; a name refused or a file kept on stderr."""
+    for file in files:
+        if file.refused:
+            click.echo(
+                f"refused the API's name: {file.refused}; saved as "
+                f"{file.target.name} instead",
+                err=True,
+            )
+        if file.size is None:
+            click.echo(
+                f"not saved: {file.target} exists (--force overwrites)", err=True
+            )
+        else:
+            kind = file.item.get("content_type")
+            click.echo(
+                f"saved {file.target.name} ({kind}, {file.size:,} bytes) to "
+                f"{file.target}"
+            )
+        yield file
+
+
+def _summary(files: list[messages.Download], folder: Path) -> None:
+    count = sum(file.size is not None for file in files)
+    kept = len(files) - count
     click.echo(f"{count} file{'s' if count != 1 else ''} saved in {folder}.")
+    if kept:
+        raise TwilioIacError(
+            f"{kept} of {len(files)} media files not saved: their files exist in "
+            f"{folder}. Pass --force to overwrite them, or --download another folder."
+        )
 
 
 add_batch(

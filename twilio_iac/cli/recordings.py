@@ -54,12 +54,15 @@ def recordings_download(
     """Stream a recording's audio to a file."""
     listing.refuse(listing.sid("SID", sid, recordings.SID), headline="Not downloaded")
     target = out or Path(f"{sid}.{fmt}")
-    if target.exists() and not force:
-        raise TwilioIacError(
-            f"{target} exists; pass --force to overwrite it, or --out another file."
-        )
     with session(options.sandbox, account_sid=options.account_sid) as client:
-        size = recordings.download(client, client.account_sid, sid, fmt, target)
+        try:
+            size = recordings.download(
+                client, client.account_sid, sid, fmt, target, force
+            )
+        except FileExistsError:
+            raise TwilioIacError(
+                f"{target} exists; pass --force to overwrite it, or --out another file."
+            ) from None
     click.echo(f"saved {sid} ({fmt}, {size:,} bytes) to {target}")
 
 

@@ -97,7 +97,7 @@ def sign(
     JSON webhooks:  webhook sign https://example.com/hook --body event.json
     (the URL gains bodySHA256=…; send the request to that URL).
     """
-    params = _exclusive(params, form, body)
+    params = _exclusive(url, params, form, body)
     token = _token(options, auth_token_env)
     if body is not None:
         url = webhooks.url_for_body(url, body.read_bytes())
@@ -129,10 +129,13 @@ def check(
     standard port, and says which matched. On a mismatch it names the
     likely cause.
     """
-    params = _exclusive(params, form, body)
+    params = _exclusive(url, params, form, body)
     token = _token(options, auth_token_env)
     signed = body.read_bytes() if body is not None else params
     verdict = webhooks.check(url, signed, token, given)
+    malformed = webhooks.signature_problem(given)
+    if malformed and output == "text":
+        raise TwilioIacError(malformed)
     if output == "json":
         data = {"valid": verdict.valid, "variant": verdict.variant or None}
         click.echo(json.dumps({**data, "causes": list(verdict.causes)}, indent=2))
@@ -149,16 +152,28 @@ def check(
 
 
 def _exclusive(
-    params: list[tuple[str, str]], form: BinaryIO | None, body: Path | None
+    url: str, params: list[tuple[str, str]], form: BinaryIO | None, body: Path | None
 ) -> list[tuple[str, str]]:
-    """The form parameters: --form's, then --param's."""
+    """The form parameters: --form's, then --param's (once the URL is one
+    Twilio could request)."""
+    problem = webhooks.url_problem(url)
+    if problem:
+        raise TwilioIacError(problem)
     if (params or form is not None) and body is not None:
         raise click.UsageError(
             "Give --param/--form (a form webhook) or --body (a JSON webhook), not both."
         )
     if form is None:
         return params
-    text = form.read().decode("utf-8")
+    raw = form.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TwilioIacError(
+            f"--form: the body is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset "
+            f"{exc.start}). Twilio sends form bodies as UTF-8, percent-encoded; pass "
+            "the body exactly as received, not re-encoded by a tool on the way."
+        ) from None
     return parse_qsl(text.strip(), keep_blank_values=True) + params
 
 

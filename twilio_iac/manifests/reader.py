@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from twilio_iac import logs
+from twilio_iac import logs, urlauth
 from twilio_iac.errors import ManifestError, ManifestSyntaxError
 from twilio_iac.manifests import layers
 from twilio_iac.manifests.layers import IgnoreRule
@@ -369,11 +369,13 @@ def _interpolate(
         return []
     for key in keys:
         value = node[key]
-        if isinstance(value, str) and "$" not in value:
+        if isinstance(value, str) and "$" not in value and "@" not in value:
             continue  # nothing to substitute: skip the path and line bookkeeping
         child_path, child_line = _child(node, key, path, line)
         if isinstance(value, str):
             node[key], errors, unset = _substitute(value, env, secrets, unset_ok)
+            if not errors and (refused := urlauth.problem(value, node[key])):
+                errors.append(refused)
             problems += [Reason(file, child_line, child_path, e) for e in errors]
             problems += [Unset(file, child_line, child_path, n) for n in unset]
         elif type(value) is LeadingZero:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from twilio_iac.api.client import TwilioClient
-from twilio_iac.operations import listing
+from twilio_iac.operations import downloads, listing
 from twilio_iac.operations.listing import Query
 
 SID = "SM|MM"
+MEDIA_SID = "ME"
 # message_enum_status in Twilio's description.
 STATUSES = (
     "queued",
@@ -61,41 +63,40 @@ def media_query(account_sid: str, sid: str, limit: int) -> Query:
     return Query("core", media, "media_list", {}, limit)
 
 
+@dataclass(frozen=True)
+class Download:
+    """One media file of a download: where it went, or why it did not."""
+
+    item: dict[str, Any]
+    target: Path
+    size: int | None  # None: not written, the file exists and --force was not given
+    refused: str | None = None  # why the API's SID was not used as the name
+
+
 def download_media(
-    client: TwilioClient, media: Iterator[dict[str, Any]], folder: Path
-) -> Iterator[tuple[dict[str, Any], Path, int]]:
-    """Each media file saved in ``folder`` as <ME sid>.<extension>."""
+    client: TwilioClient,
+    media: Iterator[dict[str, Any]],
+    folder: Path,
+    force: bool = False,
+) -> Iterator[Download]:
+    """Each media file saved in ``folder`` as <ME sid>.<extension>, or as
+    media-<n>.<extension> when the API's SID is not one (see downloads.py)."""
     folder.mkdir(parents=True, exist_ok=True)
-    for item in media:
+    taken: set[str] = set()
+    for number, item in enumerate(media, 1):
         extension = mimetypes.guess_extension(item.get("content_type") or "") or ""
         if extension == ".jpe":
             extension = ".jpg"
-        target = folder / f"{item['sid']}{extension}"
-        content = item["uri"].removesuffix(".json")
-        size = save(client, content, target)
-        yield item, target, size
-
-
-def save(client: TwilioClient, path: str, target: Path) -> int:
-    """Stream a media file to ``target`` through a temporary sibling, so an
-    interrupted download never leaves a truncated file under the final name."""
-    partial = target.with_name(f".{target.name}.part")
-    size = 0
-    with partial.open("wb") as out:
-
-        def write(chunk: bytes) -> None:
-            nonlocal size
-            size += len(chunk)
-            out.write(chunk)
-
+        name = downloads.name_for(
+            item.get("sid"), MEDIA_SID, extension, f"media-{number}", taken
+        )
+        target = folder / name.file
+        content = str(item["uri"]).removesuffix(".json")
         try:
-            client.download("core", path, write)
-        except BaseException:
-            out.close()
-            partial.unlink(missing_ok=True)
-            raise
-    partial.replace(target)
-    return size
+            size: int | None = downloads.save(client, content, target, force)
+        except FileExistsError:
+            size = None
+        yield Download(item, target, size, name.refused)
 
 
 def redact(client: TwilioClient, account_sid: str, sid: str) -> dict[str, Any]:

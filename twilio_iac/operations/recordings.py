@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from twilio_iac.api.client import TwilioClient
-from twilio_iac.operations import listing, messages
+from twilio_iac.operations import downloads, listing
 from twilio_iac.operations.listing import Query
 
 SID = "RE"
@@ -33,12 +33,18 @@ def list_query(
 
 
 def download(
-    client: TwilioClient, account_sid: str, sid: str, fmt: str, target: Path
+    client: TwilioClient,
+    account_sid: str,
+    sid: str,
+    fmt: str,
+    target: Path,
+    force: bool = False,
 ) -> int:
-    """The recording's audio in ``fmt``, streamed to ``target``; bytes written."""
+    """The recording's audio in ``fmt``, streamed to ``target``; bytes written.
+    FileExistsError if ``target`` exists and ``force`` is not set."""
     listing.refuse(
         listing.sid("SID", sid, SID) + listing.choice("--format", fmt, FORMATS),
         headline="Not downloaded",
     )
     media = f"/2010-04-01/Accounts/{account_sid}/Recordings/{sid}.{fmt}"
-    return messages.save(client, media, target)
+    return downloads.save(client, media, target, force)

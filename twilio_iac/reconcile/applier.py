@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import structlog
 
 from twilio_iac.api.throttle import WriteGate
-from twilio_iac.errors import TwilioIacError
+from twilio_iac.errors import NotFound, TwilioIacError
 from twilio_iac.model import Ref
 from twilio_iac.reconcile import graph
 from twilio_iac.reconcile.executor import Executor, Outcome, Status
@@ -31,6 +31,8 @@ from twilio_iac.resources import REGISTRY, ResourceType
 log = structlog.get_logger(__name__)
 
 DEFAULT_PARALLELISM = 10
+# The result of a delete whose object was gone already (Twilio answered 404).
+GONE = "already deleted elsewhere (404)"
 
 
 class Writer(pool_writes.Writer, Protocol):
@@ -129,7 +131,7 @@ class Apply:
             lowest_parallelism=gate.lowest if gate.lowest < gate.ceiling else None,
         )
         try:
-            report.duplicates = self._duplicates(outcomes)
+            report.copies = self._duplicates(outcomes)
         except TwilioIacError as exc:
             # The writes are done; say the check could not run, keep the report.
             log.warning("apply.duplicates_unchecked", error=str(exc).splitlines()[0])
@@ -169,7 +171,12 @@ class Apply:
                 known = dict(self._known)
             return pool_writes.run(change, self.client, account_sid, known)
         if step.phase == "delete":
-            self.client.delete(rt.api, rt.path(account_sid, change.sid))
+            try:
+                self.client.delete(rt.api, rt.path(account_sid, change.sid))
+            except NotFound:
+                # Gone already (another apply, the Console): the goal is reached.
+                log.info("change.already_gone", sid=change.sid)
+                return GONE
             return None
         with self._lock:
             params = _params(rt, change.send, self._known)
@@ -199,6 +206,20 @@ class Apply:
                 and twice
             ):
                 created[o.step.change.kind][o.step.change.name] = o.result
+        # A replace whose old copy's delete did not run leaves that copy beside
+        # ours: the next plan finishes it, so it is no sign of another apply.
+        deleted = {
+            o.step.change.sid
+            for o in outcomes
+            if o.step.phase == "delete" and o.status is Status.DONE
+        }
+        unfinished = {
+            (o.step.change.kind, o.step.change.name): o.step.change.sid
+            for o in outcomes
+            if isinstance(o.step.change, Replace)
+            and o.step.phase == "write"
+            and o.step.change.sid not in deleted
+        }
         found = []
         for kind, names in sorted(created.items()):
             rt = REGISTRY[kind]
@@ -213,8 +234,11 @@ class Apply:
                 if count > 1:
                     # Twilio lists oldest first; keep its order.
                     sids = tuple(str(r["sid"]) for r in by_name[name])
-                    found.append(Duplicate(kind, name, sids, names[name]))
-                    log.warning("apply.duplicate", kind=kind, name=name, sids=sids)
+                    old = unfinished.get((kind, name))
+                    dup = Duplicate(kind, name, sids, names[name], old)
+                    found.append(dup)
+                    if not dup.left_by_replace:
+                        log.warning("apply.duplicate", kind=kind, name=name, sids=sids)
         return found
 
 

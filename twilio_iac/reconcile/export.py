@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from twilio_iac import logs
+from twilio_iac import logs, urlauth
 from twilio_iac.errors import TwilioIacError
 from twilio_iac.model import Resource
 from twilio_iac.resources import REGISTRY, Field, ResourceType, apply_order
@@ -222,6 +222,9 @@ def _entry(
             continue
         if f.name in ignored:  # a manifest may not declare it (see precedence)
             continue
+        if isinstance(value, str) and urlauth.mask(value) != value:
+            notes.append(_password_note(rt, r, f.name, value))
+            continue
         if f.type == "ref" and isinstance(value, str):
             if value in targets.names:
                 entry[f.alias or f.name] = targets.names[value]
@@ -234,6 +237,16 @@ def _entry(
     for part in rt.parts:
         entry[part.name] = _part_entry(part, r.fields.get(part.name) or {})
     return _nested(entry), notes
+
+
+def _password_note(rt: ResourceType, r: Resource, name: str, url: str) -> str:
+    # A manifest takes a URL's password from a variable; a file never holds it.
+    shown = urlauth.mask(url)
+    return (
+        f'{rt.kind} "{r.name}": {name} ({shown}) holds a password, which is never '
+        "written to a file, so it is left out (unmanaged). To manage it, declare "
+        f"{name}: {shown.replace(urlauth.MASK, '${VAR}', 1)} and set VAR."
+    )
 
 
 def _part_entry(part: Pool | Children, live: Mapping[str, Any]) -> list[Any]:

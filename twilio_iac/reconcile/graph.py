@@ -4,10 +4,12 @@ A step waits only for what it needs:
 - a write that sends a reference waits for the create of the object it names
   (its SID is known only once that create lands);
 - in a replace, the old object's delete waits for the new one's create;
-- a delete waits for every write that re-points or sets a reference of a kind
-  that may point at it (nothing may point at a deleted object);
-- deletes run in reverse dependency order: a delete waits for the deletes of
-  the kinds that may point at its kind.
+- a delete waits for every write that moves a reference away from the object
+  it deletes (nothing may point at a deleted object), and for the deletes of
+  the objects that point at it. Only real references count: a failed create of
+  one application must not hold back the deletes of the others in a rename. A
+  delete that does not say what it points at (a duplicate copy, deleted by
+  --dedupe) is assumed to point at anything of the kinds it may reference.
 - a change that names steps in ``after`` (what an owner holds: pool members,
   children) waits for them; an owner's or member's delete waits for those;
 - a member's own write waits for it to leave a pool whose membership sets a
@@ -106,20 +108,47 @@ def build(plan: Plan) -> Graph:
     steps = ordered_steps(plan)
     index = _Index.of(steps)
     referrers = _referrers()
-    # Writes that set a reference field, per referenced kind; deletes per kind.
-    repoints: dict[str, list[int]] = defaultdict(list)
-    deletes: dict[str, list[int]] = defaultdict(list)
+    # Steps whose object points at something (a write's old value, a deleted
+    # object's own reference), per what it points at: a Ref or a raw SID.
+    moves: dict[Any, list[int]] = defaultdict(list)
+    pointers: dict[Any, list[int]] = defaultdict(list)
+    # Deletes that do not say what they point at, per kind.
+    unknown: dict[str, list[int]] = defaultdict(list)
     needs: list[set[int]] = []
     for step in steps:
         if step.phase == "write":
             wants = index.write_needs(step.change)
-            _record_repoints(step, repoints)
+            for target in _pointed_at(step.change):
+                moves[target].append(step.index)
         else:
-            wants = index.delete_needs(step.change, repoints, deletes, referrers)
-            deletes[step.change.kind].append(step.index)
+            wants = index.delete_needs(step.change)
+            for target in (Ref(step.change.kind, step.change.name), step.change.sid):
+                wants.update(moves[target] + pointers[target])
+            for kind in referrers[step.change.kind]:
+                wants.update(unknown[kind])
+            _record_pointers(step, pointers, unknown)
         wants.discard(step.index)
         needs.append(wants)
     return Graph(tuple(steps), tuple(frozenset(n) for n in needs))
+
+
+def _pointed_at(change: Change) -> list[Any]:
+    """What the change's object pointed at before it: the old values of its
+    reference fields (a Ref, or a raw SID of an object left by a replace)."""
+    refs = REGISTRY[change.kind].references
+    return [
+        fc.before for fc in change.fields if fc.name in refs and fc.before is not None
+    ]
+
+
+def _record_pointers(
+    step: Step, pointers: dict[Any, list[int]], unknown: dict[str, list[int]]
+) -> None:
+    change = step.change
+    if isinstance(change, Delete) and not change.fields:
+        unknown[change.kind].append(step.index)
+    for target in _pointed_at(change):
+        pointers[target].append(step.index)
 
 
 @dataclass
@@ -178,21 +207,12 @@ class _Index:
             wants.update(self.unsetting[(change.kind, change.sid)])
         return wants
 
-    def delete_needs(
-        self,
-        change: Change,
-        repoints: dict[str, list[int]],
-        deletes: dict[str, list[int]],
-        referrers: dict[str, set[str]],
-    ) -> set[int]:
+    def delete_needs(self, change: Change) -> set[int]:
         wants: set[int] = set()
         if isinstance(change, Replace):
             wants.add(self.creates[Ref(change.kind, change.name)])
-        wants.update(repoints[change.kind])
         wants.update(self.by_owner[Ref(change.kind, change.name)])
         wants.update(self.by_member[change.sid or ""])
-        for kind in referrers[change.kind]:
-            wants.update(deletes[kind])
         return wants
 
 
@@ -203,13 +223,6 @@ def _referrers() -> dict[str, set[str]]:
         for target in rt.references.values():
             referrers[target].add(rt.kind)
     return referrers
-
-
-def _record_repoints(step: Step, repoints: dict[str, list[int]]) -> None:
-    refs = REGISTRY[step.change.kind].references
-    for fc in step.change.fields:
-        if fc.name in refs:
-            repoints[refs[fc.name]].append(step.index)
 
 
 def _unsets(change: Change) -> str | None:

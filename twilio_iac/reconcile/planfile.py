@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from twilio_iac import __version__, logs
+from twilio_iac import __version__, logs, urlauth
 from twilio_iac.errors import PlanError
 from twilio_iac.model import Ref
 from twilio_iac.reconcile.applier import requests
@@ -54,7 +57,7 @@ def dumps(plan: Plan, manifests: list[str]) -> str:
             {"kind": ref.kind, "name": ref.name, "sid": sid}
             for ref, sid in sorted(plan.sids.items())
         ],
-        "observed": plan.observed,
+        "observed": urlauth.mask_data(plan.observed),
         "live_counts": plan.live_counts,
         "ignore": plan.ignore,
     }
@@ -120,15 +123,39 @@ def _damaged(path: Path, exc: ValueError) -> PlanError:
     )
 
 
-def load(path: Path) -> Plan:
+def load(path: Path, env: Mapping[str, str] | None = None) -> Plan:
+    """The saved plan, with the passwords of its URLs read again from ``env``
+    (the environment by default): the file holds only their ``${VAR}``."""
     public, section = _verified(path, _parsed(path, _read(path)))
     try:
-        return _plan(public, section)
+        plan = _plan(public, section)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PlanError(
             f"{path} is not a plan this version of twilio-iac can apply "
             f"({type(exc).__name__}: {exc}). Nothing was sent. Write the plan again."
         ) from exc
+    return _with_passwords(path, plan, os.environ if env is None else env)
+
+
+def _with_passwords(path: Path, plan: Plan, env: Mapping[str, str]) -> Plan:
+    changes, missing = [], []
+    for change in plan.changes:
+        send = {}
+        for name, value in change.send.items():
+            if isinstance(value, str):
+                value, unset = urlauth.resolve(value, env)
+                if unset:
+                    missing.append(f"{change.label} {name}: ${{{unset}}} is not set")
+            send[name] = value
+        changes.append(replace(change, send=send))
+    if missing:
+        raise PlanError(
+            f"{path} takes the passwords of its URLs from the environment, and "
+            "some are not set. Nothing was sent. Set them as they were when the "
+            "plan was written, and apply again.",
+            missing,
+        )
+    return replace(plan, changes=tuple(changes))
 
 
 def _read(path: Path) -> str:
@@ -264,6 +291,8 @@ def _change(item: dict[str, Any], state: dict[str, Any]) -> Change:
 
 
 def _encode(value: Any) -> Any:
+    if isinstance(value, str):
+        return urlauth.template(value)  # never a URL's password
     if isinstance(value, Ref):
         return {"$ref": [value.kind, value.name]}
     if isinstance(value, dict):

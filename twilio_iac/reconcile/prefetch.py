@@ -147,21 +147,31 @@ def finish(
             if kinds is None or found.keep.kind in kinds
         ]
 
+    def _tangled(exc: AmbiguousLiveState) -> AmbiguousLiveState:
+        # --dedupe was asked for, and still two used copies remain: say why.
+        found = duplicates.tangles(wanted, state)
+        return duplicates.explain(exc, found) if found else exc
+
     found = copies() if dedupe else []
     if not found:
         try:
             return make_plan(wanted, client, state=state, kinds=kinds)
         except AmbiguousLiveState as exc:
-            found = [] if dedupe else copies()
+            if dedupe:
+                raise _tangled(exc) from exc
+            found = copies()
             if not found:
                 raise
             head = str(exc).splitlines()[0]
             raise AmbiguousLiveState(
                 f"{head} {duplicates.hint(found)}", exc.reasons
             ) from exc
-    result = make_plan(
-        wanted, client, state=duplicates.without(state, found), kinds=kinds
-    )
+    try:
+        result = make_plan(
+            wanted, client, state=duplicates.without(state, found), kinds=kinds
+        )
+    except AmbiguousLiveState as exc:
+        raise _tangled(exc) from exc
     return duplicates.add_deletes(result, found, state)
 
 

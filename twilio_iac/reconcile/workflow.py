@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import structlog
 
+from twilio_iac import urlauth
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.errors import PlanError, StalePlan
 from twilio_iac.manifests.desired import Desired
@@ -86,11 +87,13 @@ def _moved(plan: Plan, state: Live, by_sid: Mapping[str | None, Resource]) -> li
             problems.append(f"{change.label} ({change.sid}) no longer exists")
             continue
         seen = plan.observed.get(change.sid or "", {})
+        # A saved plan holds live URLs with their passwords masked.
+        current = urlauth.mask_data(now.fields)
         problems += [
             f"{change.label} {name}: {json.dumps(seen.get(name))} when planned, "
-            f"{json.dumps(now.fields.get(name))} now"
-            for name in sorted(set(seen) | set(now.fields))
-            if seen.get(name) != now.fields.get(name)
+            f"{json.dumps(current.get(name))} now"
+            for name in sorted(set(seen) | set(current))
+            if seen.get(name) != current.get(name)
         ]
     return problems
 

@@ -65,6 +65,8 @@ def report(result: ApplyReport, colour: bool = False) -> str:
     lines += _section("Never started", result.not_started, colour)
     if result.duplicates:
         lines += ["", _duplicates(result)]
+    if result.leftovers:
+        lines += ["", _leftovers(result)]
     if len(result.done) < len(result.outcomes):
         lines += ["", _next_step(result)]
     return "\n".join(lines) + "\n"
@@ -140,6 +142,20 @@ def _duplicates(result: ApplyReport) -> str:
     lines.append(
         "  Run `twilio-iac plan --dedupe` to review deleting the newer copies that "
         "nothing uses, then apply with --dedupe."
+    )
+    return "\n".join(lines)
+
+
+def _leftovers(result: ApplyReport) -> str:
+    lines = [
+        "Copies left behind by an interrupted replace: the old copy's delete "
+        "did not run, so these objects exist twice for now:"
+    ]
+    for dup in result.leftovers:
+        lines.append(f'  ! {dup.kind} "{dup.name}": old {dup.replaced}, new {dup.ours}')
+    lines.append(
+        "  The next `twilio-iac plan` finishes these replaces: it re-points what "
+        "still uses the old copy, then deletes it."
     )
     return "\n".join(lines)
 
