@@ -8,12 +8,16 @@ from urllib.parse import urlsplit
 
 from twilio_iac.api import wire
 from twilio_iac.api.recovery import MAYBE_CREATED
+from twilio_iac.apis import CORE
 
 
 @dataclass(frozen=True)
 class Call:
     method: str
     url: str
+    # Which API (apis.py): it decides the credentials a subaccount's request
+    # carries, which the URL cannot tell when every API shares one base.
+    api: str = CORE
     query: tuple[tuple[str, str], ...] = ()
     body: str | None = None
     idempotent: bool = True
