@@ -87,7 +87,7 @@ def _no_token(settings: Settings, sid: str) -> str:
         f"from {settings.source}, so its Verify, Messaging, trunking and other "
         "non-2010 resources cannot be reached as that account; nothing was sent "
         f"to them. Set {key_var} and {secret_var} to an API key made in the "
-        "subaccount, or use the parent account's auth token."
+        "subaccount."
     )
 
 
