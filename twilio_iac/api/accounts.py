@@ -6,8 +6,9 @@ The parent's credentials reach a subaccount only on the 2010 API, under
 Credentials signs a subaccount's non-2010 requests as the subaccount: with its
 own API key when one is set, else with its SID and auth token, which the
 parent's auth token reads from GET /2010-04-01/Accounts/{Sub}.json once, when
-the first such request is about to be sent. check_owner is the guard behind
-it: an answer about another account stops the run's writes.
+the first such request is about to be sent. foreign_owner is the guard behind
+it (client.py runs it on every answer): an answer about another account stops
+the run, and its writes.
 """
 
 from __future__ import annotations

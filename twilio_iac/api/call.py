@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 from twilio_iac.api import wire
 from twilio_iac.api.recovery import MAYBE_CREATED
-from twilio_iac.apis import CORE
 
 
 @dataclass(frozen=True)
@@ -17,7 +16,7 @@ class Call:
     url: str
     # Which API (apis.py): it decides the credentials a subaccount's request
     # carries, which the URL cannot tell when every API shares one base.
-    api: str = CORE
+    api: str
     query: tuple[tuple[str, str], ...] = ()
     body: str | None = None
     idempotent: bool = True

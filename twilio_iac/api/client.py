@@ -194,7 +194,8 @@ class TwilioClient(Rest):
             request.method, url, status, found, expected, self.settings
         )
         self.stopped_by = error
-        log.error("account.mismatched", found=found, expected=expected, url=url)
+        # Debug only: the error itself is the one paragraph the user sees.
+        log.debug("account.mismatched", found=found, expected=expected, url=url)
         raise error
 
     def _fetch_account(self, sid: str) -> dict:
