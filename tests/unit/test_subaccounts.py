@@ -21,7 +21,7 @@ from twilio_iac import logs
 from twilio_iac.api import accounts
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
-from twilio_iac.errors import ConfigError, WrongAccount
+from twilio_iac.errors import AuthError, ConfigError, WrongAccount
 from twilio_iac.reconcile import live
 
 PARENT = "AC" + "11" * 16
@@ -339,3 +339,12 @@ def test_one_foreign_record_in_a_page_is_enough() -> None:
 )
 def test_the_account_meant_is_the_2010_paths_or_the_target(path, expected) -> None:
     assert accounts.meant(path, PARENT) == expected
+
+
+def test_a_rejected_subaccount_key_names_its_variables() -> None:
+    fake = FakeTwilio()
+    env = {**PARENT_ENV, **SUB_KEY_ENV, "TWILIO_IAC_TARGET_API_SECRET": "rotated"}
+    with _client(fake, env) as client, pytest.raises(AuthError) as info:
+        client.list("verify", SERVICES, "services")
+    assert "TWILIO_IAC_TARGET_API_KEY/TWILIO_IAC_TARGET_API_SECRET" in str(info.value)
+    assert "rotated" not in str(info.value)

@@ -117,6 +117,13 @@ class Settings:
         own, target = self.own_account_sid, self.account_sid
         return own is not None and target is not None and own != target
 
+    @property
+    def target_source(self) -> str:
+        """Where the credentials the target's requests carry come from."""
+        if self.target_auth is None:
+            return self.source
+        return "/".join(self.target_key_vars)
+
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in output or logs."""
         if self.target_auth is None:
@@ -126,7 +133,7 @@ class Settings:
     def rejected_hint(self) -> str:
         """What to check when Twilio answers 401, naming variables, never values."""
         if self.target_auth is not None:
-            key, names = self.target_auth.username, "/".join(self.target_key_vars)
+            key, names = self.target_auth.username, self.target_source
             return (
                 f"Twilio rejected the API key {key} from {names} for account "
                 f"{self.account_sid}: check that the key still exists, that the "
