@@ -159,10 +159,15 @@ class WrongAccount(ApiError):
         self.found = found
         self.expected = expected
         message = message or (
-            f"the answer holds records of account {found}, not of {expected}, "
-            "the account targeted"
+            f"Twilio answered with records of account {found}, not of "
+            f"{expected}, the account targeted"
         )
         super().__init__(method, url, status, message=message, hint=hint)
+
+    def _text(self) -> str:
+        # The request succeeded at HTTP level: "failed: HTTP 200" would mislead.
+        text = f"{self.method} {self.url}: {self.message}"
+        return f"{text}\n  {self.hint}" if self.hint else text
 
 
 class NotFound(ApiError):

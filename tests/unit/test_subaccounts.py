@@ -288,7 +288,10 @@ def test_a_list_page_of_another_account_stops_the_plan() -> None:
         live.fetch(client, client.account_sid, ["verify_services"])
     error = info.value
     assert (error.found, error.expected) == (PARENT, SUB)
-    assert f"records of account {PARENT}, not of {SUB}" in str(error)
+    assert str(error).startswith(
+        f"GET https://verify.twilio.com/v2/Services: Twilio answered with records "
+        f"of account {PARENT}, not of {SUB}, the account targeted\n"
+    )
     assert "TWILIO_IAC_TARGET_API_KEY" in str(error)
 
 
@@ -301,7 +304,10 @@ def test_after_a_mismatch_no_write_is_sent() -> None:
             client.create("verify", SERVICES, {"FriendlyName": "login"})
         with pytest.raises(WrongAccount):
             client.delete("core", f"/2010-04-01/Accounts/{SUB}/Queues/QU1.json")
-    assert "not sent" in str(info.value)
+    assert str(info.value).startswith(
+        f"POST https://verify.twilio.com/v2/Services: not sent: an earlier answer "
+        f"held records of account {PARENT}"
+    )
     assert [r.method for r in fake.requests] == ["GET"]
     assert fake.services == {PARENT: [{"sid": "VA1", "friendly_name": "Example login"}]}
 
