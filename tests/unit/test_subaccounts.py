@@ -17,12 +17,13 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
+from tests.replay import flow
 from twilio_iac import logs
 from twilio_iac.api import accounts
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
 from twilio_iac.errors import AuthError, ConfigError, WrongAccount
-from twilio_iac.reconcile import live
+from twilio_iac.reconcile import applier, live
 
 PARENT = "AC" + "11" * 16
 SUB = "AC" + "22" * 16
@@ -86,6 +87,14 @@ class FakeTwilio:
 
     def _services(self, request: httpx.Request, caller: str) -> httpx.Response:
         owned = self.services.setdefault(caller, [])
+        if request.method == "DELETE":
+            # By SID, and only among the authenticating account's own.
+            sid = request.url.path.rsplit("/", 1)[1]
+            kept = [item for item in owned if item["sid"] != sid]
+            if len(kept) == len(owned):
+                return httpx.Response(404, json={"code": 20404, "message": "Nope"})
+            self.services[caller] = kept
+            return httpx.Response(204)
         if request.method == "POST":
             name = dict(httpx.QueryParams(request.content.decode()))["FriendlyName"]
             owned.append({"sid": f"VA{len(owned) + 9}", "friendly_name": name})
@@ -354,3 +363,37 @@ def test_a_rejected_subaccount_key_names_its_variables() -> None:
         client.list("verify", SERVICES, "services")
     assert "TWILIO_IAC_TARGET_API_KEY/TWILIO_IAC_TARGET_API_SECRET" in str(info.value)
     assert "rotated" not in str(info.value)
+
+
+# -- through the planner and the applier ------------------------------------------
+
+
+def test_a_subaccounts_prune_never_plans_the_parents_service() -> None:
+    # Issue 15: this plan, headed with the subaccount's SID, used to delete
+    # the parent's "Example login".
+    fake = FakeTwilio()
+    fake.services[SUB] = [{"sid": "VA7", "friendly_name": "stray"}]
+    manifest = "verify_services:\n  - friendly_name: login\nprune: [verify_services]\n"
+    with _client(fake, PARENT_ENV) as client:
+        result, _ = flow.apply(client, manifest)
+    assert flow.actions(result) == [
+        ("create", "verify_services", "login"),
+        ("delete", "verify_services", "stray"),
+    ]
+    assert [s["friendly_name"] for s in fake.services[SUB]] == ["login"]
+    assert [s["friendly_name"] for s in fake.services[PARENT]] == ["Example login"]
+
+
+def test_an_apply_stops_at_the_first_answer_from_another_account() -> None:
+    fake = FakeTwilio()
+    fake.services[PARENT] = []  # empty lists: the plan cannot tell the account
+    manifest = "verify_services:\n  - friendly_name: a\n  - friendly_name: b\n"
+    with _mistaken_client(fake) as client:
+        result = flow.plan(client, manifest)
+        report = applier.apply(result, client, lambda outcome: None, parallelism=1)
+    assert not report.ok
+    errors = [o.error for o in report.outcomes if o.error is not None]
+    assert errors and all(isinstance(e, WrongAccount) for e in errors)
+    # The first create's answer named the parent; nothing was written after it.
+    assert len(fake.services[PARENT]) == 1
+    assert [r.method for r in fake.requests].count("POST") == 1
