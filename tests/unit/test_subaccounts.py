@@ -397,3 +397,14 @@ def test_an_apply_stops_at_the_first_answer_from_another_account() -> None:
     # The first create's answer named the parent; nothing was written after it.
     assert len(fake.services[PARENT]) == 1
     assert [r.method for r in fake.requests].count("POST") == 1
+
+
+def test_a_rejected_subaccount_token_says_it_was_read_this_run() -> None:
+    fake = FakeTwilio()
+    with _client(fake, PARENT_ENV) as client:
+        client.list("verify", SERVICES, "services")
+        del fake.logins[_basic(SUB, SUB_TOKEN)]  # rotated since it was read
+        with pytest.raises(AuthError) as info:
+            client.list("verify", SERVICES, "services")
+    assert f"rejected subaccount {SUB}'s auth token" in str(info.value)
+    assert SUB_TOKEN not in str(info.value)

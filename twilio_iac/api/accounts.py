@@ -54,6 +54,21 @@ class Credentials:
             return self._own
         return self._target or self._as_subaccount()
 
+    def rejected_hint(self, sent: str) -> str | None:
+        """What to check when the subaccount's token, read this run, was
+        refused (``sent`` is the request's header); None for other headers."""
+        if self._target is None or sent != self._target:
+            return None
+        if self._settings.target_auth is not None:
+            return None  # the settings' hint names the key's variables
+        key_var, secret_var = self._settings.target_key_vars
+        return (
+            f"Twilio rejected subaccount {self._settings.account_sid}'s auth "
+            "token, read with the parent's credentials in this run: it may have "
+            f"been rotated since, or the subaccount suspended. Run again, or set "
+            f"{key_var} and {secret_var} to an API key made in the subaccount."
+        )
+
     def _as_subaccount(self) -> str:
         with self._lock:
             if self._target is None:

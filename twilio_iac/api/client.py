@@ -217,6 +217,9 @@ class TwilioClient(Rest):
     def _error(
         self, method: str, response: httpx.Response, hint: str | None = None
     ) -> ApiError:
+        if hint is None and response.status_code == 401:
+            sent = response.request.headers.get("Authorization", "")
+            hint = self._credentials.rejected_hint(sent)
         return failures.answered(
             method,
             str(response.request.url),
