@@ -15,7 +15,8 @@ TwilioIacError                 cli prints str(exc), exits 1; traceback only with
 │   ├── NotFound               404
 │   ├── RateLimited            429 after retries
 │   ├── TransportError         no HTTP response at all (DNS, refused, timeout)
-│   └── OutcomeUnknown         a create that may have landed; never resent
+│   ├── OutcomeUnknown         a create that may have landed; never resent
+│   └── WrongAccount           an answer about another account than the target's
 ├── SendError                  a one-off send or look-up (message, call, Verify)
 │   ├── SendRejected           refused offline, every problem at once; nothing sent
 │   ├── SendUnconfirmed        no clear answer to the create; deliberately not resent
@@ -138,6 +139,35 @@ class ApiError(TwilioIacError):
 
 class AuthError(ApiError):
     pass
+
+
+class WrongAccount(ApiError):
+    """Twilio answered about another account than the one targeted: the
+    credentials reached their own account instead (as every API but 2010's
+    does for a subaccount). ``found`` and ``expected`` are both SIDs."""
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        status: int | None,
+        found: str,
+        expected: str,
+        hint: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        self.found = found
+        self.expected = expected
+        message = message or (
+            f"Twilio answered with records of account {found}, not of "
+            f"{expected}, the account targeted"
+        )
+        super().__init__(method, url, status, message=message, hint=hint)
+
+    def _text(self) -> str:
+        # The request succeeded at HTTP level: "failed: HTTP 200" would mislead.
+        text = f"{self.method} {self.url}: {self.message}"
+        return f"{text}\n  {self.hint}" if self.hint else text
 
 
 class NotFound(ApiError):

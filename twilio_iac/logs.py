@@ -23,7 +23,12 @@ REDACTED = "[redacted]"
 _DROPPED_KEYS = frozenset({"authorization", "auth_token", "password", "secret"})
 _SECRETS: set[str] = set()
 # Variables that hold a secret (settings.py reads them); manifests may not read them.
-CREDENTIAL_VARIABLES = ("TWILIO_AUTH_TOKEN", "TWILIO_API_SECRET", "MATON_API_KEY")
+CREDENTIAL_VARIABLES = (
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_API_SECRET",
+    "TWILIO_IAC_TARGET_API_SECRET",
+    "MATON_API_KEY",
+)
 # Shorter values would match ordinary text; real tokens and keys are 32+ characters.
 _MIN_MATCH = 8
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from click.testing import CliRunner
+
 from tests.conftest import plan_json
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
+from twilio_iac.cli import cli
 from twilio_iac.emulator import SANDBOX_CREDENTIALS
 
 QUEUE = "queues:\n  - friendly_name: sub-queue\n    max_size: 7\n"
@@ -102,3 +105,30 @@ def test_ignore_rules_keep_objects_out_of_diff_and_prune(run, write, sandbox):
     result = run("validate", str(path))
     assert result.exit_code == 1
     assert "apps.yaml:2" in result.stderr and "Legacy *" in result.stderr
+
+
+def test_parent_api_key_for_a_subaccount_is_refused_before_any_request(
+    write, monkeypatch
+):
+    parent, sub = "AC" + "1" * 32, "AC" + "2" * 32
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", parent)
+    monkeypatch.setenv("TWILIO_API_KEY", "SK" + "3" * 32)
+    monkeypatch.setenv("TWILIO_API_SECRET", "parent-key-secret-value")
+    path = write("v.yaml", "verify_services:\n  - friendly_name: login\n")
+    # No --sandbox, and the network is closed: an error before any request.
+    result = CliRunner().invoke(cli, ["--account-sid", sub, "plan", str(path)])
+    assert result.exit_code == 1
+    assert f"cannot act on subaccount {sub}" in result.stderr
+    assert "TWILIO_IAC_TARGET_API_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_nothing_meant_for_a_subaccount_lands_in_the_parent(run, write, sandbox):
+    # The sandbox gives no subaccount token yet: the Verify service is
+    # refused before anything is sent, instead of landing in the parent.
+    sub = _subaccount(sandbox)
+    path = write("v.yaml", f"verify_services:\n  - friendly_name: login\n{QUEUE}")
+    result = run("--account-sid", sub, "apply", str(path), "--auto-approve")
+    assert result.exit_code == 1
+    assert f"did not give subaccount {sub}'s auth token" in result.stderr
+    assert sandbox().records("verify_services") == []

@@ -456,7 +456,13 @@ TOKEN = "tok-credential-value-for-tests-1"
 
 
 @pytest.mark.parametrize(
-    "name", ["TWILIO_AUTH_TOKEN", "TWILIO_API_SECRET", "MATON_API_KEY"]
+    "name",
+    [
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_API_SECRET",
+        "TWILIO_IAC_TARGET_API_SECRET",
+        "MATON_API_KEY",
+    ],
 )
 @pytest.mark.parametrize("default", ["", ":-x"])
 def test_credential_variables_are_refused_set_or_not(tmp_path, name, default) -> None:

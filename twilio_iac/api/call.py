@@ -14,6 +14,9 @@ from twilio_iac.api.recovery import MAYBE_CREATED
 class Call:
     method: str
     url: str
+    # Which API (apis.py): it decides the credentials a subaccount's request
+    # carries, which the URL cannot tell when every API shares one base.
+    api: str
     query: tuple[tuple[str, str], ...] = ()
     body: str | None = None
     idempotent: bool = True

@@ -19,11 +19,12 @@ import httpx
 import structlog
 
 from twilio_iac import __version__, logs
-from twilio_iac.api import failures, wire
+from twilio_iac.api import accounts, failures, wire
 from twilio_iac.api.call import Call
 from twilio_iac.api.rest import Rest
 from twilio_iac.api.retry import DEFAULT_MAX_RETRY_WAIT, parse_retry_after
 from twilio_iac.api.settings import Settings
+from twilio_iac.apis import CORE
 from twilio_iac.errors import ApiError
 
 __all__ = ["DEFAULT_MAX_RETRY_WAIT", "TwilioClient"]
@@ -84,6 +85,7 @@ class TwilioClient(Rest):
         self.settings = settings
         self._account_sid = settings.account_sid
         self._sid_lock = threading.Lock()
+        self._credentials = accounts.Credentials(settings, self._fetch_account)
         self._http = httpx.Client(
             transport=transport, headers=_headers(settings), timeout=timeout
         )
@@ -105,9 +107,9 @@ class TwilioClient(Rest):
         url = self._url(api, path)
         for _ in range(_MAX_REDIRECTS + 1):
             request = self._http.build_request("GET", url, headers={"Accept": "*/*"})
-            if wire.origin_of(url) != wire.origin_of(self._url(api, "")):
-                del request.headers["Authorization"]
-            response = self._stream(request)
+            if wire.origin_of(url) == wire.origin_of(self._url(api, "")):
+                request.headers["Authorization"] = self._credentials.authorization(api)
+            response = self._stream(api, request)
             try:
                 if response.is_redirect and "location" in response.headers:
                     url = str(response.url.join(response.headers["location"]))
@@ -122,14 +124,14 @@ class TwilioClient(Rest):
                 response.close()
         raise ApiError("GET", wire.bare(url), None, message="too many redirects")
 
-    def _stream(self, request: httpx.Request) -> httpx.Response:
+    def _stream(self, api: str, request: httpx.Request) -> httpx.Response:
         """One streamed GET, retried like any GET while nothing has been
         written yet."""
-        call = Call("GET", str(request.url))
+        call = Call("GET", str(request.url), api)
         return self._send_with_retries(call, lambda: self._stream_once(call, request))
 
     def _send_once(self, call: Call) -> _Outcome:
-        headers = {}
+        headers = {"Authorization": self._credentials.authorization(call.api)}
         if call.body is not None:
             headers["Content-Type"] = call.content_type
         start = time.monotonic()
@@ -175,7 +177,30 @@ class TwilioClient(Rest):
             raise failures.not_json(
                 request.method, str(request.url), response.status_code, self.settings
             )
+        # Every answer passes here: the one place to tell that Twilio acted on
+        # another account than the one meant (None: not yet asked of the
+        # gateway which account that is).
+        expected = accounts.meant(response.request.url.path, self._account_sid)
+        if expected is not None:
+            found = accounts.foreign_owner(body, expected)
+            if found is not None:
+                self._stop(response, found, expected)
         return body
+
+    def _stop(self, response: httpx.Response, found: str, expected: str) -> None:
+        request = response.request
+        url, status = wire.bare(str(request.url)), response.status_code
+        error = accounts.wrong_account(
+            request.method, url, status, found, expected, self.settings
+        )
+        self.stopped_by = error
+        # Debug only: the error itself is the one paragraph the user sees.
+        log.debug("account.mismatched", found=found, expected=expected, url=url)
+        raise error
+
+    def _fetch_account(self, sid: str) -> dict:
+        """The account's 2010 record, read with the credentials' own header."""
+        return self.fetch(CORE, f"/2010-04-01/Accounts/{sid}.json")
 
     def _check(self, response: httpx.Response | None) -> None:
         if response is not None and not response.is_success:
@@ -192,6 +217,9 @@ class TwilioClient(Rest):
     def _error(
         self, method: str, response: httpx.Response, hint: str | None = None
     ) -> ApiError:
+        if hint is None and response.status_code == 401:
+            sent = response.request.headers.get("Authorization", "")
+            hint = self._credentials.rejected_hint(sent)
         return failures.answered(
             method,
             str(response.request.url),
@@ -204,17 +232,19 @@ class TwilioClient(Rest):
 
 
 def _headers(settings: Settings) -> dict[str, str]:
-    """The headers of every request; the credentials in them are registered
+    """The headers of every request but Authorization, which each request
+    gets for its API (accounts.Credentials); the credentials are registered
     as secrets first, so no log or error can print them."""
     for secret in settings.secrets():
         logs.register_secret(secret)
     # The header value itself (base64 of key:secret, or the bearer key) must
     # not leak either, e.g. through a proxy that echoes it in an error body.
-    logs.register_secret(settings.auth.authorization().partition(" ")[2])
+    for auth in (settings.auth, settings.target_auth):
+        if auth is not None:
+            logs.register_secret(auth.authorization().partition(" ")[2])
     return {
         "User-Agent": f"twilio-iac/{__version__}",
         "Accept": "application/json",
-        "Authorization": settings.auth.authorization(),
         **settings.headers,
     }
 

@@ -17,6 +17,7 @@ from twilio_iac.errors import (
     NotFound,
     RateLimited,
     TransportError,
+    WrongAccount,
 )
 
 
@@ -80,6 +81,22 @@ def not_sent(call: Call) -> TransportError:
         None,
         message="not sent: the run was interrupted while it waited its turn",
         hint="Nothing was changed by this request; apply again to finish.",
+    )
+
+
+def stopped(call: Call, cause: WrongAccount) -> WrongAccount:
+    """A write refused because an earlier answer came from another account."""
+    return WrongAccount(
+        call.method,
+        call.bare_url,
+        None,
+        cause.found,
+        cause.expected,
+        message=(
+            f"not sent: an earlier answer held records of account {cause.found}, "
+            f"not of {cause.expected}, the account targeted"
+        ),
+        hint=cause.hint,
     )
 
 

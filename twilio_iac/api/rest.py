@@ -98,20 +98,21 @@ class Rest(Sending):
         def next_url(body: Mapping[str, Any]) -> str | None:
             return wire.next_page_url(body, base, default)
 
+        def fetch_page(url: str, query: paging.Query) -> paging.Fetched:
+            response = self._send_with_retries(Call("GET", url, api, query=query))
+            self._check(response)
+            return paging.Fetched(response.content, lambda: self._json(response))
+
         url = self._url(api, path)
         # A generator, as before the split: nothing is read (or checked)
         # until the first page is asked for.
-        yield from paging.walk(url, query, self._fetch_page, list_key, next_url)
-
-    def _fetch_page(self, url: str, query: paging.Query) -> paging.Fetched:
-        response = self._send_with_retries(Call("GET", url, query=query))
-        self._check(response)
-        return paging.Fetched(response.content, lambda: self._json(response))
+        yield from paging.walk(url, query, fetch_page, list_key, next_url)
 
     def fetch(
         self, api: str, path: str, params: Mapping[str, Any] | None = None
     ) -> dict:
-        call = Call("GET", self._url(api, path), query=wire.encode_form(params or {}))
+        query = wire.encode_form(params or {})
+        call = Call("GET", self._url(api, path), api, query=query)
         return self._json(self._send_with_retries(call))
 
     def create(
@@ -127,6 +128,7 @@ class Rest(Sending):
         call = Call(
             "POST",
             self._url(api, path),
+            api,
             body=urlencode(wire.encode_form(params)),
             idempotent=False,
             find_existing=find_existing,
@@ -136,13 +138,12 @@ class Rest(Sending):
 
     def update(self, api: str, path: str, params: Mapping[str, Any]) -> dict:
         """POST the full set of changed params: resending it is harmless."""
-        call = Call(
-            "POST", self._url(api, path), body=urlencode(wire.encode_form(params))
-        )
+        body = urlencode(wire.encode_form(params))
+        call = Call("POST", self._url(api, path), api, body=body)
         return self._json(self._send_with_retries(call))
 
     def delete(self, api: str, path: str) -> None:
-        call = Call("DELETE", self._url(api, path))
+        call = Call("DELETE", self._url(api, path), api)
         self._check(self._send_with_retries(call))
 
     def send_json(
@@ -161,6 +162,7 @@ class Rest(Sending):
         call = Call(
             method,
             self._url(api, path),
+            api,
             query=tuple((query or {}).items()),
             body=None if body is None else json.dumps(body),
             idempotent=method != "POST",

@@ -18,7 +18,7 @@ from twilio_iac.api import failures, recovery
 from twilio_iac.api.call import Call
 from twilio_iac.api.retry import Policy, Retries, Step
 from twilio_iac.api.throttle import Slot, WriteGate
-from twilio_iac.errors import ApiError
+from twilio_iac.errors import ApiError, WrongAccount
 
 log = structlog.get_logger(__name__)
 
@@ -69,6 +69,9 @@ class Sending:
         self.on_wait: Callable[[float, str], None] | None = None
         self._random = random.Random()
         self._count_lock = threading.Lock()
+        # Set when an answer came from another account than the target's:
+        # no write is sent after that.
+        self.stopped_by: WrongAccount | None = None
 
     def _send_once(self, call: Call) -> Outcome:
         raise NotImplementedError
@@ -139,14 +142,18 @@ class Sending:
 
     def _send_write(self, call: Call, waited: bool) -> Outcome:
         """One write, holding a slot of the write gate while it is in flight."""
-        if self._interrupted.is_set():
-            raise failures.not_sent(call)
+        self._refuse_if_stopped(call)
         with self.writes.slot(waited) as slot:
-            if self._interrupted.is_set():
-                raise failures.not_sent(call)
+            self._refuse_if_stopped(call)
             outcome = self._send_once(call)
             _report(slot, outcome)
             return outcome
+
+    def _refuse_if_stopped(self, call: Call) -> None:
+        if self._interrupted.is_set():
+            raise failures.not_sent(call)
+        if self.stopped_by is not None:
+            raise failures.stopped(call, self.stopped_by)
 
     def _count(self) -> None:
         with self._count_lock:

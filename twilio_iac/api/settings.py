@@ -2,6 +2,9 @@
 
 Settings.from_env picks one credential set (API key, auth token, Maton gateway
 or the sandbox), validates it, and never lets a secret reach a repr or message.
+A target account other than the credentials' own (a subaccount) may bring its
+own API key (TARGET_KEY_VARIABLES); credentials.py decides which set each
+request carries.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from twilio_iac.apis import APIS, MATON_BASE_URL, SANDBOX_BASE_URL
@@ -21,6 +24,10 @@ SOURCE_API_KEY = "TWILIO_API_KEY/TWILIO_API_SECRET"
 SOURCE_AUTH_TOKEN = "TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN"
 SOURCE_MATON = "MATON_API_KEY"
 SOURCE_SANDBOX = "the sandbox"
+
+# The subaccount's own API key, for every request to it. A fleet entry names
+# its own pair of variables; a single --account-sid run reads these.
+TARGET_KEY_VARIABLES = ("TWILIO_IAC_TARGET_API_KEY", "TWILIO_IAC_TARGET_API_SECRET")
 
 _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 _API_KEY_SET = ("TWILIO_ACCOUNT_SID", "TWILIO_API_KEY", "TWILIO_API_SECRET")
@@ -65,12 +72,18 @@ class Auth:
 
 @dataclass(frozen=True)
 class Settings:
-    account_sid: str | None
+    account_sid: str | None  # the target account; None: ask the gateway
     auth: Auth
     base_urls: Mapping[str, str]
     headers: Mapping[str, str] = field(default_factory=dict)
     source: str = ""
     sandbox: bool = False
+    # The account the credentials belong to, when known (not through Maton).
+    own_account_sid: str | None = None
+    # The target's own API key, for a subaccount only, and the variables that
+    # name it (TARGET_KEY_VARIABLES unless a caller picks others).
+    target_auth: Auth | None = None
+    target_key_vars: tuple[str, str] = TARGET_KEY_VARIABLES
 
     @classmethod
     def from_env(
@@ -79,25 +92,53 @@ class Settings:
         *,
         sandbox: tuple[str, str] | None = None,
         account_sid: str | None = None,
+        target_key: tuple[str, str] = TARGET_KEY_VARIABLES,
     ) -> Settings:
         """``sandbox`` is the emulator's (account SID, auth token): the emulator
-        owns them, and this side never imports the emulator."""
+        owns them, and this side never imports the emulator. ``target_key``
+        names the variables of the target's own API key and secret."""
         env = {key: value.strip() for key, value in env.items() if value.strip()}
         if account_sid is not None:
             _check_account_sid(account_sid, "The account SID given")
         if sandbox is not None:
-            return _sandbox_settings(sandbox, account_sid)
-        found = _twilio_settings(env, account_sid) or _maton_settings(env, account_sid)
+            found: Settings | None = _sandbox_settings(sandbox, account_sid)
+        else:
+            found = _twilio_settings(env, account_sid) or _maton_settings(
+                env, account_sid
+            )
         if found is None:
             raise ConfigError(_missing_message(env))
-        return found
+        return _for_target(found, env, target_key)
+
+    @property
+    def other_account(self) -> bool:
+        """The target is not the credentials' own account: a subaccount, which
+        the parent's credentials reach on the 2010 API only."""
+        own, target = self.own_account_sid, self.account_sid
+        return own is not None and target is not None and own != target
+
+    @property
+    def target_source(self) -> str:
+        """Where the credentials the target's requests carry come from."""
+        if self.target_auth is None:
+            return self.source
+        return "/".join(self.target_key_vars)
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in output or logs."""
-        return (self.auth.secret,)
+        if self.target_auth is None:
+            return (self.auth.secret,)
+        return (self.auth.secret, self.target_auth.secret)
 
     def rejected_hint(self) -> str:
         """What to check when Twilio answers 401, naming variables, never values."""
+        if self.target_auth is not None:
+            key, names = self.target_auth.username, self.target_source
+            return (
+                f"Twilio rejected the API key {key} from {names} for account "
+                f"{self.account_sid}: check that the key still exists, that the "
+                "secret is its own and that it was made in that subaccount"
+            )
         template = _REJECTED_HINTS.get(self.source, _REJECTED_HINTS[SOURCE_API_KEY])
         return template.format(
             user=self.auth.username,
@@ -116,6 +157,7 @@ def _sandbox_settings(
         base_urls=dict.fromkeys(APIS, SANDBOX_BASE_URL),
         source=SOURCE_SANDBOX,
         sandbox=True,
+        own_account_sid=sid,
     )
 
 
@@ -128,7 +170,10 @@ def _twilio_settings(
         _check_account_sid(parent, "TWILIO_ACCOUNT_SID")
     key, secret = env.get("TWILIO_API_KEY"), env.get("TWILIO_API_SECRET")
     token = env.get("TWILIO_AUTH_TOKEN")
-    if key and secret and (parent or account_sid):
+    # A parent's API key cannot act on a subaccount beyond the 2010 API (nor,
+    # in practice, on it): for a subaccount, the parent's auth token wins.
+    for_sub = parent is not None and account_sid not in (None, parent)
+    if key and secret and (parent or account_sid) and not (for_sub and token):
         auth, source = Auth("basic", key, secret), SOURCE_API_KEY
     elif parent and token:
         auth, source = Auth("basic", parent, token), SOURCE_AUTH_TOKEN
@@ -139,6 +184,8 @@ def _twilio_settings(
         auth=auth,
         base_urls=_base_urls(env, DEFAULT_BASE_URLS),
         source=source,
+        # Without TWILIO_ACCOUNT_SID, an API key is taken as the target's own.
+        own_account_sid=parent or account_sid,
     )
 
 
@@ -154,6 +201,47 @@ def _maton_settings(env: Mapping[str, str], account_sid: str | None) -> Settings
         base_urls=_base_urls(env, dict.fromkeys(APIS, MATON_BASE_URL)),
         headers={"Maton-Connection": connection} if connection else {},
         source=SOURCE_MATON,
+    )
+
+
+def _for_target(
+    settings: Settings, env: Mapping[str, str], names: tuple[str, str]
+) -> Settings:
+    """``settings`` with the subaccount's own API key when one is set; refused
+    before anything is read when nothing could authenticate as the subaccount."""
+    if not settings.other_account:
+        return settings
+    settings = replace(settings, target_key_vars=names)
+    key_var, secret_var = names
+    key, secret = env.get(key_var), env.get(secret_var)
+    if key and secret:
+        if not key.startswith("SK"):
+            raise ConfigError(
+                f"{key_var} is not an API key SID: it should start with 'SK' "
+                f"({len(key)} characters were given). Use an API key made in "
+                f"subaccount {settings.account_sid}."
+            )
+        return replace(settings, target_auth=Auth("basic", key, secret))
+    if key or secret:
+        missing = secret_var if key else key_var
+        raise ConfigError(
+            f"{missing} is not set: the subaccount's API key needs both "
+            f"{key_var} and {secret_var}."
+        )
+    if (settings.auth.username or "").startswith("SK"):
+        raise ConfigError(_no_way_in(settings, key_var, secret_var))
+    return settings
+
+
+def _no_way_in(settings: Settings, key_var: str, secret_var: str) -> str:
+    return (
+        f"The API key from {settings.source} cannot act on subaccount "
+        f"{settings.account_sid}: Twilio lets the parent's API keys neither read "
+        "a subaccount's auth token nor reach its Verify, Messaging, trunking "
+        "and other non-2010 resources. Nothing was read or changed. Set "
+        f"{key_var} and {secret_var} to an API key made in that subaccount, or "
+        "set TWILIO_AUTH_TOKEN to the parent's auth token (used in place of the "
+        "key for subaccounts)."
     )
 
 

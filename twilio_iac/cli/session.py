@@ -120,9 +120,9 @@ def _check_reachable(client: TwilioClient, source: str) -> None:
         client.fetch("core", f"/2010-04-01/Accounts/{target}.json")
     except (NotFound, AuthError) as exc:
         raise PlanError(
-            f"The credentials from {client.settings.source} cannot reach account "
-            f"{target} (from {source}): it is neither their account nor one of "
-            f"its subaccounts (Twilio answered HTTP {exc.status}). Nothing was "
+            f"The credentials from {client.settings.target_source} cannot reach "
+            f"account {target} (from {source}): it is neither their account nor "
+            f"one of its subaccounts (Twilio answered HTTP {exc.status}). Nothing was "
             "read or changed. Check the account SID, or use that account's "
             "credentials."
         ) from exc
