@@ -436,9 +436,9 @@ def test_json_counts_are_numbers(run):
     sent = run(*SMS, "--body", "Hi", *media, "--yes", "--output", "json")
     assert sent.exit_code == 0, sent.output
     message = json.loads(sent.stdout)
-    assert (message["segments"], message["media"]) == (1, 2)
+    assert (message["num_segments"], message["num_media"]) == (1, 2)
     shown = json.loads(run("status", message["sid"], "--output", "json").stdout)
-    assert (shown["segments"], shown["media"]) == (1, 2)
+    assert (shown["num_segments"], shown["num_media"]) == (1, 2)
     assert "segments: 1, 2 media" in run("status", message["sid"]).stdout
     call = ("send", "call", "--to", "+14155551234", "--from", "+14155550100")
     placed = run(

@@ -9,7 +9,7 @@ from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
 from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, SANDBOX_CREDENTIALS, Emulator
 from twilio_iac.errors import SendRejected, SendUnconfirmed
-from twilio_iac.operations import delivery, sends
+from twilio_iac.operations import delivery, sends, shapes
 
 SETTINGS = Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS)
 REQUEST = sends.sms(
@@ -102,14 +102,13 @@ def test_whatsapp_needs_both_ends() -> None:
         )
 
 
-def test_summary_turns_twilio_count_strings_into_numbers() -> None:
+def test_the_one_shape_turns_twilio_count_strings_into_numbers() -> None:
     message = {"sid": "SM1", "status": "sent", "num_segments": "3", "num_media": "0"}
-    data = delivery.summary("message", message)
-    assert (data["segments"], data["media"]) == (3, 0)
-    call = delivery.summary(
-        "call", {"sid": "CA1", "status": "queued", "duration": None}
-    )
-    assert call["duration"] is None
+    data = shapes.shape("message", message)
+    assert (data["num_segments"], data["num_media"]) == (3, 0)
+    assert data["kind"] == "message" and data["final"] is False
+    call = shapes.shape("call", {"sid": "CA1", "status": "completed", "duration": None})
+    assert call["duration"] is None and call["final"] is True
     assert delivery.describe(data)[-1] == "  segments: 3"
 
 

@@ -21,7 +21,7 @@ from twilio_iac.cli.history_kit import (
 from twilio_iac.cli.sends import sends_value
 from twilio_iac.cli.session import session
 from twilio_iac.errors import ApiError, SendRejected, TwilioIacError
-from twilio_iac.operations import batch, calls, delivery, listing
+from twilio_iac.operations import batch, calls, delivery, listing, shapes
 from twilio_iac.render import records
 
 
@@ -31,7 +31,7 @@ def calls_group() -> None:
 
 
 def _describe(record: dict[str, Any]) -> list[str]:
-    lines = delivery.describe(delivery.summary("call", record))
+    lines = delivery.describe(shapes.shape("call", record))
     lines.append(f"  started: {records.iso(record.get('start_time')) or '-'}")
     lines.append(f"  ended: {records.iso(record.get('end_time')) or '-'}")
     return lines
@@ -107,9 +107,9 @@ def calls_update(
                 f"Call {sid} was not changed: {batch.explain('call', error)}"
             ) from error
     if output == "json":
-        click.echo(json.dumps(records.with_iso_dates(record), indent=2))
+        click.echo(json.dumps(shapes.shape("call", record), indent=2))
     else:
-        click.echo("\n".join(delivery.describe(delivery.summary("call", record))))
+        click.echo("\n".join(delivery.describe(shapes.shape("call", record))))
 
 
 add_batch(

@@ -31,9 +31,8 @@ from twilio_iac.cli.context import (
 )
 from twilio_iac.cli.session import session
 from twilio_iac.errors import NotFound, TwilioIacError
-from twilio_iac.operations import batch, listing
+from twilio_iac.operations import batch, listing, shapes
 from twilio_iac.operations.listing import Query
-from twilio_iac.render import records
 from twilio_iac.render.records import Printer
 
 Decorator = Callable[[Any], Any]
@@ -173,8 +172,12 @@ def add_show(
     def command(options: Options, sid: str, output: str) -> None:
         record = fetch_one(options, what, sid, pattern, path)
         if output == "json":
-            dated = records.with_iso_dates(record)
-            click.echo(json.dumps(dated, indent=2, ensure_ascii=False))
+            data = (
+                shapes.shape(what, record)
+                if what in ("message", "call")
+                else shapes.with_iso_dates(record)
+            )
+            click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         else:
             click.echo("\n".join(describe(record)))
 

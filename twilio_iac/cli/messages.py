@@ -22,7 +22,7 @@ from twilio_iac.cli.history_kit import (
 )
 from twilio_iac.cli.session import session
 from twilio_iac.errors import NotFound, TwilioIacError
-from twilio_iac.operations import delivery, listing, messages
+from twilio_iac.operations import delivery, listing, messages, shapes
 from twilio_iac.render import records
 
 
@@ -32,7 +32,7 @@ def messages_group() -> None:
 
 
 def _describe(record: dict[str, Any]) -> list[str]:
-    lines = delivery.describe(delivery.summary("message", record))
+    lines = delivery.describe(shapes.shape("message", record))
     lines.append(f"  sent: {records.iso(record.get('date_sent')) or '-'}")
     lines.append(f"  body: {record.get('body') or '(empty)'}")
     return lines

@@ -26,7 +26,7 @@ from twilio_iac.cli.context import (
 )
 from twilio_iac.cli.session import session
 from twilio_iac.errors import NotFound, SendFailed
-from twilio_iac.operations import delivery, names, sends
+from twilio_iac.operations import delivery, names, sends, shapes
 from twilio_iac.operations.sends import SendRequest
 
 POLLER = delivery.Poller()  # tests swap in a fake sleep and clock
@@ -183,8 +183,8 @@ def _report(
             created, final = _follow(client, what, created, flags)
         except KeyboardInterrupt:
             raise SendFailed(_stopped_waiting(what, created["sid"], again)) from None
-    data = delivery.summary(what, created)
-    _print_summary(data, flags.output, final=final)
+    data = shapes.shape(what, created)
+    _print_summary(data, flags.output)
     if final is False:
         raise SendFailed(
             f"{what.title()} {data['sid']} is still {data['status']} after "
@@ -212,9 +212,9 @@ def _stopped_waiting(what: str, sid: str, again: str) -> str:
     )
 
 
-def _print_summary(data: dict[str, Any], output: str, **extra: Any) -> None:
+def _print_summary(data: dict[str, Any], output: str) -> None:
     if output == "json":
-        click.echo(json.dumps({**data, **extra}, indent=2))
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         click.echo("\n".join(delivery.describe(data)))
 
@@ -411,7 +411,7 @@ def status(options: Options, sid: str, output: str) -> None:
     with session(options.sandbox, account_sid=options.account_sid) as client:
         what, path = delivery.resource_path(client.account_sid, sid)
         try:
-            data = delivery.summary(what, client.fetch("core", path))
+            data = shapes.shape(what, client.fetch("core", path))
         except NotFound as error:
             where = f"account {client.account_sid}"
             hint = context.subaccount_hint(what)

@@ -94,6 +94,11 @@ installs, pinned; see the top of the workflow). To validate before every commit,
 """
 
 
+OUTPUT_SCHEMAS = frozenset(
+    {"plan.schema.json", "message.schema.json", "call.schema.json"}
+)
+
+
 def starter() -> str:
     """The starter manifest: the kinds comment, then two example objects."""
     return _kinds_comment() + STARTER_BODY
@@ -122,7 +127,8 @@ def files(target: Path) -> dict[Path, str]:
     schemas = {
         Path("schemas") / p.name: p.read_text(encoding="utf-8")
         for p in sorted(schema_dir().glob("*.schema.json"))
-        if p.name != "plan.schema.json"  # describes plan output, not manifests
+        # The others describe what commands print, not manifests.
+        if p.name not in OUTPUT_SCHEMAS
     }
     return {
         **schemas,

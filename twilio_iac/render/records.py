@@ -5,7 +5,8 @@ the last page is read: the table's column widths are fixed up front from the
 terminal's width (columns that do not fit are left out, least useful first,
 and the one free-text column takes what is left, cut with "…"; with no width,
 as into a file or pipe, every column is shown and nothing is cut); CSV has a
-header row and full values; JSON is one array of the API's records. Dates
+header row and full values; JSON is one array of the API's records (messages
+and calls in their one shape, operations/shapes.py). Dates
 are ISO 8601 in UTC everywhere (the 2010-04-01 API writes RFC 2822).
 """
 
@@ -16,47 +17,21 @@ import io
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from twilio_iac.operations.account_numbers import renamed
+from twilio_iac.operations.shapes import DATE_FIELDS, iso, shape, with_iso_dates
 
-DATE_FIELDS = frozenset(
-    {"date_created", "date_updated", "date_sent", "start_time", "end_time"}
-)
 GAP = "  "
 DRIFT = "≠"  # marks a manifest name the live friendly_name differs from
-
-
-def iso(value: Any) -> str:
-    """An RFC 2822 or ISO 8601 date as ``2015-07-30T23:19:04Z``; "" for none."""
-    if not value:
-        return ""
-    text = str(value)
-    try:
-        if "," in text:
-            moment = parsedate_to_datetime(text)
-        else:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (TypeError, ValueError):
-        return text
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+# Tables whose JSON rows take the one shape of their object (operations/shapes).
+_SHAPED = {"messages": "message", "calls": "call"}
 
 
 def iso_minute(value: Any) -> str:
     """The table's shorter ISO 8601 form, ``2015-07-30T23:19Z``."""
     full = iso(value)
     return f"{full[:16]}Z" if len(full) == 20 else full
-
-
-def with_iso_dates(record: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        key: iso(value) if key in DATE_FIELDS and value else value
-        for key, value in record.items()
-    }
 
 
 @dataclass(frozen=True)
@@ -222,7 +197,9 @@ class Printer:
             self._start()
         self.count += 1
         if self.output == "json":
-            text = json.dumps(with_iso_dates(record), indent=2, ensure_ascii=False)
+            what = _SHAPED.get(self.kind)
+            data = shape(what, record) if what else with_iso_dates(record)
+            text = json.dumps(data, indent=2, ensure_ascii=False)
             indented = "\n".join("  " + line for line in text.splitlines())
             self.echo(("" if self.count == 1 else ",\n") + indented)
         elif self.output == "csv":
