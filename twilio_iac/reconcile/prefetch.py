@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import re
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -165,12 +166,29 @@ def finish(
     return duplicates.add_deletes(result, found, state)
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+class _Pause:
+    """The collector paused while any plan runs: plans of several accounts at
+    once share the one collector, so the last to finish restores it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._runs = 0
+        self._was_enabled = False
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if not self._runs:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._runs += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._runs -= 1
+                if not self._runs and self._was_enabled:
+                    gc.enable()
+
+
+paused_gc = _Pause()

@@ -25,8 +25,6 @@ from twilio_iac.reconcile.report import ApplyReport
 from twilio_iac.reconcile.target import Connect
 from twilio_iac.reconcile.workflow import check_fresh
 
-__all__ = ["Connect", "apply", "plan", "review"]
-
 
 @dataclass(frozen=True)
 class PlanOptions:
