@@ -28,7 +28,7 @@ from twilio_iac.manifests import desired
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Resource
 from twilio_iac.reconcile import dedupe as duplicates
-from twilio_iac.reconcile import live, selection
+from twilio_iac.reconcile import live, selection, target
 from twilio_iac.reconcile.plan import Plan
 from twilio_iac.reconcile.workflow import make_plan
 from twilio_iac.resources import REGISTRY, related_kinds
@@ -123,9 +123,8 @@ def plan_loaded(
     kinds: tuple[str, ...] | None = None,
 ) -> Plan:
     """The plan of manifests already loaded (when no guess could be made)."""
+    target.check_manifests(wanted.account_sid, client)
     with paused_gc():
-        if wanted.account_sid and wanted.account_sid != client.account_sid:
-            return make_plan(wanted, client)  # which explains the mismatch
         state = live.fetch(client, client.account_sid, selection.reads(wanted, kinds))
         return finish(wanted, client, state, dedupe, kinds)
 

@@ -1,6 +1,7 @@
 """Which account a run acts on: the one asked for (--account-sid), else the one
 the manifests or a saved plan declare. Either must be reachable with the
-credentials in use before anything is read from it."""
+credentials in use before anything is read from it, and what the manifests or
+the plan declare must be the account targeted."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Protocol
 
 from twilio_iac.api.accounts import check_reachable
 from twilio_iac.api.client import TwilioClient
+from twilio_iac.errors import PlanError
 
 
 class Connect(Protocol):
@@ -34,3 +36,24 @@ def connected(
         if account_sid:
             check_reachable(client, source)
         yield client
+
+
+def check_manifests(declared: str | None, client: TwilioClient) -> None:
+    """Manifests that name an account are planned against that one only."""
+    if declared and declared != client.account_sid:
+        raise PlanError(
+            f"The manifests are for account {declared}, but this run targets "
+            f"{client.account_sid} (credentials from {client.settings.source}). "
+            "Nothing was read or changed. Drop --account-sid, or fix `account_sid` "
+            "in the manifests."
+        )
+
+
+def check_saved(planned_for: str, client: TwilioClient) -> None:
+    """A saved plan is applied to the account it was made for only."""
+    if client.account_sid != planned_for:
+        raise PlanError(
+            f"This plan was made for account {planned_for}, but this run "
+            f"targets {client.account_sid}. Nothing was sent. Drop --account-sid, "
+            "or plan again against the account you mean."
+        )
