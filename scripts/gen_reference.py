@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from twilio_iac.resources import REGISTRY, Field, ResourceType
-from twilio_iac.resources.parts import Children, Pool
+from twilio_iac.resources.pools import Children, Pool
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BEGIN = "<!-- reference:begin (scripts/gen_reference.py writes this part) -->"

@@ -18,7 +18,7 @@ if str(ROOT) not in sys.path:  # run as a script from a source checkout
     sys.path.insert(0, str(ROOT))
 
 from twilio_iac.resources import REGISTRY, Field, ResourceType, get  # noqa: E402
-from twilio_iac.resources.parts import Children, Pool  # noqa: E402
+from twilio_iac.resources.pools import Children, Pool  # noqa: E402
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 HEX32 = "[0-9a-fA-F]{32}"

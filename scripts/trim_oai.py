@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from twilio_iac.apis import APIS
-from twilio_iac.emulator.actions import ACTIONS
-from twilio_iac.emulator.handlers import ROUTES
+from twilio_iac.emulator.http.actions import ACTIONS
+from twilio_iac.emulator.http.handlers import routes
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO.parent / "shared" / "twilio-oai"
@@ -61,7 +61,7 @@ def served(specs: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
     A kind names its API; an action is looked up in every description, since
     its path is unique to one API."""
     keep: dict[str, list[str]] = {}
-    for route in ROUTES:
+    for route in routes():
         paths = keep.setdefault(route.kind.api, [])
         if route.template not in paths:
             paths.append(route.template)

@@ -15,10 +15,9 @@ from typing import Any
 import pytest
 
 from twilio_iac.apis import APIS
-from twilio_iac.emulator import handlers  # noqa: F401  (registers every kind)
-from twilio_iac.emulator.kinds import KINDS
-from twilio_iac.emulator.params import ENUMS, LENGTHS, RANGES
-from twilio_iac.emulator.spec import load
+from twilio_iac.emulator.http.kinds import KINDS
+from twilio_iac.emulator.http.params import ENUMS, LENGTHS, RANGES
+from twilio_iac.emulator.http.spec import load
 from twilio_iac.resources import REGISTRY, Field, ResourceType
 
 KINDS_MANAGED = sorted(REGISTRY)

@@ -16,7 +16,7 @@ from tests.replay import flow
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
 from twilio_iac.emulator import SANDBOX_CREDENTIALS, Emulator
-from twilio_iac.emulator.messaging import sandbox_short_codes
+from twilio_iac.emulator.messaging.services import sandbox_short_codes
 
 NUMBERS = """
 phone_numbers:

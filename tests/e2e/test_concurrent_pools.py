@@ -17,7 +17,7 @@ from twilio_iac.emulator import Emulator
 from twilio_iac.emulator.app import LoggedRequest
 from twilio_iac.reconcile import applier, graph
 from twilio_iac.reconcile.executor import Status
-from twilio_iac.reconcile.plan import Held, Plan, RemoveHeld
+from twilio_iac.reconcile.plan import MemberChange, Plan, RemoveMember
 from twilio_iac.reconcile.report import ApplyReport
 from twilio_iac.render import apply as render_apply
 
@@ -148,8 +148,8 @@ def test_owners_are_created_before_anything_joins_them(
     emulator, _, plan, report = _change(tmp_path, seed, "{}", POOLS)
     assert report.ok, _not_done(report)
     log = list(emulator.requests)
-    held = [c for c in plan.changes if isinstance(c, Held)]
-    assert len(held) == 10
+    member_changes = [c for c in plan.changes if isinstance(c, MemberChange)]
+    assert len(member_changes) == 10
     members = 0
     for path, name in _owners(emulator).items():
         collection = "/v1/Services" if "/Services/" in path else "/v1/Trunks"
@@ -159,7 +159,7 @@ def test_owners_are_created_before_anything_joins_them(
         # Members, origination URLs and recording settings all follow the create.
         assert all(created.end <= r.start for r in joined), name
         members += len(joined)
-    assert members == len(held)
+    assert members == len(member_changes)
     # The number bought in this run joins Marketing only once it is owned.
     bought = _one(log, "POST", "/IncomingPhoneNumbers.json", PhoneNumber="+14155559999")
     joins = _one(
@@ -362,16 +362,18 @@ def test_a_failed_owner_create_skips_exactly_what_joins_it(
     assert failed.step.label.startswith("create ") and "21999" in str(failed.error)
     # What it holds, and the leave of the member moving into it: a move into
     # an owner that could not be made leaves the member where it was.
-    held = {
-        c for c in plan.changes if isinstance(c, Held) and name in (c.name, c.moved)
+    member_changes = {
+        c
+        for c in plan.changes
+        if isinstance(c, MemberChange) and name in (c.name, c.moved)
     }
-    assert len([c for c in held if isinstance(c, RemoveHeld)]) == 1
-    assert {o.step.change for o in report.skipped} == held
+    assert len([c for c in member_changes if isinstance(c, RemoveMember)]) == 1
+    assert {o.step.change for o in report.skipped} == member_changes
     assert all(o.because is failed.step for o in report.skipped)
-    assert len(report.done) == len(plan.changes) - 1 - len(held)
+    assert len(report.done) == len(plan.changes) - 1 - len(member_changes)
     assert not report.not_started
-    # One request per held change done, none for those skipped.
-    done = [o for o in report.done if isinstance(o.step.change, Held)]
+    # One request per member change done, none for those skipped.
+    done = [o for o in report.done if isinstance(o.step.change, MemberChange)]
     sent = [
         r
         for r in emulator.requests
@@ -382,7 +384,7 @@ def test_a_failed_owner_create_skips_exactly_what_joins_it(
     members = "messaging_phone_numbers" if stays == "Kept" else "trunk_phone_numbers"
     assert len(_pool(emulator, members, stays)) == 1
     text = render_apply.report(report)
-    assert f"Skipped because a change they need failed ({len(held)}):" in text
+    assert f"Skipped because a change they need failed ({len(member_changes)}):" in text
     for o in report.skipped:
         assert f"  - {o.step.label} (needs: {failed.step.label})" in text
 

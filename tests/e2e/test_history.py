@@ -362,12 +362,8 @@ def test_recordings_list_download_delete(run, tmp_path: Path, sent):
     assert result.exit_code == 0, result.output
     assert mp3.read_bytes()[:2] == b"\xff\xfb"
     wav_path = tmp_path / "call.wav"
-    assert (
-        run(
-            "recordings", "download", sid, "--format", "wav", "--out", str(wav_path)
-        ).exit_code
-        == 0
-    )
+    wav = ("--audio-format", "wav", "--out", str(wav_path))
+    assert run("recordings", "download", sid, *wav).exit_code == 0
     with wave.open(str(wav_path)) as audio:
         assert audio.getnchannels() == 1 and audio.getnframes() > 0
     again = run("recordings", "download", sid, "--out", str(mp3))
@@ -423,7 +419,7 @@ def test_numbers_list_by_manifest_name(run, write):
 
 
 def test_lookup_blocks_and_json(run, sent):
-    result = run("lookup", "+14155550100", "(415) 555-4321",
+    result = run("lookup", "+14155550100", "(415) 555-4321", "--yes",
                  "--fields", "line_type_intelligence,caller_name")  # fmt: skip
     assert result.exit_code == 0, result.output
     blocks = result.stdout.strip().split("\n\n")
@@ -432,11 +428,42 @@ def test_lookup_blocks_and_json(run, sent):
         and "line type:       mobile" in blocks[0]
     )
     assert blocks[1].startswith("+14155554321\n") and "landline" in blocks[1]
-    assert "paid per number" in result.stderr
+    assert "paid per number looked up: line_type_intelligence, caller_name" in (
+        result.stderr
+    )
+    assert "(4 paid look-ups; priced by Twilio)" in result.stderr
     assert sent[-1][2] == {"Fields": "line_type_intelligence,caller_name"}
     national = run("lookup", "020 7946 0000", "--country", "GB", "--output", "json")
     (record,) = json.loads(national.stdout)
     assert record["phone_number"] == "+442079460000" and record["country_code"] == "GB"
+
+
+def test_paid_lookup_asks_first_and_refuses_without_a_terminal(run, sent, monkeypatch):
+    paid = ("lookup", "+14155550100", "--fields", "caller_name")
+    refused = run(*paid)
+    assert refused.exit_code == 1
+    assert "Refusing to run paid look-ups without confirmation" in refused.stderr
+    assert "--yes" in refused.stderr and "Traceback" not in refused.output
+    dry = run(*paid, "--dry-run")
+    assert dry.exit_code == 0
+    assert "Look up 1 number: +14155550100" in dry.stderr
+    assert "Dry run: nothing was looked up." in dry.stderr
+    assert sent == []
+    monkeypatch.setattr(context, "stdin_is_terminal", lambda: True)
+    declined = run(*paid, input="no\n")
+    assert declined.exit_code == 1 and "Cancelled" in declined.stderr
+    assert sent == []
+    accepted = run(*paid, input="yes\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert "Run 1 paid look-up?" in accepted.output
+    assert [r[1] for r in sent] == ["/v2/PhoneNumbers/+14155550100"]
+
+
+def test_free_lookup_runs_without_asking(run, sent):
+    result = run("lookup", "+14155550100")
+    assert result.exit_code == 0, result.output
+    assert "Look up" not in result.stderr and "paid" not in result.stderr
+    assert len(sent) == 1
 
 
 def test_lookup_refuses_invalid_numbers_offline(run, sent):

@@ -34,7 +34,8 @@ def test_init_creates_a_repository_that_validates_and_plans(run, tmp_path):
         "manifests/twilio.yaml",
         *[f"schemas/{k}.schema.json" for k in schemas],
     ]
-    assert f"Created in {target}:" in result.stdout
+    assert f"In {target}:" in result.stdout
+    assert "  created   manifests/twilio.yaml" in result.stdout
     assert f"cd {target}" in result.stdout
     assert "twilio-iac validate manifests" in result.stdout
     assert (
@@ -90,16 +91,45 @@ def test_init_defaults_to_the_current_directory(tmp_path, monkeypatch):
     assert "cd " not in result.stdout
 
 
-def test_init_refuses_to_overwrite_and_lists_what_exists(run, tmp_path):
+def test_init_in_an_existing_repository_adds_what_is_missing(run, tmp_path):
     (tmp_path / "README.md").write_text("mine\n")
+    (tmp_path / ".gitignore").write_text("node_modules/\n.twilio-iac/")
     (tmp_path / "manifests").mkdir()
     (tmp_path / "manifests" / "twilio.yaml").write_text("queues: []\n")
     result = run("init", str(tmp_path))
-    assert result.exit_code == 1
-    assert f"{tmp_path / 'README.md'}" in result.output
-    assert f"{tmp_path / 'manifests' / 'twilio.yaml'}" in result.output
+    assert result.exit_code == 0, result.output
+    assert "  kept      README.md" in result.stdout
+    assert "  kept      manifests/twilio.yaml" in result.stdout
+    assert "  created   .pre-commit-config.yaml" in result.stdout
+    assert "  updated   .gitignore (added plan.json, plan.md)" in result.stdout
     assert (tmp_path / "README.md").read_text() == "mine\n"
-    assert not (tmp_path / ".gitignore").exists()
+    assert (tmp_path / "manifests" / "twilio.yaml").read_text() == "queues: []\n"
+    assert (tmp_path / ".github" / "workflows" / "twilio-iac.yml").is_file()
+    ignored = (tmp_path / ".gitignore").read_text().splitlines()
+    assert ignored[:2] == ["node_modules/", ".twilio-iac/"]
+    assert ignored[-2:] == ["plan.json", "plan.md"]
+    assert ignored.count(".twilio-iac/") == 1
+    # A second run changes nothing and says so.
+    again = run("init", str(tmp_path))
+    assert again.exit_code == 0
+    assert "created" not in again.stdout and "updated" not in again.stdout
+    assert (tmp_path / ".gitignore").read_text().splitlines() == ignored
+
+
+def test_init_force_overwrites(run, tmp_path):
+    (tmp_path / "README.md").write_text("mine\n")
+    result = run("init", "--force", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "  overwrote README.md" in result.stdout
+    assert (tmp_path / "README.md").read_text() != "mine\n"
+
+
+def test_init_refuses_a_directory_where_a_file_goes(run, tmp_path):
+    (tmp_path / "README.md").mkdir()
+    result = run("init", str(tmp_path))
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'README.md'} is a directory" in result.output
+    assert "Traceback" not in result.output
 
 
 def _run_scripts(node: object) -> list[str]:
@@ -155,7 +185,7 @@ def test_ci_examples_call_commands_and_options_that_exist(call: list[str]):
 def test_ci_examples_call_what_the_brief_needs():
     calls = [" ".join(call) for call in _workflow_calls() + _hook_calls()]
     assert calls == [
-        "validate $MANIFESTS",
+        "validate $MANIFESTS --output github",
         "plan $MANIFESTS --out plan.json --output markdown --detailed-exitcode",
         "apply plan.json --auto-approve $TWILIO_IAC_APPLY_FLAGS",
         "validate manifests",

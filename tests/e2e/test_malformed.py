@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from twilio_iac.cli import cli
-from twilio_iac.emulator.seed import SANDBOX_ACCOUNT_SID
+from twilio_iac.emulator import SANDBOX_ACCOUNT_SID
 
 CORPUS = Path(__file__).parent.parent / "fixtures" / "malformed"
 TOKEN = "5ecret5ecret5ecret5ecret5ecret00"  # secret-literal.yaml holds it
@@ -42,7 +42,10 @@ def refused(
     monkeypatch.setenv("COPIED_TOKEN", TOKEN)
 
     def check(path: str, location: str, fragment: str) -> None:
-        for verb in (["validate"], ["plan"], ["apply", "--auto-approve"]):
+        # --require-vars: the corpus holds an unset variable, which plain
+        # validate checks around (test_validate.py).
+        verbs = (["validate", "--require-vars"], ["plan"], ["apply", "--auto-approve"])
+        for verb in verbs:
             result = CliRunner().invoke(cli, ["--sandbox", *verb, path])
             output = result.output
             assert result.exit_code == 1, (verb, output)

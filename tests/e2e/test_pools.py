@@ -554,6 +554,21 @@ def test_numbers_list_names_the_trunk_as_the_manifest_does(run, write):
     (row,) = [r for r in named if r["phone_number"] == "+14155550102"]
     assert row["voice_routing"] == "trunk PBX"
     assert row["manifest_name"] == "PBX main"
+    # Without manifests too: a trunk by name, never a SID that breaks columns.
     bare = json.loads(run(*args).stdout)
     (row,) = [r for r in bare if r["phone_number"] == "+14155550102"]
-    assert row["voice_routing"].startswith("trunk TK")
+    assert row["voice_routing"] == "trunk PBX"
+    table = run("numbers", "list").stdout
+    assert "trunk PBX" in table and "TK" not in table
+
+
+def test_numbers_list_shows_the_service_that_takes_a_numbers_sms(run, write):
+    path = write("twilio.yaml", TWO)
+    _apply(run, path)
+    rows = json.loads(run("numbers", "list", "--output", "json").stdout)
+    routing = {r["phone_number"]: r["sms_routing"] for r in rows}
+    # In Alerts (which takes its numbers' SMS): the service, not the number's URL.
+    assert routing["+14155550100"] == "service Alerts"
+    assert routing["+14155550101"] == "service Alerts"
+    # Not in a service: the number's own routing.
+    assert not routing["+14155550102"].startswith("service")

@@ -208,6 +208,37 @@ def test_from_by_manifest_name(run, write, sandbox):
     assert "--from 'Sales' is neither a phone number" in unknown.stderr
 
 
+def test_from_by_live_friendly_name(run, write, sandbox):
+    path = write(
+        "numbers.yaml",
+        """
+        phone_numbers:
+          - phone_number: "+14155550101"
+            friendly_name: Support line
+          - phone_number: "+14155550102"
+            friendly_name: Support line 2
+        """,
+    )
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    sms = run(*SMS[:4], "--from", "Support line", "--body", "x", "--yes")
+    assert sms.exit_code == 0, sms.output
+    assert "From=+14155550101" in sms.stdout
+    call = run("send", "call", "--to", "+14155551234", "--from", "Support line 2",
+               "--url", "https://example.com/call", "--yes")  # fmt: skip
+    assert call.exit_code == 0, call.output
+    assert sandbox().records("calls")[0]["from"] == "+14155550102"
+    whatsapp = run("send", "whatsapp", "--to", "+14155551234", "--from",
+                   "Support line", "--body", "hi", "--yes")  # fmt: skip
+    assert whatsapp.exit_code == 0, whatsapp.output
+    assert "From=whatsapp:+14155550101" in whatsapp.stdout
+    typo = run(*SMS[:4], "--from", "Suport line", "--body", "x", "--yes")
+    assert typo.exit_code == 1
+    assert "no number of the account has it; did you mean Support line?" in (
+        typo.stderr
+    )
+    assert len(sandbox().records("messages")) == 2
+
+
 def test_ambiguous_failure_is_not_resent(run, sandbox):
     emulator = sandbox()
     emulator.add_fault("POST", r"/Messages\.json$", 500, 20500, "Internal error")

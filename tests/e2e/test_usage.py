@@ -43,8 +43,8 @@ def golden(name: str, text: str) -> None:
     ("name", "args"),
     [
         ("range.txt", (*MAY,)),
-        ("range.csv", (*MAY, "--format", "csv")),
-        ("range.json", (*MAY, "--format", "json", "--sort", "category")),
+        ("range.csv", (*MAY, "--output", "csv")),
+        ("range.json", (*MAY, "--output", "json", "--sort", "category")),
         ("daily.txt", (*MAY, "--daily", "--category", "sms-outbound")),
         ("monthly.txt", ("--start", "2025-03-01", "--end", "2025-05-31", "--monthly")),
         ("all.txt", ("--start", "2025-05-02", "--end", "2025-05-02", "--all")),
@@ -65,7 +65,7 @@ def test_daily_table_draws_a_bar_per_day(run):
 
 
 def test_json_total_is_twilio_totalprice_and_exact(run):
-    data = json.loads(run("usage", *MAY, "--format", "json").stdout)
+    data = json.loads(run("usage", *MAY, "--output", "json").stdout)
     rows = sum(float(row["price"]) for row in data["rows"])
     assert data["currency"] == "USD"
     assert abs(float(data["total"]) - rows) < 1e-9
@@ -73,8 +73,8 @@ def test_json_total_is_twilio_totalprice_and_exact(run):
 
 
 def test_zero_rows_hidden_unless_all(run):
-    hidden = run("usage", *MAY, "--format", "json").stdout
-    shown = run("usage", *MAY, "--format", "json", "--all").stdout
+    hidden = run("usage", *MAY, "--output", "json").stdout
+    shown = run("usage", *MAY, "--output", "json", "--all").stdout
     categories = {row["category"] for row in json.loads(shown)["rows"]}
     assert "sms-inbound" in categories
     assert "sms-inbound" not in {r["category"] for r in json.loads(hidden)["rows"]}
@@ -93,7 +93,7 @@ def test_sends_in_the_sandbox_show_up_today(run):
         "--yes",
     )
     assert sent.exit_code == 0, sent.output
-    data = json.loads(run("usage", "--period", "today", "--format", "json").stdout)
+    data = json.loads(run("usage", "--period", "today", "--output", "json").stdout)
     (row,) = data["rows"]
     assert (row["category"], row["count"], row["usage"]) == ("sms-outbound", "1", "2")
     assert data["total"] == "0.0158"
@@ -103,9 +103,9 @@ def test_subaccounts_flag(run, sandbox):
     emulator = sandbox()
     sub_with_message(emulator)
     emulator.save()
-    both = json.loads(run("usage", "--period", "today", "--format", "json").stdout)
+    both = json.loads(run("usage", "--period", "today", "--output", "json").stdout)
     main = json.loads(
-        run("usage", "--period", "today", "--format", "json", "--no-subaccounts").stdout
+        run("usage", "--period", "today", "--output", "json", "--no-subaccounts").stdout
     )
     assert both["total"] == "0.0079"
     assert main["rows"] == []

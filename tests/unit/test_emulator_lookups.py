@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from twilio_iac.emulator import lookups
+from twilio_iac.emulator.lookups import phone_numbers as lookups
 
 
 def test_every_package_has_an_answer() -> None:

@@ -24,7 +24,7 @@ from tests.conftest import plan_json
 from twilio_iac.cli import cli
 from twilio_iac.cli.session import session
 from twilio_iac.emulator import SEED_NUMBERS, Emulator
-from twilio_iac.emulator.statefile import Database
+from twilio_iac.emulator.store.statefile import Database
 from twilio_iac.errors import ConfigError
 
 from .test_emulator import AUTH, P, call, legacy_state
@@ -416,7 +416,7 @@ def test_owned_numbers_stay_known_without_a_scan() -> None:
 def test_a_state_file_locked_too_long_is_one_clear_error(
     run, write, state_path: Path, monkeypatch
 ) -> None:
-    from twilio_iac.emulator import statefile
+    from twilio_iac.emulator.store import statefile
 
     Emulator(state_path=state_path).close()
     monkeypatch.setattr(statefile, "_BUSY_TIMEOUT_S", 0.2)
@@ -434,7 +434,7 @@ def test_a_state_file_locked_too_long_is_one_clear_error(
 
 
 def test_a_record_map_keeps_its_index_through_every_kind_of_change() -> None:
-    from twilio_iac.emulator.records import RecordMap
+    from twilio_iac.emulator.store import RecordMap
 
     changes: dict = {}
     numbers = RecordMap("phone_numbers", changes, {"PN1": {"sid": "PN1", "app": "AP1"}})

@@ -14,7 +14,7 @@ from tests.webhook_app import App, serving
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
 from twilio_iac.emulator import SANDBOX_CREDENTIALS, Emulator
-from twilio_iac.emulator.callbacks import Deliverer
+from twilio_iac.emulator.delivery.callbacks import Deliverer
 
 SENDER = "+14155550100"  # a seeded sandbox number
 

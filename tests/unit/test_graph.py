@@ -75,7 +75,7 @@ def test_deletes_run_in_reverse_dependency_order() -> None:
 
 
 @dataclass(frozen=True)
-class _Held(Update):
+class _MemberChange(Update):
     """A stand-in for a change to what an owner holds (a pool member): it
     names the steps it must follow and has a step id of its own."""
 
@@ -89,8 +89,8 @@ class _Held(Update):
 
 
 def test_changes_naming_steps_in_after_wait_for_them() -> None:
-    leave = _Held("applications", "old", None, target="PN1")
-    join = _Held(
+    leave = _MemberChange("applications", "old", None, target="PN1")
+    join = _MemberChange(
         "applications",
         "new-app",
         None,

@@ -24,8 +24,7 @@ def test_each_kind_module_registers_the_kind_it_is_named_after():
 
 
 def test_every_kind_is_served_by_the_emulator():
-    from twilio_iac.emulator import handlers  # noqa: F401  (registers every kind)
-    from twilio_iac.emulator.kinds import KINDS
+    from twilio_iac.emulator.http.kinds import KINDS
 
     assert set(REGISTRY) <= set(KINDS)
 

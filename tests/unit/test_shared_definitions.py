@@ -11,7 +11,7 @@ from twilio_iac.operations import calls, listing, messages
 from twilio_iac.render.records import TABLES
 from twilio_iac.resources import REGISTRY
 from twilio_iac.resources._common import choice
-from twilio_iac.resources.parts import number_pool
+from twilio_iac.resources.pools import number_pool
 
 
 def _field(kind: str, name: str):  # noqa: ANN202

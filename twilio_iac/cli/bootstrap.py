@@ -98,15 +98,28 @@ def _check(files: list[export.ExportFile]) -> None:
     default=Path("."),
     type=click.Path(file_okay=False, path_type=Path),
 )
-def init(directory: Path) -> None:
-    """Create a starter repository in DIRECTORY (default: the current one):
-    manifests, the GitHub Actions workflow, a pre-commit hook, .gitignore, a
-    README. Existing files are never overwritten.
+@click.option(
+    "--force", is_flag=True, help="Overwrite files that exist (default: keep them)."
+)
+def init(directory: Path, force: bool) -> None:
+    """Create a starter repository in DIRECTORY (default: the current one), or
+    add twilio-iac to an existing one: manifests, schemas, the GitHub Actions
+    workflow, a pre-commit hook, .gitignore, a README. Files that exist are
+    kept (an existing .gitignore gains the lines it lacks); --force overwrites.
     """
-    created = scaffold.create(directory)
-    click.echo(f"Created in {directory}:")
-    for path in created:
-        click.echo(f"  {path.as_posix()}")
+    outcome = scaffold.create(directory, force=force)
+    click.echo(f"In {directory}:")
+    for verb, paths in (
+        ("created", outcome.created),
+        ("overwrote", outcome.overwritten),
+        ("updated", outcome.updated),
+        ("kept", outcome.kept),
+    ):
+        for path in paths:
+            added = ", ".join(outcome.ignored) if verb == "updated" else ""
+            added = f" (added {added})" if added else ""
+            click.echo(f"  {verb:<9} {path.as_posix()}{added}")
+    _hints(outcome)
     cd = "" if directory == Path(".") else f"cd {directory}\n  "
     click.echo(
         "\nNext:\n"
@@ -114,3 +127,21 @@ def init(directory: Path) -> None:
         "  twilio-iac --sandbox plan manifests   # try it without credentials\n"
         "  twilio-iac plan manifests             # against your account"
     )
+
+
+def _hints(outcome: scaffold.Outcome) -> None:
+    """What a kept file means for the user: the copy they lack, and where it is."""
+    if not outcome.kept:
+        return
+    example = scaffold.ci_example_dir()
+    notes = {
+        Path(".pre-commit-config.yaml"): "add the hook from "
+        f"{example / 'pre-commit-config.yaml'}",
+        Path(".github/workflows/twilio-iac.yml"): "compare it with "
+        f"{example / 'twilio-iac.yml'}",
+        Path("manifests/twilio.yaml"): "your manifests stay as they are",
+    }
+    for path in outcome.kept:
+        if path in notes:
+            click.echo(f"  note: {path.as_posix()} was kept: {notes[path]}")
+    click.echo("Kept files were left as they are; `init --force` overwrites them.")

@@ -50,6 +50,35 @@ sandbox_option = click.option(
     help="Use the built-in emulator (same as `twilio-iac --sandbox ...`).",
 )
 
+
+class OutputChoice(click.Choice):
+    """The values of --output, plus old spellings that still work but are no
+    longer shown (`table` for lists is now `text`, as everywhere else)."""
+
+    def __init__(self, choices: list[str], aliases: dict[str, str]) -> None:
+        super().__init__(choices)
+        self.aliases = aliases
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        return super().convert(self.aliases.get(value, value), param, ctx)
+
+
+def output_option(
+    choices: list[str], help: str, *names: str, **extra: Any
+) -> Callable[[Any], Any]:
+    """One --output for every command: `text` (the default: a table for
+    lists), `json`, `csv` for lists, `markdown` where a PR comment fits."""
+    return click.option(
+        "--output",
+        *names,
+        type=OutputChoice(choices, {"table": "text"}),
+        default="text",
+        show_default=True,
+        help=help,
+        **extra,
+    )
+
+
 paths_argument = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
 )

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from twilio_iac.cli.context import read_stdin
+from twilio_iac.cli.context import output_option, read_stdin
 from twilio_iac.errors import TwilioIacError
 
 if TYPE_CHECKING:  # the emulator is imported only when a command needs it
-    from twilio_iac.emulator.inbound import Delivery
-    from twilio_iac.emulator.outbound import Response
+    from twilio_iac.emulator.delivery.inbound import Delivery
+    from twilio_iac.emulator.delivery.outbound import Response
 
 state_option = click.option(
     "--state",
@@ -135,7 +135,7 @@ def inbound() -> None:
 @click.option("--body", required=True, help="The text; '-' reads standard input.")
 @state_option
 @remote_option
-@click.option("--output", type=click.Choice(["text", "json"]), default="text")
+@output_option(["text", "json"], "text: the TwiML reply; json: the whole exchange.")
 def inbound_sms(
     to: str,
     sender: str,
@@ -146,7 +146,7 @@ def inbound_sms(
 ) -> None:
     """POST an incoming SMS to the number's sms_url (or its application's),
     signed as Twilio signs it, and print the TwiML that came back."""
-    from twilio_iac.emulator import inbound
+    from twilio_iac.emulator.delivery import inbound
 
     if body == "-":
         body = read_stdin("the message body").removesuffix("\n")
@@ -165,7 +165,8 @@ def _deliver_sms(
     state: Path | None, to: str, sender: str, body: str, allow_remote: bool
 ) -> Delivery:
     from twilio_iac.cli.session import legacy_state_path, sandbox_state_path
-    from twilio_iac.emulator import Emulator, inbound
+    from twilio_iac.emulator import Emulator
+    from twilio_iac.emulator.delivery import inbound
 
     # An explicit --state is never migrated from the legacy location.
     legacy = None if state else legacy_state_path(os.environ)

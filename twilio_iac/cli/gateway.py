@@ -17,7 +17,13 @@ from typing import Any
 import click
 
 from twilio_iac.api.client import TwilioClient
-from twilio_iac.cli.context import Options, confirm, pass_options, sandbox_option
+from twilio_iac.cli.context import (
+    Options,
+    confirm,
+    output_option,
+    pass_options,
+    sandbox_option,
+)
 from twilio_iac.cli.session import gateway_session
 from twilio_iac.errors import ApiError, NotFound, TransportError, TwilioIacError
 from twilio_iac.render.connections import (
@@ -80,12 +86,9 @@ def _gateway(sandbox: bool) -> Iterator[TwilioClient]:
         raise gateway_error(error) from error
 
 
-output_option = click.option(
-    "--output",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="table for people; json (the gateway's records) or csv for scripts.",
+list_output = output_option(
+    ["text", "json", "csv"],
+    "text: a table for people; json (the gateway's records) or csv for scripts.",
 )
 
 
@@ -107,7 +110,7 @@ def connections() -> None:
 @click.option(
     "--status", type=click.Choice(STATUSES), help="Only connections in this status."
 )
-@output_option
+@list_output
 @sandbox_option
 @pass_options
 def list_connections(options: Options, status: str | None, output: str) -> None:
@@ -137,7 +140,7 @@ def list_connections(options: Options, status: str | None, output: str) -> None:
 
 @connections.command("show")
 @click.argument("connection_id")
-@click.option("--output", type=click.Choice(["text", "json"]), default="text")
+@output_option(["text", "json"], "text for people; json for the gateway's record.")
 @sandbox_option
 @pass_options
 def show(options: Options, connection_id: str, output: str) -> None:

@@ -22,6 +22,7 @@ from twilio_iac.cli.context import (
     Options,
     confirm,
     not_found,
+    output_option,
     pass_options,
     sandbox_option,
     stack,
@@ -37,20 +38,13 @@ from twilio_iac.render.records import Printer
 
 Decorator = Callable[[Any], Any]
 
-table_output = click.option(
-    "--output",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="table (fits the terminal), json (the API's records) or csv (with a "
-    "header row). Dates are ISO 8601 in UTC.",
+table_output = output_option(
+    ["text", "json", "csv"],
+    "text: a table that fits the terminal; json: the API's records; csv: with "
+    "a header row. Dates are ISO 8601 in UTC.",
 )
-show_output = click.option(
-    "--output",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people; json for the full record.",
+show_output = output_option(
+    ["text", "json"], "text for people; json for the full record."
 )
 limit_option = click.option(
     "--limit",
@@ -103,7 +97,7 @@ def print_rows(
         # keep Python from failing on the final flush of the closed pipe.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return printer.count
-    if printer.count == 0 and output == "table":
+    if printer.count == 0 and output == "text":
         click.echo(f"No {kind} found.", err=True)
     return printer.count
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from twilio_iac.cli.context import Options, pass_options, sandbox_option
+from twilio_iac.cli.context import Options, confirm, pass_options, sandbox_option
 from twilio_iac.cli.session import session
 from twilio_iac.operations import number_lookup
 from twilio_iac.render import records
@@ -38,6 +38,10 @@ _FIELDS_HELP = (
     show_default=True,
     help="text: one block per number; json: Lookup's records.",
 )
+@click.option("--yes", is_flag=True, help="Run paid look-ups without asking.")
+@click.option(
+    "--dry-run", is_flag=True, help="Show the look-ups and what is paid; send nothing."
+)
 @sandbox_option
 @pass_options
 def lookup(
@@ -46,11 +50,14 @@ def lookup(
     fields: str,
     country: str | None,
     output: str,
+    yes: bool,
+    dry_run: bool,
 ) -> None:
     """Look numbers up: validity and formats, and any data packages asked for.
 
     Each number is checked offline first; an invalid one is refused, with the
-    reason, before anything is sent.
+    reason, before anything is sent. Paid packages are confirmed first, as
+    sends are (--yes to skip, --dry-run to see and stop).
     """
     if fields.strip() == "list":
         click.echo("\n".join(number_lookup.fields_help()))
@@ -60,11 +67,17 @@ def lookup(
         raise click.UsageError("give at least one NUMBER (or --fields list)")
     parsed = number_lookup.check(numbers, country, wanted)
     paid = [f for f in wanted if number_lookup.FIELDS[f][0]]
-    if paid:
-        click.echo(
-            f"Note: {', '.join(paid)} {'is' if len(paid) == 1 else 'are'} paid per "
-            f"number looked up ({len(parsed)} here).",
-            err=True,
+    if paid or dry_run:
+        _preview(parsed, wanted, paid)
+    if dry_run:
+        click.echo("Dry run: nothing was looked up.", err=True)
+        return
+    if paid and not yes:
+        confirm(
+            f"Run {_count(len(parsed) * len(paid), 'paid look-up')}?",
+            "Refusing to run paid look-ups without confirmation: standard input "
+            "is not a terminal, so nobody can answer. Rerun with --yes to run "
+            "them unattended, or --dry-run to see them.",
         )
     found = []
     with session(options.sandbox, account_sid=options.account_sid) as client:
@@ -76,6 +89,27 @@ def lookup(
                 click.echo(describe(record) + "\n")
     if output == "json":
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _preview(
+    targets: list[number_lookup.Target], wanted: list[str], paid: list[str]
+) -> None:
+    """What will be sent, and what of it Twilio bills per number (on stderr, so
+    --output json stays clean)."""
+    numbers = [t.number for t in targets]
+    packages = ", ".join(wanted) if wanted else "validation only (free)"
+    lines = [f"Look up {_count(len(numbers), 'number')}: {', '.join(numbers)}"]
+    lines.append(f"  packages: {packages}")
+    if paid:
+        lines.append(
+            f"  paid per number looked up: {', '.join(paid)} "
+            f"({_count(len(numbers) * len(paid), 'paid look-up')}; priced by Twilio)"
+        )
+    click.echo("\n".join(lines), err=True)
 
 
 def describe(record: dict[str, Any]) -> str:

@@ -52,7 +52,7 @@ def numbers_list(
     with session(options.sandbox, account_sid=options.account_sid) as client:
         rows = account_numbers.rows(client, limit, manifests)
         print_rows("numbers", output, watched(rows), table)
-    if drifted and output == "table":
+    if drifted and output == "text":
         some = "1 number's" if len(drifted) == 1 else f"{len(drifted)} numbers'"
         click.echo(
             f"{records.DRIFT} {some} live name differs from the manifests; "

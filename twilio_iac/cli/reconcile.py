@@ -22,11 +22,12 @@ from twilio_iac.cli.context import (
     sandbox_option,
 )
 from twilio_iac.cli.session import connect
-from twilio_iac.errors import PlanError
+from twilio_iac.errors import ManifestError, PlanError
 from twilio_iac.manifests import desired
 from twilio_iac.reconcile import applier, planfile, run
 from twilio_iac.reconcile.plan import Plan
 from twilio_iac.render import text as render
+from twilio_iac.render import validation
 from twilio_iac.resources import REGISTRY
 
 
@@ -85,19 +86,51 @@ def _connect(options: Options) -> run.Connect:
 
 @click.command()
 @paths_argument
-def validate(paths: tuple[Path, ...]) -> None:
+@click.option(
+    "--require-vars",
+    is_flag=True,
+    help="Fail on a ${VAR} that is not set and has no default (plan and apply "
+    "always do); by default validate checks everything else without its value.",
+)
+@click.option(
+    "--output",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="json: a machine-readable report on stdout; github: GitHub Actions "
+    "::error annotations, one per problem, on stdout.",
+)
+def validate(paths: tuple[Path, ...], require_vars: bool, output: str) -> None:
     """Check manifests offline: schema, references, duplicates. Sends nothing.
 
     Each PATH is a file or a directory of *.yaml/*.yml files; several PATHs
     are layers (a later one changes an earlier one only through `overrides:`).
+    A `${VAR}` without a value stands in as written (its own checks are left
+    out), so a pre-commit hook needs no production variables; --require-vars
+    refuses it, as plan and apply do.
     """
-    result = desired.load(paths)
+    try:
+        result = desired.load(paths, unset_ok=not require_vars)
+    except ManifestError as exc:
+        if output == "text":
+            raise
+        click.echo(validation.report(exc, output))
+        raise SystemExit(1) from None
+    if output != "text":
+        click.echo(validation.report(result, output))
+        return
     counts = Counter(key.kind for key in result.resources)
     detail = ", ".join(
         rt.counted(counts[kind]) for kind, rt in REGISTRY.items() if counts[kind]
     )
     files = len(result.files)
     click.echo(f"Valid: {files} file{'s' if files != 1 else ''}, {detail or 'empty'}.")
+    if result.unset:
+        click.echo(
+            f"Not set, checked without their values: {', '.join(result.unset)} "
+            "(plan and apply need them; --require-vars to check them here).",
+            err=True,
+        )
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
 

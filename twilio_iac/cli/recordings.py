@@ -33,17 +33,17 @@ add_list(
 @recordings_group.command("download")
 @click.argument("sid")
 @click.option(
-    "--format",
+    "--audio-format",
     "fmt",
     type=click.Choice(recordings.FORMATS),
     default="mp3",
     show_default=True,
-    help="Audio format.",
+    help="Audio format (--output is for what a command prints, everywhere).",
 )
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write. Default: <SID>.<format> here.",
+    help="File to write. Default: <SID>.<audio format> here.",
 )
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
 @sandbox_option

@@ -227,7 +227,10 @@ def send() -> None:
 @send.command("sms")
 @click.option("--to", required=True, help="E.164 number, or whatsapp:+E.164.")
 @click.option(
-    "--from", "sender", help="A number (E.164/whatsapp:) or its manifest name."
+    "--from",
+    "sender",
+    help="A number (E.164/whatsapp:), or its friendly_name: in the manifests "
+    "with -f, else the live number's.",
 )
 @click.option(
     "--messaging-service",
@@ -263,7 +266,10 @@ def send_sms(
 @send.command("whatsapp")
 @click.option("--to", required=True, help="E.164 number (whatsapp: is added).")
 @click.option(
-    "--from", "sender", help="A WhatsApp sender (E.164) or its manifest name."
+    "--from",
+    "sender",
+    help="A WhatsApp sender (E.164), or its friendly_name (manifests with -f, "
+    "else live).",
 )
 @click.option("--messaging-service", "service", help="An MG… Messaging Service SID.")
 @click.option("--body", help="Free text (inside the 24-hour window); '-' reads stdin.")
@@ -292,11 +298,30 @@ def send_whatsapp(
     **fields: Any,
 ) -> None:
     """Send a WhatsApp message: free text, or a --content-sid template."""
-    if sender is not None:
-        sender = names.sender(sender.removeprefix("whatsapp:"), manifests)
-        sender = "whatsapp:" + sender.removeprefix("whatsapp:")
     fields["to"] = "whatsapp:" + to.removeprefix("whatsapp:")
+    if sender is not None:
+        sender = "whatsapp:" + sender.removeprefix("whatsapp:")
     _send_message(options, sender, body, (), fields)
+
+
+# Stands in for a sender named by friendly_name while the flags are checked
+# offline, before the name is resolved live (a sandbox number, valid E.164).
+_ANY_SENDER = "+14155550100"
+
+
+@dataclass(frozen=True)
+class _Named:
+    name: str  # a live number's friendly_name
+    prefix: str  # "whatsapp:" or ""
+
+
+def _sender_name(sender: str | None, manifests: tuple[Path, ...]) -> _Named | None:
+    """--from given as a name that only the live account can resolve."""
+    if sender is None:
+        return None
+    prefix = "whatsapp:" if sender.startswith("whatsapp:") else ""
+    bare = sender.removeprefix("whatsapp:")
+    return _Named(bare, prefix) if names.needs_live(bare, manifests) else None
 
 
 def _send_message(
@@ -309,18 +334,25 @@ def _send_message(
     flags = pop_flags(fields)
     if body == "-":
         body = context.read_stdin("the message body").removesuffix("\n")
-    if sender is not None:
-        sender = names.sender(sender, manifests)
+    named = _sender_name(sender, manifests)
+    if sender is not None and named is None:
+        prefix = "whatsapp:" if sender.startswith("whatsapp:") else ""
+        sender = prefix + names.sender(sender.removeprefix("whatsapp:"), manifests)
     fields.update(sender=sender, body=body)
     service = fields["service"]
     placeholder = "MG" + "0" * 32 if service else None
-    sends.sms("AC", **(fields | {"service": placeholder}))  # every problem, offline
+    offline = {"service": placeholder}
+    if named:
+        offline["sender"] = named.prefix + _ANY_SENDER
+    sends.sms("AC", **(fields | offline))  # every problem, offline
 
     def build(client: TwilioClient) -> SendRequest:
         if service:
             fields["service"] = names.sid(
                 client, "messaging_services", service, manifests, "--messaging-service"
             )
+        if named:
+            fields["sender"] = named.prefix + names.live_sender(client, named.name)
         return sends.sms(client.account_sid, **fields)
 
     _send(options, build, flags)
@@ -328,7 +360,12 @@ def _send_message(
 
 @send.command("call")
 @click.option("--to", required=True, help="E.164 number to call.")
-@click.option("--from", "sender", required=True, help="Caller ID or its manifest name.")
+@click.option(
+    "--from",
+    "sender",
+    required=True,
+    help="Caller ID: E.164, or its friendly_name (manifests with -f, else live).",
+)
 @click.option("--url", help="URL returning the call's TwiML.")
 @click.option("--twiml", help="The call's TwiML, inline.")
 @click.option("--application", help="TwiML application: AP… SID or friendly_name.")
@@ -345,11 +382,14 @@ def send_call(
 ) -> None:
     """Place a call that runs --url, --twiml or an --application."""
     flags = pop_flags(fields)
-    fields["sender"] = names.sender(sender, manifests)
+    named = _sender_name(sender, manifests)
+    fields["sender"] = _ANY_SENDER if named else names.sender(sender, manifests)
     placeholder = "AP" + "0" * 32 if application else None
     sends.call("AC", application_sid=placeholder, **fields)
 
     def build(client: TwilioClient) -> SendRequest:
+        if named:
+            fields["sender"] = names.live_sender(client, named.name)
         app_sid = None
         if application:
             app_sid = names.sid(

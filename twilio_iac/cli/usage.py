@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from twilio_iac.cli.context import Options, pass_options, sandbox_option
+from twilio_iac.cli.context import (
+    Options,
+    OutputChoice,
+    output_option,
+    pass_options,
+    sandbox_option,
+)
 from twilio_iac.cli.session import session
 from twilio_iac.operations import usage as usage_records
 from twilio_iac.render import usage as usage_render
@@ -39,12 +45,17 @@ def today() -> date:
     show_default=True,
     help="Include the subaccounts' usage.",
 )
+@output_option(
+    ["text", "csv", "json"],
+    "text: a table with bar charts; csv or json for scripts.",
+    "fmt",
+)
+# The old name, kept working for scripts that use it, but no longer shown.
 @click.option(
     "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
+    "old_fmt",
+    type=OutputChoice(["text", "csv", "json"], {"table": "text"}),
+    hidden=True,
 )
 @click.option(
     "--sort",
@@ -55,8 +66,16 @@ def today() -> date:
 @click.option("--all", "show_all", is_flag=True, help="Show zero-usage rows too.")
 @sandbox_option
 @pass_options
-def usage(options: Options, fmt: str, sort: str, show_all: bool, **flags: Any) -> None:
+def usage(
+    options: Options,
+    fmt: str,
+    old_fmt: str | None,
+    sort: str,
+    show_all: bool,
+    **flags: Any,
+) -> None:
     """Usage and cost per category, with a total; prices are exact decimals."""
+    fmt = old_fmt or fmt
     chosen = [name for name in usage_records.BREAKDOWNS if flags.pop(name)]
     breakdown = usage_records.one_breakdown(chosen)
     query = usage_records.query(breakdown=breakdown, today=today(), **flags)
@@ -75,7 +94,7 @@ def usage(options: Options, fmt: str, sort: str, show_all: bool, **flags: Any) -
         rows, sort=sort, show_all=show_all, breakdown=query.breakdown
     )
     render = {
-        "table": usage_render.table,
+        "text": usage_render.table,
         "csv": usage_render.as_csv,
         "json": usage_render.as_json,
     }[fmt]

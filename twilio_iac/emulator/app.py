@@ -27,12 +27,13 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from . import gateway
-from .actions import Binary
-from .catalog import PHONE_NUMBERS
-from .handlers import Request, allowed_methods, dispatch
-from .kinds import KINDS, new_record
-from .numbers import number_fields
-from .problems import (
+from .core.catalog import PHONE_NUMBERS
+from .core.numbers import number_fields
+from .core.seed import add_numbers
+from .http.actions import Binary
+from .http.handlers import Request, allowed_methods, dispatch
+from .http.kinds import KINDS, new_record
+from .http.problems import (
     AUTHENTICATE,
     INVALID_PARAMETER,
     TOO_MANY_REQUESTS,
@@ -40,9 +41,9 @@ from .problems import (
     error_body,
     not_found,
 )
-from .seed import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, add_numbers, fresh_store
-from .statefile import open_state
+from .seed import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, fresh_store
 from .store import utcnow
+from .store.statefile import open_state
 
 StartResponse = Callable[..., Any]
 _STATUS = {
@@ -101,7 +102,7 @@ class Emulator:
         self.keep_log = True  # off in `emulator serve`: its logs would only grow
         self.autosave = True  # kept for callers: every request is written at once
         # Called with (request, status, body) after each API request, under the
-        # lock: they must only take note (callbacks.Deliverer queues work).
+        # lock: they must only take note (delivery.callbacks.Deliverer queues work).
         self.listeners: list[Callable[[Request, int, Any], None]] = []
         self._lock = threading.RLock()
         self._flight_lock = threading.Lock()

@@ -10,7 +10,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from ..errors import ConfigError
 from .app import Emulator
-from .callbacks import Deliverer
+from .delivery.callbacks import Deliverer
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -58,7 +58,7 @@ def serve(
 ) -> None:
     """Serve until interrupted; every request is written to the state file
     before it is answered. With ``deliver_webhooks``, post status callbacks
-    (see callbacks.py)."""
+    (see delivery/callbacks.py)."""
     emulator = Emulator(
         state_path=state_path,
         credentials=credentials,

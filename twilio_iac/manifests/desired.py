@@ -19,7 +19,6 @@ from twilio_iac.manifests import reader as manifest
 from twilio_iac.model import Key, Ref, Resource
 from twilio_iac.model import ignored as is_ignored
 from twilio_iac.resources import REGISTRY, ResourceType
-from twilio_iac.resources.parts import Part, Pool
 
 # Entry keys that describe how to manage the resource rather than its state.
 _META = frozenset({"sid", "purchase", "allow_ignored"})
@@ -35,20 +34,29 @@ class Desired:
     # kind → glob patterns on identity for live objects managed elsewhere.
     ignore: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     layers: tuple[tuple[str, ...], ...] = ()  # the files of each PATH argument
+    # Variables that had no value, where load(unset_ok=True) kept them as written.
+    unset: tuple[str, ...] = ()
 
     def ignored(self, kind: str, name: str) -> bool:
         """Does an ignore rule hand this live object to someone else?"""
         return is_ignored(self.ignore, kind, name)
 
 
-def load(paths: Sequence[str | Path], env: Mapping[str, str] | None = None) -> Desired:
+def load(
+    paths: Sequence[str | Path],
+    env: Mapping[str, str] | None = None,
+    unset_ok: bool = False,
+) -> Desired:
     """Read and validate manifests; raises a ManifestError listing every problem.
 
-    Each path is a layer (a directory is one layer), applied in order.
+    Each path is a layer (a directory is one layer), applied in order. With
+    ``unset_ok`` (validate), a variable without a value is no problem: its
+    value is kept as written and left out of the checks it would need a value
+    for; such a Desired is for reporting, never for planning.
     """
-    parsed = manifest.read(paths, os.environ if env is None else env)
+    parsed = manifest.read(paths, os.environ if env is None else env, unset_ok)
     warnings = schema.check(parsed)
-    resources = _members(_distinct([build(entry) for entry in parsed.entries]))
+    resources = pools.resolve(_distinct([build(entry) for entry in parsed.entries]))
     return Desired(
         resources={resource.key: resource for resource in resources},
         account_sid=parsed.account_sid,
@@ -57,6 +65,7 @@ def load(paths: Sequence[str | Path], env: Mapping[str, str] | None = None) -> D
         warnings=warnings,
         ignore=_ignore(parsed.ignore),
         layers=parsed.layers,
+        unset=tuple(sorted({reason.message for reason in parsed.unset})),
     )
 
 
@@ -78,7 +87,8 @@ def _ignore(rules: Sequence[manifest.IgnoreRule]) -> dict[str, tuple[str, ...]]:
 
 
 def build(entry: manifest.Entry) -> Resource:
-    """One validated entry as a Resource holding only the fields it sets."""
+    """One validated entry as a Resource holding only the fields it sets; its
+    pools and children as written, until pools.resolve shapes them."""
     rt = REGISTRY[entry.kind]
     fields = dict(_fields(rt, entry.data))
     return Resource(
@@ -95,8 +105,8 @@ def _fields(rt: ResourceType, data: Mapping[str, Any]) -> Iterator[tuple[str, An
     for name, value in _flatten(data, ""):
         if name in _META:
             continue
-        if name in rt.held:
-            yield name, _held(rt.held[name], value)
+        if name in rt.parts_by_name:
+            yield name, value  # as written: pools.resolve shapes it
             continue
         if name in rt.aliases:
             spec = rt.aliases[name]
@@ -113,37 +123,3 @@ def _flatten(data: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
             yield from _flatten(value, f"{prefix}{key}.")
         else:
             yield f"{prefix}{key}", value
-
-
-def _held(part: Part, value: Any) -> Any:
-    """A pool as {label: label} (keys resolved by _members); children as
-    {identity: {field: value}}, normalized like any field."""
-    items = value or []
-    if isinstance(part, Pool):
-        return {label: label for label in items}
-    return {
-        child[part.identity]: {
-            name: part.by_name[name].normalize(v) for name, v in child.items()
-        }
-        for child in items
-    }
-
-
-def _members(resources: list[Resource]) -> list[Resource]:
-    """Pool members written by friendly_name become the numbers they name:
-    {number: label as written}."""
-    known = pools.names(resources)
-    result = []
-    for r in resources:
-        held = [p for p in pools.pools(r.kind) if p.name in r.fields]
-        if not held:
-            result.append(r)
-            continue
-        fields = dict(r.fields)
-        for pool in held:
-            fields[pool.name] = {
-                pools.resolve(pool, label, known) or label: label
-                for label in fields[pool.name]
-            }
-        result.append(replace(r, fields=fields))
-    return result

@@ -1,11 +1,16 @@
-"""Pool members in manifests: what each name means, and Twilio's rules, offline.
+"""Pools in manifests, offline: what each member's name means, and Twilio's rules.
+
+The manifest side of pools has two entry points, one per stage of loading:
+check() (called by schema.check) refuses what Twilio would refuse or silently
+undo, and resolve() (called by desired.load) turns the parts of built
+Resources into the shape the planner compares.
 
 A member of a pool whose members are objects (phone numbers) is written as an
 E.164 number or as the friendly_name of a declared entry of that kind; both
-resolve to the number. check() refuses what Twilio would refuse or silently
-undo: a name nothing declares, one member listed twice in a pool (by name and
-by number: the plan would show no change), one member in two exclusive pools
-of the same kind, and a member entry setting a field its pool's owner takes over.
+resolve to the number. check() refuses a name nothing declares, one member
+listed twice in a pool (by name and by number: the plan would show no change),
+one member in two exclusive pools of the same kind, and a member entry
+setting a field its pool's owner takes over.
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from twilio_iac.manifests.located import Entry, LocatedList, Reason
+from twilio_iac.model import Resource
 from twilio_iac.resources import REGISTRY, Precedence, ResourceType
-from twilio_iac.resources.parts import Pool, dig
+from twilio_iac.resources.pools import Part, Pool, dig
 
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 
@@ -30,7 +37,7 @@ def names(entries: Sequence[Any]) -> dict[str, dict[str, list[str]]]:
     member_kinds = {
         p.member_kind
         for rt in REGISTRY.values()
-        for p in pools(rt.kind)
+        for p in _pools(rt.kind)
         if p.member_kind
     }
     found: dict[str, dict[str, list[str]]] = {
@@ -48,11 +55,41 @@ def names(entries: Sequence[Any]) -> dict[str, dict[str, list[str]]]:
     return found
 
 
-def pools(kind: str) -> list[Pool]:
+def resolve(resources: list[Resource]) -> list[Resource]:
+    """Each part as the planner compares it: a pool as {member key: label as
+    written}, members written by friendly_name resolved to the numbers they
+    name; children as {identity: {field: value}}, normalized like any field."""
+    known = names(resources)
+    result = []
+    for r in resources:
+        parts = [p for p in REGISTRY[r.kind].parts if p.name in r.fields]
+        if not parts:
+            result.append(r)
+            continue
+        fields = dict(r.fields)
+        for part in parts:
+            fields[part.name] = _shaped(part, fields[part.name], known)
+        result.append(replace(r, fields=fields))
+    return result
+
+
+def _shaped(part: Part, value: Any, known: Names) -> dict[str, Any]:
+    items = value or []
+    if isinstance(part, Pool):
+        return {_member_key(part, label, known) or label: label for label in items}
+    return {
+        child[part.identity]: {
+            name: part.by_name[name].normalize(v) for name, v in child.items()
+        }
+        for child in items
+    }
+
+
+def _pools(kind: str) -> list[Pool]:
     return [p for p in REGISTRY[kind].parts if isinstance(p, Pool)]
 
 
-def resolve(pool: Pool, label: str, known: Names) -> str | None:
+def _member_key(pool: Pool, label: str, known: Names) -> str | None:
     """The member key a manifest's label means; None when it means nothing."""
     if pool.member_kind is None:
         return label
@@ -62,9 +99,9 @@ def resolve(pool: Pool, label: str, known: Names) -> str | None:
     return keys[0] if len(keys) == 1 else None
 
 
-def written(entry: Entry) -> Iterator[tuple[Pool, list[str]]]:
+def _written(entry: Entry) -> Iterator[tuple[Pool, list[str]]]:
     """Each pool the entry declares, with its members as written."""
-    for pool in pools(entry.kind):
+    for pool in _pools(entry.kind):
         value = dig(entry.data, pool.name)
         if isinstance(value, list):
             yield pool, [v for v in value if isinstance(v, str)]
@@ -80,9 +117,9 @@ def check(entries: Sequence[Entry]) -> list[Reason]:
     problems: list[Reason] = []
     places: _Places = defaultdict(list)
     for entry in entries:
-        for pool, labels in written(entry):
+        for pool, labels in _written(entry):
             problems += _members(entry, pool, labels, known, by_key, places)
-    return problems + _held_twice(places)
+    return problems + _in_two_pools(places)
 
 
 def _by_key(entries: Sequence[Entry]) -> dict[str, list[Entry]]:
@@ -104,11 +141,11 @@ def _members(
     places: _Places,
 ) -> list[Reason]:
     """One pool's members as written: each must resolve, once; an exclusive
-    pool's are recorded in places for _held_twice."""
+    pool's are recorded in places for _in_two_pools."""
     problems: list[Reason] = []
     seen: dict[str, int] = {}
     for index, label in enumerate(labels):
-        key = resolve(pool, label, known)
+        key = _member_key(pool, label, known)
         if key is None:
             problems.append(_unknown(entry, pool, label, known))
             continue
@@ -122,7 +159,7 @@ def _members(
     return problems
 
 
-def _held_twice(places: _Places) -> list[Reason]:
+def _in_two_pools(places: _Places) -> list[Reason]:
     """A member of an exclusive pool declared in two owners' pools."""
     problems: list[Reason] = []
     for (kind, name, _key), where in places.items():
@@ -165,7 +202,7 @@ def _twice(entry: Entry, pool: Pool, first: int, again: int, key: str) -> Reason
 
 
 def _member_title(kind: str, name: str) -> str:
-    return REGISTRY[kind].held[name].title
+    return REGISTRY[kind].parts_by_name[name].title
 
 
 def _a(noun: str) -> str:

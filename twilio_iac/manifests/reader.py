@@ -55,13 +55,18 @@ class Manifest:
     ignore: tuple[IgnoreRule, ...] = ()
     overrides: tuple[Entry, ...] = ()  # as written, before merging
     layers: tuple[tuple[str, ...], ...] = ()  # the files of each PATH argument
+    # Values that name a variable with no value, kept as written: read with
+    # unset_ok (validate), which checks everything else without the values.
+    unset: tuple[Reason, ...] = ()
 
     @property
     def files(self) -> tuple[str, ...]:
         return tuple(doc.file for doc in self.documents)
 
 
-def read(paths: Sequence[str | Path], env: Mapping[str, str]) -> Manifest:
+def read(
+    paths: Sequence[str | Path], env: Mapping[str, str], unset_ok: bool = False
+) -> Manifest:
     """Parse, interpolate and merge; each path is a layer, in order.
 
     Raises ManifestError for paths that are not readable files or manifests
@@ -70,7 +75,9 @@ def read(paths: Sequence[str | Path], env: Mapping[str, str]) -> Manifest:
     collected.
     """
     groups = [expand([path]) for path in paths]
-    documents, problems = _parse_all(groups, env)
+    documents, problems = _parse_all(groups, env, unset_ok)
+    unset = [r for r in problems if isinstance(r, Unset)]
+    problems = [r for r in problems if not isinstance(r, Unset)]
     declared = layers.declarations(documents)
     changes = layers.overrides(documents)
     entries, override_problems = layers.apply_overrides(declared, changes)
@@ -87,6 +94,7 @@ def read(paths: Sequence[str | Path], env: Mapping[str, str]) -> Manifest:
         ignore=tuple(rules),
         overrides=tuple(changes),
         layers=tuple(tuple(files) for files in groups),
+        unset=tuple(unset),
     )
 
 
@@ -176,7 +184,7 @@ def _not_a_file(path: Path) -> str | None:
 
 
 def _parse_all(
-    groups: list[list[str]], env: Mapping[str, str]
+    groups: list[list[str]], env: Mapping[str, str], unset_ok: bool = False
 ) -> tuple[list[Document], list[Reason]]:
     documents, problems, refused, blank = [], [], [], []
     secrets = logs.credentials(env)
@@ -195,7 +203,7 @@ def _parse_all(
             blank.append(file)
             data = Located()
         documents.append(Document(file, data, layer))
-        problems += _interpolate(file, data, "", 1, env, secrets)
+        problems += _interpolate(file, data, "", 1, env, secrets, unset_ok)
     if refused:
         headline = "A manifest cannot be read as YAML"
         raise ManifestSyntaxError([str(r) for r in refused], headline)
@@ -333,6 +341,11 @@ _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _VARIABLE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?", re.DOTALL)
 
 
+class Unset(Reason):
+    """A value naming a variable that has no value, met with ``unset_ok``: not
+    a problem, but the value is unknown, so checks of it are left out."""
+
+
 def _interpolate(
     file: str,
     node: Any,
@@ -340,6 +353,7 @@ def _interpolate(
     line: int,
     env: Mapping[str, str],
     secrets: Mapping[str, str],
+    unset_ok: bool = False,
 ) -> list[Reason]:
     """Substitute variables in every string value, in place; report problems
     (and the numbers YAML 1.1 and 1.2 read differently, met on the way)."""
@@ -359,12 +373,15 @@ def _interpolate(
             continue  # nothing to substitute: skip the path and line bookkeeping
         child_path, child_line = _child(node, key, path, line)
         if isinstance(value, str):
-            node[key], errors = _substitute(value, env, secrets)
+            node[key], errors, unset = _substitute(value, env, secrets, unset_ok)
             problems += [Reason(file, child_line, child_path, e) for e in errors]
+            problems += [Unset(file, child_line, child_path, n) for n in unset]
         elif type(value) is LeadingZero:
             problems.append(Reason(file, child_line, child_path, _zero(value)))
         else:
-            problems += _interpolate(file, value, child_path, child_line, env, secrets)
+            problems += _interpolate(
+                file, value, child_path, child_line, env, secrets, unset_ok
+            )
     return problems
 
 
@@ -387,9 +404,12 @@ def _child(node: Any, key: Any, path: str, line: int) -> tuple[str, int]:
 
 
 def _substitute(
-    text: str, env: Mapping[str, str], secrets: Mapping[str, str]
-) -> tuple[str, list[str]]:
+    text: str, env: Mapping[str, str], secrets: Mapping[str, str], unset_ok: bool
+) -> tuple[str, list[str], list[str]]:
+    """The text with its variables replaced, the problems, and (with
+    ``unset_ok``) the names of variables left as written for want of a value."""
     errors: list[str] = []
+    unset: list[str] = []
 
     def replace(match: re.Match[str]) -> str:
         if match.group(0) == "$${":
@@ -404,7 +424,12 @@ def _substitute(
             errors.append(_leak_message(f"${{{name}}} reads a credential variable"))
             return match.group(0)
         if name not in env and default is None:
-            errors.append(f"environment variable {name} is not set and has no default")
+            if unset_ok:
+                unset.append(name)
+            else:
+                errors.append(
+                    f"environment variable {name} is not set and has no default"
+                )
             return match.group(0)
         # Like the shell's `:-`, an empty variable also takes the default.
         value = env.get(name) or default or ""
@@ -414,7 +439,7 @@ def _substitute(
                 return match.group(0)
         return value
 
-    return _TOKEN.sub(replace, text), errors
+    return _TOKEN.sub(replace, text), errors, unset
 
 
 def _join(path: str, key: str) -> str:

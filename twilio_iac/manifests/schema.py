@@ -87,7 +87,7 @@ def check(manifest: Manifest) -> tuple[str, ...]:
     return the warnings (none today: a setting Twilio ignores is refused)."""
     problems = list(manifest.problems)
     # A value that failed interpolation would fail the schema too: say it once.
-    known = {(reason.file, reason.path) for reason in problems}
+    known = interpolated = {(reason.file, reason.path) for reason in problems}
     for doc in manifest.documents:
         reasons = _schema_reasons(doc)
         problems += [r for r in reasons if (r.file, r.path) not in known]
@@ -99,8 +99,18 @@ def check(manifest: Manifest) -> tuple[str, ...]:
     for entry in manifest.entries:
         problems += _both_forms(entry)
         problems += [r for r in _overridden(entry) if (r.file, r.path) not in known]
-        unresolved += _unresolved(entry, names, ambiguous)
+        unresolved += [
+            r
+            for r in _unresolved(entry, names, ambiguous)
+            if (r.file, r.path) not in interpolated
+        ]
     problems += pools.check(manifest.entries)
+    if manifest.unset:
+        # A value still naming an unset variable is unknown: what it fails
+        # (a pattern, a reference) says nothing about the value it will have.
+        unknown = {(reason.file, reason.path) for reason in manifest.unset}
+        problems = [r for r in problems if (r.file, r.path) not in unknown]
+        unresolved = [r for r in unresolved if (r.file, r.path) not in unknown]
     order = {file: i for i, file in enumerate(manifest.files)}
     if problems:
         raise SchemaError(_sorted(problems + unresolved, order))

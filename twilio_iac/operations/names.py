@@ -1,9 +1,10 @@
 """Names on the command line of one-off verbs, turned into numbers and SIDs.
 
 ``--from "Main line"`` resolves offline against the manifests (``-f PATH``) to
-its E.164 number. An application or Verify service may be given by SID, by a
-``sid:`` its manifest entry declares, or by friendly_name, looked up live (a
-read-only list request).
+its E.164 number, or without manifests to the live number of that
+friendly_name (``live_sender``, one filtered list request). An application or
+Verify service may be given by SID, by a ``sid:`` its manifest entry declares,
+or by friendly_name, looked up live (a read-only list request).
 """
 
 from __future__ import annotations
@@ -19,8 +20,41 @@ from twilio_iac.operations import listing
 from twilio_iac.resources import REGISTRY
 
 
+def needs_live(value: str, paths: Sequence[Path]) -> bool:
+    """Is ``--from value`` a name that only the live account can resolve?"""
+    return not paths and not value.startswith(("+", "whatsapp:"))
+
+
+def live_sender(client: TwilioClient, value: str) -> str:
+    """The E.164 number of the account's one number named ``value``."""
+    rt = REGISTRY["phone_numbers"]
+    path = rt.path(client.account_sid)
+    # Twilio does not say whether the filter is exact, so matches are checked.
+    found = client.list(rt.api, path, rt.list_key, {"FriendlyName": value})
+    matches = [n["phone_number"] for n in found if n.get("friendly_name") == value]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        problem = f"{len(matches)} numbers have it ({', '.join(matches)})"
+        hint = "; give the E.164 number instead"
+    else:
+        problem = "no number of the account has it"
+        named = {
+            str(n.get("friendly_name") or "")
+            for n in client.list(rt.api, path, rt.list_key)
+        }
+        hint = did_you_mean(value, named)
+    raise SendRejected(
+        [
+            f"--from {value!r} is not E.164, so it was taken as a number's "
+            f"friendly_name, but {problem}{hint}"
+        ]
+    )
+
+
 def sender(value: str, paths: Sequence[Path]) -> str:
-    """An E.164/whatsapp: sender as is; else a number declared in the manifests."""
+    """An E.164/whatsapp: sender as is; else a number declared in the manifests
+    (a name without manifests goes to ``live_sender``)."""
     if value.startswith(("+", "whatsapp:")) or not paths:
         return value
     declared = _declared(paths, "phone_numbers")

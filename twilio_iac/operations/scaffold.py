@@ -1,4 +1,4 @@
-"""`twilio-iac init`: the files of a starter repository, written only if absent.
+"""`twilio-iac init`: the files of a starter repository, written where missing.
 
 The CI workflow and pre-commit entry are copies of examples/ci, so there is a
 single copy to maintain; everything else is a small template here.
@@ -7,6 +7,7 @@ single copy to maintain; everything else is a small template here.
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import twilio_iac
@@ -134,17 +135,58 @@ def files(target: Path) -> dict[Path, str]:
     }
 
 
-def create(target: Path) -> list[Path]:
-    """Write the starter files under ``target``; refuse if any exists."""
-    planned = files(target)
-    existing = [target / path for path in planned if (target / path).exists()]
-    if existing:
-        raise TwilioIacError(
-            "Refusing to overwrite existing files; nothing was written:\n"
-            + "".join(f"  - {path}\n" for path in existing)
-            + "Move them aside, or run init in an empty directory."
-        )
-    for path, text in planned.items():
-        (target / path).parent.mkdir(parents=True, exist_ok=True)
-        (target / path).write_text(text, encoding="utf-8")
-    return list(planned)
+@dataclass(frozen=True)
+class Outcome:
+    """What init did to each of its files (paths relative to the target)."""
+
+    created: list[Path] = field(default_factory=list)
+    overwritten: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+    updated: list[Path] = field(default_factory=list)
+    # .gitignore lines added to an existing one: without them the sandbox's
+    # state and saved plans (live SIDs and values) would be committed.
+    ignored: list[str] = field(default_factory=list)
+
+
+def _missing_ignores(existing: str) -> list[str]:
+    present = {line.strip() for line in existing.splitlines()}
+    return [
+        line
+        for line in GITIGNORE.splitlines()
+        if line and not line.startswith("#") and line not in present
+    ]
+
+
+def _add_ignores(path: Path, lines: list[str]) -> None:
+    text = path.read_text(encoding="utf-8")
+    head = "" if not text or text.endswith("\n") else "\n"
+    comment = GITIGNORE.splitlines()[0]
+    path.write_text(text + head + "\n".join([comment, *lines]) + "\n", "utf-8")
+
+
+def create(target: Path, force: bool = False) -> Outcome:
+    """Write the starter files under ``target``: those missing, or all with
+    ``force``. An existing file is kept, except that an existing .gitignore
+    gains the lines it lacks."""
+    outcome = Outcome()
+    for path, text in files(target).items():
+        full = target / path
+        if full.is_dir():
+            raise TwilioIacError(
+                f"{full} is a directory where init writes a file; nothing more "
+                "was written. Move it aside and run init again."
+            )
+        exists = full.exists()
+        if exists and not force:
+            missing = []
+            if path == Path(".gitignore"):
+                missing = _missing_ignores(full.read_text(encoding="utf-8"))
+            if missing:
+                _add_ignores(full, missing)
+                outcome.ignored.extend(missing)
+            (outcome.updated if missing else outcome.kept).append(path)
+            continue
+        full.parent.mkdir(parents=True, exist_ok=True)
+        full.write_text(text, encoding="utf-8")
+        (outcome.overwritten if exists else outcome.created).append(path)
+    return outcome

@@ -20,10 +20,11 @@ import structlog
 from twilio_iac.api.throttle import WriteGate
 from twilio_iac.errors import TwilioIacError
 from twilio_iac.model import Ref
-from twilio_iac.reconcile import graph, held
+from twilio_iac.reconcile import graph
 from twilio_iac.reconcile.executor import Executor, Outcome, Status
 from twilio_iac.reconcile.graph import Step
-from twilio_iac.reconcile.plan import Create, Held, Plan, Replace, Update
+from twilio_iac.reconcile.plan import Create, MemberChange, Plan, Replace, Update
+from twilio_iac.reconcile.pools import writes as pool_writes
 from twilio_iac.reconcile.report import ApplyReport, Duplicate
 from twilio_iac.resources import REGISTRY, ResourceType
 
@@ -32,8 +33,8 @@ log = structlog.get_logger(__name__)
 DEFAULT_PARALLELISM = 10
 
 
-class Writer(held.Writer, Protocol):
-    """What apply needs of the client beyond held changes' writes: the write
+class Writer(pool_writes.Writer, Protocol):
+    """What apply needs of the client beyond member changes' writes: the write
     gate, its retry count, lists for look-ups, and a way to cut waits short."""
 
     writes: WriteGate
@@ -56,8 +57,8 @@ def requests(plan: Plan) -> list[dict[str, Any]]:
     calls = []
     for step in steps(plan):
         change, rt = step.change, REGISTRY[step.change.kind]
-        if isinstance(change, Held):
-            method, api, path, params = held.request(
+        if isinstance(change, MemberChange):
+            method, api, path, params = pool_writes.request(
                 change, plan.account_sid, known, lenient=True
             )
             calls.append(_call(step, method, api, path, params))
@@ -163,10 +164,10 @@ class Apply:
         change = step.change
         rt = REGISTRY[change.kind]
         account_sid = self.plan.account_sid
-        if isinstance(change, Held):
+        if isinstance(change, MemberChange):
             with self._lock:
                 known = dict(self._known)
-            return held.run(change, self.client, account_sid, known)
+            return pool_writes.run(change, self.client, account_sid, known)
         if step.phase == "delete":
             self.client.delete(rt.api, rt.path(account_sid, change.sid))
             return None

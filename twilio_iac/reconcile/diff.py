@@ -14,7 +14,6 @@ from typing import Any
 
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Key, Ref, Resource
-from twilio_iac.reconcile import held
 from twilio_iac.reconcile.matching import resolve
 from twilio_iac.reconcile.plan import (
     Change,
@@ -24,6 +23,7 @@ from twilio_iac.reconcile.plan import (
     Replace,
     Update,
 )
+from twilio_iac.reconcile.pools.live import own_fields
 from twilio_iac.resources import REGISTRY, ResourceType
 
 
@@ -39,8 +39,8 @@ def diffs(
         have = pairs[key]
         have = None if have is None else resolved[have.sid]
         rt = REGISTRY[key.kind]
-        if rt.parts or want.fields.keys() - held.own_fields(rt, want.fields).keys():
-            want = replace(want, fields=held.own_fields(rt, want.fields))
+        if rt.parts or want.fields.keys() - own_fields(rt, want.fields).keys():
+            want = replace(want, fields=own_fields(rt, want.fields))
         change = _diff_one(rt, resolve(want, refs), have, problems)
         if change:
             changes[key] = change
@@ -137,7 +137,7 @@ def _replace(
     # Carry over what the manifest leaves unmanaged, so the replacement keeps it.
     kept = {
         name: value
-        for name, value in held.own_fields(rt, have.fields).items()
+        for name, value in own_fields(rt, have.fields).items()
         if value is not None and name != rt.identity
     }
     send = kept | dict(want.fields) | _write_only(rt, want)

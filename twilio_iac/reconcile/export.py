@@ -21,7 +21,7 @@ from twilio_iac import logs
 from twilio_iac.errors import TwilioIacError
 from twilio_iac.model import Resource
 from twilio_iac.resources import REGISTRY, Field, ResourceType, apply_order
-from twilio_iac.resources.parts import Children, Pool
+from twilio_iac.resources.pools import Children, Pool
 
 Live = Mapping[str, list[Resource]]
 
@@ -110,7 +110,7 @@ class _Targets:
     kinds: frozenset[str]  # the kinds being exported
     # (kind, identity) → fields an exported pool sets on that member (a
     # number's trunk_sid): written as the pool, never on the member too.
-    held: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    set_by_pools: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
     def why_not(self, f: Field, sid: str) -> str:
         target = REGISTRY[f.ref or ""]
@@ -133,15 +133,17 @@ def _targets(live: Live, kinds: list[str]) -> _Targets:
                 reasons[r.sid] = f'{counts[r.name]} {kind} are named "{r.name}"'
             else:
                 names[r.sid] = r.name
-    held: dict[tuple[str, str], set[str]] = {}
+    set_by_pools: dict[tuple[str, str], set[str]] = {}
     for kind in kinds:
         for part in REGISTRY[kind].parts:
             if not isinstance(part, Pool) or not part.sets or not part.member_kind:
                 continue
             for r in live.get(kind, []):
                 for key in r.fields.get(part.name) or {}:
-                    held.setdefault((part.member_kind, key), set()).add(part.sets)
-    return _Targets(names, reasons, frozenset(kinds), held)
+                    set_by_pools.setdefault((part.member_kind, key), set()).add(
+                        part.sets
+                    )
+    return _Targets(names, reasons, frozenset(kinds), set_by_pools)
 
 
 @dataclass
@@ -213,7 +215,7 @@ def _entry(
 ) -> tuple[dict[str, Any], list[str]]:
     entry: dict[str, Any] = {rt.identity: r.name}
     notes = []
-    ignored = _ignored(rt, r) | targets.held.get((rt.kind, r.name), set())
+    ignored = _ignored(rt, r) | targets.set_by_pools.get((rt.kind, r.name), set())
     for f in rt.fields:
         value = r.fields.get(f.name)
         if f.name == rt.identity or f.write_only or not _worth_writing(f, value):
@@ -230,11 +232,11 @@ def _entry(
             )
         entry[f.name] = "" if value is None else value
     for part in rt.parts:
-        entry[part.name] = _held(part, r.fields.get(part.name) or {})
+        entry[part.name] = _part_entry(part, r.fields.get(part.name) or {})
     return _nested(entry), notes
 
 
-def _held(part: Pool | Children, live: Mapping[str, Any]) -> list[Any]:
+def _part_entry(part: Pool | Children, live: Mapping[str, Any]) -> list[Any]:
     """A pool as its members' numbers, sender IDs or SIDs; children with
     their identity and every field that differs from Twilio's default. Both
     are written even when empty: a pool in the manifest is the exact pool."""

@@ -29,11 +29,11 @@ from twilio_iac.reconcile.plan import (
     Create,
     Delete,
     Plan,
-    RemoveHeld,
+    RemoveMember,
     Replace,
 )
 from twilio_iac.resources import REGISTRY, apply_order
-from twilio_iac.resources.parts import Pool
+from twilio_iac.resources.pools import Pool
 
 
 @dataclass(frozen=True)
@@ -130,10 +130,10 @@ class _Index:
     # Step ids a change may name in its ``after`` (changes to what an owner
     # holds, such as pool members, name the steps they must follow).
     ids: dict[str, int] = field(default_factory=dict)
-    # Writes to what an owner holds, per owner and per held record's SID:
+    # Writes to what an owner holds, per owner and per member record's SID:
     # they run before the owner, or the member, is deleted.
-    held_by: dict[Ref, list[int]] = field(default_factory=lambda: defaultdict(list))
-    held_sid: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_owner: dict[Ref, list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_member: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     # Members leaving a field-setting pool, per (member kind, member SID).
     unsetting: dict[tuple[str, str], list[int]] = field(
         default_factory=lambda: defaultdict(list)
@@ -155,10 +155,10 @@ class _Index:
         if step_id:
             self.ids[step_id] = at
         if getattr(change, "part", None):
-            self.held_by[Ref(change.kind, change.name)].append(at)
+            self.by_owner[Ref(change.kind, change.name)].append(at)
             target = getattr(change, "target", None)
             if isinstance(target, str):
-                self.held_sid[target].append(at)
+                self.by_member[target].append(at)
         member_kind = _unsets(change)
         if member_kind is not None:
             self.unsetting[(member_kind, change.target)].append(at)
@@ -189,8 +189,8 @@ class _Index:
         if isinstance(change, Replace):
             wants.add(self.creates[Ref(change.kind, change.name)])
         wants.update(repoints[change.kind])
-        wants.update(self.held_by[Ref(change.kind, change.name)])
-        wants.update(self.held_sid[change.sid or ""])
+        wants.update(self.by_owner[Ref(change.kind, change.name)])
+        wants.update(self.by_member[change.sid or ""])
         for kind in referrers[change.kind]:
             wants.update(deletes[kind])
         return wants
@@ -214,9 +214,9 @@ def _record_repoints(step: Step, repoints: dict[str, list[int]]) -> None:
 
 def _unsets(change: Change) -> str | None:
     """The member kind, for a member leaving a pool that sets a field on it."""
-    if not isinstance(change, RemoveHeld):
+    if not isinstance(change, RemoveMember):
         return None
-    part = REGISTRY[change.kind].held.get(change.part)
+    part = REGISTRY[change.kind].parts_by_name.get(change.part)
     if isinstance(part, Pool) and part.sets and part.member_kind:
         return part.member_kind
     return None

@@ -16,13 +16,13 @@ from typing import Any, Protocol
 import structlog
 
 from twilio_iac.model import Resource
-from twilio_iac.reconcile import held
+from twilio_iac.reconcile.pools import live as pool_live
 from twilio_iac.resources import REGISTRY, Field, ResourceType
 
 log = structlog.get_logger(__name__)
 
 
-class Lister(held.Lister, Protocol):
+class Lister(pool_live.Lister, Protocol):
     """Lists whole (what an owner holds) and page by page (the kinds)."""
 
     def raw_pages(
@@ -91,7 +91,7 @@ class Fetch:
             if isinstance(page, BaseException):
                 raise page
             items.extend([normalize(rt, record) for record in page()])
-        return held.fetch(client, rt, items)
+        return pool_live.fetch(client, rt, items)
 
 
 def normalize(rt: ResourceType, record: Mapping[str, Any]) -> Resource:

@@ -103,16 +103,18 @@ class Delete(Change):
 
 
 @dataclass(frozen=True)
-class Held(Change):
-    """A change to something an owner holds (resources/parts.py): a pool
-    member, a nested child, or settings at a sub-path. Its own step, after
-    the steps named in ``after``."""
+class MemberChange(Change):
+    """A change to one member of an owner's parts (resources/pools.py): a pool
+    member joining or leaving, a nested child added, set or removed, or the
+    settings at a sub-path (``member`` empty). Its own step, after the steps
+    named in ``after``. The actions ("add", "remove", "set") are the plan
+    JSON's, as before the rename."""
 
     part: str = ""  # "senders.phone_numbers", "origination_urls", "recording"
     member: str = ""  # as the manifest writes it: "Support line", "primary"
     key: str = ""  # what identifies it live: E.164, sender ID, identity
-    # AddHeld to a pool: the member's SID (a Ref when bought in this run);
-    # RemoveHeld and SetHeld: the record's SID, or the sub-path for settings.
+    # AddMember to a pool: the member's SID (a Ref when bought in this run);
+    # RemoveMember and SetMember: the record's SID, or the sub-path for settings.
     target: Any = None
     after: tuple[str, ...] = ()  # step ids that must run first
     moved: str | None = None  # the other owner when a member changes pools
@@ -135,36 +137,37 @@ class Held(Change):
             "after": list(self.after),
         }
 
-    def moving(self, other: str, first: str | None = None) -> Held:
+    def moving(self, other: str, first: str | None = None) -> MemberChange:
         after = self.after + ((first,) if first else ())
         return replace(self, moved=other, after=after)
 
 
 @dataclass(frozen=True)
-class AddHeld(Held):
+class AddMember(MemberChange):
     action: ClassVar[str] = "add"
     symbol: ClassVar[str] = "+"
 
 
 @dataclass(frozen=True)
-class RemoveHeld(Held):
+class RemoveMember(MemberChange):
     action: ClassVar[str] = "remove"
     symbol: ClassVar[str] = "−"
 
 
 @dataclass(frozen=True)
-class SetHeld(Held):
+class SetMember(MemberChange):
     action: ClassVar[str] = "set"
     symbol: ClassVar[str] = "~"
 
 
 ACTIONS = ("create", "update", "replace", "delete")
-HELD_ACTIONS = ("add", "remove", "set")
+MEMBER_ACTIONS = ("add", "remove", "set")
 
 
 def step_id(change: Change) -> str:
-    """What ``Held.after`` names: ``create:sip_trunks:PBX`` for an owner."""
-    if isinstance(change, Held):
+    """What ``MemberChange.after`` names: ``create:sip_trunks:PBX`` for an
+    owner."""
+    if isinstance(change, MemberChange):
         return change.step_id
     return f"{change.action}:{change.kind}:{change.name}"
 
@@ -212,11 +215,11 @@ class Plan:
         return counts
 
     @property
-    def held_counts(self) -> dict[str, int]:
+    def member_counts(self) -> dict[str, int]:
         """Pool members and nested objects to add, remove and set."""
-        counts = dict.fromkeys(HELD_ACTIONS, 0)
+        counts = dict.fromkeys(MEMBER_ACTIONS, 0)
         for change in self.changes:
-            if isinstance(change, Held):
+            if isinstance(change, MemberChange):
                 counts[change.action] += 1
         return counts
 
@@ -239,8 +242,10 @@ class Plan:
     @property
     def data(self) -> dict[str, Any]:
         summary: dict[str, Any] = dict(self.counts)
-        if any(self.held_counts.values()):
-            summary["held"] = self.held_counts
+        if any(self.member_counts.values()):
+            # The wire name predates "pools"; plan.schema.json and saved
+            # plans keep it.
+            summary["held"] = self.member_counts
         data: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "account_sid": self.account_sid,
@@ -289,7 +294,7 @@ def count_managed(
         for kind, items in live.items()
     }
     for kind, items in live.items():
-        for name in REGISTRY[kind].held:
+        for name in REGISTRY[kind].parts_by_name:
             counts[f"{kind}.{name}"] = sum(
                 len(r.fields.get(name) or {})
                 for r in items
@@ -309,7 +314,7 @@ def too_much_change(
             1
             for c in changes
             if (c.kind == kind and isinstance(c, (Delete, Replace)))
-            or (isinstance(c, RemoveHeld) and f"{c.kind}.{c.part}" == kind)
+            or (isinstance(c, RemoveMember) and f"{c.kind}.{c.part}" == kind)
         )
         if "." in kind:
             what = "members would be removed"

@@ -22,24 +22,24 @@ from twilio_iac.errors import PlanError
 from twilio_iac.model import Ref
 from twilio_iac.reconcile.applier import requests
 from twilio_iac.reconcile.plan import (
-    AddHeld,
+    AddMember,
     Change,
     Create,
     Delete,
     FieldChange,
-    Held,
+    MemberChange,
     Plan,
-    RemoveHeld,
+    RemoveMember,
     Replace,
-    SetHeld,
+    SetMember,
     Update,
 )
 from twilio_iac.resources import REGISTRY
-from twilio_iac.resources.parts import Children
+from twilio_iac.resources.pools import Children
 
 _CLASSES: dict[str, type[Change]] = {
     cls.action: cls
-    for cls in (Create, Update, Replace, Delete, AddHeld, RemoveHeld, SetHeld)
+    for cls in (Create, Update, Replace, Delete, AddMember, RemoveMember, SetMember)
 }
 
 
@@ -205,7 +205,9 @@ def _change_state(change: Change) -> dict[str, Any]:
         state["purchase"] = change.purchase
     if isinstance(change, Delete):
         state["guarded"] = change.guarded
-    if isinstance(change, Held):
+    if isinstance(change, MemberChange):
+        # "held" is the saved plan format's key for a member change's own
+        # state (from before pools had one name); kept so saved plans load.
         state["held"] = {
             "part": change.part,
             "member": change.member,
@@ -221,25 +223,25 @@ def _change(item: dict[str, Any], state: dict[str, Any]) -> Change:
     cls = _CLASSES[item["action"]]
     rt = REGISTRY[item["kind"]]
     unknown = {f[0] for f in state["fields"]} | set(state["send"])
-    held = state.get("held")
-    if held is not None:
-        if not issubclass(cls, Held):
+    member = state.get("held")
+    if member is not None:
+        if not issubclass(cls, MemberChange):
             raise ValueError(f"a {cls.action} change holds nothing")
-        part = rt.held.get(held["part"])
+        part = rt.parts_by_name.get(member["part"])
         unknown -= set(part.by_name if isinstance(part, Children) else rt.by_name)
     else:
         unknown -= set(rt.by_name)
     if unknown:
         raise ValueError(f"{rt.kind} has no fields {sorted(unknown)}")
     extra: dict[str, Any] = {}
-    if held is not None:
+    if member is not None:
         extra = {
-            "part": held["part"],
-            "member": held["member"],
-            "key": held["key"],
-            "target": held["target"],
-            "after": tuple(held["after"]),
-            "moved": held["moved"],
+            "part": member["part"],
+            "member": member["member"],
+            "key": member["key"],
+            "target": member["target"],
+            "after": tuple(member["after"]),
+            "moved": member["moved"],
         }
     # Safety flags come from the definitions, never from the file: a file can
     # be edited and its checksum recomputed, but not this code.

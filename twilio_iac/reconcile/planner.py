@@ -3,7 +3,7 @@
 Design note. live.py has already normalized every value (null vs "", booleans,
 method case, server defaults), so the diff itself is a plain comparison of the
 fields a manifest sets; fields it leaves out are never compared. The steps
-(1-2 in matching.py, 3 in diff.py, held changes in held_plan.py):
+(1-2 in matching.py, 3 in diff.py, member changes in pools/planning.py):
 
 1. Match: a manifest entry claims the live object its `sid:` pin names, else
    the one live object with its identity. Two candidates is an error, never a
@@ -27,7 +27,7 @@ from typing import Any
 from twilio_iac.errors import PlanError
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Key, Ref, Resource
-from twilio_iac.reconcile import diff, held_plan, referrers, selection
+from twilio_iac.reconcile import diff, referrers, selection
 from twilio_iac.reconcile.matching import Live, Matched, matched
 from twilio_iac.reconcile.plan import (
     Change,
@@ -38,6 +38,7 @@ from twilio_iac.reconcile.plan import (
     count_managed,
     too_much_change,
 )
+from twilio_iac.reconcile.pools import planning as pool_planning
 from twilio_iac.resources import apply_order
 
 _RANK = {"create": 0, "replace": 1, "update": 2, "delete": 3}
@@ -63,9 +64,11 @@ def plan(
         desired.resources, live, {r.sid for r in ignored}, problems, warnings
     )
     if kinds is None:
-        changes, holdings, superseded = _whole(desired, found, live, problems)
+        changes, member_changes, superseded = _whole(desired, found, live, problems)
     else:
-        changes, holdings, superseded = _narrowed(kinds, desired, found, live, problems)
+        changes, member_changes, superseded = _narrowed(
+            kinds, desired, found, live, problems
+        )
     ignored_keys = {r.key for r in ignored}
     warnings += _checked(
         changes, live, found, superseded, ignored_keys, kinds, problems
@@ -73,7 +76,9 @@ def plan(
     if problems:
         raise PlanError("The manifests cannot be applied to this account:", problems)
     sids = {ref: sid for sid, ref in found.refs.items()}
-    result = _finished(desired, live, account_sid, changes, holdings, warnings, sids)
+    result = _finished(
+        desired, live, account_sid, changes, member_changes, warnings, sids
+    )
     return result if kinds is None else replace(result, kinds=kinds)
 
 
@@ -84,8 +89,10 @@ def _whole(
     changes |= diff.prunes(
         desired.prune, found.leftovers, found.owners, found.superseded
     )
-    holdings = held_plan.for_plan(desired, found.pairs, changes, live, problems)
-    return changes, holdings, found.superseded
+    member_changes = pool_planning.for_plan(
+        desired, found.pairs, changes, live, problems
+    )
+    return changes, member_changes, found.superseded
 
 
 def _narrowed(
@@ -102,13 +109,13 @@ def _narrowed(
     absent = [
         k for k, have in found.pairs.items() if have is None and k.kind not in kinds
     ]
-    changes, holdings, superseded = _selected(
+    changes, member_changes, superseded = _selected(
         kinds, desired, found, absent, live, problems
     )
-    changes, holdings = selection.keep(
-        kinds, changes, holdings, [Ref(k.kind, k.name) for k in absent], problems
+    changes, member_changes = selection.keep(
+        kinds, changes, member_changes, [Ref(k.kind, k.name) for k in absent], problems
     )
-    return changes, holdings, superseded
+    return changes, member_changes, superseded
 
 
 def _selected(
@@ -119,7 +126,7 @@ def _selected(
     live: Live,
     problems: list[str],
 ) -> Planned:
-    """The diffs, prunes and held changes of a `--kinds` plan, before
+    """The diffs, prunes and member changes of a `--kinds` plan, before
     selection.keep drops what is outside it; prune only within ``kinds``.
     Entries of other kinds are not diffed (their problems are not this
     plan's); those ``absent`` live count as created, so a selected pool that
@@ -134,10 +141,10 @@ def _selected(
         desired.prune & set(kinds), found.leftovers, found.owners, superseded
     )
     creates = {key: Create(key.kind, key.name, None) for key in absent}
-    holdings = held_plan.for_plan(
+    member_changes = pool_planning.for_plan(
         chosen, found.pairs, changes | creates, live, problems
     )
-    return changes | creates, holdings, superseded
+    return changes | creates, member_changes, superseded
 
 
 def _checked(
@@ -169,17 +176,17 @@ def _finished(
     live: Live,
     account_sid: str,
     changes: Mapping[Key, Change],
-    holdings: list[Change],
+    member_changes: list[Change],
     warnings: list[str],
     sids: dict[Ref, str],
 ) -> Plan:
     """The plan with what it was computed against: the live fields of every
     object it touches and the live counts behind the too-much-change check."""
     ordered = tuple(_ordered(changes.values()))
-    # Held steps go between the writes and the deletes (reconcile/held_plan.py).
+    # Member changes go between the writes and the deletes (pools/planning.py).
     writes = [c for c in ordered if not isinstance(c, Delete)]
     deletes = [c for c in ordered if isinstance(c, Delete)]
-    ordered = (*writes, *holdings, *deletes)
+    ordered = (*writes, *member_changes, *deletes)
     ignore = dict(desired.ignore)
     counts = count_managed(ignore, live)
     too_much = too_much_change(ordered, counts)

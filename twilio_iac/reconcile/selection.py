@@ -16,7 +16,7 @@ from typing import Any
 
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Key, Ref
-from twilio_iac.reconcile.plan import Change, Held, step_id
+from twilio_iac.reconcile.plan import Change, MemberChange, step_id
 from twilio_iac.resources import REGISTRY, related_kinds
 
 _FIX = "Add {kind} to --kinds, or drop --kinds to plan everything."
@@ -44,7 +44,7 @@ def narrow(wanted: Desired, kinds: Collection[str] | None) -> Desired:
 
 def _refs(change: Change) -> Iterable[Ref]:
     values: list[Any] = [*change.send.values(), *(fc.after for fc in change.fields)]
-    if isinstance(change, Held):
+    if isinstance(change, MemberChange):
         values.append(change.target)
     return (v for v in values if isinstance(v, Ref))
 
@@ -52,7 +52,7 @@ def _refs(change: Change) -> Iterable[Ref]:
 def keep(
     kinds: Collection[str],
     changes: Mapping[Key, Change],
-    holdings: list[Change],
+    member_changes: list[Change],
     unmatched: Collection[Ref],
     problems: list[str],
 ) -> tuple[dict[Key, Change], list[Change]]:
@@ -60,11 +60,11 @@ def keep(
     selection leaves out. ``unmatched``: manifest entries of unselected kinds
     with no live object (the full plan would create them)."""
     kept = {k: c for k, c in changes.items() if k.kind in kinds}
-    held = [c for c in holdings if c.kind in kinds]
+    kept_members = [c for c in member_changes if c.kind in kinds]
     left = {step_id(c) for c in changes.values() if c.kind not in kinds}
-    left |= {step_id(c) for c in holdings if c.kind not in kinds}
+    left |= {step_id(c) for c in member_changes if c.kind not in kinds}
     missing = set(unmatched)
-    for change in [*kept.values(), *held]:
+    for change in [*kept.values(), *kept_members]:
         absent = sorted(set(_refs(change)) & missing)
         told = {f"create:{ref.kind}:{ref.name}" for ref in absent}
         for ref in absent:
@@ -73,7 +73,7 @@ def keep(
                 f"which does not exist yet and --kinds leaves {ref.kind} out, so "
                 f"this plan would not create it. {_FIX.format(kind=ref.kind)}"
             )
-        if isinstance(change, Held):
+        if isinstance(change, MemberChange):
             for first in change.after:
                 if first in left and first not in told:
                     kind = first.split(":")[1]
@@ -81,7 +81,7 @@ def keep(
                         f"{change.label} must wait for `{first}`, a change to "
                         f"{kind}, which --kinds leaves out. {_FIX.format(kind=kind)}"
                     )
-    return kept, held
+    return kept, kept_members
 
 
 def outside(

@@ -14,7 +14,7 @@ from twilio_iac.errors import StalePlan
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Ref, Resource
 from twilio_iac.reconcile import live, planner, selection, target
-from twilio_iac.reconcile.plan import Create, Held, Plan
+from twilio_iac.reconcile.plan import Create, MemberChange, Plan
 from twilio_iac.resources import related_kinds
 
 Live = Mapping[str, list[Resource]]
@@ -61,7 +61,7 @@ def _moved(plan: Plan, state: Live, by_sid: Mapping[str | None, Resource]) -> li
     planned = set(plan.sids.values())
     problems = []
     for change in plan.changes:
-        if isinstance(change, Held) and change.sid is None:
+        if isinstance(change, MemberChange) and change.sid is None:
             continue  # its owner is created by this plan: checked there
         if isinstance(change, Create):
             if any(

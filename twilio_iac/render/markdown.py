@@ -16,7 +16,7 @@ from twilio_iac.reconcile.plan import (
     Change,
     Create,
     Delete,
-    Held,
+    MemberChange,
     Plan,
 )
 from twilio_iac.render import text as text_renderer
@@ -87,7 +87,7 @@ def _heading(plan: Plan) -> str:
 
 
 def _row(change: Change) -> Row:
-    if isinstance(change, Held):
+    if isinstance(change, MemberChange):
         labels = tuple(fc.name for fc in change.fields) or (change.part,)
         what = f" {change.member}" if change.member else ""
         moved = f" (moved {'to' if change.action == 'remove' else 'from'} "
@@ -108,9 +108,9 @@ def _row(change: Change) -> Row:
 
 
 def _details(change: Change, created: set[Ref]) -> str:
-    if isinstance(change, Held):
+    if isinstance(change, MemberChange):
         head = f'~ {change.kind} "{change.name}"  {change.sid or ""}'.rstrip()
-        lines = [head, *text_renderer.held_lines([change], False)]
+        lines = [head, *text_renderer.member_lines([change], False)]
         return "\n".join(lines) + "\n"
     return "\n".join(text_renderer._change_lines(change, created, False)) + "\n"
 

@@ -17,7 +17,7 @@ from twilio_iac.reconcile.plan import (
     Create,
     Delete,
     FieldChange,
-    Held,
+    MemberChange,
     Plan,
     Update,
 )
@@ -28,7 +28,7 @@ _ARROW = "→"
 
 
 def summary(plan: Plan) -> str:
-    c, h = plan.counts, plan.held_counts
+    c, h = plan.counts, plan.member_counts
     text = (
         f"Plan: {c['create']} to create, {c['update']} to update, "
         f"{c['replace']} to replace, {c['delete']} to delete."
@@ -48,9 +48,9 @@ def text(plan: Plan, colour: bool = False) -> str:
     if plan.empty:
         lines.append(NO_CHANGES)
     created = {Ref(c.kind, c.name) for c in plan.changes if isinstance(c, Create)}
-    for change, holdings in grouped(plan):
+    for change, member_changes in grouped(plan):
         lines += _change_lines(change, created, colour)
-        lines += held_lines(holdings, colour)
+        lines += member_lines(member_changes, colour)
     warnings = list(plan.warnings)
     if plan.releases:
         count = len(plan.releases)
@@ -80,15 +80,15 @@ def _change_lines(change: Change, created: set[Ref], colour: bool) -> list[str]:
     return lines
 
 
-def grouped(plan: Plan) -> list[tuple[Change, list[Held]]]:
+def grouped(plan: Plan) -> list[tuple[Change, list[MemberChange]]]:
     """Each owner once, with what it holds changing listed under it: where
-    its own change is, else where its first held change is (shown as ~)."""
-    groups: dict[tuple[str, str], tuple[Change, list[Held]]] = {}
+    its own change is, else where its first member change is (shown as ~)."""
+    groups: dict[tuple[str, str], tuple[Change, list[MemberChange]]] = {}
     for change in plan.changes:
         key = (change.kind, change.name)
-        if not isinstance(change, Held):
-            holdings = groups[key][1] if key in groups else []
-            groups[key] = (change, holdings)
+        if not isinstance(change, MemberChange):
+            member_changes = groups[key][1] if key in groups else []
+            groups[key] = (change, member_changes)
             continue
         if key not in groups:
             head: Change = Update(change.kind, change.name, change.sid)
@@ -99,12 +99,12 @@ def grouped(plan: Plan) -> list[tuple[Change, list[Held]]]:
     return list(groups.values())
 
 
-def held_lines(holdings: list[Held], colour: bool) -> list[str]:
+def member_lines(member_changes: list[MemberChange], colour: bool) -> list[str]:
     """``senders.phone_numbers:  + "Support line"  − "+14155550102"``, then
     one indented line per nested object that changes and per note."""
     rows: dict[str, list[str]] = {}
     details: list[str] = []
-    for c in holdings:
+    for c in member_changes:
         if not c.member:  # settings at a sub-path: plain field rows
             details += [
                 f"    {fc.name}:  {_value(fc.after, set())}"

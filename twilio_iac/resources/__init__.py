@@ -22,8 +22,8 @@ from twilio_iac.resources.base import (
 KIND_MODULES = sorted(
     info.name
     for info in pkgutil.iter_modules(__path__)
-    # base and parts hold the vocabulary the kinds are written in.
-    if not info.name.startswith("_") and info.name not in ("base", "parts")
+    # base and pools hold the vocabulary the kinds are written in.
+    if not info.name.startswith("_") and info.name not in ("base", "pools")
 )
 for _name in KIND_MODULES:
     importlib.import_module(f"{__name__}.{_name}")

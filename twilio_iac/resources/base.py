@@ -125,7 +125,7 @@ class ResourceType:
     guard_delete: bool = False  # deleting releases something irreplaceable
     creatable: bool = True  # False: a create needs explicit opt-in (purchase)
     description: str = ""
-    # Pools and Children (resources/parts.py): what the object holds.
+    # Pools and Children (resources/pools.py): the parts the object holds.
     parts: tuple[Any, ...] = ()
     precedence: tuple[Precedence, ...] = ()  # settings one field makes Twilio ignore
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
@@ -133,7 +133,7 @@ class ResourceType:
     create_only: frozenset[str] = field(init=False, repr=False, compare=False)
     references: dict[str, str] = field(init=False, repr=False, compare=False)
     aliases: dict[str, Field] = field(init=False, repr=False, compare=False)
-    held: dict[str, Any] = field(init=False, repr=False, compare=False)
+    parts_by_name: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         derived = {
@@ -144,7 +144,7 @@ class ResourceType:
             # Manifest alias (``voice_application``) → its ref field.
             "aliases": {f.alias: f for f in self.fields if f.alias},
             # Manifest key of a pool or children list → its declaration.
-            "held": {part.name: part for part in self.parts},
+            "parts_by_name": {part.name: part for part in self.parts},
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)

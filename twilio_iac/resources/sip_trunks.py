@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from twilio_iac.resources._common import choice, flag, method, url
 from twilio_iac.resources.base import Field, ResourceType, register
-from twilio_iac.resources.parts import Children, number_pool
+from twilio_iac.resources.pools import Children, number_pool
 
 RECORDING = "/Recording"
 

@@ -1,0 +1,19 @@
+"""The 2010-04-01 API (api.twilio.com/2010-04-01): accounts, phone numbers,
+applications, queues, addresses, messages and calls with their media and
+recordings, and usage records; and the sandbox account with its seed numbers.
+"""
+
+from __future__ import annotations
+
+from . import catalog, media, recordings, traffic, usage
+from .seed import SEED_NUMBERS, seed
+
+__all__ = [
+    "SEED_NUMBERS",
+    "catalog",
+    "media",
+    "recordings",
+    "seed",
+    "traffic",
+    "usage",
+]

@@ -1,0 +1,260 @@
+"""Routing by path template, and list/create/fetch/update/delete over the store.
+
+Routes come from the registered kinds; an operation must be both enabled on
+the kind and described in the spec, and its parameters pass the spec's rules.
+Paths under /Accounts/{AccountSid} may name a subaccount of the main account;
+each account sees only its own records. Actions (usage records, verification
+checks) are paths that are no collection, each with its own handler.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from twilio_iac.apis import CORE
+
+from ..store import Store, followers
+from .actions import ACTIONS, Action, ActionCall
+from .kinds import KINDS, Kind, apply_values, new_record, render
+from .pages import select, v2010_envelope, verify_envelope
+from .params import Form, parse
+from .problems import METHOD_NOT_ALLOWED, ApiProblem, not_found
+from .spec import load
+
+# (HTTP method, is the path an instance?) → operation name on a Kind.
+OPERATIONS = {
+    ("GET", False): "list",
+    ("POST", False): "create",
+    ("GET", True): "fetch",
+    ("POST", True): "update",
+    ("DELETE", True): "delete",
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    form: Form  # query string, plus the form body on POST
+    base_url: str  # scheme://host of the request, for Verify's absolute URLs
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: Kind
+    template: str
+    instance: bool
+    pattern: re.Pattern[str]
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+    return re.compile(f"^{regex}$")
+
+
+@functools.cache
+def routes() -> list[Route]:
+    """Every registered kind's routes, compiled at the first request: the
+    products register their kinds when the emulator package is imported
+    (products.py), after this module."""
+    return [
+        Route(kind, template, instance, _compile(template))
+        for kind in KINDS.values()
+        for template, instance in ((kind.collection, False), (kind.instance, True))
+    ]
+
+
+def dispatch(store: Store, request: Request, now: datetime) -> tuple[int, Any]:
+    """Status and JSON body (None for 204) of an authenticated API request."""
+    action = _action(request.method, request.path)
+    if action is not None:
+        return _act(store, request, now, *action)
+    route, ids = _match(request.path)
+    kind = route.kind
+    name = OPERATIONS.get((request.method, route.instance))
+    op = load().operations.get((request.method, route.template))
+    if name not in kind.operations or op is None:
+        allowed = ", ".join(_allowed(route))
+        raise ApiProblem(
+            405,
+            METHOD_NOT_ALLOWED,
+            f"Method {request.method} not allowed; use {allowed}",
+        )
+    account = owning_account(store, ids, request.path)
+    owner = _parent(store, kind, ids, request.path)
+    values = parse(op, request.form)
+    if name == "list":
+        records = _scoped(store, kind, account, owner)
+        return op.status, _list(kind, records, request, values)
+    if name == "create":
+        return op.status, _create(kind, store, request, values, now, account, owner)
+    record = _scoped_record(store, kind, account, owner, ids["Sid"])
+    if record is None:
+        raise not_found(request.path)
+    if name == "fetch":
+        store.dirty |= kind.behaviour.on_fetch(store, record, now)
+        return op.status, render(kind, record, request.base_url)
+    if name == "update":
+        return op.status, _update(kind, store, record, request, values, now)
+    kind.behaviour.on_delete(store, record)
+    followers.removed(store, kind.name, record)
+    del store.records(kind.name)[record["sid"]]
+    return op.status, None
+
+
+def owning_account(store: Store, ids: dict[str, str], path: str) -> str:
+    """The account a path names: the main one, or one of its open subaccounts."""
+    sid = ids.get("AccountSid", store.account_sid)
+    if sid == store.account_sid:
+        return sid
+    account = store.records("accounts").get(sid)
+    if account is None or account["owner_account_sid"] != store.account_sid:
+        raise not_found(path)
+    if account["status"] == "closed":
+        raise not_found(path)
+    return sid
+
+
+def _parent(store: Store, kind: Kind, ids: dict[str, str], path: str) -> dict:
+    """The parent field a nested record carries ({} for top-level kinds)."""
+    if kind.parent is None:
+        return {}
+    param, parent_kind, field = kind.parent
+    if ids[param] not in store.records(parent_kind):
+        raise not_found(path)
+    return {field: ids[param]}
+
+
+def _scoped(store: Store, kind: Kind, account: str, owner: dict) -> dict:
+    """The records a path can see: its account's, under its parent."""
+    records = store.records(kind.name)
+    scope = _scope(kind, account, owner)
+    return records.where(scope) if scope else records
+
+
+def _scoped_record(
+    store: Store, kind: Kind, account: str, owner: dict, sid: str
+) -> dict | None:
+    """The one record an instance path names, if that path can see it (looked
+    up directly: filtering every record per request made a bulk apply O(n²))."""
+    record = store.records(kind.name).get(sid)
+    scope = _scope(kind, account, owner)
+    return record if record is not None and _within(record, scope) else None
+
+
+def _scope(kind: Kind, account: str, owner: dict) -> dict:
+    if "{AccountSid}" in kind.collection:
+        return {**owner, "account_sid": account}
+    return owner
+
+
+def _within(record: dict, scope: dict) -> bool:
+    return all(record.get(field) == value for field, value in scope.items())
+
+
+def _action(method: str, path: str) -> tuple[Action, dict[str, str]] | None:
+    allowed = []
+    for action in ACTIONS:
+        found = action.pattern.match(path)
+        if found:
+            if method == action.method:
+                return action, found.groupdict()
+            allowed.append(action.method)
+    if allowed:
+        raise ApiProblem(
+            405,
+            METHOD_NOT_ALLOWED,
+            f"Method {method} not allowed; use {', '.join(allowed)}",
+        )
+    return None
+
+
+def _act(
+    store: Store, request: Request, now: datetime, action: Action, ids: dict
+) -> tuple[int, Any]:
+    # Media files (recording audio, message media) are served at paths the
+    # descriptions do not list: they take no parameters and answer 200.
+    op = load().operations.get((action.method, action.template))
+    account = owning_account(store, ids, request.path)
+    values = parse(op, request.form) if op else {}
+    call = ActionCall(request.path, request.base_url, ids, account, values, now)
+    return op.status if op else 200, action.handler(store, call)
+
+
+def allowed_methods(path: str) -> list[str]:
+    methods = [a.method for a in ACTIONS if a.pattern.match(path)]
+    if methods:
+        return methods
+    route, _ = _match(path)
+    return _allowed(route)
+
+
+def _match(path: str) -> tuple[Route, dict[str, str]]:
+    for route in routes():
+        found = route.pattern.match(path)
+        if found:
+            return route, found.groupdict()
+    raise not_found(path)
+
+
+def _allowed(route: Route) -> list[str]:
+    return [
+        method
+        for (method, instance), name in OPERATIONS.items()
+        if instance == route.instance and name in route.kind.operations
+    ]
+
+
+def _list(kind: Kind, records: dict, request: Request, values: dict) -> dict:
+    ordered = list(records.values())
+    if kind.newest_first:  # records are stored oldest first
+        ordered.reverse()
+    page = select(kind, ordered, values, request.form)
+    items = [render(kind, record, request.base_url) for record in page.items]
+    token = values.get("PageToken")
+    if kind.api == CORE:
+        return v2010_envelope(kind, request.path, page, items, token)
+    return verify_envelope(kind, request.base_url + request.path, page, items, token)
+
+
+def _create(
+    kind: Kind,
+    store: Store,
+    request: Request,
+    values: dict,
+    now: datetime,
+    account: str,
+    owner: dict,
+) -> dict:
+    record = new_record(kind, store, now, None, account)
+    record.update(owner)
+    kind.behaviour.on_create(store, record, values)
+    apply_values(kind, record, values)
+    kind.behaviour.on_write(store, record, values)
+    followers.written(store, kind.name, record)
+    store.records(kind.name)[record["sid"]] = record
+    return render(kind, record, request.base_url)
+
+
+def _update(
+    kind: Kind,
+    store: Store,
+    record: dict,
+    request: Request,
+    values: dict,
+    now: datetime,
+) -> dict:
+    # Work on a copy so that a refused update leaves the record untouched.
+    updated = copy.deepcopy(record)
+    kind.behaviour.on_update(store, updated, values)
+    apply_values(kind, updated, values)
+    kind.behaviour.on_write(store, updated, values)
+    followers.written(store, kind.name, updated)
+    updated["date_updated"] = kind.stamp(now)
+    store.records(kind.name)[record["sid"]] = updated
+    return render(kind, updated, request.base_url)

@@ -1,0 +1,56 @@
+"""Reading what owners hold (resources/pools.py) from Twilio.
+
+An owner's Resource carries each pool as {member key: record SID} and each
+children list as {identity: {"sid": …, field: value}}, next to its own fields;
+one paged list per owner and part, owners fetched concurrently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+from twilio_iac.model import Resource
+from twilio_iac.resources import ResourceType
+from twilio_iac.resources.pools import Pool
+
+
+class Lister(Protocol):
+    """What reading live state needs of a client (reconcile/live.py and here)."""
+
+    def list(self, api: str, path: str, list_key: str) -> list[dict[str, Any]]: ...
+
+
+def fetch(client: Lister, rt: ResourceType, owners: list[Resource]) -> list[Resource]:
+    """The owners with what they hold added to their fields."""
+    if not rt.parts or not owners:
+        return owners
+    with ThreadPoolExecutor(max_workers=min(8, len(owners))) as pool:
+        return list(pool.map(lambda r: _with_parts(client, rt, r), owners))
+
+
+def _with_parts(client: Lister, rt: ResourceType, owner: Resource) -> Resource:
+    base = rt.path("", owner.sid)
+    fields = dict(owner.fields)
+    for part in rt.parts:
+        records = client.list(rt.api, part.path(base), part.list_key)
+        if isinstance(part, Pool):
+            fields[part.name] = {str(r.get(part.key)): r.get("sid") for r in records}
+        else:
+            fields[part.name] = {
+                str(r.get(part.identity)): {"sid": r.get("sid")}
+                | {f.name: f.normalize(r.get(f.name)) for f in part.fields}
+                for r in records
+            }
+    return Resource(owner.kind, owner.name, fields, owner.sid, owner.location)
+
+
+def own_fields(rt: ResourceType, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields the owner's own create/update sends (no parts, no fields
+    written at a sub-path)."""
+    return {
+        name: value
+        for name, value in fields.items()
+        if name in rt.by_name and not rt.by_name[name].endpoint
+    }

@@ -1,0 +1,120 @@
+"""Planning what owners hold (resources/pools.py): the member changes of a
+whole plan, in the order they run between its writes and its deletes.
+
+A declared pool is the exact pool. Every difference is one MemberChange of its
+own (a member joins or leaves, a child is added, changed or removed, settings
+under a sub-path are set), so the applier runs it as a step with explicit
+dependencies (``after``): an owner is created before members join, members
+leave before their owner is deleted, and a member moving between owners
+leaves its old pool before it joins the new one (moves.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from twilio_iac.manifests import pools
+from twilio_iac.manifests.desired import Desired
+from twilio_iac.model import Key, Ref, Resource
+from twilio_iac.reconcile.plan import (
+    AddMember,
+    Change,
+    Create,
+    Delete,
+    MemberChange,
+    RemoveMember,
+    SetMember,
+)
+from twilio_iac.reconcile.pools import children, memberships, moves, settings
+from twilio_iac.resources import REGISTRY
+from twilio_iac.resources.pools import Pool
+
+Live = Mapping[str, list[Resource]]
+
+# Members leave (all of them: a member may be moving), settings are set,
+# then members join.
+_RANK = {RemoveMember: 0, SetMember: 1, AddMember: 2}
+
+
+def for_plan(
+    desired: Desired,
+    pairs: Mapping[Key, Resource | None],
+    changes: Mapping[Key, Change],
+    live: Live,
+    problems: list[str],
+) -> list[Change]:
+    """Pool members, nested children and sub-path settings of a whole plan."""
+    lookup = memberships.Lookup(_member_sids(live, changes), changes, _labels(desired))
+    found = _per_owner(_declared(desired, pairs), lookup, problems)
+    everything = [r for items in live.values() for r in items]
+    deletes = [c for c in changes.values() if isinstance(c, Delete)]
+    found += moves.removals_before_delete(deletes, {r.sid: r for r in everything})
+    ignored = {r.key for r in everything if desired.ignored(r.kind, r.name)}
+    found, evicted = moves.evictions(found, everything, ignored)
+    problems += evicted
+    return sorted(moves.moves(found), key=lambda c: _RANK[type(c)])
+
+
+def _declared(
+    desired: Desired, pairs: Mapping[Key, Resource | None]
+) -> dict[Key, tuple[Resource, Resource | None]]:
+    """Entries that hold something or set fields at a sub-path: (desired, live)."""
+    return {
+        key: (want, pairs.get(key))
+        for key, want in desired.resources.items()
+        if REGISTRY[key.kind].parts
+        or settings.endpoint_fields(REGISTRY[key.kind], want)
+    }
+
+
+def _member_sids(
+    live: Live, changes: Mapping[Key, Change]
+) -> dict[tuple[str, str], str | Ref | None]:
+    """(kind, identity) → live SID, or a Ref to what this plan creates."""
+    members: dict[tuple[str, str], str | Ref | None] = {
+        (r.kind, r.name): r.sid for items in live.values() for r in items
+    }
+    for c in changes.values():
+        if isinstance(c, Create):
+            members[(c.kind, c.name)] = Ref(c.kind, c.name)
+    return members
+
+
+def _labels(desired: Desired) -> dict[tuple[str, str], str]:
+    """(kind, identity) → the manifest's one name for it (none when ambiguous)."""
+    return {
+        (kind, keys[0]): label
+        for kind, by_label in pools.names(list(desired.resources.values())).items()
+        for label, keys in by_label.items()
+        if len(keys) == 1
+    }
+
+
+def _per_owner(
+    pairs: Mapping[Key, tuple[Resource, Resource | None]],
+    lookup: memberships.Lookup,
+    problems: list[str],
+) -> list[MemberChange]:
+    """Member changes for every declared owner (``pairs``: desired, live)."""
+    result: list[MemberChange] = []
+    for key, (want, have) in pairs.items():
+        rt = REGISTRY[key.kind]
+        created = isinstance(lookup.changes.get(key), Create)
+        made = _after_owner(rt.kind, want.name, created)
+        result += settings.changes(rt, want, have, made)
+        after = _after_owner(rt.kind, want.name, have is None)
+        for part in rt.parts:
+            if part.name not in want.fields:
+                continue  # left out: unmanaged
+            before = have.fields.get(part.name, {}) if have else {}
+            if isinstance(part, Pool):
+                result += memberships.changes(
+                    rt, part, want, have, before, after, lookup, problems
+                )
+            else:
+                result += children.changes(rt, part, want, have, before, after)
+    return result
+
+
+def _after_owner(kind: str, name: str, created: bool) -> tuple[str, ...]:
+    return (f"create:{kind}:{name}",) if created else ()
