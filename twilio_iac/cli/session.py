@@ -14,8 +14,8 @@ from pathlib import Path
 
 import structlog
 
-from twilio_iac.api.accounts import check_reachable
 from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.reach import check_reachable
 from twilio_iac.api.settings import Settings, gateway_settings
 from twilio_iac.errors import ConfigError
 

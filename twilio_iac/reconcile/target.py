@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
-from twilio_iac.api.accounts import check_reachable
 from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.reach import check_reachable
 from twilio_iac.errors import PlanError
 
 
