@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,7 @@ from twilio_iac import logs
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
 from twilio_iac.emulator import SANDBOX_CREDENTIALS, SEED_NUMBERS, Emulator
-from twilio_iac.manifests import desired
-from twilio_iac.reconcile import applier, prefetch
+from twilio_iac.reconcile import run
 
 OTHERS = 80  # applications, queues, addresses and Verify services each: 320
 FIRST_NUMBER = 14155560000
@@ -166,16 +166,22 @@ def run_scenario(name: str) -> Result:
     ):
         path = Path(tmp) / "twilio.yaml"
         path.write_text(manifest, encoding="utf-8")
+        options = run.PlanOptions(env={}, read_ahead=scenario.read_ahead)
         cpu = time.process_time()
         wall = time.perf_counter()
-        plan = _plan(client, path, scenario.read_ahead)
-        plan_wall = time.perf_counter() - wall
-        wall = time.perf_counter()
-        if scenario.updates:
-            _apply(plan, client, scenario.parallelism)
-        apply_wall = time.perf_counter() - wall
+        # What `twilio-iac apply --auto-approve` does once it has a client:
+        # the plan (by default the manifests are loaded and checked first;
+        # with --read-ahead live state is read while they load), then the
+        # writes.
+        with run.review([path], lambda _sid: nullcontext(client), options) as pending:
+            plan_wall = time.perf_counter() - wall
+            wall = time.perf_counter()
+            if scenario.updates:
+                _apply(pending, scenario.parallelism)
+            apply_wall = time.perf_counter() - wall
         cpu = time.process_time() - cpu - app.cpu_s
         requests = client.request_count
+        plan = pending.plan
     maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return Result(
         name=name,
@@ -191,21 +197,8 @@ def run_scenario(name: str) -> Result:
     )
 
 
-def _plan(client: TwilioClient, path: Path, read_ahead: bool) -> Any:
-    """What `twilio-iac plan` does once it has a client: by default the
-    manifests are loaded and checked first; with --read-ahead live state is
-    read while they load (reconcile/prefetch.py)."""
-    hint = prefetch.guess([path]) if read_ahead else None
-    if hint is None:
-        return prefetch.plan_loaded(desired.load([path], env={}), client)
-    made = prefetch.plan([path], client, hint, env={})
-    assert made is not None
-    return made[1]
-
-
-def _apply(plan: Any, client: TwilioClient, parallelism: int) -> None:
-    """What `twilio-iac apply --auto-approve` does after planning."""
-    report = applier.apply(plan, client, parallelism=parallelism)
+def _apply(pending: run.Pending, parallelism: int) -> None:
+    report = run.apply(pending, run.ApplyOptions(parallelism=parallelism))
     if not report.ok:
         raise SystemExit(f"apply failed: {len(report.failed)} change(s) failed")
 

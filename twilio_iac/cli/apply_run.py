@@ -13,10 +13,9 @@ from typing import Any
 
 import click
 
-from twilio_iac.api.client import TwilioClient
 from twilio_iac.cli.context import colour
 from twilio_iac.reconcile import applier
-from twilio_iac.reconcile.plan import Plan
+from twilio_iac.reconcile import run as reconcile_run
 from twilio_iac.reconcile.report import ApplyReport
 from twilio_iac.render import apply as apply_render
 
@@ -35,40 +34,34 @@ def finish(report: ApplyReport) -> None:
 
 
 def run(
-    plan: Plan, client: TwilioClient, parallelism: int, fail_fast: bool
+    pending: reconcile_run.Pending, choices: reconcile_run.ApplyOptions
 ) -> ApplyReport:
     """Apply with a progress display; SIGINT/SIGTERM stop launching new
     changes, a second one aborts at once."""
     progress = apply_render.Progress(
-        len(applier.steps(plan)), live=colour(), colour=colour()
+        len(applier.steps(pending.plan)), live=colour(), colour=colour()
     )
-    run = applier.Apply(
-        plan,
-        client,
-        parallelism=parallelism,
-        fail_fast=fail_fast,
-        on_outcome=progress,
-    )
-    client.on_wait = progress.waiting
+    stop = reconcile_run.Stop()
     received: list[str] = []
-    previous = _trap_signals(_on_signal(run, received))
+    previous = _trap_signals(_on_signal(stop, received))
     try:
-        report = run.run()
+        report = reconcile_run.apply(
+            pending, choices, on_outcome=progress, on_wait=progress.waiting, stop=stop
+        )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        client.on_wait = None
         progress.close()
     report.signal = received[0] if received else None
     return report
 
 
 def _on_signal(
-    run: applier.Apply, received: list[str]
+    stop: reconcile_run.Stop, received: list[str]
 ) -> Callable[[int, FrameType | None], None]:
     """The first signal stops new changes; a second one exits at once."""
 
-    def stop(signum: int, _frame: FrameType | None) -> None:
+    def handle(signum: int, _frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
         if received:
             click.echo(f"\n{name} again: aborting now.", err=True)
@@ -81,9 +74,9 @@ def _on_signal(
             "(send it again to abort).",
             err=True,
         )
-        run.stop()
+        stop()
 
-    return stop
+    return handle
 
 
 def _trap_signals(

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from twilio_iac import logs
-from twilio_iac.api.client import DEFAULT_MAX_RETRY_WAIT, TwilioClient
+from twilio_iac.api.client import DEFAULT_MAX_RETRY_WAIT
 from twilio_iac.cli import apply_run
 from twilio_iac.cli.bootstrap import selected_kinds
 from twilio_iac.cli.context import (
@@ -22,13 +21,11 @@ from twilio_iac.cli.context import (
     paths_argument,
     sandbox_option,
 )
-from twilio_iac.cli.session import session
+from twilio_iac.cli.session import connect
 from twilio_iac.errors import ManifestError, PlanError
 from twilio_iac.manifests import desired
-from twilio_iac.manifests.desired import Desired
-from twilio_iac.reconcile import applier, planfile, prefetch
+from twilio_iac.reconcile import applier, planfile, run
 from twilio_iac.reconcile.plan import Plan
-from twilio_iac.reconcile.workflow import check_fresh
 from twilio_iac.render import text as render
 from twilio_iac.render import validation
 from twilio_iac.resources import REGISTRY
@@ -68,44 +65,23 @@ read_ahead_option = click.option(
 )
 
 
-@contextmanager
-def open_session(options: Options, declared: str | None) -> Iterator[TwilioClient]:
-    """--account-sid wins, then the manifests' (or plan's) account_sid."""
-    source = "--account-sid" if options.account_sid else "the manifests' account_sid"
-    target = options.account_sid or declared
-    with session(options.sandbox, account_sid=target, target_source=source) as c:
-        yield c
-
-
-@contextmanager
-def planned(
+def _plan_options(
     options: Options,
-    paths: tuple[Path, ...],
-    dedupe: bool = False,
-    read_ahead: bool = False,
-    kinds: tuple[str, ...] | None = None,
-) -> Iterator[tuple[TwilioClient, Desired, Plan]]:
-    """A session and the plan of the manifests, reading live state while they
-    load when their kinds and account can be told beforehand."""
-    # By default nothing is sent until the manifests are known valid, so a
-    # broken manifest costs no request at all; --read-ahead trades that for
-    # reading live state while they load.
-    hint = prefetch.guess(paths, kinds) if read_ahead else None
-    if hint is not None:
-        with open_session(options, hint.account_sid) as client:
-            made = prefetch.plan(paths, client, hint, dedupe=dedupe, kinds=kinds)
-            if made is not None:
-                yield client, *made
-                return
-    wanted = desired.load(paths)
-    with open_session(options, wanted.account_sid) as client:
-        yield client, wanted, prefetch.plan_loaded(wanted, client, dedupe, kinds)
+    kinds: tuple[str, ...] | None,
+    dedupe: bool,
+    read_ahead: bool,
+) -> run.PlanOptions:
+    return run.PlanOptions(
+        env=os.environ,
+        account_sid=options.account_sid,
+        kinds=kinds,
+        dedupe=dedupe,
+        read_ahead=read_ahead,
+    )
 
 
-@contextmanager
-def _fresh(options: Options, saved: Plan) -> Iterator[tuple[TwilioClient, None, Plan]]:
-    with open_session(options, saved.account_sid) as client:
-        yield client, None, check_fresh(saved, client)
+def _connect(options: Options) -> run.Connect:
+    return lambda account_sid: connect(options.sandbox, account_sid)
 
 
 @click.command()
@@ -197,11 +173,13 @@ def plan(
     kinds: tuple[str, ...] | None,
 ) -> None:
     """Show what apply would change, field by field. Changes nothing."""
-    with planned(options, paths, dedupe, read_ahead, kinds) as (_c, wanted, result):
-        pass
+    planned = run.plan(
+        paths, _connect(options), _plan_options(options, kinds, dedupe, read_ahead)
+    )
+    result = planned.plan
     if out:
-        _check_out(out, wanted.files)
-        saved = planfile.dumps(result, list(wanted.files))
+        _check_out(out, planned.files)
+        saved = planfile.dumps(result, list(planned.files))
         out.write_text(saved, encoding="utf-8")
         if logs.REDACTED in saved:
             click.echo(
@@ -328,54 +306,27 @@ def apply(
     `plan --out FILE`: that plan is applied exactly, after checking that
     nothing it touches changed since it was written.
     """
-    saved = _saved_plan(paths)
-    if saved:
-        _check_saved_flags(paths[0], saved, kinds, dedupe, read_ahead)
-    session = (
-        _fresh(options, saved)
-        if saved
-        else planned(options, paths, dedupe, read_ahead, kinds)
+    choices = run.ApplyOptions(
+        allow_release=allow_release,
+        force=force,
+        parallelism=parallelism,
+        fail_fast=fail_fast,
+        max_retry_wait=max_retry_wait,
     )
-    with session as (client, _wanted, result):
-        client.max_retry_wait = max_retry_wait
-        click.echo(render.text(result, colour=colour()), nl=False)
-        if result.empty:
+    made = _plan_options(options, kinds, dedupe, read_ahead)
+    with run.review(paths, _connect(options), made) as pending:
+        click.echo(render.text(pending.plan, colour=colour()), nl=False)
+        if pending.plan.empty:
             return
-        _approve(result, allow_release, force, auto_approve)
+        _approve(pending.plan, choices, auto_approve)
         click.echo("")
-        report = apply_run.run(result, client, parallelism, fail_fast)
+        report = apply_run.run(pending, choices)
     apply_run.finish(report)
 
 
-def _check_saved_flags(
-    path: Path,
-    saved: Plan,
-    kinds: tuple[str, ...] | None,
-    dedupe: bool,
-    read_ahead: bool,
-) -> None:
-    """Refuse flags that would change a saved plan, which is applied as reviewed."""
-    if kinds is not None and kinds != saved.kinds:
-        had = ", ".join(saved.kinds) if saved.kinds is not None else "every kind"
-        raise PlanError(
-            f"{path} was planned for {had}, and a saved plan is applied "
-            "exactly as reviewed. Nothing was sent. Drop --kinds, or plan again "
-            "with the kinds you mean."
-        )
-    if dedupe or read_ahead:
-        flag = "--dedupe" if dedupe else "--read-ahead"
-        raise PlanError(
-            f"{flag} changes how a plan is made, and {path} is a plan already "
-            "made: it is applied exactly as reviewed. Nothing was sent. Drop "
-            f"{flag}, or pass it to `twilio-iac plan` when writing the plan."
-        )
-
-
-def _approve(
-    result: Plan, allow_release: bool, force: bool, auto_approve: bool
-) -> None:
-    # Every safety check happens here, before the first write.
-    result.raise_if_unsafe(allow_release, force)
+def _approve(result: Plan, choices: run.ApplyOptions, auto_approve: bool) -> None:
+    # Every safety check happens here, before anyone is asked.
+    result.raise_if_unsafe(choices.allow_release, choices.force)
     if not auto_approve:
         confirm(
             "Apply these changes to Twilio?",
@@ -383,14 +334,3 @@ def _approve(
             "terminal, so nobody can answer. Review the plan above and rerun "
             "with --auto-approve to apply it unattended.",
         )
-
-
-def _saved_plan(paths: tuple[Path, ...]) -> Plan | None:
-    files = [p for p in paths if planfile.is_saved_plan(p)]
-    if not files:
-        return None
-    if len(paths) > 1:
-        raise PlanError(
-            f"{files[0]} is a plan file; apply it on its own, without manifests."
-        )
-    return planfile.load(files[0])

@@ -15,8 +15,9 @@ from pathlib import Path
 import structlog
 
 from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.reach import check_reachable
 from twilio_iac.api.settings import Settings, gateway_settings
-from twilio_iac.errors import AuthError, ConfigError, NotFound, PlanError
+from twilio_iac.errors import ConfigError
 
 log = structlog.get_logger(__name__)
 
@@ -69,10 +70,23 @@ def session(
     sandbox: bool,
     env: Mapping[str, str] | None = None,
     account_sid: str | None = None,
-    target_source: str = "--account-sid",
 ) -> Iterator[TwilioClient]:
-    """A client for the chosen account; ``target_source`` names where a given
-    ``account_sid`` came from, for the error when it cannot be reached."""
+    """A client for the chosen account (--account-sid), checked reachable."""
+    with connect(sandbox, account_sid, env) as client:
+        if account_sid:
+            check_reachable(client, "--account-sid")
+        yield client
+
+
+@contextmanager
+def connect(
+    sandbox: bool,
+    account_sid: str | None,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[TwilioClient]:
+    """A client for ``account_sid`` (None: the credentials' own), unchecked:
+    plan and apply check the account they target themselves (reconcile/target.py).
+    """
     env = os.environ if env is None else env
     settings = _settings(env, sandbox, account_sid)
     emulator = None
@@ -91,8 +105,6 @@ def session(
         )
     try:
         with TwilioClient(settings, app=emulator) as client:
-            if account_sid:
-                _check_reachable(client, target_source)
             yield client
     finally:
         if emulator is not None:
@@ -107,25 +119,6 @@ def _settings(
     from twilio_iac.emulator import SANDBOX_CREDENTIALS
 
     return Settings.from_env(env, sandbox=SANDBOX_CREDENTIALS, account_sid=account_sid)
-
-
-def _check_reachable(client: TwilioClient, source: str) -> None:
-    """A targeted account must be these credentials' own or a subaccount of it.
-
-    This is also the manifests' `account_sid` guard: credentials of an unrelated
-    account cannot read it, so nothing is planned against the wrong account.
-    """
-    target = client.account_sid
-    try:
-        client.fetch("core", f"/2010-04-01/Accounts/{target}.json")
-    except (NotFound, AuthError) as exc:
-        raise PlanError(
-            f"The credentials from {client.settings.target_source} cannot reach "
-            f"account {target} (from {source}): it is neither their account nor "
-            f"one of its subaccounts (Twilio answered HTTP {exc.status}). Nothing was "
-            "read or changed. Check the account SID, or use that account's "
-            "credentials."
-        ) from exc
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import re
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from twilio_iac.manifests import desired
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Resource
 from twilio_iac.reconcile import dedupe as duplicates
-from twilio_iac.reconcile import live, selection
+from twilio_iac.reconcile import live, selection, target
 from twilio_iac.reconcile.plan import Plan
 from twilio_iac.reconcile.workflow import make_plan
 from twilio_iac.resources import REGISTRY, related_kinds
@@ -122,9 +123,8 @@ def plan_loaded(
     kinds: tuple[str, ...] | None = None,
 ) -> Plan:
     """The plan of manifests already loaded (when no guess could be made)."""
+    target.check_manifests(wanted.account_sid, client)
     with paused_gc():
-        if wanted.account_sid and wanted.account_sid != client.account_sid:
-            return make_plan(wanted, client)  # which explains the mismatch
         state = live.fetch(client, client.account_sid, selection.reads(wanted, kinds))
         return finish(wanted, client, state, dedupe, kinds)
 
@@ -175,12 +175,29 @@ def finish(
     return duplicates.add_deletes(result, found, state)
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+class _Pause:
+    """The collector paused while any plan runs: plans of several accounts at
+    once share the one collector, so the last to finish restores it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._runs = 0
+        self._was_enabled = False
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if not self._runs:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._runs += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._runs -= 1
+                if not self._runs and self._was_enabled:
+                    gc.enable()
+
+
+paused_gc = _Pause()

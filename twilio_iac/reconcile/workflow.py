@@ -11,10 +11,10 @@ import structlog
 
 from twilio_iac import urlauth
 from twilio_iac.api.client import TwilioClient
-from twilio_iac.errors import PlanError, StalePlan
+from twilio_iac.errors import StalePlan
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Ref, Resource
-from twilio_iac.reconcile import live, planner, selection
+from twilio_iac.reconcile import live, planner, selection, target
 from twilio_iac.reconcile.plan import Create, MemberChange, Plan
 from twilio_iac.resources import related_kinds
 
@@ -31,14 +31,8 @@ def make_plan(
 ) -> Plan:
     """``state``: live state already read (prefetch.py), else it is read here.
     ``kinds``: plan only these (`--kinds`, selection.py)."""
+    target.check_manifests(desired.account_sid, client)
     account_sid = client.account_sid
-    if desired.account_sid and desired.account_sid != account_sid:
-        raise PlanError(
-            f"The manifests are for account {desired.account_sid}, but this run "
-            f"targets {account_sid} (credentials from {client.settings.source}). "
-            "Nothing was read or changed. Drop --account-sid, or fix `account_sid` "
-            "in the manifests."
-        )
     if state is None:
         state = live.fetch(client, account_sid, selection.reads(desired, kinds))
     result = planner.plan(selection.narrow(desired, kinds), state, account_sid, kinds)
@@ -49,12 +43,7 @@ def make_plan(
 def check_fresh(plan: Plan, client: TwilioClient) -> Plan:
     """Refuse a saved plan when what it touches or points at moved since it was
     computed; return it with live counts taken now, not read from the file."""
-    if client.account_sid != plan.account_sid:
-        raise PlanError(
-            f"This plan was made for account {plan.account_sid}, but this run "
-            f"targets {client.account_sid}. Nothing was sent. Drop --account-sid, "
-            "or plan again against the account you mean."
-        )
+    target.check_saved(plan.account_sid, client)
     kinds = {c.kind for c in plan.changes} | {ref.kind for ref in plan.sids}
     state = live.fetch(client, plan.account_sid, related_kinds(kinds))
     by_sid = {r.sid: r for items in state.values() for r in items}
