@@ -310,6 +310,17 @@ class Emulator:
         """The account's auth token: what signs the webhooks it sends."""
         return self.credentials.get(self.account_sid) or SANDBOX_AUTH_TOKEN
 
+    def token_of(self, account_sid: str | None) -> str:
+        """The auth token that signs an account's webhooks: Twilio signs with
+        the token of the account that owns the number or the send, so a
+        subaccount's are signed with its own."""
+        if account_sid and account_sid != self.account_sid:
+            with self._lock, self.store.transaction():
+                account = self.store.records("accounts").get(account_sid)
+                if account is not None and account.get("auth_token"):
+                    return account["auth_token"]
+        return self.auth_token
+
     def fetch(self, path: str) -> dict[str, Any] | None:
         """GET an API path from inside the sandbox (no auth, no faults, no
         listeners): the webhook clock's way to let a send progress."""
