@@ -184,6 +184,28 @@ def test_a_closed_subaccount_is_closed_for_good(
     assert parent.get(own).json()["status"] == "closed"
 
 
+def test_closing_a_subaccount_releases_its_numbers(
+    app: Emulator, parent: httpx.Client
+) -> None:
+    sub = subaccount(parent)
+    S = f"/2010-04-01/Accounts/{sub['sid']}"
+    number = parent.post(
+        f"{S}/IncomingPhoneNumbers.json", data={"PhoneNumber": "+12125550100"}
+    ).json()
+    pool = as_sub(app, sub).post("/v1/Services", data={"FriendlyName": "a"}).json()
+    senders = f"/v1/Services/{pool['sid']}/PhoneNumbers"
+    added = as_sub(app, sub).post(senders, data={"PhoneNumberSid": number["sid"]})
+    assert added.status_code == 201
+    parent.post(f"{S}.json", data={"Status": "closed"})
+    assert [n["sid"] for n in app.records("phone_numbers")].count(number["sid"]) == 0
+    assert app.records("messaging_phone_numbers") == []
+    # Released: the number can be bought again.
+    again = parent.post(
+        f"{P}/IncomingPhoneNumbers.json", data={"PhoneNumber": "+12125550100"}
+    )
+    assert again.status_code == 201
+
+
 def test_a_main_account_key_does_not_reach_subaccounts(
     app: Emulator, parent: httpx.Client
 ) -> None:

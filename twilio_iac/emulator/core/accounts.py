@@ -20,7 +20,7 @@ from typing import Any
 from ..http.caller import Caller, unauthenticated
 from ..http.kinds import Behaviour
 from ..http.problems import INVALID_PARAMETER, bad_request
-from ..store import Store, utcnow
+from ..store import Store, followers, utcnow
 
 # "Subaccounts cannot contain subaccounts" (twilio.com/docs/api/errors/21101).
 NESTED_SUBACCOUNT = 21101
@@ -120,10 +120,23 @@ class Accounts(Behaviour):
             )
 
     def on_write(self, store: Store, record: dict[str, Any], values: dict) -> None:
-        if record["sid"] == store.account_sid and values.get("Status") == "closed":
+        if values.get("Status") != "closed":
+            return
+        if record["sid"] == store.account_sid:
             raise bad_request(
                 INVALID_PARAMETER, "The main account cannot be closed through the API"
             )
+        _release_numbers(store, record["sid"])
+
+
+def _release_numbers(store: Store, account_sid: str) -> None:
+    """ "When you close a subaccount, Twilio will release all phone numbers
+    assigned to it" (twilio.com/docs/iam/api/subaccounts): they leave their
+    trunks and Messaging Services too."""
+    numbers = store.records("phone_numbers")
+    for sid in numbers.having("account_sid", account_sid):
+        followers.removed(store, "phone_numbers", numbers[sid])
+        del numbers[sid]
 
 
 def subaccounts(store: Store, account_sid: str) -> list[str]:
