@@ -82,3 +82,28 @@ def test_nothing_a_subaccount_makes_lands_in_the_parent(base_url: str) -> None:
             assert sub.get(f"/2010-04-01/Accounts/{sid}.json").status_code == 200
             refused = sub.get(f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}.json")
             assert refused.status_code == 401
+
+
+def test_the_official_sdk_as_the_subaccount(base_url: str) -> None:
+    """The same through Twilio's SDK, when it is installed: the parent makes
+    the subaccount, then a client built with the subaccount's SID and token."""
+    rest = pytest.importorskip("twilio.rest")
+
+    def sdk(user: str, password: str) -> object:
+        client = rest.Client(user, password)
+        for domain in (client.api, client.verify, client.messaging, client.trunking):
+            domain.base_url = base_url
+        return client
+
+    parent = sdk(*PARENT)
+    made = parent.api.v2010.accounts.create(friendly_name="acme")
+    token = parent.api.v2010.accounts(made.sid).fetch().auth_token
+    sub = sdk(made.sid, token)
+    service = sub.verify.v2.services.create(friendly_name="acme-login")
+    pool = sub.messaging.v1.services.create(friendly_name="acme-alerts")
+    trunk = sub.trunking.v1.trunks.create(friendly_name="acme-pbx")
+    assert {service.account_sid, pool.account_sid, trunk.account_sid} == {made.sid}
+    assert parent.verify.v2.services.list() == []
+    assert parent.messaging.v1.services.list() == []
+    assert parent.trunking.v1.trunks.list() == []
+    assert [s.sid for s in sub.verify.v2.services.list()] == [service.sid]
