@@ -76,7 +76,8 @@ def test_a_subaccount_reads_only_itself(app: Emulator, parent: httpx.Client) -> 
     S = f"/2010-04-01/Accounts/{sub['sid']}"
     assert mine.post(f"{S}/Queues.json", data={"FriendlyName": "q"}).status_code == 201
     for other in (MAIN, sibling["sid"]):
-        assert refused(mine.get(f"/2010-04-01/Accounts/{other}.json"))
+        answer = mine.get(f"/2010-04-01/Accounts/{other}.json")
+        assert refused(answer) and "WWW-Authenticate" in answer.headers
         assert refused(mine.get(f"/2010-04-01/Accounts/{other}/Queues.json"))
     assert parent.get(f"{P}/Queues.json").json()["queues"] == []
 

@@ -296,6 +296,8 @@ class Emulator:
         except ApiProblem as problem:
             if problem.status == 405:
                 headers.append(("Allow", ", ".join(allowed_methods(request.path))))
+            if problem.status == 401:  # credentials that do not reach this path
+                headers.append(("WWW-Authenticate", 'Basic realm="Twilio API"'))
             # A faulted request still answers with the fault's status and delay.
             if not faulted:
                 raise

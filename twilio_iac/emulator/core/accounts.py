@@ -95,8 +95,9 @@ class Accounts(Behaviour):
     def shown(
         self, store: Store, record: dict[str, Any], caller: Caller
     ) -> dict[str, Any]:
-        """An API key reads no token: RJPearson94/terraform-provider-twilio #52
-        found it empty when the parent authenticates with a key."""
+        """The account as the caller reads it. An API key reads no token:
+        RJPearson94/terraform-provider-twilio #52 found it empty when the
+        parent authenticates with a key."""
         if record["sid"] != store.account_sid and record["auth_token"] is None:
             # A state file from before subaccounts had tokens: one is made the
             # first time the account is read, so such files need no migration.
@@ -130,9 +131,9 @@ class Accounts(Behaviour):
 
 
 def _release_numbers(store: Store, account_sid: str) -> None:
-    """ "When you close a subaccount, Twilio will release all phone numbers
-    assigned to it" (twilio.com/docs/iam/api/subaccounts): they leave their
-    trunks and Messaging Services too."""
+    """Closing releases the numbers ("When you close a subaccount, Twilio
+    will release all phone numbers assigned to it", twilio.com/docs/iam/api/
+    subaccounts): they leave their trunks and Messaging Services too."""
     numbers = store.records("phone_numbers")
     for sid in numbers.having("account_sid", account_sid):
         followers.removed(store, "phone_numbers", numbers[sid])
