@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import plan_json
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
 from twilio_iac.emulator import SANDBOX_CREDENTIALS
 
 QUEUE = "queues:\n  - friendly_name: sub-queue\n    max_size: 7\n"
+# Kinds off the 2010 API, which Twilio (and the sandbox) put in the account
+# whose credentials authenticate the request.
+ELSEWHERE = """
+verify_services:
+  - friendly_name: Sub login
+messaging_services:
+  - friendly_name: Sub alerts
+sip_trunks:
+  - friendly_name: Sub PBX
+"""
+NON_2010 = ("verify_services", "messaging_services", "sip_trunks")
 
 
 def _subaccount(sandbox) -> str:
@@ -40,6 +53,23 @@ def test_account_sid_flag_targets_a_subaccount(run, write, sandbox):
     assert f"Account {sub}" in result.stdout
     assert _queues(sandbox, sub) == ["sub-queue"]
     assert _queues(sandbox, sandbox().account_sid) == []
+    assert "No changes." in run("--account-sid", sub, "plan", str(path)).stdout
+
+
+@pytest.mark.xfail(
+    strict=True, reason="needs the client side of issue 15 (branch h-accounts)"
+)
+def test_non_2010_kinds_land_in_the_subaccount(run, write, sandbox):
+    """The issue's measured defect: with the parent's credentials and
+    --account-sid, the Verify service, Messaging Service and trunk must still
+    be the subaccount's, and a second plan must see them there."""
+    sub = _subaccount(sandbox)
+    path = write("s.yaml", ELSEWHERE + QUEUE)
+    result = run("--account-sid", sub, "apply", str(path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    emulator = sandbox()
+    owners = {r["account_sid"] for kind in NON_2010 for r in emulator.records(kind)}
+    assert owners == {sub}
     assert "No changes." in run("--account-sid", sub, "plan", str(path)).stdout
 
 
