@@ -32,6 +32,7 @@ class App:
     status: int = 200
     reply: str = "<Response><Message>Got it</Message></Response>"
     gate: threading.Event = field(default_factory=threading.Event)
+    token: str = SANDBOX_AUTH_TOKEN  # the auth token signatures are checked with
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -55,7 +56,7 @@ def serving() -> Iterator[App]:
             state.gate.wait(10)
             url = state.base + self.path
             signature = self.headers.get("X-Twilio-Signature", "")
-            valid = webhooks.is_valid(url, params, SANDBOX_AUTH_TOKEN, signature)
+            valid = webhooks.is_valid(url, params, state.token, signature)
             if self.command == "GET":
                 params = parse_qsl(urlsplit(url).query)
             state.hits.append(Hit(self.command, url, dict(params), valid))

@@ -17,11 +17,15 @@ URL = "https://example.com/hook"
 class Checked:
     """A client that validates each request it sends and each response it gets."""
 
-    def __init__(self, app: Emulator, host: str) -> None:
+    def __init__(
+        self,
+        app: Emulator,
+        host: str,
+        auth: tuple[str, str] = (SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN),
+    ) -> None:
+        transport = httpx.WSGITransport(app=app)
         self.http = httpx.Client(
-            transport=httpx.WSGITransport(app=app),
-            base_url=f"https://{host}",
-            auth=(SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN),
+            transport=transport, base_url=f"https://{host}", auth=auth
         )
         self.checked = 0
 

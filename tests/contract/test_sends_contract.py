@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.contract.test_emulator_contract import Checked
-from twilio_iac.emulator import SANDBOX_ACCOUNT_SID
+from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, Emulator
 
 P = f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}"
 SUBRESOURCES = (
@@ -108,3 +108,55 @@ def test_subaccounts(api: Checked) -> None:
     api.send("GET", f"/2010-04-01/Accounts/{sub['sid']}.json")
     api.send("GET", "/2010-04-01/Accounts.json", {"FriendlyName": "staging"})
     api.send("POST", f"/2010-04-01/Accounts/{sub['sid']}.json", {"Status": "suspended"})
+
+
+def test_a_subaccount_on_every_host(app: Emulator, api: Checked) -> None:
+    """The subaccount's own credentials, off the 2010 API: every answer is
+    Twilio's shape, and carries the subaccount's SID."""
+    sub = api.send("POST", "/2010-04-01/Accounts.json", {"FriendlyName": "acme"})
+    S = f"/2010-04-01/Accounts/{sub['sid']}"
+    number = api.send("POST", f"{S}/IncomingPhoneNumbers.json", {"AreaCode": "415"})
+    auth = (sub["sid"], sub["auth_token"])
+    own = Checked(app, "api.twilio.com", auth)
+    assert own.send("GET", f"{S}.json")["auth_token"] == sub["auth_token"]
+    own.send("GET", "/2010-04-01/Accounts.json")
+    verify = Checked(app, "verify.twilio.com", auth)
+    service = verify.send("POST", "/v2/Services", {"FriendlyName": "login"})
+    base = f"/v2/Services/{service['sid']}"
+    sent = verify.send(
+        "POST", f"{base}/Verifications", {"To": "+14155551234", "Channel": "sms"}
+    )
+    checked = verify.send(
+        "POST", f"{base}/VerificationCheck", {"To": "+14155551234", "Code": "123456"}
+    )
+    messaging = Checked(app, "messaging.twilio.com", auth)
+    pool = messaging.send("POST", "/v1/Services", {"FriendlyName": "alerts"})
+    sender = messaging.send(
+        "POST",
+        f"/v1/Services/{pool['sid']}/PhoneNumbers",
+        {"PhoneNumberSid": number["sid"]},
+    )
+    trunking = Checked(app, "trunking.twilio.com", auth)
+    trunk = trunking.send("POST", "/v1/Trunks", {"FriendlyName": "pbx"})
+    url = trunking.send(
+        "POST",
+        f"/v1/Trunks/{trunk['sid']}/OriginationUrls",
+        {
+            "FriendlyName": "primary",
+            "SipUrl": "sip:pbx.example.com",
+            "Weight": "10",
+            "Priority": "10",
+            "Enabled": "true",
+        },
+    )
+    trunking.send("GET", f"/v1/Trunks/{trunk['sid']}/Recording")
+    made = (service, sent, checked, pool, sender, trunk, url)
+    assert {record["account_sid"] for record in made} == {sub["sid"]}
+    for client, path, key in (
+        (verify, "/v2/Services", "services"),
+        (messaging, "/v1/Services", "services"),
+        (trunking, "/v1/Trunks", "trunks"),
+    ):
+        assert len(client.send("GET", path)[key]) == 1
+    for client in (own, verify, messaging, trunking):
+        client.http.close()

@@ -11,6 +11,17 @@ from twilio_iac.cli import cli
 from twilio_iac.emulator import SANDBOX_CREDENTIALS
 
 QUEUE = "queues:\n  - friendly_name: sub-queue\n    max_size: 7\n"
+# Kinds off the 2010 API, which Twilio (and the sandbox) put in the account
+# whose credentials authenticate the request.
+ELSEWHERE = """
+verify_services:
+  - friendly_name: Sub login
+messaging_services:
+  - friendly_name: Sub alerts
+sip_trunks:
+  - friendly_name: Sub PBX
+"""
+NON_2010 = ("verify_services", "messaging_services", "sip_trunks")
 
 
 def _subaccount(sandbox) -> str:
@@ -43,6 +54,20 @@ def test_account_sid_flag_targets_a_subaccount(run, write, sandbox):
     assert f"Account {sub}" in result.stdout
     assert _queues(sandbox, sub) == ["sub-queue"]
     assert _queues(sandbox, sandbox().account_sid) == []
+    assert "No changes." in run("--account-sid", sub, "plan", str(path)).stdout
+
+
+def test_non_2010_kinds_land_in_the_subaccount(run, write, sandbox):
+    """The issue's measured defect: with the parent's credentials and
+    --account-sid, the Verify service, Messaging Service and trunk must still
+    be the subaccount's, and a second plan must see them there."""
+    sub = _subaccount(sandbox)
+    path = write("s.yaml", ELSEWHERE + QUEUE)
+    result = run("--account-sid", sub, "apply", str(path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    emulator = sandbox()
+    owners = {r["account_sid"] for kind in NON_2010 for r in emulator.records(kind)}
+    assert owners == {sub}
     assert "No changes." in run("--account-sid", sub, "plan", str(path)).stdout
 
 
@@ -124,11 +149,19 @@ def test_parent_api_key_for_a_subaccount_is_refused_before_any_request(
 
 
 def test_nothing_meant_for_a_subaccount_lands_in_the_parent(run, write, sandbox):
-    # The sandbox gives no subaccount token yet: the Verify service is
-    # refused before anything is sent, instead of landing in the parent.
+    # The issue's prune case: the parent's own Verify service must be neither
+    # seen nor planned for deletion from the subaccount's manifests.
+    parent = sandbox().account_sid
     sub = _subaccount(sandbox)
-    path = write("v.yaml", f"verify_services:\n  - friendly_name: login\n{QUEUE}")
+    own = write("p.yaml", "verify_services:\n  - friendly_name: Example login\n")
+    assert run("apply", str(own), "--auto-approve").exit_code == 0
+    body = "prune: [verify_services]\nverify_services:\n  - friendly_name: login\n"
+    path = write("v.yaml", body + QUEUE)
     result = run("--account-sid", sub, "apply", str(path), "--auto-approve")
-    assert result.exit_code == 1
-    assert f"did not give subaccount {sub}'s auth token" in result.stderr
-    assert sandbox().records("verify_services") == []
+    assert result.exit_code == 0, result.output
+    assert "Example login" not in result.output
+    owners = {
+        (r["friendly_name"], r["account_sid"])
+        for r in sandbox().records("verify_services")
+    }
+    assert owners == {("Example login", parent), ("login", sub)}

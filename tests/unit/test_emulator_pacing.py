@@ -106,17 +106,20 @@ def test_the_limit_is_per_account() -> None:
         return 0.0
 
     app = Emulator(rate_limit=1)
-    sub = call(app, "POST", "/2010-04-01/Accounts.json", {"FriendlyName": "c"})
-    sub = sub.body["sid"]
+    sub = call(app, "POST", "/2010-04-01/Accounts.json", {"FriendlyName": "c"}).body
     app.latency = latency
     held = threading.Thread(target=call, args=(app, "GET", QUEUES))
     held.start()
     assert arrived.acquire(timeout=5)
-    other = call(app, "GET", f"/2010-04-01/Accounts/{sub}/Queues.json")
+    other = call(app, "GET", f"/2010-04-01/Accounts/{sub['sid']}/Queues.json")
+    # Off the 2010 API, the credentials name the account counted.
+    own = call(app, "GET", "/v2/Services", auth=(sub["sid"], sub["auth_token"]))
     same = call(app, "GET", QUEUES)
+    mains = call(app, "GET", "/v2/Services")
     release.set()
     held.join(timeout=5)
-    assert (other.status, same.status) == (200, 429)
+    assert (other.status, own.status) == (200, 200)
+    assert (same.status, mains.status) == (429, 429)
 
 
 def test_a_fault_carries_headers() -> None:

@@ -14,6 +14,7 @@ from tests.webhook_app import App, serving
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
 from twilio_iac.emulator import SANDBOX_CREDENTIALS, Emulator
+from twilio_iac.emulator.delivery import inbound
 from twilio_iac.emulator.delivery.callbacks import Deliverer
 
 SENDER = "+14155550100"  # a seeded sandbox number
@@ -168,3 +169,29 @@ def test_allowing_remote_hosts_tries_them(emulator, client):
         remote.stop()
     assert [status for _, _, status in remote.sent] == [None, None, None]
     assert "tests must not use the network" in reports[0]
+
+
+def test_a_subaccounts_webhooks_are_signed_with_its_own_token(
+    app, deliverer, client, emulator
+):
+    """Twilio signs with the token of the account that owns the number or
+    the send, not with the parent's."""
+    sub = client.create("core", "/2010-04-01/Accounts.json", {"FriendlyName": "s"})
+    app.token = sub["auth_token"]
+    S = f"/2010-04-01/Accounts/{sub['sid']}"
+    number = client.create(
+        "core",
+        f"{S}/IncomingPhoneNumbers.json",
+        {"AreaCode": "415", "SmsUrl": app.url("/sms")},
+    )
+    client.create(
+        "core",
+        f"{S}/Messages.json",
+        {"To": "+14155551234", "From": number["phone_number"], "Body": "Hi",
+         "StatusCallback": app.url("/status")},
+    )  # fmt: skip
+    assert deliverer.drain()
+    inbound.sms(emulator, number["phone_number"], "+15551230000", "Hello")
+    assert [hit.url.rsplit("/", 1)[1] for hit in app.hits] == ["status"] * 3 + ["sms"]
+    assert all(hit.valid for hit in app.hits)
+    assert {hit.params["AccountSid"] for hit in app.hits} == {sub["sid"]}

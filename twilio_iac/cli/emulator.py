@@ -74,8 +74,9 @@ def serve(
     """Serve the emulator on 127.0.0.1 for other clients (e.g. the Twilio SDK).
 
     It accepts TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN when both are set at start,
-    else the documented sandbox pair; other credentials get Twilio's 401.
-    Webhooks it delivers are signed with that auth token.
+    else the documented sandbox pair, and each subaccount's own SID and token;
+    other credentials get Twilio's 401. Webhooks it delivers are signed with
+    the auth token of the account they belong to.
     """
     from twilio_iac.cli.session import (
         legacy_state_path,

@@ -10,7 +10,8 @@ the client's twilio_iac/resources/: the two must not agree by construction,
 or the sandbox could not catch the client getting Twilio wrong.
 
     store/         records per kind, faults, the SQLite state file; followers
-    http/          the machinery: kinds and actions, routing, parameters, pages
+    http/          the machinery: kinds and actions, routing, callers, parameters,
+                   pages
     core/          the 2010-04-01 API: accounts, numbers, messages, calls, usage
     verify/ messaging/ trunking/ lookups/ intelligence/ gateway/
                    one package per other product, each with its routes,

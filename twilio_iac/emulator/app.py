@@ -31,6 +31,7 @@ from .core.catalog import PHONE_NUMBERS
 from .core.numbers import number_fields
 from .core.seed import add_numbers
 from .http.actions import Binary
+from .http.caller import Caller
 from .http.handlers import Request, allowed_methods, dispatch
 from .http.kinds import KINDS, new_record
 from .http.problems import (
@@ -211,7 +212,7 @@ class Emulator:
         if path.startswith("/_emulator/"):  # control routes: no latency, no limit
             status, payload, _ = self._answer(environ, method, path, headers, params)
         else:
-            account = self._account_of(path)
+            account = self._account_of(path, environ.get("HTTP_AUTHORIZATION", ""))
             admitted = self._enter(account)
             try:
                 self._wait_latency()
@@ -270,7 +271,8 @@ class Emulator:
             return (*self._control(environ, method, path), 0.0)
         if gateway.handles(path):
             return (*self._gateway(environ, method, path, headers), 0.0)
-        if not self._authenticated(environ.get("HTTP_AUTHORIZATION", "")):
+        caller = self._caller(environ.get("HTTP_AUTHORIZATION", ""))
+        if caller is None:
             headers.append(("WWW-Authenticate", 'Basic realm="Twilio API"'))
             return 401, error_body(401, AUTHENTICATE, "Authenticate"), 0.0
         fault = self.store.take_fault(method, path)
@@ -281,7 +283,7 @@ class Emulator:
                 return fault["status"], body, fault["delay"]
         form = _form(environ, method)
         params.extend((key, value) for key, values in form.items() for value in values)
-        request = Request(method, path, form, _base_url(environ))
+        request = Request(method, path, form, _base_url(environ), caller)
         status, body = self._dispatch(request, headers, faulted=fault is not None)
         return _after_fault(status, body, fault)
 
@@ -294,6 +296,8 @@ class Emulator:
         except ApiProblem as problem:
             if problem.status == 405:
                 headers.append(("Allow", ", ".join(allowed_methods(request.path))))
+            if problem.status == 401:  # credentials that do not reach this path
+                headers.append(("WWW-Authenticate", 'Basic realm="Twilio API"'))
             # A faulted request still answers with the fault's status and delay.
             if not faulted:
                 raise
@@ -307,6 +311,17 @@ class Emulator:
     def auth_token(self) -> str:
         """The account's auth token: what signs the webhooks it sends."""
         return self.credentials.get(self.account_sid) or SANDBOX_AUTH_TOKEN
+
+    def token_of(self, account_sid: str | None) -> str:
+        """The auth token that signs an account's webhooks: Twilio signs with
+        the token of the account that owns the number or the send, so a
+        subaccount's are signed with its own."""
+        if account_sid and account_sid != self.account_sid:
+            with self._lock, self.store.transaction():
+                account = self.store.records("accounts").get(account_sid)
+                if account is not None and account.get("auth_token"):
+                    return account["auth_token"]
+        return self.auth_token
 
     def fetch(self, path: str) -> dict[str, Any] | None:
         """GET an API path from inside the sandbox (no auth, no faults, no
@@ -328,7 +343,7 @@ class Emulator:
         A fault with a status answers in its place, as for Twilio's paths."""
         header = environ.get("HTTP_AUTHORIZATION", "")
         bearer = header[:7].lower() == "bearer " and header[7:].strip()
-        if path != "/connect" and not (bearer or self._authenticated(header)):
+        if path != "/connect" and not (bearer or self._caller(header)):
             headers.append(("WWW-Authenticate", "Bearer"))
             return 401, error_body(401, AUTHENTICATE, "Authenticate")
         fault = self.store.take_fault(method, path)
@@ -344,9 +359,14 @@ class Emulator:
         )
         return status, answer
 
-    def _account_of(self, path: str) -> str:
+    def _account_of(self, path: str, header: str) -> str:
+        """The account a request counts against for the concurrency limit:
+        the one its 2010 path names, else the one its credentials name."""
         found = _ACCOUNT_IN_PATH.search(path)
-        return found.group(1) if found else self.account_sid
+        if found:
+            return found.group(1)
+        user = _basic(header)[0]
+        return user if user.startswith("AC") else self.account_sid
 
     def _enter(self, account: str) -> bool:
         """Count a request in flight for its account, unless that is over the limit."""
@@ -372,19 +392,31 @@ class Emulator:
         body = error_body(429, TOO_MANY_REQUESTS, "Too Many Requests")
         return 429, _encode(body, headers)
 
-    def _authenticated(self, header: str) -> bool:
-        scheme, _, encoded = header.partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            user, _, password = base64.b64decode(encoded).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        expected = self.credentials.get(user)
-        if expected is None or not hmac.compare_digest(expected, password):
-            return False
-        # An API key (SK…) acts for the account; an account SID must be this one.
-        return user.startswith("SK") or user == self.account_sid
+    def _caller(self, header: str) -> Caller | None:
+        """Whose credentials these are: the main account (its auth token, or
+        an API key given to the emulator, which acts for it), or an active
+        subaccount with its own auth token; None for anything else. A
+        suspended or closed subaccount's token no longer authenticates: the
+        error dictionary's 20003 lists "Account is suspended or closed"
+        (twilio.com/docs/errors/20003)."""
+        user, password = _basic(header)
+        if not user:
+            return None
+        if user.startswith("SK") or user == self.account_sid:
+            expected = self.credentials.get(user)
+            if expected is None or not _same(expected, password):
+                return None
+            return Caller(self.account_sid, key=user.startswith("SK"))
+        account = self.store.records("accounts").get(user)
+        if (
+            account is None
+            or account["owner_account_sid"] != self.account_sid
+            or account["status"] != "active"
+            or not account["auth_token"]
+            or not _same(account["auth_token"], password)
+        ):
+            return None
+        return Caller(user)
 
     def _control(self, environ: dict, method: str, path: str) -> tuple[int, Any]:
         if (method, path) == ("GET", "/_emulator/state"):
@@ -422,6 +454,23 @@ def _encode(body: Any, headers: list[tuple[str, str]]) -> bytes:
         return b""
     headers.append(("Content-Type", "application/json; charset=utf-8"))
     return json.dumps(body).encode()
+
+
+def _same(expected: str, given: str) -> bool:
+    """Compared in constant time (bytes: compare_digest refuses non-ASCII str)."""
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
+def _basic(header: str) -> tuple[str, str]:
+    """User and password of an HTTP Basic header, or empty strings."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return "", ""
+    try:
+        user, _, password = base64.b64decode(encoded).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return "", ""
+    return user, password
 
 
 def _body(environ: dict) -> bytes:

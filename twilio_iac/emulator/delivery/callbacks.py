@@ -231,7 +231,7 @@ class Deliverer:
 
     def _post(self, send: _Send, params: list[tuple[str, str]]) -> None:
         what = dict(params).get("MessageStatus") or dict(params).get("CallStatus")
-        token = self.emulator.auth_token
+        token = self.emulator.token_of(dict(params).get("AccountSid"))
         reply = outbound.send(send.url, params, token, send.method, self.timeout)
         self.sent.append((send.url, dict(params), reply.status))
         outcome = reply.status if reply.status is not None else reply.error

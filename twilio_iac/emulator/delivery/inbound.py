@@ -69,7 +69,7 @@ def sms(
     ]
     if number.get("iso_country"):
         params.append(("ToCountry", number["iso_country"]))
-    token = emulator.auth_token
+    token = emulator.token_of(number["account_sid"])
     reply = outbound.send(route.url, params, token, route.method, timeout)
     done = Delivery(route.url, route.method, params, reply)
     if route.fallback and not _usable(reply):

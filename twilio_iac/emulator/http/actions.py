@@ -20,7 +20,7 @@ class ActionCall:
     path: str
     base_url: str
     ids: dict[str, str]  # the path's parameters
-    account: str  # the account the path names (main or subaccount)
+    account: str  # the account acted on: the 2010 path's, else the caller's
     values: dict[str, Any]  # the spec-checked, typed parameters
     now: datetime
 

@@ -2,9 +2,12 @@
 
 Routes come from the registered kinds; an operation must be both enabled on
 the kind and described in the spec, and its parameters pass the spec's rules.
-Paths under /Accounts/{AccountSid} may name a subaccount of the main account;
-each account sees only its own records. Actions (usage records, verification
-checks) are paths that are no collection, each with its own handler.
+Each account sees only its own records. Paths under /Accounts/{AccountSid}
+name the account: the caller's own, or, for the main account's auth token, one
+of its subaccounts; every other path (Verify, Messaging, Trunking, …) acts on
+the account whose credentials authenticated the request (caller.py). Actions
+(usage records, verification checks) are paths that are no collection, each
+with its own handler.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from twilio_iac.apis import CORE
 
 from ..store import Store, followers
 from .actions import ACTIONS, Action, ActionCall
+from .caller import Caller, unauthenticated
 from .kinds import KINDS, Kind, apply_values, new_record, render
 from .pages import select, v2010_envelope, verify_envelope
 from .params import Form, parse
@@ -42,6 +46,9 @@ class Request:
     path: str
     form: Form  # query string, plus the form body on POST
     base_url: str  # scheme://host of the request, for Verify's absolute URLs
+    # Whose credentials authenticated it; None: the sandbox itself (the main
+    # account's auth token).
+    caller: Caller | None = None
 
 
 @dataclass(frozen=True)
@@ -85,12 +92,14 @@ def dispatch(store: Store, request: Request, now: datetime) -> tuple[int, Any]:
             METHOD_NOT_ALLOWED,
             f"Method {request.method} not allowed; use {allowed}",
         )
-    account = owning_account(store, ids, request.path)
-    owner = _parent(store, kind, ids, request.path)
+    caller = caller_of(store, request)
+    account = owning_account(store, caller, ids.get("AccountSid"), request.path)
+    owner = _parent(store, kind, ids, request.path, account)
     values = parse(op, request.form)
+    kind.behaviour.authorize(store, caller, name, ids, values)
     if name == "list":
-        records = _scoped(store, kind, account, owner)
-        return op.status, _list(kind, records, request, values)
+        records = _scoped(store, kind, account, owner, caller)
+        return op.status, _list(kind, store, records, request, values)
     if name == "create":
         return op.status, _create(kind, store, request, values, now, account, owner)
     record = _scoped_record(store, kind, account, owner, ids["Sid"])
@@ -98,7 +107,7 @@ def dispatch(store: Store, request: Request, now: datetime) -> tuple[int, Any]:
         raise not_found(request.path)
     if name == "fetch":
         store.dirty |= kind.behaviour.on_fetch(store, record, now)
-        return op.status, render(kind, record, request.base_url)
+        return op.status, _render(kind, store, record, request)
     if name == "update":
         return op.status, _update(kind, store, record, request, values, now)
     kind.behaviour.on_delete(store, record)
@@ -107,11 +116,20 @@ def dispatch(store: Store, request: Request, now: datetime) -> tuple[int, Any]:
     return op.status, None
 
 
-def owning_account(store: Store, ids: dict[str, str], path: str) -> str:
-    """The account a path names: the main one, or one of its open subaccounts."""
-    sid = ids.get("AccountSid", store.account_sid)
-    if sid == store.account_sid:
-        return sid
+def caller_of(store: Store, request: Request) -> Caller:
+    return request.caller or Caller(store.account_sid)
+
+
+def owning_account(store: Store, caller: Caller, sid: str | None, path: str) -> str:
+    """The account a request acts on: the caller's own (always, off the 2010
+    API), or the subaccount a 2010 path names when the main account's auth
+    token asks. A subaccount's credentials reach no other account; nor do the
+    main account's API keys reach a subaccount, as at Twilio (twilio-csharp
+    #577)."""
+    if sid is None or sid == caller.account:
+        return caller.account
+    if caller.account != store.account_sid or caller.key:
+        raise unauthenticated()
     account = store.records("accounts").get(sid)
     if account is None or account["owner_account_sid"] != store.account_sid:
         raise not_found(path)
@@ -120,20 +138,26 @@ def owning_account(store: Store, ids: dict[str, str], path: str) -> str:
     return sid
 
 
-def _parent(store: Store, kind: Kind, ids: dict[str, str], path: str) -> dict:
-    """The parent field a nested record carries ({} for top-level kinds)."""
+def _parent(
+    store: Store, kind: Kind, ids: dict[str, str], path: str, account: str
+) -> dict:
+    """The parent field a nested record carries ({} for top-level kinds);
+    the parent must be the account's own."""
     if kind.parent is None:
         return {}
     param, parent_kind, field = kind.parent
-    if ids[param] not in store.records(parent_kind):
+    parent = store.records(parent_kind).get(ids[param])
+    if parent is None or parent.get("account_sid", account) != account:
         raise not_found(path)
     return {field: ids[param]}
 
 
-def _scoped(store: Store, kind: Kind, account: str, owner: dict) -> dict:
+def _scoped(
+    store: Store, kind: Kind, account: str, owner: dict, caller: Caller
+) -> dict:
     """The records a path can see: its account's, under its parent."""
     records = store.records(kind.name)
-    scope = _scope(kind, account, owner)
+    scope = {**_scope(kind, account, owner), **kind.behaviour.scope(store, caller)}
     return records.where(scope) if scope else records
 
 
@@ -148,7 +172,7 @@ def _scoped_record(
 
 
 def _scope(kind: Kind, account: str, owner: dict) -> dict:
-    if "{AccountSid}" in kind.collection:
+    if "{AccountSid}" in kind.collection or "account_sid" in kind.properties():
         return {**owner, "account_sid": account}
     return owner
 
@@ -180,7 +204,8 @@ def _act(
     # Media files (recording audio, message media) are served at paths the
     # descriptions do not list: they take no parameters and answer 200.
     op = load().operations.get((action.method, action.template))
-    account = owning_account(store, ids, request.path)
+    caller = caller_of(store, request)
+    account = owning_account(store, caller, ids.get("AccountSid"), request.path)
     values = parse(op, request.form) if op else {}
     call = ActionCall(request.path, request.base_url, ids, account, values, now)
     return op.status if op else 200, action.handler(store, call)
@@ -210,12 +235,19 @@ def _allowed(route: Route) -> list[str]:
     ]
 
 
-def _list(kind: Kind, records: dict, request: Request, values: dict) -> dict:
+def _render(kind: Kind, store: Store, record: dict, request: Request) -> dict:
+    shown = kind.behaviour.shown(store, record, caller_of(store, request))
+    return render(kind, shown, request.base_url)
+
+
+def _list(
+    kind: Kind, store: Store, records: dict, request: Request, values: dict
+) -> dict:
     ordered = list(records.values())
     if kind.newest_first:  # records are stored oldest first
         ordered.reverse()
     page = select(kind, ordered, values, request.form)
-    items = [render(kind, record, request.base_url) for record in page.items]
+    items = [_render(kind, store, record, request) for record in page.items]
     token = values.get("PageToken")
     if kind.api == CORE:
         return v2010_envelope(kind, request.path, page, items, token)
@@ -238,7 +270,7 @@ def _create(
     kind.behaviour.on_write(store, record, values)
     followers.written(store, kind.name, record)
     store.records(kind.name)[record["sid"]] = record
-    return render(kind, record, request.base_url)
+    return _render(kind, store, record, request)
 
 
 def _update(
@@ -257,4 +289,4 @@ def _update(
     followers.written(store, kind.name, updated)
     updated["date_updated"] = kind.stamp(now)
     store.records(kind.name)[record["sid"]] = updated
-    return render(kind, updated, request.base_url)
+    return _render(kind, store, updated, request)

@@ -18,6 +18,7 @@ from typing import Any
 from twilio_iac.apis import CORE
 
 from ..store import Record, Store, iso8601, rfc2822
+from .caller import Caller
 from .spec import load, snake
 
 ALL_OPERATIONS = frozenset({"list", "create", "fetch", "update", "delete"})
@@ -42,6 +43,28 @@ class Behaviour:
     def on_fetch(self, store: Store, record: dict[str, Any], now: datetime) -> bool:
         """Before a fetch is answered; True when it changed the record."""
         return False
+
+    def authorize(
+        self,
+        store: Store,
+        caller: Caller,
+        operation: str,
+        ids: dict[str, str],
+        values: dict,
+    ) -> None:
+        """Before any operation, with the path's ids and the checked params:
+        raise ApiProblem when these credentials may not do it."""
+
+    def scope(self, store: Store, caller: Caller) -> dict[str, Any]:
+        """Fields a record must have for the caller to list it, beyond its
+        account (the records of a kind with no account field: accounts)."""
+        return {}
+
+    def shown(
+        self, store: Store, record: dict[str, Any], caller: Caller
+    ) -> dict[str, Any]:
+        """The record as this caller is answered it (a secret left out)."""
+        return record
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ class PoolNumbers(Behaviour):
 class PoolShortCodes(Behaviour):
     def on_create(self, store: Store, record: dict[str, Any], values: dict) -> None:
         sid = values.pop("ShortCodeSid")
-        code = sandbox_short_codes(store.account_sid).get(sid)
+        code = sandbox_short_codes(record["account_sid"]).get(sid)
         if code is None:
             raise not_found(f"ShortCodeSid {sid}")
         _refuse_second_service(store, "messaging_short_codes", sid, code)

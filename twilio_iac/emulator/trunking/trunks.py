@@ -103,8 +103,11 @@ def _follow_number(store: Store, number: dict[str, Any]) -> None:
     if trunk is None:
         store.records(NUMBERS).pop(number["sid"], None)
         return
-    if trunk not in store.records(TRUNKS):
-        return  # a trunk the sandbox does not hold (inserted by hand): no list
+    found = store.records(TRUNKS).get(trunk)
+    if found is None or found["account_sid"] != number["account_sid"]:
+        # A trunk the sandbox does not hold (inserted by hand), or another
+        # account's: no trunk lists a number of another account.
+        return
     if listed is None or listed["trunk_sid"] != trunk:
         template = {key: None for key in TRUNK_NUMBERS.properties()}
         view = template | _view(number, template) | {"trunk_sid": trunk}
@@ -119,7 +122,7 @@ def _drop_number(store: Store, number: dict[str, Any]) -> None:
 
 def _recording(store: Store, call: ActionCall) -> dict[str, Any]:
     trunk = store.records(TRUNKS).get(call.ids["TrunkSid"])
-    if trunk is None:
+    if trunk is None or trunk["account_sid"] != call.account:
         raise not_found(call.path)
     current = trunk.get("recording") or dict(RECORDING)
     for param, field in (("Mode", "mode"), ("Trim", "trim")):

@@ -59,7 +59,8 @@ VERIFICATIONS = register(
 
 def check(store: Store, call: ActionCall) -> dict[str, Any]:
     service = call.ids["ServiceSid"]
-    if service not in store.records("verify_services"):
+    found = store.records("verify_services").get(service)
+    if found is None or found["account_sid"] != call.account:
         raise not_found(call.path)
     record = _pending(store, service, call.values)
     if record is None:
