@@ -42,6 +42,7 @@ class Served:
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
+        self.errors = ""
         assert "listening on" in line, self.stop()
         address = urlsplit(line.split("listening on ")[1].split()[0])
         self.host, self.port = address.hostname or "", address.port or 0
@@ -78,10 +79,11 @@ class Served:
             self.process.terminate()
             self.process.wait(timeout=10)
         assert self.process.stderr is not None and self.process.stdout is not None
-        errors = self.process.stderr.read()
-        self.process.stderr.close()
-        self.process.stdout.close()
-        return errors
+        if not self.process.stderr.closed:
+            self.errors = self.process.stderr.read()
+            self.process.stderr.close()
+            self.process.stdout.close()
+        return self.errors
 
 
 @pytest.fixture
@@ -172,3 +174,177 @@ def test_a_possible_number_is_still_sent(start) -> None:
     form = {"To": "+14155551234", "From": "+15005550006", "Body": "hi"}
     status, body = server.request("POST", f"{P}/Messages.json", form)
     assert status == 201, body
+
+
+# --- item 6: the control routes ---------------------------------------------------
+
+FAULT = {
+    "method": "GET",
+    "path_regex": "Queues",
+    "status": 500,
+    "code": 20500,
+    "message": "boom",
+}
+
+
+def _faults(server: Served) -> list[dict[str, Any]]:
+    status, state = server.request("GET", "/_emulator/state")
+    assert status == 200, state
+    return state["faults"]
+
+
+@pytest.mark.parametrize("path", ["/_emulator/state", "/_emulator/any-other"])
+def test_control_routes_refuse_requests_without_the_accounts_credentials(
+    start, path: str
+) -> None:
+    server = start()
+    wrong = "Basic " + base64.b64encode(f"{AC}:not-the-token".encode()).decode()
+    for headers in ({"Authorization": None}, {"Authorization": wrong}):
+        status, body = server.request("GET", path, headers=headers)
+        assert (status, body["code"]) == (401, 20003), body
+
+
+def test_a_fault_posted_without_credentials_is_not_added(start) -> None:
+    server = start()
+    headers = {"Authorization": None, "Content-Type": "application/json"}
+    status, _ = server.request(
+        "POST", "/_emulator/faults", json.dumps(FAULT).encode(), headers
+    )
+    assert status == 401
+    assert _faults(server) == []
+
+
+@pytest.mark.parametrize("kind", [FORM, "text/plain", "multipart/form-data", None])
+def test_control_routes_take_only_json_bodies(start, kind: str | None) -> None:
+    """A browser sends form, text or multipart bodies cross-origin without asking."""
+    server = start()
+    headers = {"Content-Type": kind} if kind else {}
+    status, body = server.request(
+        "POST", "/_emulator/faults", json.dumps(FAULT).encode(), headers
+    )
+    assert status == 415, body
+    assert "application/json" in body["message"]
+    assert _faults(server) == []
+
+
+def test_a_json_fault_with_credentials_is_added(start) -> None:
+    server = start()
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    status, body = server.request(
+        "POST", "/_emulator/faults", json.dumps(FAULT).encode(), headers
+    )
+    assert status == 201, body
+    assert [fault["path_regex"] for fault in _faults(server)] == ["Queues"]
+
+
+@pytest.mark.parametrize("path", ["/_emulator/state", f"{P}/Queues.json"])
+def test_a_host_other_than_the_servers_own_is_refused(start, path: str) -> None:
+    """DNS rebinding: a page of evil.example whose name now points at 127.0.0.1."""
+    server = start()
+    for host in ("evil.example", f"evil.example:{server.port}", "127.0.0.1:1"):
+        status, body = server.request("GET", path, headers={"Host": host})
+        assert status == 403, body
+        assert host in body["message"]
+    for host in (f"localhost:{server.port}", f"[::1]:{server.port}"):
+        status, body = server.request("GET", path, headers={"Host": host})
+        assert status == 200, body
+
+
+# --- item 7: slow and malformed bodies ---------------------------------------------
+
+
+def test_a_client_that_stalls_mid_body_holds_up_nobody_else(start) -> None:
+    server = start("--read-timeout", "120s")
+    slow = server.connect()
+    try:
+        head = _raw_head(
+            server,
+            "POST",
+            f"{P}/Queues.json",
+            f"Content-Type: {FORM}",
+            "Content-Length: 100",
+        )
+        slow.sendall(head + b"FriendlyName=half")
+        # While the slow body is still owed, another client is answered.
+        status, page = server.request("GET", f"{P}/Queues.json")
+        assert status == 200, page
+        status, queue = server.request(
+            "POST", f"{P}/Queues.json", {"FriendlyName": "q"}
+        )
+        assert status == 201, queue
+        slow.setblocking(False)
+        with pytest.raises(BlockingIOError):  # connected, and not answered yet
+            slow.recv(1)
+    finally:
+        slow.close()
+    assert "Traceback" not in server.stop()
+
+
+def test_a_body_that_does_not_arrive_in_time_is_answered_400(start) -> None:
+    server = start("--read-timeout", "1s")
+    with server.connect() as slow:
+        head = _raw_head(
+            server,
+            "POST",
+            f"{P}/Queues.json",
+            f"Content-Type: {FORM}",
+            "Content-Length: 100",
+        )
+        slow.sendall(head + b"FriendlyName=half")
+        status, body = _answer(slow)
+    assert (status, body["code"]) == (400, 20001), body
+    assert "100" in body["message"]
+    assert server.request("GET", f"{P}/Queues.json")[1]["queues"] == []
+    assert "Traceback" not in server.stop()
+
+
+@pytest.mark.parametrize("length", ["-1", "abc", "1e3"])
+def test_a_bad_content_length_is_answered_400_at_once(start, length: str) -> None:
+    server = start("--read-timeout", "120s")
+    with server.connect() as client:
+        head = _raw_head(
+            server,
+            "POST",
+            f"{P}/Queues.json",
+            f"Content-Type: {FORM}",
+            f"Content-Length: {length}",
+        )
+        client.sendall(head + b"FriendlyName=q")
+        # The connection stays open: only the server can end this exchange.
+        status, body = _answer(client)
+    assert (status, body["code"]) == (400, 20001), body
+    assert "Content-Length" in body["message"]
+    assert "Traceback" not in server.stop()
+
+
+@pytest.mark.parametrize("path", [f"{P}/Queues.json", "/_emulator/state"])
+def test_credentials_that_are_not_ascii_are_answered_401(start, path: str) -> None:
+    server = start()
+    for user, password in ((AC, "tökén"), ("ÄC", SANDBOX_AUTH_TOKEN)):
+        pair = base64.b64encode(f"{user}:{password}".encode()).decode()
+        status, body = server.request(
+            "GET", path, headers={"Authorization": f"Basic {pair}"}
+        )
+        assert (status, body["code"]) == (401, 20003), body
+    status, body = server.request("GET", path, headers={"Authorization": "Basic é"})
+    assert (status, body["code"]) == (401, 20003), body
+    assert "Traceback" not in server.stop()
+
+
+def test_a_read_timeout_must_give_a_client_some_time() -> None:
+    result = CliRunner().invoke(cli, ["emulator", "serve", "--read-timeout", "0s"])
+    assert result.exit_code == 1
+    assert "--read-timeout is '0s'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [(f"{P}/Queues.json", FORM), ("/_emulator/faults", "application/json")],
+)
+def test_a_body_that_is_not_utf8_is_answered_400(start, path: str, kind: str) -> None:
+    server = start()
+    body = b"FriendlyName=caf\xe9"
+    status, answer = server.request("POST", path, body, {"Content-Type": kind})
+    assert (status, answer["code"]) == (400, 20001), answer
+    assert "UTF-8" in answer["message"]
+    assert "Traceback" not in server.stop()

@@ -1,11 +1,15 @@
 """The Emulator: a WSGI app over the store, with auth, faults and control routes.
 
 ``/_emulator/state`` (GET) dumps the state and ``/_emulator/faults`` (POST, a
-JSON body with add_fault's arguments) injects a fault; both need no auth.
-One lock serialises the handling of every request, since clients list kinds
-concurrently, and each request is one transaction of the state file. Waits
-(the added latency, a fault's delay) happen outside both, so N requests on N
-threads take about one latency, as they would against Twilio. ``requests``
+JSON body with add_fault's arguments) injects a fault; every route under
+``/_emulator/`` takes the main account's SID and auth token (Basic) and JSON
+bodies only, and served, every request must name the server's own Host (no web
+page can steer or read the sandbox). One lock serialises the handling of every
+request, since clients list kinds concurrently, and each request is one
+transaction of the state file. The body is read and parsed before it (see
+http/intake.py), and waits (the added latency, a fault's delay) happen outside
+both, so N requests on N threads take about one latency, as they would against
+Twilio, and a slow client holds up only itself. ``requests``
 logs every answered request with its monotonic start and end, for tests that
 check the order of writes.
 """
@@ -13,7 +17,6 @@ check the order of writes.
 from __future__ import annotations
 
 import base64
-import binascii
 import copy
 import hmac
 import json
@@ -24,7 +27,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 from . import gateway
 from .core.catalog import PHONE_NUMBERS
@@ -32,6 +34,13 @@ from .core.numbers import number_fields
 from .core.seed import add_numbers
 from .http.actions import Binary
 from .http.handlers import Request, allowed_methods, dispatch
+from .http.intake import (
+    basic_credentials,
+    check_host,
+    read_body,
+    read_form,
+    read_json,
+)
 from .http.kinds import KINDS, new_record
 from .http.problems import (
     AUTHENTICATE,
@@ -52,10 +61,13 @@ _STATUS = {
     204: "No Content",
     400: "Bad Request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    415: "Unsupported Media Type",
     429: "Too Many Requests",
 }
+CONTROL = "/_emulator/"  # the sandbox's own routes: state, faults, ...
 _ACCOUNT_IN_PATH = re.compile(r"/Accounts/(AC[0-9a-fA-F]{32})")
 # Seconds a client is asked to wait after the concurrency limit's 429.
 RATE_LIMIT_RETRY_AFTER = 1
@@ -100,6 +112,8 @@ class Emulator:
         self.request_log: list[tuple[str, str]] = []
         self.requests: list[LoggedRequest] = []
         self.keep_log = True  # off in `emulator serve`: its logs would only grow
+        # The Host values taken (serve sets its own address); None takes any.
+        self.hosts: frozenset[str] | None = None
         self.autosave = True  # kept for callers: every request is written at once
         # Called with (request, status, body) after each API request, under the
         # lock: they must only take note (delivery.callbacks.Deliverer queues work).
@@ -208,24 +222,20 @@ class Emulator:
         path = environ.get("PATH_INFO") or "/"
         headers: list[tuple[str, str]] = []
         params: list[tuple[str, str]] = []
-        if path.startswith("/_emulator/"):  # control routes: no latency, no limit
-            status, payload, _ = self._answer(environ, method, path, headers, params)
-        else:
-            account = self._account_of(path)
-            admitted = self._enter(account)
-            try:
-                self._wait_latency()
-                if not admitted:
-                    status, payload = self._too_many(headers)
-                else:
-                    status, payload, delay = self._answer(
-                        environ, method, path, headers, params
-                    )
-                    if delay > 0:
-                        time.sleep(delay)  # outside the lock: other requests go on
-            finally:
-                if admitted:
-                    self._leave(account)
+        try:
+            # Before the lock: a slow or broken client holds up only itself.
+            check_host(environ, self.hosts)
+            body = read_body(environ)
+            if path.startswith(CONTROL):  # control routes: no latency, no limit
+                status, payload = self._control_request(
+                    environ, method, path, body, headers
+                )
+            else:
+                status, payload = self._api_request(
+                    environ, method, path, body, headers, params
+                )
+        except ApiProblem as problem:
+            status, payload = problem.status, _encode(problem.body(), headers)
         headers.append(("Content-Length", str(len(payload))))
         if self.keep_log:
             end = time.monotonic()
@@ -235,13 +245,63 @@ class Emulator:
         start_response(f"{status} {_STATUS.get(status, 'Error')}", headers)
         return [payload]
 
-    def _answer(
+    def _api_request(
         self,
         environ: dict,
         method: str,
         path: str,
+        body: bytes,
         headers: list[tuple[str, str]],
         params: list[tuple[str, str]],
+    ) -> tuple[int, bytes]:
+        form = {} if gateway.handles(path) else read_form(environ, method, body)
+        account = self._account_of(path)
+        admitted = self._enter(account)
+        try:
+            self._wait_latency()
+            if not admitted:
+                return self._too_many(headers)
+            status, payload, delay = self._answer(
+                method,
+                path,
+                headers,
+                lambda: self._handle(
+                    environ, method, path, body, form, headers, params
+                ),
+            )
+            if delay > 0:
+                time.sleep(delay)  # outside the lock: other requests go on
+            return status, payload
+        finally:
+            if admitted:
+                self._leave(account)
+
+    def _control_request(
+        self,
+        environ: dict,
+        method: str,
+        path: str,
+        body: bytes,
+        headers: list[tuple[str, str]],
+    ) -> tuple[int, bytes]:
+        """Every route under /_emulator/ takes the main account's own SID and
+        auth token, and JSON bodies only: no web page the user opens can steer
+        the sandbox or read its state."""
+        if not self._controller(environ.get("HTTP_AUTHORIZATION", "")):
+            headers.append(("WWW-Authenticate", 'Basic realm="Twilio API"'))
+            raise ApiProblem(401, AUTHENTICATE, "Authenticate")
+        document = read_json(environ, method, body)
+        status, payload, _ = self._answer(
+            method, path, headers, lambda: (*self._control(method, path, document), 0.0)
+        )
+        return status, payload
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        headers: list[tuple[str, str]],
+        handle: Callable[[], tuple[int, Any, float]],
     ) -> tuple[int, bytes, float]:
         """Status, payload and the seconds to wait before answering: one
         transaction, under the lock."""
@@ -250,9 +310,7 @@ class Emulator:
                 self.request_log.append((method, path))
             delay = 0.0
             try:
-                status, body, delay = self._handle(
-                    environ, method, path, headers, params
-                )
+                status, body, delay = handle()
             except ApiProblem as problem:
                 status, body = problem.status, problem.body()
             return status, _encode(body, headers), delay
@@ -262,14 +320,14 @@ class Emulator:
         environ: dict,
         method: str,
         path: str,
+        body: bytes,
+        form: dict[str, list[str]],
         headers: list[tuple[str, str]],
         params: list[tuple[str, str]],
     ) -> tuple[int, Any, float]:
         """Status, body and the seconds to wait before answering."""
-        if path.startswith("/_emulator/"):
-            return (*self._control(environ, method, path), 0.0)
         if gateway.handles(path):
-            return (*self._gateway(environ, method, path, headers), 0.0)
+            return (*self._gateway(environ, method, path, body, headers), 0.0)
         if not self._authenticated(environ.get("HTTP_AUTHORIZATION", "")):
             headers.append(("WWW-Authenticate", 'Basic realm="Twilio API"'))
             return 401, error_body(401, AUTHENTICATE, "Authenticate"), 0.0
@@ -277,13 +335,12 @@ class Emulator:
         if fault is not None:
             headers.extend(fault["headers"].items())
             if not fault["apply"] and fault["status"] is not None:
-                body = error_body(fault["status"], fault["code"], fault["message"])
-                return fault["status"], body, fault["delay"]
-        form = _form(environ, method)
+                error = error_body(fault["status"], fault["code"], fault["message"])
+                return fault["status"], error, fault["delay"]
         params.extend((key, value) for key, values in form.items() for value in values)
         request = Request(method, path, form, _base_url(environ))
-        status, body = self._dispatch(request, headers, faulted=fault is not None)
-        return _after_fault(status, body, fault)
+        status, answer = self._dispatch(request, headers, faulted=fault is not None)
+        return _after_fault(status, answer, fault)
 
     def _dispatch(
         self, request: Request, headers: list[tuple[str, str]], faulted: bool
@@ -321,7 +378,12 @@ class Emulator:
             return copy.deepcopy(body)
 
     def _gateway(
-        self, environ: dict, method: str, path: str, headers: list[tuple[str, str]]
+        self,
+        environ: dict,
+        method: str,
+        path: str,
+        body: bytes,
+        headers: list[tuple[str, str]],
     ) -> tuple[int, Any]:
         """The gateway's control endpoints take its bearer key (any, here) or
         the sandbox's credentials; the connect link is opened in a browser.
@@ -337,7 +399,7 @@ class Emulator:
             return fault["status"], error_body(
                 fault["status"], fault["code"], fault["message"]
             )
-        query, body = environ.get("QUERY_STRING", ""), _body(environ)
+        query = environ.get("QUERY_STRING", "")
         base = _base_url(environ)
         status, answer, _ = gateway.handle(
             self.store, method, path, query, body, base, utcnow()
@@ -378,21 +440,31 @@ class Emulator:
             return False
         try:
             user, _, password = base64.b64decode(encoded).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # not base64, not ASCII, not UTF-8
             return False
         expected = self.credentials.get(user)
-        if expected is None or not hmac.compare_digest(expected, password):
+        # As bytes: compare_digest refuses str with non-ASCII characters.
+        if expected is None or not hmac.compare_digest(
+            expected.encode(), password.encode()
+        ):
             return False
         # An API key (SK…) acts for the account; an account SID must be this one.
         return user.startswith("SK") or user == self.account_sid
 
-    def _control(self, environ: dict, method: str, path: str) -> tuple[int, Any]:
+    def _controller(self, header: str) -> bool:
+        """Whether ``header`` carries the main account's own SID and auth token
+        (an API key or another account's pair does not steer the sandbox)."""
+        given = basic_credentials(header)
+        if given is None or given[0] != self.account_sid:
+            return False
+        return hmac.compare_digest(given[1].encode(), self.auth_token.encode())
+
+    def _control(self, method: str, path: str, document: Any) -> tuple[int, Any]:
         if (method, path) == ("GET", "/_emulator/state"):
             return 200, self.store.state
         if (method, path) == ("POST", "/_emulator/faults"):
             try:
-                fault = json.loads(_body(environ) or b"{}")
-                self.add_fault(**fault)
+                self.add_fault(**(document or {}))
             except (ValueError, TypeError) as exc:
                 raise ApiProblem(400, INVALID_PARAMETER, f"Bad fault: {exc}") from None
             return 201, self.store.state["faults"][-1]
@@ -422,23 +494,6 @@ def _encode(body: Any, headers: list[tuple[str, str]]) -> bytes:
         return b""
     headers.append(("Content-Type", "application/json; charset=utf-8"))
     return json.dumps(body).encode()
-
-
-def _body(environ: dict) -> bytes:
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    return environ["wsgi.input"].read(length) if length else b""
-
-
-def _form(environ: dict, method: str) -> dict[str, list[str]]:
-    form = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-    if method == "POST":
-        body = _body(environ)
-        kind = environ.get("CONTENT_TYPE", "application/x-www-form-urlencoded")
-        if body and not kind.startswith("application/x-www-form-urlencoded"):
-            raise ApiProblem(400, INVALID_PARAMETER, f"Unsupported Content-Type {kind}")
-        for key, values in parse_qs(body.decode(), keep_blank_values=True).items():
-            form.setdefault(key, []).extend(values)
-    return form
 
 
 def _base_url(environ: dict) -> str:
