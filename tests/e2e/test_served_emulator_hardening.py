@@ -142,6 +142,18 @@ def test_sends_to_impossible_numbers_are_refused_with_21211(
     assert page[kind] == []
 
 
+def test_a_verification_to_an_impossible_number_is_refused_with_60200(start) -> None:
+    server = start()
+    status, service = server.request("POST", "/v2/Services", {"FriendlyName": "Login"})
+    assert status == 201, service
+    path = f"/v2/Services/{service['sid']}/Verifications"
+    form = {"To": "+1415555123", "Channel": "sms"}
+    status, body = server.request("POST", path, form)
+    assert (status, body["code"]) == (400, 60200), body
+    status, body = server.request("POST", path, {**form, "To": "+14155551234"})
+    assert status == 201, body
+
+
 @pytest.mark.parametrize(
     ("command", "to", "extra"),
     [
