@@ -349,6 +349,23 @@ def test_a_read_timeout_must_give_a_client_some_time() -> None:
     assert "--read-timeout is '0s'" in result.output
 
 
+def test_a_body_beyond_a_megabyte_is_refused_before_it_is_read(start) -> None:
+    server = start("--read-timeout", "120s")
+    with server.connect() as client:
+        head = _raw_head(
+            server,
+            "POST",
+            f"{P}/Queues.json",
+            f"Content-Type: {FORM}",
+            f"Content-Length: {10**12}",
+        )
+        client.sendall(head + b"FriendlyName=q")
+        status, body = _answer(client)
+    assert (status, body["code"]) == (413, 20001), body
+    assert "at most 1048576" in body["message"]
+    assert "Traceback" not in server.stop()
+
+
 @pytest.mark.parametrize(
     ("path", "kind"),
     [(f"{P}/Queues.json", FORM), ("/_emulator/faults", "application/json")],

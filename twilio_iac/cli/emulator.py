@@ -83,7 +83,9 @@ def serve(
 
     It accepts TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN when both are set at start,
     else the documented sandbox pair; other credentials get Twilio's 401.
-    Webhooks it delivers are signed with that auth token.
+    Webhooks it delivers are signed with that auth token. Its /_emulator/
+    routes take that account's SID and token and JSON bodies only, and every
+    request must name 127.0.0.1, localhost or [::1] and the port as its Host.
     """
     from twilio_iac.cli.session import (
         legacy_state_path,

@@ -64,6 +64,7 @@ _STATUS = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    413: "Content Too Large",
     415: "Unsupported Media Type",
     429: "Too Many Requests",
 }

@@ -22,6 +22,9 @@ FORBIDDEN = 403  # "Forbidden", the dictionary's generic entry for a refused req
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+# Far beyond any request the API takes (a 1,600-character body, ten media
+# URLs, a TwiML document); a sandbox limit, not Twilio's.
+MAX_BODY = 1 << 20
 
 
 def loopback_hosts(host: str, port: int) -> frozenset[str]:
@@ -63,6 +66,13 @@ def read_body(environ: Mapping[str, Any]) -> bytes:
     length = int(given)
     if not length:
         return b""
+    if length > MAX_BODY:  # read() would first allocate all of it
+        raise ApiProblem(
+            413,
+            INVALID_PARAMETER,
+            f"The request body is {length} bytes; the emulator takes at most "
+            f"{MAX_BODY}",
+        )
     try:
         body = environ["wsgi.input"].read(length)
     except TimeoutError:
