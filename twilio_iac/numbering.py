@@ -123,3 +123,34 @@ def parse(text: str, country: str | None = None) -> Number:
     if code == "1" and (national[0] in "01" or national[3] in "01"):
         return Number(text, ("INVALID_BUT_POSSIBLE",), e164, iso, code, national)
     return Number(text, (), e164, iso, code, national)
+
+
+# E.164 allows 15 digits after the +; the shortest numbers in use have 7 (Niue
+# +683 and Saint Helena +290 have four-digit national numbers).
+ANY_COUNTRY = (7, 15)
+
+
+def impossible(text: str) -> str | None:
+    """Why an E.164 ``text`` cannot be anyone's number, or None if it may be:
+    not digits after a +, or too short or too long for its country (for a
+    calling code outside the table, for any country). A number of a possible
+    length that the plan calls invalid (a North American area code starting
+    with 1) is left to the network to judge, as Twilio does when it accepts a
+    send."""
+    digits = text.removeprefix("+")
+    if text[:1] != "+" or not digits.isdigit() or not digits.isascii():
+        return "it is not + and digits (E.164)"
+    code = next((digits[:n] for n in (1, 2, 3) if digits[:n] in PLANS), None)
+    if code is None:
+        where, length, (shortest, longest) = "the +", len(digits), ANY_COUNTRY
+        numbers = "a number of any country has"
+    else:
+        iso, shortest, longest, _ = PLANS[code]
+        where, length = f"+{code} ({iso})", len(digits) - len(code)
+        numbers = "numbers there have"
+    if shortest <= length <= longest:
+        return None
+    verdict = "too short" if length < shortest else "too long"
+    span = f"{shortest}" if shortest == longest else f"{shortest} to {longest}"
+    count = f"{length} digit" + ("" if length == 1 else "s")
+    return f"it is {verdict}: {count} after {where}, where {numbers} {span}"

@@ -590,7 +590,32 @@ def test_fault_body_and_persistence(tmp_path: Path) -> None:
     }
 
 
-def test_control_routes_need_no_auth(app: Emulator) -> None:
+def _control(app: Emulator, body: bytes, auth: tuple[str, str] | None = AUTH) -> str:
+    """POST /_emulator/faults as JSON; the status line of the answer."""
+    seen = {}
+
+    def start_response(line: str, headers: list) -> None:
+        seen["line"] = line
+
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/_emulator/faults",
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": "application/json",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "HTTP_HOST": "localhost",
+    }
+    if auth:
+        token = base64.b64encode(":".join(auth).encode()).decode()
+        environ["HTTP_AUTHORIZATION"] = f"Basic {token}"
+    app(environ, start_response)
+    return seen["line"]
+
+
+def test_control_routes_take_the_main_accounts_credentials_and_json() -> None:
+    key = ("SK" + "0" * 32, "key-secret")
+    app = Emulator(credentials={AC: SANDBOX_AUTH_TOKEN, key[0]: key[1]})
     fault = {
         "method": "GET",
         "path_regex": "Queues",
@@ -598,28 +623,19 @@ def test_control_routes_need_no_auth(app: Emulator) -> None:
         "code": 20500,
         "message": "boom",
     }
-    environ_body = json.dumps(fault).encode()
-    status = {}
-
-    def start_response(line: str, headers: list) -> None:
-        status["line"] = line
-
-    app(
-        {
-            "REQUEST_METHOD": "POST",
-            "PATH_INFO": "/_emulator/faults",
-            "CONTENT_LENGTH": str(len(environ_body)),
-            "wsgi.input": io.BytesIO(environ_body),
-            "wsgi.url_scheme": "http",
-            "HTTP_HOST": "localhost",
-        },
-        start_response,
-    )
-    assert status["line"].startswith("201")
+    body = json.dumps(fault).encode()
+    # An API key acts for the account on its API, but does not steer the sandbox.
+    for auth in (None, key, (AC, "wrong")):
+        assert _control(app, body, auth).startswith("401")
+    assert call(app, "GET", "/_emulator/state", auth=key).status == 401
+    assert call(app, "GET", f"{P}/Queues.json").status == 200
+    assert _control(app, body).startswith("201")
     assert call(app, "GET", f"{P}/Queues.json").status == 500
-    state = call(app, "GET", "/_emulator/state", auth=None)
+    state = call(app, "GET", "/_emulator/state")
     assert state.status == 200 and state.body["account_sid"] == AC
-    assert call(app, "POST", "/_emulator/faults", auth=None).status == 400
+    # A form body is what any web page may send cross-origin: refused.
+    assert call(app, "POST", "/_emulator/faults", {"method": "GET"}).status == 415
+    assert _control(app, b"{not json").startswith("400")
 
 
 def test_insert_records_remove_and_request_log(app: Emulator) -> None:

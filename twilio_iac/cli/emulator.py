@@ -63,6 +63,13 @@ def emulator() -> None:
     default=None,
     help="Requests in flight per account beyond which Twilio's 429 is answered.",
 )
+@click.option(
+    "--read-timeout",
+    default="5s",
+    show_default=True,
+    help="How long a client may take to send each part of its request; a slower "
+    "body is answered 400 (it never holds up other clients).",
+)
 def serve(
     port: int,
     state: Path | None,
@@ -70,13 +77,16 @@ def serve(
     allow_remote_webhooks: bool,
     latency: str,
     rate_limit: int | None,
+    read_timeout: str,
 ) -> None:
     """Serve the emulator on 127.0.0.1 for other clients (e.g. the Twilio SDK).
 
     It accepts TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN when both are set at start,
     else the documented sandbox pair, and each subaccount's own SID and token;
     other credentials get Twilio's 401. Webhooks it delivers are signed with
-    the auth token of the account they belong to.
+    the auth token of the account they belong to. Its /_emulator/ routes take
+    the main account's SID and token and JSON bodies only, and every request
+    must name 127.0.0.1, localhost or [::1] and the port as its Host.
     """
     from twilio_iac.cli.session import (
         legacy_state_path,
@@ -96,7 +106,20 @@ def serve(
         rate_limit=rate_limit,
         deliver_webhooks=deliver_webhooks,
         allow_remote_webhooks=allow_remote_webhooks,
+        read_timeout=_read_timeout(read_timeout),
     )
+
+
+def _read_timeout(text: str) -> float:
+    from twilio_iac.cli.session import parse_duration
+    from twilio_iac.errors import ConfigError
+
+    seconds = parse_duration(text, "--read-timeout")
+    if seconds <= 0:
+        raise ConfigError(
+            f"--read-timeout is {text!r}; a client needs some time: write e.g. 5s."
+        )
+    return seconds
 
 
 @emulator.command()

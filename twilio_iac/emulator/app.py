@@ -1,19 +1,21 @@
 """The Emulator: a WSGI app over the store, with auth, faults and control routes.
 
 ``/_emulator/state`` (GET) dumps the state and ``/_emulator/faults`` (POST, a
-JSON body with add_fault's arguments) injects a fault; both need no auth.
-One lock serialises the handling of every request, since clients list kinds
-concurrently, and each request is one transaction of the state file. Waits
-(the added latency, a fault's delay) happen outside both, so N requests on N
-threads take about one latency, as they would against Twilio. ``requests``
+JSON body with add_fault's arguments) injects a fault; every route under
+``/_emulator/`` takes the main account's SID and auth token (Basic) and JSON
+bodies only, and served, every request must name the server's own Host (no web
+page can steer or read the sandbox). One lock serialises the handling of every
+request, since clients list kinds concurrently, and each request is one
+transaction of the state file. The body is read and parsed before it (see
+http/intake.py), and waits (the added latency, a fault's delay) happen outside
+both, so N requests on N threads take about one latency, as they would against
+Twilio, and a slow client holds up only itself. ``requests``
 logs every answered request with its monotonic start and end, for tests that
 check the order of writes.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
 import hmac
 import json
@@ -24,7 +26,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 from . import gateway
 from .core.catalog import PHONE_NUMBERS
@@ -33,6 +34,13 @@ from .core.seed import add_numbers
 from .http.actions import Binary
 from .http.caller import Caller
 from .http.handlers import Request, allowed_methods, dispatch
+from .http.intake import (
+    basic_credentials,
+    check_host,
+    read_body,
+    read_form,
+    read_json,
+)
 from .http.kinds import KINDS, new_record
 from .http.problems import (
     AUTHENTICATE,
@@ -53,10 +61,14 @@ _STATUS = {
     204: "No Content",
     400: "Bad Request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
     429: "Too Many Requests",
 }
+CONTROL = "/_emulator/"  # the sandbox's own routes: state, faults, ...
 _ACCOUNT_IN_PATH = re.compile(r"/Accounts/(AC[0-9a-fA-F]{32})")
 # Seconds a client is asked to wait after the concurrency limit's 429.
 RATE_LIMIT_RETRY_AFTER = 1
@@ -101,6 +113,8 @@ class Emulator:
         self.request_log: list[tuple[str, str]] = []
         self.requests: list[LoggedRequest] = []
         self.keep_log = True  # off in `emulator serve`: its logs would only grow
+        # The Host values taken (serve sets its own address); None takes any.
+        self.hosts: frozenset[str] | None = None
         self.autosave = True  # kept for callers: every request is written at once
         # Called with (request, status, body) after each API request, under the
         # lock: they must only take note (delivery.callbacks.Deliverer queues work).
@@ -209,24 +223,20 @@ class Emulator:
         path = environ.get("PATH_INFO") or "/"
         headers: list[tuple[str, str]] = []
         params: list[tuple[str, str]] = []
-        if path.startswith("/_emulator/"):  # control routes: no latency, no limit
-            status, payload, _ = self._answer(environ, method, path, headers, params)
-        else:
-            account = self._account_of(path, environ.get("HTTP_AUTHORIZATION", ""))
-            admitted = self._enter(account)
-            try:
-                self._wait_latency()
-                if not admitted:
-                    status, payload = self._too_many(headers)
-                else:
-                    status, payload, delay = self._answer(
-                        environ, method, path, headers, params
-                    )
-                    if delay > 0:
-                        time.sleep(delay)  # outside the lock: other requests go on
-            finally:
-                if admitted:
-                    self._leave(account)
+        try:
+            # Before the lock: a slow or broken client holds up only itself.
+            check_host(environ, self.hosts)
+            body = read_body(environ)
+            if path.startswith(CONTROL):  # control routes: no latency, no limit
+                status, payload = self._control_request(
+                    environ, method, path, body, headers
+                )
+            else:
+                status, payload = self._api_request(
+                    environ, method, path, body, headers, params
+                )
+        except ApiProblem as problem:
+            status, payload = problem.status, _encode(problem.body(), headers)
         headers.append(("Content-Length", str(len(payload))))
         if self.keep_log:
             end = time.monotonic()
@@ -236,13 +246,63 @@ class Emulator:
         start_response(f"{status} {_STATUS.get(status, 'Error')}", headers)
         return [payload]
 
-    def _answer(
+    def _api_request(
         self,
         environ: dict,
         method: str,
         path: str,
+        body: bytes,
         headers: list[tuple[str, str]],
         params: list[tuple[str, str]],
+    ) -> tuple[int, bytes]:
+        form = {} if gateway.handles(path) else read_form(environ, method, body)
+        account = self._account_of(path, environ.get("HTTP_AUTHORIZATION", ""))
+        admitted = self._enter(account)
+        try:
+            self._wait_latency()
+            if not admitted:
+                return self._too_many(headers)
+            status, payload, delay = self._answer(
+                method,
+                path,
+                headers,
+                lambda: self._handle(
+                    environ, method, path, body, form, headers, params
+                ),
+            )
+            if delay > 0:
+                time.sleep(delay)  # outside the lock: other requests go on
+            return status, payload
+        finally:
+            if admitted:
+                self._leave(account)
+
+    def _control_request(
+        self,
+        environ: dict,
+        method: str,
+        path: str,
+        body: bytes,
+        headers: list[tuple[str, str]],
+    ) -> tuple[int, bytes]:
+        """Every route under /_emulator/ takes the main account's own SID and
+        auth token, and JSON bodies only: no web page the user opens can steer
+        the sandbox or read its state."""
+        if not self._controller(environ.get("HTTP_AUTHORIZATION", "")):
+            headers.append(("WWW-Authenticate", 'Basic realm="Twilio API"'))
+            raise ApiProblem(401, AUTHENTICATE, "Authenticate")
+        document = read_json(environ, method, body)
+        status, payload, _ = self._answer(
+            method, path, headers, lambda: (*self._control(method, path, document), 0.0)
+        )
+        return status, payload
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        headers: list[tuple[str, str]],
+        handle: Callable[[], tuple[int, Any, float]],
     ) -> tuple[int, bytes, float]:
         """Status, payload and the seconds to wait before answering: one
         transaction, under the lock."""
@@ -251,9 +311,7 @@ class Emulator:
                 self.request_log.append((method, path))
             delay = 0.0
             try:
-                status, body, delay = self._handle(
-                    environ, method, path, headers, params
-                )
+                status, body, delay = handle()
             except ApiProblem as problem:
                 status, body = problem.status, problem.body()
             return status, _encode(body, headers), delay
@@ -263,14 +321,14 @@ class Emulator:
         environ: dict,
         method: str,
         path: str,
+        body: bytes,
+        form: dict[str, list[str]],
         headers: list[tuple[str, str]],
         params: list[tuple[str, str]],
     ) -> tuple[int, Any, float]:
         """Status, body and the seconds to wait before answering."""
-        if path.startswith("/_emulator/"):
-            return (*self._control(environ, method, path), 0.0)
         if gateway.handles(path):
-            return (*self._gateway(environ, method, path, headers), 0.0)
+            return (*self._gateway(environ, method, path, body, headers), 0.0)
         caller = self._caller(environ.get("HTTP_AUTHORIZATION", ""))
         if caller is None:
             headers.append(("WWW-Authenticate", 'Basic realm="Twilio API"'))
@@ -279,13 +337,12 @@ class Emulator:
         if fault is not None:
             headers.extend(fault["headers"].items())
             if not fault["apply"] and fault["status"] is not None:
-                body = error_body(fault["status"], fault["code"], fault["message"])
-                return fault["status"], body, fault["delay"]
-        form = _form(environ, method)
+                error = error_body(fault["status"], fault["code"], fault["message"])
+                return fault["status"], error, fault["delay"]
         params.extend((key, value) for key, values in form.items() for value in values)
         request = Request(method, path, form, _base_url(environ), caller)
-        status, body = self._dispatch(request, headers, faulted=fault is not None)
-        return _after_fault(status, body, fault)
+        status, answer = self._dispatch(request, headers, faulted=fault is not None)
+        return _after_fault(status, answer, fault)
 
     def _dispatch(
         self, request: Request, headers: list[tuple[str, str]], faulted: bool
@@ -336,7 +393,12 @@ class Emulator:
             return copy.deepcopy(body)
 
     def _gateway(
-        self, environ: dict, method: str, path: str, headers: list[tuple[str, str]]
+        self,
+        environ: dict,
+        method: str,
+        path: str,
+        body: bytes,
+        headers: list[tuple[str, str]],
     ) -> tuple[int, Any]:
         """The gateway's control endpoints take its bearer key (any, here) or
         the sandbox's credentials; the connect link is opened in a browser.
@@ -352,7 +414,7 @@ class Emulator:
             return fault["status"], error_body(
                 fault["status"], fault["code"], fault["message"]
             )
-        query, body = environ.get("QUERY_STRING", ""), _body(environ)
+        query = environ.get("QUERY_STRING", "")
         base = _base_url(environ)
         status, answer, _ = gateway.handle(
             self.store, method, path, query, body, base, utcnow()
@@ -418,13 +480,20 @@ class Emulator:
             return None
         return Caller(user)
 
-    def _control(self, environ: dict, method: str, path: str) -> tuple[int, Any]:
+    def _controller(self, header: str) -> bool:
+        """Whether ``header`` carries the main account's own SID and auth token
+        (an API key or another account's pair does not steer the sandbox)."""
+        given = basic_credentials(header)
+        if given is None or given[0] != self.account_sid:
+            return False
+        return hmac.compare_digest(given[1].encode(), self.auth_token.encode())
+
+    def _control(self, method: str, path: str, document: Any) -> tuple[int, Any]:
         if (method, path) == ("GET", "/_emulator/state"):
             return 200, self.store.state
         if (method, path) == ("POST", "/_emulator/faults"):
             try:
-                fault = json.loads(_body(environ) or b"{}")
-                self.add_fault(**fault)
+                self.add_fault(**(document or {}))
             except (ValueError, TypeError) as exc:
                 raise ApiProblem(400, INVALID_PARAMETER, f"Bad fault: {exc}") from None
             return 201, self.store.state["faults"][-1]
@@ -463,31 +532,7 @@ def _same(expected: str, given: str) -> bool:
 
 def _basic(header: str) -> tuple[str, str]:
     """User and password of an HTTP Basic header, or empty strings."""
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return "", ""
-    try:
-        user, _, password = base64.b64decode(encoded).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return "", ""
-    return user, password
-
-
-def _body(environ: dict) -> bytes:
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    return environ["wsgi.input"].read(length) if length else b""
-
-
-def _form(environ: dict, method: str) -> dict[str, list[str]]:
-    form = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-    if method == "POST":
-        body = _body(environ)
-        kind = environ.get("CONTENT_TYPE", "application/x-www-form-urlencoded")
-        if body and not kind.startswith("application/x-www-form-urlencoded"):
-            raise ApiProblem(400, INVALID_PARAMETER, f"Unsupported Content-Type {kind}")
-        for key, values in parse_qs(body.decode(), keep_blank_values=True).items():
-            form.setdefault(key, []).extend(values)
-    return form
+    return basic_credentials(header) or ("", "")
 
 
 def _base_url(environ: dict) -> str:

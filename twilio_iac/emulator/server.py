@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from socketserver import ThreadingMixIn
@@ -11,6 +12,11 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from ..errors import ConfigError
 from .app import Emulator
 from .delivery.callbacks import Deliverer
+from .http.intake import loopback_hosts
+
+# Seconds a client has for each read of its request (line, headers, body)
+# before it is answered 400 or dropped; it holds up no other client meanwhile.
+READ_TIMEOUT = 5.0
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -18,16 +24,30 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
     # socketserver's default backlog of 5 resets connections when a client
     # opens more at once (an apply at --parallelism 10, a plan listing kinds).
     request_queue_size = 128
+    read_timeout = READ_TIMEOUT
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that timed out or hung up is no bug: no traceback for it."""
+        if isinstance(sys.exc_info()[1], (TimeoutError, ConnectionError)):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class _QuietHandler(WSGIRequestHandler):
+    def setup(self) -> None:
+        # StreamRequestHandler applies ``timeout`` to the connection's socket.
+        self.timeout = getattr(self.server, "read_timeout", READ_TIMEOUT)
+        super().setup()
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         """No per-request access log; the emulator keeps its own request_log."""
 
 
-def _bind(host: str, port: int, emulator: Emulator) -> WSGIServer:
+def _bind(
+    host: str, port: int, emulator: Emulator, read_timeout: float = READ_TIMEOUT
+) -> WSGIServer:
     try:
-        return make_server(
+        server = make_server(
             host,
             port,
             emulator,
@@ -43,6 +63,10 @@ def _bind(host: str, port: int, emulator: Emulator) -> WSGIServer:
             f"Cannot listen on port {port} on {host} ({exc.strerror or exc}); "
             "pass another --port"
         ) from None
+    server.read_timeout = read_timeout  # type: ignore[attr-defined]
+    # Only requests that name this address are served (no DNS rebinding).
+    emulator.hosts = loopback_hosts(host, server.server_address[1])
+    return server
 
 
 def serve(
@@ -55,10 +79,12 @@ def serve(
     migrate_from: Path | None = None,
     deliver_webhooks: bool = False,
     allow_remote_webhooks: bool = False,
+    read_timeout: float = READ_TIMEOUT,
 ) -> None:
     """Serve until interrupted; every request is written to the state file
     before it is answered. With ``deliver_webhooks``, post status callbacks
-    (see delivery/callbacks.py)."""
+    (see delivery/callbacks.py). ``read_timeout``: seconds a client has for
+    each read of its request."""
     emulator = Emulator(
         state_path=state_path,
         credentials=credentials,
@@ -70,7 +96,7 @@ def serve(
     emulator.keep_log = False
     if deliver_webhooks:
         Deliverer(emulator, allow_remote=allow_remote_webhooks)
-    with _bind(host, port, emulator) as server:
+    with _bind(host, port, emulator, read_timeout) as server:
         _announce(host, server.server_address[1], emulator.account_sid)
         if deliver_webhooks:
             where = "any host" if allow_remote_webhooks else "loopback hosts only"

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.errors import ApiError, SendRejected, SendUnconfirmed
+from twilio_iac.numbering import impossible
 from twilio_iac.segments import MAX_BODY, Segments, count
 
 MAX_MEDIA = 10  # Twilio's limit of media per message (MediaUrl description)
@@ -82,11 +83,16 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def check_number(name: str, value: str, whatsapp: bool = False) -> list[str]:
+    """E.164 of a length its country's numbers can have, as Twilio refuses
+    anything else with 21211/21212 (twilio_iac.numbering says which lengths)."""
     number = value.removeprefix("whatsapp:") if whatsapp else value
-    if E164.match(number):
-        return []
-    form = "E.164 (+14155550100) or whatsapp:+E.164" if whatsapp else "E.164"
-    return [f"{name} {value!r} is not a phone number in {form} form"]
+    if not E164.match(number):
+        form = "E.164 (+14155550100) or whatsapp:+E.164" if whatsapp else "E.164"
+        return [f"{name} {value!r} is not a phone number in {form} form"]
+    reason = impossible(number)
+    if reason is not None:
+        return [f"{name} {value!r} is not a possible phone number: {reason}"]
+    return []
 
 
 def check_url(name: str, value: str | None) -> list[str]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from twilio_iac.apis import CORE
 
+from ...numbering import impossible
 from ...segments import count as count_segments
 from ..http.kinds import Behaviour, Kind, register
 from ..http.params import E164
@@ -89,6 +90,13 @@ def _address(value: str) -> str:
     return value.removeprefix("whatsapp:")
 
 
+def _dialable(number: str) -> bool:
+    """E.164, of a length its country's numbers can have: Twilio's 21211
+    ("Invalid 'To' Phone Number", messages and calls) covers "too few digits
+    for the destination country" (www.twilio.com/docs/api/errors/21211)."""
+    return bool(E164.match(number)) and impossible(number) is None
+
+
 def _owned(store: Store, account: str, number: str) -> dict | None:
     for record in store.records("phone_numbers").values():
         if record["phone_number"] == number and record["account_sid"] == account:
@@ -99,7 +107,7 @@ def _owned(store: Store, account: str, number: str) -> dict | None:
 class Messages(Behaviour):
     def on_create(self, store: Store, record: dict[str, Any], values: dict) -> None:
         to, sender = values["To"], values.get("From")
-        if not E164.match(_address(to)):
+        if not _dialable(_address(to)):
             _refuse(21211, f"The 'To' number {to} is not a valid phone number.")
         if to in SMS_REFUSED_TO:
             _refuse(*SMS_REFUSED_TO[to])
@@ -194,7 +202,7 @@ class Calls(Behaviour):
         to, sender = values["To"], values["From"]
         if to in CALL_REFUSED_TO:
             _refuse(*CALL_REFUSED_TO[to])
-        if not E164.match(to):
+        if not _dialable(to):
             _refuse(21211, f"Invalid 'To' Phone Number: {to}")
         if sender == "+15005550001":
             _refuse(21212, f"Invalid 'From' Phone Number {sender}")

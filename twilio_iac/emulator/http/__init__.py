@@ -2,5 +2,6 @@
 
 Kinds and actions (what products register), routing and dispatch, the
 checking of parameters against the packaged OpenAPI descriptions, paging,
-date filters and Twilio's error bodies. It imports the store, never a product.
+date filters, Twilio's error bodies, and the intake of a request (Host, body,
+form) before the emulator's lock. It imports the store, never a product.
 """

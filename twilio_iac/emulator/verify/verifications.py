@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ...numbering import impossible
 from ..http.actions import ActionCall, register_action
 from ..http.kinds import Behaviour, Kind, register, render
 from ..http.params import E164
@@ -24,7 +25,12 @@ VERIFY_INVALID_TO = 60200  # "Invalid parameter"
 class Verifications(Behaviour):
     def on_create(self, store: Store, record: dict[str, Any], values: dict) -> None:
         to, channel = values["To"], values["Channel"]
-        valid = "@" in to if channel == "email" else bool(E164.match(to))
+        # A number must also have a length its country's numbers can have.
+        valid = (
+            "@" in to
+            if channel == "email"
+            else bool(E164.match(to)) and impossible(to) is None
+        )
         if not valid:
             raise bad_request(VERIFY_INVALID_TO, "Invalid parameter `To`: " + to)
         record.update(
