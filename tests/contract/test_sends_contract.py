@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.contract.test_emulator_contract import Checked
-from twilio_iac.emulator import SANDBOX_ACCOUNT_SID
+from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, Emulator
 
 P = f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}"
 SUBRESOURCES = (
@@ -22,7 +22,7 @@ SUBRESOURCES = (
 )
 
 
-def test_messages(api: Checked) -> None:
+def test_messages(api: Checked, app: Emulator) -> None:
     sms = api.send(
         "POST",
         f"{P}/Messages.json",
@@ -43,13 +43,13 @@ def test_messages(api: Checked) -> None:
         },
     )
     assert mms["sid"].startswith("MM") and mms["num_media"] == "2"
-    for _ in range(4):  # through every status, to the final one
-        last = api.send("GET", f"{P}/Messages/{sms['sid']}.json")
+    app.advance(4)  # through every status, to the final one
+    last = api.send("GET", f"{P}/Messages/{sms['sid']}.json")
     assert (last["status"], last["error_code"]) == ("undelivered", 30003)
     api.send("GET", f"{P}/Messages.json", {"To": "+14155551234", "PageSize": "1"})
 
 
-def test_calls(api: Checked) -> None:
+def test_calls(api: Checked, app: Emulator) -> None:
     call = api.send(
         "POST",
         f"{P}/Calls.json",
@@ -61,8 +61,8 @@ def test_calls(api: Checked) -> None:
             "Record": "true",
         },
     )
-    for _ in range(4):
-        last = api.send("GET", f"{P}/Calls/{call['sid']}.json")
+    app.advance(70)  # rung, answered, and ended after at most 64 s
+    last = api.send("GET", f"{P}/Calls/{call['sid']}.json")
     assert last["status"] == "completed"
     api.send("GET", f"{P}/Calls.json", {"Status": "completed"})
 

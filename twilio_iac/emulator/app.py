@@ -1,7 +1,9 @@
 """The Emulator: a WSGI app over the store, with auth, faults and control routes.
 
-``/_emulator/state`` (GET) dumps the state and ``/_emulator/faults`` (POST, a
-JSON body with add_fault's arguments) injects a fault; both need no auth.
+``/_emulator/state`` (GET) dumps the state, ``/_emulator/faults`` (POST, a
+JSON body with add_fault's arguments) injects a fault, and ``/_emulator/clock``
+shows the sandbox's clock (GET) or moves it (POST ``{"advance": "90s"}``,
+``{"mode": "manual"}``); none needs auth.
 One lock serialises the handling of every request, since clients list kinds
 concurrently, and each request is one transaction of the state file. Waits
 (the added latency, a fault's delay) happen outside both, so N requests on N
@@ -20,13 +22,16 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from . import gateway
+from .core import traffic
 from .core.catalog import PHONE_NUMBERS
 from .core.numbers import number_fields
 from .core.seed import add_numbers
@@ -42,7 +47,8 @@ from .http.problems import (
     not_found,
 )
 from .seed import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, fresh_store
-from .store import utcnow
+from .store import Store
+from .store import clock as sandbox_clock
 from .store.statefile import open_state
 
 StartResponse = Callable[..., Any]
@@ -83,9 +89,12 @@ class Emulator:
         latency: float | Callable[[], float] = 0.0,
         rate_limit: int | None = None,
         migrate_from: Path | None = None,
+        clock: str | None = None,
     ) -> None:
         """``state_path``: the SQLite state file (None: in memory only; a JSON
         state file of version 2 there, or at ``migrate_from``, is migrated).
+        ``clock``: "manual" stops the sandbox's clock, "real" lets it run
+        (None: as the state file has it; a new one runs).
         ``latency``: seconds added to every API request (or a function giving
         them, e.g. random delays); ``rate_limit``: requests in flight per account
         beyond which Twilio's 429 (20429) is answered."""
@@ -115,10 +124,43 @@ class Emulator:
             self.store = open_state(
                 state_path, lambda: fresh_store(owner), migrate_from
             )
+        if clock is not None or "clock" not in self.store.state:
+            self._set_clock(clock)
+
+    def _set_clock(self, mode: str | None) -> None:
+        with self._lock, self.store.transaction():
+            if "clock" not in self.store.state:  # a state from before the clock
+                self.store.set_clock(sandbox_clock.REAL)
+                traffic.resume(self.store)
+            if mode is not None:
+                self.store.set_clock(mode)
 
     @property
     def account_sid(self) -> str:
         return self.store.account_sid
+
+    def now(self) -> datetime:
+        """The sandbox's time (see store/clock.py)."""
+        with self._lock, self.store.transaction():
+            return self.store.now()
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        """Move the sandbox's clock; what became due happens. The clock after."""
+        with self._lock, self.store.transaction():
+            self.store.advance(seconds)
+            return sandbox_clock.describe(self.store.state)
+
+    def clock(self) -> dict[str, Any]:
+        """The clock as ``GET /_emulator/clock`` shows it."""
+        with self._lock, self.store.transaction():
+            return sandbox_clock.describe(self.store.state)
+
+    @contextmanager
+    def locked(self) -> Iterator[Store]:
+        """The store, for one transaction under the emulator's lock (the
+        webhook deliverer's way in; what is due is applied first)."""
+        with self._lock, self.store.transaction():
+            yield self.store
 
     def save(self) -> None:
         """Write changes made to ``store`` directly; requests write their own."""
@@ -138,7 +180,9 @@ class Emulator:
         """Store a record directly (no validation beyond field names)."""
         spec = KINDS[kind]
         with self._lock, self.store.transaction():
-            record = new_record(spec, self.store, utcnow(), fields.pop("sid", None))
+            record = new_record(
+                spec, self.store, self.store.now(), fields.pop("sid", None)
+            )
             if spec is PHONE_NUMBERS:
                 record.update(number_fields(fields["phone_number"]))
             unknown = set(fields) - set(record)
@@ -162,7 +206,7 @@ class Emulator:
         first = int(start.lstrip("+"))
         with self._lock, self.store.transaction():
             numbers = (f"+{first + offset}" for offset in range(count))
-            add_numbers(self.store, numbers, utcnow())
+            add_numbers(self.store, numbers, self.store.now())
 
     def add_fault(
         self,
@@ -290,7 +334,7 @@ class Emulator:
     ) -> tuple[int, Any]:
         """Status and body of an API request, as its listeners are told."""
         try:
-            status, body = dispatch(self.store, request, utcnow())
+            status, body = dispatch(self.store, request, self.store.now())
         except ApiProblem as problem:
             if problem.status == 405:
                 headers.append(("Allow", ", ".join(allowed_methods(request.path))))
@@ -307,18 +351,6 @@ class Emulator:
     def auth_token(self) -> str:
         """The account's auth token: what signs the webhooks it sends."""
         return self.credentials.get(self.account_sid) or SANDBOX_AUTH_TOKEN
-
-    def fetch(self, path: str) -> dict[str, Any] | None:
-        """GET an API path from inside the sandbox (no auth, no faults, no
-        listeners): the webhook clock's way to let a send progress."""
-        with self._lock, self.store.transaction():
-            request = Request("GET", path, {}, "http://sandbox.invalid")
-            try:
-                _, body = dispatch(self.store, request, utcnow())
-            except ApiProblem:
-                return None
-            self.store.take_dirty()
-            return copy.deepcopy(body)
 
     def _gateway(
         self, environ: dict, method: str, path: str, headers: list[tuple[str, str]]
@@ -340,7 +372,7 @@ class Emulator:
         query, body = environ.get("QUERY_STRING", ""), _body(environ)
         base = _base_url(environ)
         status, answer, _ = gateway.handle(
-            self.store, method, path, query, body, base, utcnow()
+            self.store, method, path, query, body, base, self.store.now()
         )
         return status, answer
 
@@ -396,7 +428,24 @@ class Emulator:
             except (ValueError, TypeError) as exc:
                 raise ApiProblem(400, INVALID_PARAMETER, f"Bad fault: {exc}") from None
             return 201, self.store.state["faults"][-1]
+        if path == "/_emulator/clock" and method in ("GET", "POST"):
+            if method == "POST":
+                self._move_clock(_body(environ))
+            return 200, sandbox_clock.describe(self.store.state)
         raise not_found(path)
+
+    def _move_clock(self, body: bytes) -> None:
+        """``{"mode": "manual"|"real", "advance": "90s"|90}``, both optional."""
+        try:
+            wanted = json.loads(body or b"{}")
+            if not isinstance(wanted, dict) or set(wanted) - {"mode", "advance"}:
+                raise ValueError('give {"advance": "90s"} and/or {"mode": "manual"}')
+            if "mode" in wanted:
+                self.store.set_clock(wanted["mode"])
+            if "advance" in wanted:
+                self.store.advance(sandbox_clock.seconds(wanted["advance"]))
+        except (ValueError, TypeError) as exc:
+            raise ApiProblem(400, INVALID_PARAMETER, f"Bad clock: {exc}") from None
 
 
 def _after_fault(
