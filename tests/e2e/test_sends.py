@@ -44,7 +44,7 @@ def test_sms_with_wait_is_delivered(run, sandbox, fake_time):
     assert "… sending\n  … sent\n  … delivered" in result.stdout
     assert "price: -0.00790 USD" in result.stdout
     (message,) = sandbox().records("messages")
-    assert message["status"] == "delivered"
+    assert message["status"] == "delivered" and message["date_sent"]
     assert message["body"] == "Hello"
     assert fake_time.sleeps  # it polled, on the fake clock
 
