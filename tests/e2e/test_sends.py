@@ -41,7 +41,9 @@ def test_sms_with_wait_is_delivered(run, sandbox, fake_time):
     result = run(*SMS, "--body", "Hello", "--yes", "--wait")
     assert result.exit_code == 0, result.output
     assert "Encoding: GSM-7, 1 segment" in result.stdout
-    assert "… sending\n  … sent\n  … delivered" in result.stdout
+    assert (
+        ": queued; waiting for a final status\n  … sending\n  … sent\n  … delivered\n"
+    ) in result.stdout
     assert "price: -0.00790 USD" in result.stdout
     (message,) = sandbox().records("messages")
     assert message["status"] == "delivered" and message["date_sent"]
