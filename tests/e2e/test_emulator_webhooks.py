@@ -159,13 +159,9 @@ def test_serve_delivers_signed_status_callbacks(served, app):
     with urllib.request.urlopen(advance, timeout=10) as reply:
         assert json.load(reply)["mode"] == "manual"
     deadline = time.monotonic() + 15
-    while len(app.hits) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert [hit.params["MessageStatus"] for hit in app.hits] == [
-        "queued",
-        "sent",
-        "delivered",
-    ]
+    while len(app.hits) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [hit.params["MessageStatus"] for hit in app.hits] == ["sent", "delivered"]
     assert all(hit.valid for hit in app.hits)
 
 

@@ -157,6 +157,8 @@ class Messages(Behaviour):
                     f"Message {record['sid']} cannot be canceled: only a scheduled "
                     f"message can be, and this one is {record['status']}",
                 )
+            record["status"] = "canceled"
+            clock.announce(store, record, "canceled", store.now())
             clock.unschedule(store, record["sid"])
         if "Body" in values and not values["Body"]:
             # Redaction: Twilio keeps an empty body, not a null one.

@@ -10,7 +10,9 @@ the outbox in a transaction of its own and posts them, signed with the
 account's auth token, so each step is posted once, however many processes
 share the file. Twilio reports:
 
-- messages: queued, sent, then delivered, undelivered or failed;
+- messages: each status after the one it was created with (Twilio posts
+  nothing for that one): queued (after accepted or scheduled), sent, then
+  delivered, undelivered or failed; canceled for a canceled scheduled one;
 - calls: the StatusCallbackEvent events asked for (initiated, ringing,
   answered, completed), by default only completed, as Twilio does.
 
@@ -41,7 +43,9 @@ if TYPE_CHECKING:
     from ..app import Emulator
     from ..http.handlers import Request
 
-MESSAGE_REPORTED = {"queued", "sent", "delivered", "undelivered", "failed"}
+# www.twilio.com/docs/messaging/guides/outbound-message-status-in-status-callbacks:
+# "A status callback request is not sent for the initial status".
+MESSAGE_REPORTED = {"queued", "sent", "delivered", "undelivered", "failed", "canceled"}
 CALL_EVENTS = {
     "queued": "initiated",
     "ringing": "ringing",
@@ -102,8 +106,9 @@ class Deliverer:
             self.report(f"webhooks for {body['sid']} not sent: {exc}")
             return
         row["callback"] = {"url": url, "method": method, "events": sorted(events)}
-        record = store.records(kind)[body["sid"]]
-        queue(store, row, record, record["status"], store.now())
+        if kind == "calls":  # a call's first event, initiated, is its creation
+            record = store.records(kind)[body["sid"]]
+            queue(store, row, record, record["status"], store.now())
         self._kick()
 
     def drain(self, timeout: float = 10.0) -> bool:

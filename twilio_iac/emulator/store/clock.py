@@ -174,6 +174,15 @@ def settle(store: Store) -> None:
     state["timeline_next"] = min(firsts).isoformat() if firsts else None
 
 
+def announce(store: Store, record: dict[str, Any], status: str, when: datetime) -> None:
+    """Tell the listeners of a status a record reached off its timeline (a
+    scheduled message canceled), as if it had been one of its steps."""
+    row = store.records(TIMELINE).get(record["sid"])
+    if row is not None:
+        for listener in _LISTENERS:
+            listener(store, row, record, status, when)
+
+
 def next_due(state: dict[str, Any]) -> datetime | None:
     due_at = state.get("timeline_next")
     return None if due_at is None else datetime.fromisoformat(due_at)
