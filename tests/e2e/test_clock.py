@@ -26,6 +26,7 @@ from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
 
 P = f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}"
 SENDER = "+14155550100"  # a seeded sandbox number
+_SMS = ("send", "sms", "--to", "+14155551234", "--from", SENDER, "--body", "Hi")
 AUTH = base64.b64encode(f"{SANDBOX_ACCOUNT_SID}:{SANDBOX_AUTH_TOKEN}".encode())
 
 
@@ -297,3 +298,24 @@ def test_the_sdk_sees_time_pass(served):
     )
     assert later.status == "scheduled"
     assert sdk.messages(later.sid).update(status="canceled").status == "canceled"
+
+
+def test_the_in_process_sandbox_follows_real_time_by_default(
+    run, state_path, monkeypatch
+):
+    monkeypatch.setenv("TWILIO_IAC_SANDBOX_CLOCK", "real")
+    sent = run(*_SMS, "--yes", "--output", "json")
+    assert sent.exit_code == 0, sent.output
+    sid = json.loads(sent.stdout)["sid"]
+    assert json.loads(run("status", sid, "--output", "json").stdout)["status"] in (
+        "queued",
+        "sending",  # a slow machine may take a second between the two commands
+    )
+    moved = run("emulator", "advance", "5s")
+    assert "(real clock)" in moved.stdout
+    shown = json.loads(run("status", sid, "--output", "json").stdout)
+    assert shown["status"] == "delivered"
+    monkeypatch.setenv("TWILIO_IAC_SANDBOX_CLOCK", "later")
+    refused = run("status", sid)
+    assert refused.exit_code == 1
+    assert "TWILIO_IAC_SANDBOX_CLOCK is 'later'" in refused.stderr
