@@ -9,7 +9,7 @@ failures that happen after Twilio accepted a send (see DELIVERY_FAILURES and
 CALL_OUTCOMES).
 
 Each send puts its coming statuses on the clock's timeline when it is
-created (MESSAGE_TIMELINE, CALL_TIMELINE: seconds after the send), so they
+created (MESSAGE_TIMELINE, CALL_RINGS_AT…: seconds after the send), so they
 happen whether anyone looks or not: a message is delivered 4 s after it was
 sent, a call is answered after 4 s and lasts its made-up duration. A message
 through a Messaging Service starts ``accepted``; a scheduled one

@@ -87,7 +87,7 @@ class Store:
                 f"unsupported emulator state version {state.get('version')}"
             )
         self.database = database
-        self.dirty = False  # changed by a read (a status advanced on fetch)
+        self.dirty = False  # changed by a read (a kind's Behaviour.on_fetch)
         self._changes: Changes = {}
         self._depth = 0
         self._stale = False
