@@ -300,17 +300,13 @@ def test_the_sdk_sees_time_pass(served):
     assert sdk.messages(later.sid).update(status="canceled").status == "canceled"
 
 
-def test_the_in_process_sandbox_follows_real_time_by_default(
+def test_the_in_process_sandbox_on_a_real_clock_is_moved_by_advance(
     run, state_path, monkeypatch
 ):
     monkeypatch.setenv("TWILIO_IAC_SANDBOX_CLOCK", "real")
     sent = run(*_SMS, "--yes", "--output", "json")
     assert sent.exit_code == 0, sent.output
     sid = json.loads(sent.stdout)["sid"]
-    assert json.loads(run("status", sid, "--output", "json").stdout)["status"] in (
-        "queued",
-        "sending",  # a slow machine may take a second between the two commands
-    )
     moved = run("emulator", "advance", "5s")
     assert "(real clock)" in moved.stdout
     shown = json.loads(run("status", sid, "--output", "json").stdout)
