@@ -28,6 +28,7 @@ CREDENTIAL_VARS = (
     "TWILIO_API_BASE_URL",
     "TWILIO_VERIFY_BASE_URL",
     "TWILIO_IAC_SANDBOX",
+    "TWILIO_IAC_SANDBOX_CLOCK",
     "NO_COLOR",
 )
 
@@ -56,9 +57,26 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def state_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The CLI's sandbox state file, with the sandbox's clock stopped, so that
+    a send's status changes only when a test moves time on (``advance``)."""
     path = tmp_path / "sandbox.db"
     monkeypatch.setenv("TWILIO_IAC_SANDBOX_STATE", str(path))
+    monkeypatch.setenv("TWILIO_IAC_SANDBOX_CLOCK", "manual")
     return path
+
+
+@pytest.fixture
+def advance(state_path: Path) -> Callable[[float], None]:
+    """Move the CLI sandbox's clock on by some seconds, through its state file."""
+
+    def move(seconds: float) -> None:
+        emulator = Emulator(state_path=state_path, clock="manual")
+        try:
+            emulator.advance(seconds)
+        finally:
+            emulator.close()
+
+    return move
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ def _checked(app: Emulator, host: str) -> Iterator[Checked]:
 
 @pytest.fixture
 def app() -> Emulator:
-    return Emulator()
+    """A sandbox whose clock moves only when a test advances it."""
+    return Emulator(clock="manual")
 
 
 @pytest.fixture

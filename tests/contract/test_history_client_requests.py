@@ -30,7 +30,7 @@ MEDIA_FILE = re.compile(
 )
 
 
-def _history(client: TwilioClient, folder: Path) -> None:
+def _history(client: TwilioClient, sandbox: Emulator, folder: Path) -> None:
     account = client.account_sid
     mms = sends.create(
         client,
@@ -43,8 +43,8 @@ def _history(client: TwilioClient, folder: Path) -> None:
             media=["https://example.com/a.png"],
         ),
     )
-    for _ in range(3):
-        client.fetch("core", messages.path(account, mms["sid"]))
+    sandbox.advance(4)  # delivered
+    client.fetch("core", messages.path(account, mms["sid"]))
     query = messages.list_query(
         account,
         to="+14155551234",
@@ -68,8 +68,8 @@ def _history(client: TwilioClient, folder: Path) -> None:
             record=True,
         ),
     )
-    for _ in range(3):
-        client.fetch("core", calls.path(account, call["sid"]))
+    sandbox.advance(4)  # answered, and held
+    client.fetch("core", calls.path(account, call["sid"]))
     changes = (
         {"Twiml": "<Response><Say>Hi</Say></Response>"},
         {"Url": "https://example.com/next"},
@@ -107,10 +107,11 @@ def _history(client: TwilioClient, folder: Path) -> None:
 
 @pytest.fixture(scope="module")
 def sent(tmp_path_factory: pytest.TempPathFactory) -> list[Sent]:
-    recorder = Recorder(Emulator(), MEDIA_FILE)
+    sandbox = Emulator(clock="manual")
+    recorder = Recorder(sandbox, MEDIA_FILE)
     settings = Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS)
     with TwilioClient(settings, app=recorder) as client:
-        _history(client, tmp_path_factory.mktemp("media"))
+        _history(client, sandbox, tmp_path_factory.mktemp("media"))
     return recorder.sent
 
 

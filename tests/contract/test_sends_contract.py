@@ -3,6 +3,8 @@ request and response the emulator gives matches Twilio's spec."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.contract.test_emulator_contract import Checked
@@ -22,7 +24,7 @@ SUBRESOURCES = (
 )
 
 
-def test_messages(api: Checked) -> None:
+def test_messages(api: Checked, app: Emulator) -> None:
     sms = api.send(
         "POST",
         f"{P}/Messages.json",
@@ -43,13 +45,13 @@ def test_messages(api: Checked) -> None:
         },
     )
     assert mms["sid"].startswith("MM") and mms["num_media"] == "2"
-    for _ in range(4):  # through every status, to the final one
-        last = api.send("GET", f"{P}/Messages/{sms['sid']}.json")
+    app.advance(4)  # through every status, to the final one
+    last = api.send("GET", f"{P}/Messages/{sms['sid']}.json")
     assert (last["status"], last["error_code"]) == ("undelivered", 30003)
     api.send("GET", f"{P}/Messages.json", {"To": "+14155551234", "PageSize": "1"})
 
 
-def test_calls(api: Checked) -> None:
+def test_calls(api: Checked, app: Emulator) -> None:
     call = api.send(
         "POST",
         f"{P}/Calls.json",
@@ -61,10 +63,38 @@ def test_calls(api: Checked) -> None:
             "Record": "true",
         },
     )
-    for _ in range(4):
-        last = api.send("GET", f"{P}/Calls/{call['sid']}.json")
+    app.advance(70)  # rung, answered, and ended after at most 64 s
+    last = api.send("GET", f"{P}/Calls/{call['sid']}.json")
     assert last["status"] == "completed"
     api.send("GET", f"{P}/Calls.json", {"Status": "completed"})
+
+
+def test_service_and_scheduled_messages(
+    api: Checked, messaging: Checked, app: Emulator
+) -> None:
+    service = messaging.send("POST", "/v1/Services", {"FriendlyName": "Alerts"})
+    (number,) = [
+        n for n in app.records("phone_numbers") if n["phone_number"] == "+14155550100"
+    ]
+    messaging.send(
+        "POST",
+        f"/v1/Services/{service['sid']}/PhoneNumbers",
+        {"PhoneNumberSid": number["sid"]},
+    )
+    common = {"To": "+14155551234", "MessagingServiceSid": service["sid"]}
+    accepted = api.send("POST", f"{P}/Messages.json", {**common, "Body": "Now"})
+    assert accepted["status"] == "accepted"
+    send_at = (app.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    scheduled = api.send(
+        "POST",
+        f"{P}/Messages.json",
+        {**common, "Body": "Later", "ScheduleType": "fixed", "SendAt": send_at},
+    )
+    assert scheduled["status"] == "scheduled"
+    path = f"{P}/Messages/{scheduled['sid']}.json"
+    assert api.send("POST", path, {"Status": "canceled"})["status"] == "canceled"
+    app.advance(5)
+    api.send("GET", f"{P}/Messages.json", {"DateSent>": send_at})
 
 
 @pytest.mark.parametrize("leaf", SUBRESOURCES)

@@ -45,9 +45,7 @@ def _sms(run, to: str = "+14155551234", body: str = "Hello") -> str:
     return json.loads(result.stdout)["sid"]
 
 
-def _deliver(run, sid: str) -> None:
-    for _ in range(3):
-        assert run("status", sid).exit_code == 0
+DELIVERED = 4  # seconds after a send when the sandbox has delivered it
 
 
 def _bulk_messages(sandbox, count: int) -> None:
@@ -70,7 +68,7 @@ def _csv(text: str) -> list[dict[str, str]]:
 # --- messages ---------------------------------------------------------------
 
 
-def test_messages_list_filters_are_sent_to_the_api(run, sent):
+def test_messages_list_filters_are_sent_to_the_api(advance, run, sent):
     mine = _sms(run, to="+14155551234")
     _sms(run, to="+14155559876")
     sent.clear()
@@ -88,14 +86,14 @@ def test_messages_list_filters_are_sent_to_the_api(run, sent):
         "DateSent>": "2020-01-01T00:00:00Z",
         "DateSent<": "2999-12-31T23:59:59Z",
     }
-    _deliver(run, mine)
+    advance(DELIVERED)
     result = run("messages", "list", "--to", "+14155551234", "--output", "csv")
     assert [row["sid"] for row in _csv(result.stdout)] == [mine]
 
 
-def test_messages_list_status_is_applied_to_each_row(run, sent):
+def test_messages_list_status_is_applied_to_each_row(advance, run, sent):
     delivered = _sms(run)
-    _deliver(run, delivered)
+    advance(DELIVERED)
     _sms(run)
     sent.clear()
     result = run("messages", "list", "--status", "delivered", "--output", "json")
@@ -138,9 +136,9 @@ def test_messages_list_table_fits_and_truncates(run, monkeypatch):
     assert wide == ["SID", "DATE", "STATUS", "FROM", "TO", "BODY"]
 
 
-def test_messages_json_is_the_api_record_with_iso_dates(run):
+def test_messages_json_is_the_api_record_with_iso_dates(advance, run):
     sid = _sms(run, body="Hi")
-    _deliver(run, sid)
+    advance(DELIVERED)
     (record,) = json.loads(run("messages", "list", "--output", "json").stdout)
     assert record["sid"] == sid and record["body"] == "Hi"
     assert record["date_sent"].endswith("Z") and "T" in record["date_sent"]
@@ -182,9 +180,9 @@ def test_media_list_and_download(run, tmp_path: Path):
     assert (folder / files[0]).read_bytes()[:4] in (b"\x89PNG", b"GIF8")
 
 
-def test_delete_asks_on_a_terminal(run, sandbox, monkeypatch):
+def test_delete_asks_on_a_terminal(advance, run, sandbox, monkeypatch):
     sid = _sms(run)
-    _deliver(run, sid)
+    advance(DELIVERED)
     refused = run("messages", "delete", sid)
     assert refused.exit_code == 1
     assert "without confirmation" in refused.stderr and "--yes" in refused.stderr
@@ -206,10 +204,9 @@ def test_dry_run_changes_nothing(run, sandbox):
     assert len(sandbox().records("messages")) == 1
 
 
-def test_sids_from_stdin_with_per_item_lines_and_summary(run, sandbox):
+def test_sids_from_stdin_with_per_item_lines_and_summary(advance, run, sandbox):
     done = [_sms(run) for _ in range(2)]
-    for sid in done:
-        _deliver(run, sid)
+    advance(DELIVERED)
     queued = _sms(run)
     result = run("messages", "delete", "-", "--yes", input="\n".join([*done, queued]))
     assert result.exit_code == 1
@@ -229,9 +226,9 @@ def test_malformed_sids_are_refused_before_any_request(run, sent):
     assert sent == []
 
 
-def test_redact(run, sandbox):
+def test_redact(advance, run, sandbox):
     sid = _sms(run, body="my PIN is 1234")
-    _deliver(run, sid)
+    advance(DELIVERED)
     result = run("messages", "redact", sid, "--yes")
     assert result.exit_code == 0, result.output
     assert f"redacted {sid}" in result.stdout
@@ -264,10 +261,9 @@ def _call(run, to: str = HOLD, record: bool = True) -> str:
     return json.loads(result.stdout)["sid"]
 
 
-def test_refused_delete_of_an_in_progress_call(run, sandbox):
+def test_refused_delete_of_an_in_progress_call(advance, run, sandbox):
     sid = _call(run)
-    for _ in range(4):
-        run("status", sid)
+    advance(4)  # answered, and held
     assert sandbox().records("calls")[0]["status"] == "in-progress"  # held
     result = run("calls", "delete", sid, "--yes")
     assert result.exit_code == 1
@@ -325,9 +321,9 @@ def test_calls_update_needs_exactly_one_change(run, sent):
     assert sent == []
 
 
-def test_calls_list_filters_and_formats(run, sent):
+def test_calls_list_filters_and_formats(advance, run, sent):
     held = _call(run, record=False)
-    run("status", held)
+    advance(1)  # ringing
     other = _call(run, to="+14155551234", record=False)
     sent.clear()
     result = run("calls", "list", "--to", HOLD, "--status", "ringing",
@@ -346,10 +342,9 @@ def test_calls_list_filters_and_formats(run, sent):
     assert sent[-1][2]["ParentCallSid"] == held
 
 
-def test_recordings_list_download_delete(run, tmp_path: Path, sent):
+def test_recordings_list_download_delete(advance, run, tmp_path: Path, sent):
     call = _call(run)
-    for _ in range(2):
-        run("status", call)
+    advance(4)  # answered
     assert run("calls", "update", call, "--hangup", "--yes").exit_code == 0
     sent.clear()
     listed = _csv(run("recordings", "list", "--call", call, "--output", "csv").stdout)
@@ -372,10 +367,11 @@ def test_recordings_list_download_delete(run, tmp_path: Path, sent):
     assert run("recordings", "list", "--output", "json").stdout.strip() == "[]"
 
 
-def test_an_unanswered_call_leaves_no_recording(run):
-    call = _call(run, to="+15005554002")  # no answer
-    for _ in range(3):
-        run("status", call)
+def test_an_unanswered_call_leaves_no_recording(advance, run):
+    _call(run, to="+15005554002")  # no answer
+    listed = json.loads(run("recordings", "list", "--output", "json").stdout)
+    assert [row["status"] for row in listed] == ["in-progress"]
+    advance(61)  # it rang for its 60 s Timeout
     assert json.loads(run("recordings", "list", "--output", "json").stdout) == []
 
 

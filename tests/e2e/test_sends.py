@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,20 +16,23 @@ SMS = ("send", "sms", "--to", "+14155551234", "--from", "+14155550100")
 
 
 class FakeTime:
-    """A clock that moves only when the poller sleeps."""
+    """A clock that moves only when the poller sleeps, and moves the
+    sandbox's clock with it."""
 
-    def __init__(self) -> None:
+    def __init__(self, advance: Callable[[float], None]) -> None:
         self.now = 0.0
         self.sleeps: list[float] = []
+        self.advance = advance
 
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+        self.advance(seconds)
 
 
 @pytest.fixture(autouse=True)
-def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    fake = FakeTime()
+def fake_time(monkeypatch: pytest.MonkeyPatch, advance) -> FakeTime:
+    fake = FakeTime(advance)
     monkeypatch.setattr(cli_sends, "POLLER", Poller(fake.sleep, lambda: fake.now))
     return fake
 
@@ -37,10 +41,12 @@ def test_sms_with_wait_is_delivered(run, sandbox, fake_time):
     result = run(*SMS, "--body", "Hello", "--yes", "--wait")
     assert result.exit_code == 0, result.output
     assert "Encoding: GSM-7, 1 segment" in result.stdout
-    assert "… sending\n  … sent\n  … delivered" in result.stdout
+    assert (
+        ": queued; waiting for a final status\n  … sending\n  … sent\n  … delivered\n"
+    ) in result.stdout
     assert "price: -0.00790 USD" in result.stdout
     (message,) = sandbox().records("messages")
-    assert message["status"] == "delivered"
+    assert message["status"] == "delivered" and message["date_sent"]
     assert message["body"] == "Hello"
     assert fake_time.sleeps  # it polled, on the fake clock
 
@@ -253,12 +259,15 @@ def test_ambiguous_failure_is_not_resent(run, sandbox):
     assert after.store.state["faults"] == []
 
 
-def test_status_of_a_message_and_a_call(run, sandbox):
+def test_status_of_a_message_and_a_call(run, sandbox, advance):
     sent = run(*SMS, "--body", "Hi", "--yes", "--output", "json")
     sid = json.loads(sent.stdout)["sid"]
     shown = run("status", sid)
     assert shown.exit_code == 0, shown.output
-    assert shown.stdout.startswith(f"Message {sid}: sending")
+    assert shown.stdout.startswith(f"Message {sid}: queued")
+    assert run("status", sid).stdout.startswith(f"Message {sid}: queued")
+    advance(1)  # time moves the status on, not looking at it
+    assert run("status", sid).stdout.startswith(f"Message {sid}: sending")
     call = run(
         "send",
         "call",
@@ -273,6 +282,7 @@ def test_status_of_a_message_and_a_call(run, sandbox):
         "json",
     )
     call_sid = json.loads(call.stdout)["sid"]
+    advance(1)
     data = json.loads(run("status", call_sid, "--output", "json").stdout)
     assert (data["kind"], data["status"]) == ("call", "ringing")
     bad = run("status", "XX123")
@@ -357,7 +367,7 @@ def test_wait_timeout_exits_non_zero(run, fake_time, monkeypatch):
     )
     result = run(*SMS, "--body", "Hi", "--yes", "--wait", "--wait-timeout", "4")
     assert result.exit_code == 1
-    assert "is still sending after 4 s" in result.stderr
+    assert "is still queued after 4 s" in result.stderr
     assert "twilio-iac --sandbox status SM" in result.stderr
 
 

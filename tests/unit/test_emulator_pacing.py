@@ -191,8 +191,14 @@ def test_durations_and_options_from_the_environment() -> None:
     with pytest.raises(ConfigError, match="x is 'soon', not a duration"):
         parse_duration("soon", "x")
     env = {"TWILIO_IAC_SANDBOX_LATENCY": "50ms", "TWILIO_IAC_SANDBOX_RATE_LIMIT": "3"}
-    assert sandbox_options(env) == {"latency": pytest.approx(0.05), "rate_limit": 3}
-    assert sandbox_options({}) == {"latency": 0.0, "rate_limit": None}
+    assert sandbox_options(env) == {
+        "latency": pytest.approx(0.05),
+        "rate_limit": 3,
+        "clock": None,
+    }
+    assert sandbox_options({"TWILIO_IAC_SANDBOX_CLOCK": "Manual"})["clock"] == "manual"
+    with pytest.raises(ConfigError, match="TWILIO_IAC_SANDBOX_CLOCK is 'fast'"):
+        sandbox_options({"TWILIO_IAC_SANDBOX_CLOCK": "fast"})
     with pytest.raises(ConfigError, match="TWILIO_IAC_SANDBOX_RATE_LIMIT is '0'"):
         sandbox_options({"TWILIO_IAC_SANDBOX_RATE_LIMIT": "0"})
 

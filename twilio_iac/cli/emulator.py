@@ -1,6 +1,6 @@
-"""`twilio-iac emulator serve|dump|inbound`: the sandbox over HTTP for other
-clients, its state as JSON, and incoming messages delivered to the user's
-webhooks."""
+"""`twilio-iac emulator serve|dump|advance|inbound`: the sandbox over HTTP for
+other clients, its state as JSON, its clock moved, and incoming messages
+delivered to the user's webhooks."""
 
 from __future__ import annotations
 
@@ -70,6 +70,14 @@ def emulator() -> None:
     help="How long a client may take to send each part of its request; a slower "
     "body is answered 400 (it never holds up other clients).",
 )
+@click.option(
+    "--clock",
+    type=click.Choice(["real", "manual"]),
+    default="real",
+    show_default=True,
+    help="real: statuses move on in real time (a message is delivered in "
+    "seconds); manual: time stands still until `emulator advance` moves it.",
+)
 def serve(
     port: int,
     state: Path | None,
@@ -78,6 +86,7 @@ def serve(
     latency: str,
     rate_limit: int | None,
     read_timeout: str,
+    clock: str,
 ) -> None:
     """Serve the emulator on 127.0.0.1 for other clients (e.g. the Twilio SDK).
 
@@ -107,6 +116,7 @@ def serve(
         deliver_webhooks=deliver_webhooks,
         allow_remote_webhooks=allow_remote_webhooks,
         read_timeout=_read_timeout(read_timeout),
+        clock=clock,
     )
 
 
@@ -129,6 +139,40 @@ def dump(state: Path | None) -> None:
 
     Safe while `emulator serve` or a --sandbox command uses the same file.
     """
+    sandbox = _open_existing(state, "dump")
+    try:
+        click.echo(json.dumps(sandbox.state(), indent=2))
+    finally:
+        sandbox.close()
+
+
+@emulator.command()
+@click.argument("duration")
+@state_option
+def advance(duration: str, state: Path | None) -> None:
+    """Move the sandbox's clock forward by DURATION (90s, 5m, 2h, 1d; 0s shows
+    it): sends due by then reach their statuses, and callbacks go out.
+
+    It writes the state file, so a running `emulator serve` and every
+    --sandbox command using that file see the same time at once.
+    """
+    from twilio_iac.emulator.store import clock
+    from twilio_iac.errors import ConfigError
+
+    try:
+        seconds = clock.seconds(duration)
+    except ValueError as exc:
+        raise ConfigError(f"DURATION {exc}.") from None
+    sandbox = _open_existing(state, "advance its clock")
+    try:
+        shown = sandbox.advance(seconds)
+    finally:
+        sandbox.close()
+    click.echo(f"Sandbox time: {shown['now']} ({shown['mode']} clock)")
+
+
+def _open_existing(state: Path | None, what: str) -> Any:
+    """The Emulator on the sandbox's state file, which must exist."""
     from twilio_iac.cli.session import legacy_state_path, sandbox_state_path
     from twilio_iac.emulator import Emulator
     from twilio_iac.errors import ConfigError
@@ -137,15 +181,11 @@ def dump(state: Path | None) -> None:
     legacy = None if state else legacy_state_path(os.environ)
     if not path.exists() and not (legacy and legacy.exists()):
         raise ConfigError(
-            f"There is no sandbox state at {path}, so there is nothing to dump. "
+            f"There is no sandbox state at {path}, so there is nothing to {what}. "
             "Run a --sandbox command or `twilio-iac emulator serve` first, or "
             "point TWILIO_IAC_SANDBOX_STATE (or --state) at an existing file."
         )
-    sandbox = Emulator(state_path=path, migrate_from=legacy)
-    try:
-        click.echo(json.dumps(sandbox.state(), indent=2))
-    finally:
-        sandbox.close()
+    return Emulator(state_path=path, migrate_from=legacy)
 
 
 @emulator.group()

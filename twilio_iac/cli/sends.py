@@ -161,9 +161,13 @@ def _follow(
             f"{what.title()} {created['sid']}: {created['status']}; waiting "
             "for a final status"
         )
-    progress: Callable[[str], None] = (
-        (lambda s: click.echo(f"  … {s}")) if text else (lambda _: None)
-    )
+    shown = {created["status"]}  # the first fetch may find it still so
+
+    def progress(status: str) -> None:
+        if text and status not in shown:
+            click.echo(f"  … {status}")
+        shown.add(status)
+
     return delivery.wait(
         client, client.account_sid, created["sid"], flags.wait_timeout, POLLER, progress
     )

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -50,8 +51,9 @@ def parse_duration(text: str, source: str) -> float:
     return number / 1000 if found.group(2) == "ms" else number
 
 
-def sandbox_options(env: Mapping[str, str]) -> dict[str, float | int | None]:
-    """Latency and rate limit for the in-process sandbox, from the environment."""
+def sandbox_options(env: Mapping[str, str]) -> dict[str, Any]:
+    """Latency, rate limit and clock for the in-process sandbox, from the
+    environment."""
     latency = env.get("TWILIO_IAC_SANDBOX_LATENCY") or "0"
     limit = env.get("TWILIO_IAC_SANDBOX_RATE_LIMIT") or ""
     if limit and (not limit.strip().isdigit() or int(limit) < 1):
@@ -59,9 +61,16 @@ def sandbox_options(env: Mapping[str, str]) -> dict[str, float | int | None]:
             f"TWILIO_IAC_SANDBOX_RATE_LIMIT is {limit!r}; set it to a whole number "
             "of requests in flight, 1 or more, or unset it."
         )
+    clock = (env.get("TWILIO_IAC_SANDBOX_CLOCK") or "").strip().lower()
+    if clock not in ("", "real", "manual"):
+        raise ConfigError(
+            f"TWILIO_IAC_SANDBOX_CLOCK is {clock!r}; set it to manual (time "
+            "moves only with `twilio-iac emulator advance`) or real, or unset it."
+        )
     return {
         "latency": parse_duration(latency, "TWILIO_IAC_SANDBOX_LATENCY"),
         "rate_limit": int(limit) if limit else None,
+        "clock": clock or None,  # unset: as the state file has it
     }
 
 

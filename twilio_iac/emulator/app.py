@@ -1,15 +1,17 @@
 """The Emulator: a WSGI app over the store, with auth, faults and control routes.
 
-``/_emulator/state`` (GET) dumps the state and ``/_emulator/faults`` (POST, a
-JSON body with add_fault's arguments) injects a fault; every route under
-``/_emulator/`` takes the main account's SID and auth token (Basic) and JSON
-bodies only, and served, every request must name the server's own Host (no web
-page can steer or read the sandbox). One lock serialises the handling of every
-request, since clients list kinds concurrently, and each request is one
-transaction of the state file. The body is read and parsed before it (see
-http/intake.py), and waits (the added latency, a fault's delay) happen outside
-both, so N requests on N threads take about one latency, as they would against
-Twilio, and a slow client holds up only itself. ``requests``
+``/_emulator/state`` (GET) dumps the state, ``/_emulator/faults`` (POST, a
+JSON body with add_fault's arguments) injects a fault, and ``/_emulator/clock``
+shows the sandbox's clock (GET) or moves it (POST ``{"advance": "90s"}``,
+``{"mode": "manual"}``). Every route under ``/_emulator/`` takes the main
+account's SID and auth token (Basic) and JSON bodies only, and served, every
+request must name the server's own Host (no web page can steer or read the
+sandbox). One lock serialises the handling of every request, since clients
+list kinds concurrently, and each request is one transaction of the state
+file. The body is read and parsed before it (see http/intake.py), and waits
+(the added latency, a fault's delay) happen outside both, so N requests on N
+threads take about one latency, as they would against Twilio, and a slow
+client holds up only itself. ``requests``
 logs every answered request with its monotonic start and end, for tests that
 check the order of writes.
 """
@@ -22,12 +24,15 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from . import gateway
+from .core import traffic
 from .core.catalog import PHONE_NUMBERS
 from .core.numbers import number_fields
 from .core.seed import add_numbers
@@ -51,7 +56,8 @@ from .http.problems import (
     not_found,
 )
 from .seed import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, fresh_store
-from .store import utcnow
+from .store import Store
+from .store import clock as sandbox_clock
 from .store.statefile import open_state
 
 StartResponse = Callable[..., Any]
@@ -96,9 +102,12 @@ class Emulator:
         latency: float | Callable[[], float] = 0.0,
         rate_limit: int | None = None,
         migrate_from: Path | None = None,
+        clock: str | None = None,
     ) -> None:
         """``state_path``: the SQLite state file (None: in memory only; a JSON
         state file of version 2 there, or at ``migrate_from``, is migrated).
+        ``clock``: "manual" stops the sandbox's clock, "real" lets it run
+        (None: as the state file has it; a new one runs).
         ``latency``: seconds added to every API request (or a function giving
         them, e.g. random delays); ``rate_limit``: requests in flight per account
         beyond which Twilio's 429 (20429) is answered."""
@@ -130,10 +139,43 @@ class Emulator:
             self.store = open_state(
                 state_path, lambda: fresh_store(owner), migrate_from
             )
+        if clock is not None or "clock" not in self.store.state:
+            self._set_clock(clock)
+
+    def _set_clock(self, mode: str | None) -> None:
+        with self._lock, self.store.transaction():
+            if "clock" not in self.store.state:  # a state from before the clock
+                self.store.set_clock(sandbox_clock.REAL)
+                traffic.resume(self.store)
+            if mode is not None:
+                self.store.set_clock(mode)
 
     @property
     def account_sid(self) -> str:
         return self.store.account_sid
+
+    def now(self) -> datetime:
+        """The sandbox's time (see store/clock.py)."""
+        with self._lock, self.store.transaction():
+            return self.store.now()
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        """Move the sandbox's clock; what became due happens. The clock after."""
+        with self._lock, self.store.transaction():
+            self.store.advance(seconds)
+            return sandbox_clock.describe(self.store.state)
+
+    def clock(self) -> dict[str, Any]:
+        """The clock as ``GET /_emulator/clock`` shows it."""
+        with self._lock, self.store.transaction():
+            return sandbox_clock.describe(self.store.state)
+
+    @contextmanager
+    def locked(self) -> Iterator[Store]:
+        """The store, for one transaction under the emulator's lock (the
+        webhook deliverer's way in; what is due is applied first)."""
+        with self._lock, self.store.transaction():
+            yield self.store
 
     def save(self) -> None:
         """Write changes made to ``store`` directly; requests write their own."""
@@ -153,7 +195,9 @@ class Emulator:
         """Store a record directly (no validation beyond field names)."""
         spec = KINDS[kind]
         with self._lock, self.store.transaction():
-            record = new_record(spec, self.store, utcnow(), fields.pop("sid", None))
+            record = new_record(
+                spec, self.store, self.store.now(), fields.pop("sid", None)
+            )
             if spec is PHONE_NUMBERS:
                 record.update(number_fields(fields["phone_number"]))
             unknown = set(fields) - set(record)
@@ -177,7 +221,7 @@ class Emulator:
         first = int(start.lstrip("+"))
         with self._lock, self.store.transaction():
             numbers = (f"+{first + offset}" for offset in range(count))
-            add_numbers(self.store, numbers, utcnow())
+            add_numbers(self.store, numbers, self.store.now())
 
     def add_fault(
         self,
@@ -349,7 +393,7 @@ class Emulator:
     ) -> tuple[int, Any]:
         """Status and body of an API request, as its listeners are told."""
         try:
-            status, body = dispatch(self.store, request, utcnow())
+            status, body = dispatch(self.store, request, self.store.now())
         except ApiProblem as problem:
             if problem.status == 405:
                 headers.append(("Allow", ", ".join(allowed_methods(request.path))))
@@ -380,18 +424,6 @@ class Emulator:
                     return account["auth_token"]
         return self.auth_token
 
-    def fetch(self, path: str) -> dict[str, Any] | None:
-        """GET an API path from inside the sandbox (no auth, no faults, no
-        listeners): the webhook clock's way to let a send progress."""
-        with self._lock, self.store.transaction():
-            request = Request("GET", path, {}, "http://sandbox.invalid")
-            try:
-                _, body = dispatch(self.store, request, utcnow())
-            except ApiProblem:
-                return None
-            self.store.take_dirty()
-            return copy.deepcopy(body)
-
     def _gateway(
         self,
         environ: dict,
@@ -417,7 +449,7 @@ class Emulator:
         query = environ.get("QUERY_STRING", "")
         base = _base_url(environ)
         status, answer, _ = gateway.handle(
-            self.store, method, path, query, body, base, utcnow()
+            self.store, method, path, query, body, base, self.store.now()
         )
         return status, answer
 
@@ -497,7 +529,25 @@ class Emulator:
             except (ValueError, TypeError) as exc:
                 raise ApiProblem(400, INVALID_PARAMETER, f"Bad fault: {exc}") from None
             return 201, self.store.state["faults"][-1]
+        if path == "/_emulator/clock" and method in ("GET", "POST"):
+            if method == "POST":
+                self._move_clock(document)
+            return 200, sandbox_clock.describe(self.store.state)
         raise not_found(path)
+
+    def _move_clock(self, document: Any) -> None:
+        """``{"mode": "manual"|"real", "advance": "90s"|90}``, both optional
+        (the JSON body, already parsed outside the lock)."""
+        try:
+            wanted = {} if document is None else document
+            if not isinstance(wanted, dict) or set(wanted) - {"mode", "advance"}:
+                raise ValueError('give {"advance": "90s"} and/or {"mode": "manual"}')
+            if "mode" in wanted:
+                self.store.set_clock(wanted["mode"])
+            if "advance" in wanted:
+                self.store.advance(sandbox_clock.seconds(wanted["advance"]))
+        except (ValueError, TypeError) as exc:
+            raise ApiProblem(400, INVALID_PARAMETER, f"Bad clock: {exc}") from None
 
 
 def _after_fault(

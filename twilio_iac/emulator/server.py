@@ -80,17 +80,19 @@ def serve(
     deliver_webhooks: bool = False,
     allow_remote_webhooks: bool = False,
     read_timeout: float = READ_TIMEOUT,
+    clock: str | None = None,
 ) -> None:
     """Serve until interrupted; every request is written to the state file
     before it is answered. With ``deliver_webhooks``, post status callbacks
     (see delivery/callbacks.py). ``read_timeout``: seconds a client has for
-    each read of its request."""
+    each read of its request. ``clock``: "manual" or "real" (store/clock.py)."""
     emulator = Emulator(
         state_path=state_path,
         credentials=credentials,
         latency=latency,
         rate_limit=rate_limit,
         migrate_from=migrate_from,
+        clock=clock,
     )
     # A server runs for hours: an in-memory log of every request would only grow.
     emulator.keep_log = False
@@ -98,6 +100,12 @@ def serve(
         Deliverer(emulator, allow_remote=allow_remote_webhooks)
     with _bind(host, port, emulator, read_timeout) as server:
         _announce(host, server.server_address[1], emulator.account_sid)
+        if emulator.clock()["mode"] == "manual":
+            print(
+                "The sandbox's clock is stopped: move it with "
+                "`twilio-iac emulator advance 90s` or POST /_emulator/clock",
+                flush=True,
+            )
         if deliver_webhooks:
             where = "any host" if allow_remote_webhooks else "loopback hosts only"
             print(f"Delivering signed status callbacks ({where})", flush=True)

@@ -1,20 +1,27 @@
 """Messages and Calls: sends that are checked like Twilio checks them, then
-advance one status per fetch toward a final state.
+move through their statuses on the sandbox's clock (store/clock.py).
 
 Magic numbers follow Twilio's test-credentials docs (www.twilio.com/docs/iam/
 test-credentials): +15005550006 is a valid sender; as recipients +15005550001
 is invalid, …0002 cannot be routed, …0003 lacks international permission,
 …0004 is blocked and …0009 cannot receive SMS. The sandbox adds numbers for
 failures that happen after Twilio accepted a send (see DELIVERY_FAILURES and
-CALL_OUTCOMES). Each fetch of a message or call moves it one step, so a
-client polling for the final status gets there in three fetches.
+CALL_OUTCOMES).
+
+Each send puts its coming statuses on the clock's timeline when it is
+created (MESSAGE_TIMELINE, CALL_RINGS_AT…: seconds after the send), so they
+happen whether anyone looks or not: a message is delivered 4 s after it was
+sent, a call is answered after 4 s and lasts its made-up duration. A message
+through a Messaging Service starts ``accepted``; a scheduled one
+(``ScheduleType=fixed``) stays ``scheduled`` until its SendAt, and can be
+canceled until then.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,10 +29,11 @@ from twilio_iac.apis import CORE
 
 from ...numbering import impossible
 from ...segments import count as count_segments
+from ..http.dates import parse_moment
 from ..http.kinds import Behaviour, Kind, register
 from ..http.params import E164
 from ..http.problems import INVALID_APPLICATION_SID, bad_request
-from ..store import Store, rfc2822, utcnow
+from ..store import Store, clock, rfc2822
 from . import content, media, recordings, senders
 
 P = "/2010-04-01/Accounts/{AccountSid}"
@@ -77,8 +85,17 @@ CALL_LIVE = frozenset({"queued", "ringing", "in-progress"})
 SMS_PRICE = Decimal("0.0079")  # USD per segment
 MMS_PRICE = Decimal("0.0200")  # USD per message
 CALL_PRICE = Decimal("0.0140")  # USD per started minute
-MESSAGE_STEPS = ("queued", "sending", "sent", "delivered")
-CALL_STEPS = ("queued", "ringing", "in-progress", "completed")
+# Seconds after a message is sent (created, or its SendAt) when it reaches
+# each status; the last is "delivered", or its DELIVERY_FAILURES status.
+MESSAGE_TIMELINE = (("sending", 1), ("sent", 2), ("delivered", 4))
+# Through a Messaging Service it is first accepted, then queued a second later.
+ACCEPTED_FOR = 1
+# Seconds after a call is placed: it rings, then is answered (or ends busy,
+# unanswered after its Timeout, or failed); answered, it lasts call_seconds.
+CALL_RINGS_AT, CALL_ANSWERED_AT = 1, 4
+# Twilio's window for SendAt (error 35114, www.twilio.com/docs/api/errors/35114).
+SCHEDULE_MIN, SCHEDULE_MAX = timedelta(seconds=300), timedelta(days=35)
+MESSAGE_LIVE = frozenset({"accepted", "scheduled", "queued", "sending", "sent"})
 
 
 def _refuse(code: int, message: str) -> None:
@@ -138,29 +155,19 @@ class Messages(Behaviour):
                 "feedback": record["uri"].removesuffix(".json") + "/Feedback.json",
             },
         )
-
-    def on_fetch(self, store: Store, record: dict[str, Any], now: datetime) -> bool:
-        status = record["status"]
-        if status not in MESSAGE_STEPS[:-1]:
-            return False
-        step = MESSAGE_STEPS[MESSAGE_STEPS.index(status) + 1]
-        if step == "sent":
-            record["date_sent"] = rfc2822(now)
-            record["price"] = f"-{message_price(record):.5f}"
-        failure = DELIVERY_FAILURES.get(record["to"])
-        if step == "delivered" and failure:
-            step, record["error_code"], record["error_message"] = failure
-        record["status"] = step
-        record["date_updated"] = rfc2822(now)
-        return True
+        _schedule_message(store, record, values)
 
     def on_update(self, store: Store, record: dict[str, Any], values: dict) -> None:
-        if values.get("Status") == "canceled" and record["status"] != "scheduled":
-            _refuse(
-                30409,
-                f"Message {record['sid']} cannot be canceled: only a scheduled "
-                f"message can be, and this one is {record['status']}",
-            )
+        if values.get("Status") == "canceled":
+            if record["status"] != "scheduled":
+                _refuse(
+                    30409,
+                    f"Message {record['sid']} cannot be canceled: only a scheduled "
+                    f"message can be, and this one is {record['status']}",
+                )
+            record["status"] = "canceled"
+            clock.announce(store, record, "canceled", store.now())
+            clock.unschedule(store, record["sid"])
         if "Body" in values and not values["Body"]:
             # Redaction: Twilio keeps an empty body, not a null one.
             values.pop("Body")
@@ -174,7 +181,68 @@ class Messages(Behaviour):
                 f"{record['status']}, and only a message in a final status can "
                 "be deleted",
             )
+        clock.unschedule(store, record["sid"])
         media.remove_media(store, record["sid"])
+
+
+def _schedule_message(store: Store, record: dict[str, Any], values: dict) -> None:
+    """Its statuses to come: from now, from a second after it is accepted,
+    or from its SendAt."""
+    now = store.now()
+    start = now
+    if values.get("ScheduleType") == "fixed" and values.get("MessagingServiceSid"):
+        start = _send_at(values.get("SendAt"), now)
+        record["status"] = "scheduled"
+        steps = [(start, "queued")]
+    elif values.get("MessagingServiceSid"):
+        # Twilio: "accepted" until the service picks the sender and queues it.
+        start = now + timedelta(seconds=ACCEPTED_FOR)
+        record["status"] = "accepted"
+        steps = [(start, "queued")]
+    else:
+        steps = []
+    steps += message_steps(values["To"], start)
+    clock.schedule(store, "messages", record["sid"], steps)
+
+
+def message_steps(to: str, start: datetime) -> list[tuple[datetime, str]]:
+    """A queued message's statuses to come, from ``start`` on."""
+    failure = DELIVERY_FAILURES.get(_address(to))
+    steps = []
+    for status, after in MESSAGE_TIMELINE:
+        final = failure[0] if status == "delivered" and failure else status
+        steps.append((start + timedelta(seconds=after), final))
+    return steps
+
+
+def _send_at(given: Any, now: datetime) -> datetime:
+    """A scheduled message's SendAt, checked against Twilio's window."""
+    if not given:
+        _refuse(35111, "SendAt timestamp is missing")
+    moment = given if isinstance(given, datetime) else parse_moment(str(given))
+    if not isinstance(moment, datetime):
+        _refuse(35114, f"SendAt {given!r} is not a date-time (YYYY-MM-DDTHH:MM:SSZ)")
+    if not now + SCHEDULE_MIN <= moment <= now + SCHEDULE_MAX:
+        _refuse(
+            35114,
+            "Scheduling does not support this timestamp: SendAt must be between "
+            "300 seconds and 35 days (3024000 seconds) in the future",
+        )
+    return moment
+
+
+def _message_step(
+    store: Store, record: dict[str, Any], status: str, due: datetime
+) -> None:
+    if status == "sent":
+        record["date_sent"] = rfc2822(due)
+        record["price"] = f"-{message_price(record):.5f}"
+    if status in ("undelivered", "failed"):
+        _, record["error_code"], record["error_message"] = DELIVERY_FAILURES[
+            _address(record["to"])
+        ]
+    record["status"] = status
+    record["date_updated"] = rfc2822(due)
 
 
 def _check_sender(store: Store, account: str, sender: str) -> None:
@@ -234,26 +302,8 @@ class Calls(Behaviour):
         )
         if values.get("Record"):
             recordings.start(store, record)
-
-    def on_fetch(self, store: Store, record: dict[str, Any], now: datetime) -> bool:
-        status = record["status"]
-        if status not in CALL_STEPS[:-1]:
-            return False
-        if status == "in-progress" and record["to"].startswith(HOLD_PREFIX):
-            return False
-        step = CALL_STEPS[CALL_STEPS.index(status) + 1]
-        outcome = CALL_OUTCOMES.get(record["to"])
-        if step == "in-progress" and outcome:
-            step, record["duration"] = outcome, "0"
-        if step == "ringing":  # Twilio's start_time: when the call was dialed
-            record["start_time"] = rfc2822(now)
-        if step == "completed":
-            _end(record, now, call_seconds(record["sid"]))
-        record["status"] = step
-        record["date_updated"] = rfc2822(now)
-        if step not in CALL_LIVE:
-            recordings.finish(store, record)
-        return True
+        steps = call_steps(record["sid"], to, values, store.now())
+        clock.schedule(store, "calls", record["sid"], steps)
 
     def on_update(self, store: Store, record: dict[str, Any], values: dict) -> None:
         """Hang up (completed), cancel (canceled) or redirect (Url/Twiml)."""
@@ -265,13 +315,13 @@ class Calls(Behaviour):
                 f"Call {record['sid']} is not in progress ({status}): it cannot "
                 "be redirected or ended",
             )
-        now = utcnow()
+        now = store.now()
         if wanted == "completed" or (wanted == "canceled" and status != "in-progress"):
             answered = status == "in-progress"
             record["status"] = "completed" if answered else "canceled"
-            seconds = call_seconds(record["sid"]) if answered else 0
-            _end(record, now, seconds)
+            _end(record, now, _talked(record, now) if answered else 0)
             recordings.finish(store, record)
+            clock.unschedule(store, record["sid"])
 
     def on_delete(self, store: Store, record: dict[str, Any]) -> None:
         if record["status"] in CALL_LIVE:
@@ -280,6 +330,55 @@ class Calls(Behaviour):
                 f"Cannot delete call {record['sid']}: it is {record['status']}; "
                 "only a call that has ended can be deleted",
             )
+        clock.unschedule(store, record["sid"])
+
+
+def call_steps(
+    sid: str, to: str, values: dict, start: datetime
+) -> list[tuple[datetime, str]]:
+    """A placed call's statuses to come: it rings, then is answered and ends
+    after call_seconds (or stays up, for HOLD_PREFIX), or ends busy, failed,
+    or unanswered once its Timeout (60 s by default) has passed."""
+
+    def at(seconds: float) -> datetime:
+        return start + timedelta(seconds=seconds)
+
+    steps = [(at(CALL_RINGS_AT), "ringing")]
+    outcome = CALL_OUTCOMES.get(to)
+    if outcome == "no-answer":
+        timeout = int(values.get("Timeout") or 60)
+        return [*steps, (at(CALL_RINGS_AT + timeout), outcome)]
+    if outcome:
+        return [*steps, (at(CALL_ANSWERED_AT), outcome)]
+    steps.append((at(CALL_ANSWERED_AT), "in-progress"))
+    if not to.startswith(HOLD_PREFIX):
+        ends = CALL_ANSWERED_AT + call_seconds(sid)
+        steps.append((at(ends), "completed"))
+    return steps
+
+
+def _call_step(
+    store: Store, record: dict[str, Any], status: str, due: datetime
+) -> None:
+    if status == "ringing":  # Twilio's start_time: when the call was dialed
+        record["start_time"] = rfc2822(due)
+    if status in CALL_OUTCOMES.values():
+        record["duration"] = "0"
+    record["status"] = status
+    record["date_updated"] = rfc2822(due)
+    if status == "completed":
+        _end(record, due, call_seconds(record["sid"]))
+    if status not in CALL_LIVE:
+        recordings.finish(store, record)
+
+
+def _talked(record: dict[str, Any], now: datetime) -> int:
+    """Seconds since a hung-up call was answered (at least one)."""
+    rang = parse_moment(record.get("start_time") or "")
+    if not isinstance(rang, datetime):
+        return call_seconds(record["sid"])
+    answered = rang + timedelta(seconds=CALL_ANSWERED_AT - CALL_RINGS_AT)
+    return max(1, int((now - answered).total_seconds()))
 
 
 def _end(record: dict[str, Any], now: datetime, seconds: int) -> None:
@@ -290,8 +389,9 @@ def _end(record: dict[str, Any], now: datetime, seconds: int) -> None:
 
 
 def call_seconds(sid: str) -> int:
-    """A made-up but stable duration: 5 to 304 seconds."""
-    return 5 + int(hashlib.sha256(sid.encode()).hexdigest()[:6], 16) % 300
+    """A made-up but stable duration: 5 to 64 seconds, so that a sandbox call
+    ends within about a minute."""
+    return 5 + int(hashlib.sha256(sid.encode()).hexdigest()[:6], 16) % 60
 
 
 def call_minutes(record: dict[str, Any]) -> int:
@@ -358,3 +458,25 @@ CALLS = _history(
     operations=frozenset({"list", "create", "fetch", "update", "delete"}),
     behaviour=Calls(),
 )
+
+
+clock.on_step(MESSAGES.name, _message_step)
+clock.on_step(CALLS.name, _call_step)
+
+
+def resume(store: Store) -> None:
+    """Put the sends of a state from before the clock on its timeline: each
+    goes on from where it stands, from now."""
+    now = store.now()
+    for kind, live, steps_of in (
+        (MESSAGES.name, MESSAGE_LIVE, lambda r: message_steps(r["to"], now)),
+        (CALLS.name, CALL_LIVE, lambda r: call_steps(r["sid"], r["to"], {}, now)),
+    ):
+        for record in store.records(kind).values():
+            status = record["status"]
+            if status not in live or clock.pending(store, record["sid"]):
+                continue
+            steps = steps_of(record)
+            known = [step for _, step in steps]
+            left = steps[known.index(status) + 1 :] if status in known else steps
+            clock.schedule(store, kind, record["sid"], left)

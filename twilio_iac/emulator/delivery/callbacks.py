@@ -1,42 +1,51 @@
 """Status callbacks: the sandbox posts each send's progress to its webhook.
 
 A Deliverer watches the emulator's responses. When a message or call is
-created with somewhere to report to, it takes over the sandbox's clock for
-that send: every ``step`` seconds it advances the record one status (exactly
-as a client's fetch would) and posts the statuses Twilio reports, signed
-with the account's auth token:
+created with somewhere to report to, it writes that place on the send's row
+of the clock's timeline (store/clock.py). From then on, each status the send
+reaches on the sandbox's clock queues the callback Twilio posts for it in the
+state's ``outbox``, in the transaction that applied the step, whichever
+process sharing the state file applied it. A Deliverer takes entries out of
+the outbox in a transaction of its own and posts them, signed with the
+account's auth token, so each step is posted once, however many processes
+share the file. Twilio reports:
 
-- messages: queued, sent, then delivered, undelivered or failed;
+- messages: each status after the one it was created with (Twilio posts
+  nothing for that one): queued (after accepted or scheduled), sent, then
+  delivered, undelivered or failed; canceled for a canceled scheduled one;
 - calls: the StatusCallbackEvent events asked for (initiated, ringing,
   answered, completed), by default only completed, as Twilio does.
 
 The URL is the send's StatusCallback, else its application's
 (message_status_callback / status_callback), else the status_callback set on
-the sending number. All of it happens on one background thread: the request
-that created the send is answered at once.
+the sending number. The Deliverer's one thread wakes when the next step is
+due, or every POLL seconds to see another process's changes (an advanced
+clock); it applies only what is due, and the request that created the send
+is answered at once.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
+import copy
 import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
 from ...errors import ConfigError
+from ..store import Store, clock
 from . import outbound
 
 if TYPE_CHECKING:
     from ..app import Emulator
     from ..http.handlers import Request
 
-MESSAGE_REPORTED = {"queued", "sent", "delivered", "undelivered", "failed"}
+# www.twilio.com/docs/messaging/guides/outbound-message-status-in-status-callbacks:
+# "A status callback request is not sent for the initial status".
+MESSAGE_REPORTED = {"queued", "sent", "delivered", "undelivered", "failed", "canceled"}
 CALL_EVENTS = {
     "queued": "initiated",
     "ringing": "ringing",
@@ -47,29 +56,8 @@ CALL_EVENTS = {
     "failed": "completed",
     "canceled": "completed",
 }
-_FINAL = {"delivered", "undelivered", "failed", "completed", "busy", "no-answer"}
-_FINAL |= {"canceled", "received", "read"}
-_MAX_STEPS = 10
-
-
-@dataclass
-class _Send:
-    kind: str  # "messages" or "calls"
-    path: str  # the record's API path, which the clock fetches
-    url: str
-    method: str
-    events: frozenset[str]  # for calls: the events asked for
-    sequence: int = 0  # calls number their callbacks
-    steps: int = 0
-    reported: set[str] = field(default_factory=set)
-
-
-@dataclass(order=True)
-class _Task:
-    due: float
-    order: int
-    send: _Send = field(compare=False)
-    record: dict | None = field(compare=False, default=None)
+OUTBOX = "outbox"
+POLL = 0.25  # seconds between looks at a state another process may change
 
 
 class Deliverer:
@@ -80,20 +68,17 @@ class Deliverer:
         emulator: Emulator,
         *,
         allow_remote: bool = False,
-        step: float = 1.0,
         report: Callable[[str], None] | None = None,
         timeout: float = outbound.TIMEOUT,
     ) -> None:
         self.emulator = emulator
         self.allow_remote = allow_remote
-        self.step = step
         self.timeout = timeout
         self.report = report or _stderr
         self.sent: list[tuple[str, dict[str, str], int | None]] = []  # for tests
-        self._tasks: list[_Task] = []
-        self._order = itertools.count()
         self._wake = threading.Condition()
-        self._busy = 0
+        self._kicked = False
+        self._posting = 0  # entries taken from the outbox, not yet posted
         self._stopped = False
         self._thread = threading.Thread(
             target=self._run, name="sandbox-webhooks", daemon=True
@@ -102,11 +87,14 @@ class Deliverer:
         emulator.listeners.append(self.observe)
 
     def observe(self, request: Request, status: int, body: Any) -> None:
-        """Called by the emulator (under its lock) for every API response."""
+        """Called by the emulator (in the request's transaction) for every API
+        response: a new send with a callback gets it on its timeline row."""
         if request.method != "POST" or status != 201 or not isinstance(body, dict):
             return
         kind = _kind(request.path, body)
-        if kind is None:
+        store = self.emulator.store
+        row = clock.pending(store, body["sid"]) if kind else None
+        if kind is None or row is None:
             return
         target = self._target(kind, request.form, body)
         if target is None:
@@ -117,19 +105,25 @@ class Deliverer:
         except ConfigError as exc:  # said once; the send is left alone
             self.report(f"webhooks for {body['sid']} not sent: {exc}")
             return
-        send = _Send(kind, body["uri"], url, method, events)
-        self._schedule(send, 0.0, record=body)
+        row["callback"] = {"url": url, "method": method, "events": sorted(events)}
+        if kind == "calls":  # a call's first event, initiated, is its creation
+            record = store.records(kind)[body["sid"]]
+            queue(store, row, record, record["status"], store.now())
+        self._kick()
 
     def drain(self, timeout: float = 10.0) -> bool:
-        """Wait until every scheduled step ran; False on timeout."""
+        """Wait until nothing is due and every queued callback was posted;
+        False on timeout."""
         deadline = time.monotonic() + timeout
-        with self._wake:
-            while self._tasks or self._busy:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._wake.wait(min(left, 0.05))
-        return True
+        while time.monotonic() < deadline:
+            with self.emulator.locked() as store:
+                due = clock.next_due(store.state)
+                idle = not store.records(OUTBOX) and not self._posting
+                if idle and (due is None or due > store.now()):
+                    return True
+            self._kick()
+            time.sleep(0.01)
+        return False
 
     def stop(self) -> None:
         with self._wake:
@@ -137,6 +131,11 @@ class Deliverer:
             self._wake.notify_all()
         if self.observe in self.emulator.listeners:
             self.emulator.listeners.remove(self.observe)
+
+    def _kick(self) -> None:
+        with self._wake:
+            self._kicked = True
+            self._wake.notify_all()
 
     def _target(
         self, kind: str, form: dict[str, list[str]], body: dict
@@ -169,73 +168,88 @@ class Deliverer:
                 return number["status_callback"], method
         return "", ""
 
-    def _schedule(self, send: _Send, delay: float, record: dict | None = None) -> None:
-        task = _Task(time.monotonic() + delay, next(self._order), send, record)
-        with self._wake:
-            heapq.heappush(self._tasks, task)
-            self._wake.notify_all()
-
     def _run(self) -> None:
         while True:
             with self._wake:
-                while not self._stopped:
-                    now = time.monotonic()
-                    if self._tasks and self._tasks[0].due <= now:
-                        break
-                    wait = self._tasks[0].due - now if self._tasks else None
-                    self._wake.wait(wait)
                 if self._stopped:
                     return
-                task = heapq.heappop(self._tasks)
-                self._busy += 1
             try:
-                self._step(task)
+                entries, wait = self._take()
+                for entry in entries:
+                    self._post(entry)
             except Exception as exc:  # a bug must not kill the delivery thread
                 self.report(f"webhook delivery failed: {type(exc).__name__}: {exc}")
+                entries, wait = [], POLL
             finally:
                 with self._wake:
-                    self._busy -= 1
-                    self._wake.notify_all()
+                    self._posting = 0
+            if entries:
+                continue
+            with self._wake:
+                if not self._kicked and not self._stopped:
+                    self._wake.wait(wait)
+                self._kicked = False
 
-    def _step(self, task: _Task) -> None:
-        send = task.send
-        record = task.record
-        if record is None:  # time passes: one status step, as a fetch makes it
-            record = self.emulator.fetch(send.path)
-            if record is None:
-                return  # deleted meanwhile
-        self._report_status(send, record)
-        send.steps += 1
-        if record.get("status") not in _FINAL and send.steps < _MAX_STEPS:
-            self._schedule(send, self.step)
+    def _take(self) -> tuple[list[dict[str, Any]], float]:
+        """The outbox's entries, removed from it in one transaction (so no
+        other process posts them), and how long to sleep when there were none."""
+        with self.emulator.locked() as store:  # its transaction applies what is due
+            outbox = store.records(OUTBOX)
+            entries = [copy.deepcopy(entry) for entry in outbox.values()]
+            for key in list(outbox):
+                del outbox[key]
+            with self._wake:
+                self._posting = len(entries)
+            due, now = clock.next_due(store.state), store.now()
+        if due is None or store.state.get("clock", {}).get("mode") == clock.MANUAL:
+            return entries, POLL
+        return entries, min(POLL, max(0.0, (due - now).total_seconds()))
 
-    def _report_status(self, send: _Send, record: dict) -> None:
-        status = str(record.get("status"))
-        if status in send.reported:
-            return
-        send.reported.add(status)
-        if send.kind == "messages":
-            # A client's own fetches may have moved it past "sent" meanwhile.
-            if status in ("delivered", "undelivered") and "sent" not in send.reported:
-                send.reported.add("sent")
-                sent = {**record, "status": "sent", "error_code": None}
-                self._post(send, message_params(sent))
-            if status in MESSAGE_REPORTED:
-                self._post(send, message_params(record))
-            return
-        event = CALL_EVENTS.get(status)
-        if event in send.events:
-            params = call_params(record, event, send.sequence)
-            send.sequence += 1
-            self._post(send, params)
-
-    def _post(self, send: _Send, params: list[tuple[str, str]]) -> None:
-        what = dict(params).get("MessageStatus") or dict(params).get("CallStatus")
+    def _post(self, entry: dict[str, Any]) -> None:
+        url, method = entry["url"], entry["method"]
+        params = [tuple(pair) for pair in entry["params"]]
+        # Signed with the token of the account the send belongs to.
         token = self.emulator.token_of(dict(params).get("AccountSid"))
-        reply = outbound.send(send.url, params, token, send.method, self.timeout)
-        self.sent.append((send.url, dict(params), reply.status))
+        reply = outbound.send(url, params, token, method, self.timeout)
+        self.sent.append((url, dict(params), reply.status))
         outcome = reply.status if reply.status is not None else reply.error
-        self.report(f"webhook {send.method} {send.url} ({what}) → {outcome}")
+        self.report(f"webhook {method} {url} ({entry['what']}) → {outcome}")
+
+
+def queue(
+    store: Store,
+    row: dict[str, Any],
+    record: dict[str, Any],
+    status: str,
+    due: datetime,
+) -> None:
+    """Put the callback for a send's new status in the outbox, if Twilio
+    reports that status to where this send reports."""
+    target = row.get("callback")
+    if not target:
+        return
+    posted = int(row.get("posted", 0))
+    if row["kind"] == "messages":
+        if status not in MESSAGE_REPORTED:
+            return
+        params = message_params(record)
+    else:
+        event = CALL_EVENTS.get(status)
+        if event not in target["events"]:
+            return
+        params = call_params(record, event, posted, due)
+    row["posted"] = posted + 1
+    key = f"{record['sid']}.{posted}"
+    store.records(OUTBOX)[key] = {
+        "sid": key,
+        "url": target["url"],
+        "method": target["method"],
+        "what": status,
+        "params": [list(pair) for pair in params],
+    }
+
+
+clock.on_stepped(queue)
 
 
 def message_params(record: dict) -> list[tuple[str, str]]:
@@ -258,7 +272,9 @@ def message_params(record: dict) -> list[tuple[str, str]]:
     return params
 
 
-def call_params(record: dict, event: str, sequence: int) -> list[tuple[str, str]]:
+def call_params(
+    record: dict, event: str, sequence: int, moment: datetime
+) -> list[tuple[str, str]]:
     """What Twilio posts to a call's status callback for one event."""
     status = "initiated" if event == "initiated" else str(record["status"])
     sender, to = str(record.get("from") or ""), str(record.get("to") or "")
@@ -273,10 +289,7 @@ def call_params(record: dict, event: str, sequence: int) -> list[tuple[str, str]
         ("Direction", record.get("direction") or "outbound-api"),
         ("From", sender),
         ("SequenceNumber", str(sequence)),
-        (
-            "Timestamp",
-            format_datetime(datetime.now(timezone.utc).replace(microsecond=0)),
-        ),
+        ("Timestamp", format_datetime(moment.replace(microsecond=0))),
         ("To", to),
     ]
     if event == "completed":

@@ -7,7 +7,10 @@ fresh emulator hand out the same SIDs every run.
 
 Handlers work on the records in memory; a Store with a state file (statefile.py)
 writes what one request changed in one transaction. Every change is noticed
-without scanning (records.py).
+without scanning (records.py). Each transaction starts by applying what the
+sandbox's clock has made due (clock.py); ``now()`` is the sandbox's time.
+The clock (``clock``, ``timeline_next``) and the ``timeline`` collection
+arrived within version 3: a state without them follows real time.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from email.utils import format_datetime
 from typing import Any, Protocol
 
+from . import clock
 from .records import Changes, Record, RecordMap
 
 __all__ = ["Record", "RecordMap", "Store", "iso8601", "rfc2822", "utcnow"]
@@ -41,8 +45,7 @@ def iso8601(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+utcnow = clock.utcnow
 
 
 @dataclass
@@ -84,7 +87,7 @@ class Store:
                 f"unsupported emulator state version {state.get('version')}"
             )
         self.database = database
-        self.dirty = False  # changed by a read (a status advanced on fetch)
+        self.dirty = False  # changed by a read (a kind's Behaviour.on_fetch)
         self._changes: Changes = {}
         self._depth = 0
         self._stale = False
@@ -109,6 +112,7 @@ class Store:
                 "history_anchor": utcnow().date().isoformat(),
                 "collections": {},
                 "faults": [],
+                "clock": {"mode": clock.REAL, "offset": 0.0},
             }
         )
 
@@ -130,6 +134,20 @@ class Store:
         seed = f"{self.account_sid}:{prefix}:{self.state['counter']}".encode()
         return prefix + hashlib.sha256(seed).hexdigest()[:32]
 
+    def now(self) -> datetime:
+        """The sandbox's time: real time plus the clock's offset, or the
+        manual clock's instant."""
+        return clock.now(self.state)
+
+    def advance(self, seconds: float) -> None:
+        """Move the sandbox's clock forward, and apply what became due."""
+        clock.advance(self.state, seconds)
+        clock.settle(self)
+
+    def set_clock(self, mode: str) -> None:
+        """``manual``: stop the clock at its current time; ``real``: let it run."""
+        clock.set_mode(self.state, mode)
+
     def take_dirty(self) -> bool:
         dirty, self.dirty = self.dirty, False
         return dirty
@@ -146,6 +164,8 @@ class Store:
         if self.database is None or self._depth:
             self._depth += 1
             try:
+                if self._depth == 1:
+                    clock.settle(self)
                 yield
             finally:
                 self._depth -= 1
@@ -163,6 +183,7 @@ class Store:
                 else:
                     self._catch_up(database.read_changes())
                 self._stale = False
+            clock.settle(self)
             yield
             self._flush(database)
             database.commit()
