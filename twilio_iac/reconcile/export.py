@@ -145,6 +145,12 @@ def _targets(live: Live, kinds: list[str], all_fields: bool) -> _Targets:
         for part in REGISTRY[kind].parts:
             if not isinstance(part, Pool) or not part.sets or not part.member_kind:
                 continue
+            # Only a pool says what it sets on its members, even when empty:
+            # `trunk_sid: null` on every number would fight the trunk's pool.
+            for member in live.get(part.member_kind, []):
+                set_by_pools.setdefault((part.member_kind, member.name), set()).add(
+                    part.sets
+                )
             for r in live.get(kind, []):
                 for key in r.fields.get(part.name) or {}:
                     set_by_pools.setdefault((part.member_kind, key), set()).add(
