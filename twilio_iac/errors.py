@@ -9,7 +9,8 @@ TwilioIacError                 cli prints str(exc), exits 1; traceback only with
 ├── PlanError                  live state the manifests cannot be reconciled with
 │   ├── UnsafePlan             guarded release/replace, refused without the flag
 │   ├── AmbiguousLiveState     two live objects share one identity
-│   └── StalePlan              a saved plan whose live state has changed since
+│   ├── StalePlan              a saved plan whose live state has changed since
+│   └── AlreadyApplied         a saved plan live state already shows (exit 0)
 ├── ApiError                   method, url, status, Twilio code/message/more_info
 │   ├── AuthError              401/403
 │   ├── NotFound               404
@@ -94,6 +95,11 @@ class AmbiguousLiveState(PlanError):
 
 class StalePlan(PlanError):
     pass
+
+
+class AlreadyApplied(PlanError):
+    """A saved plan whose result live state already shows: not an error for
+    the user (the CLI exits 0), but nothing to apply either."""
 
 
 class ApiError(TwilioIacError):

@@ -80,7 +80,7 @@ STEPS = [
         manifest(
             max_size=None, verify=NESTED, sms_url="null", iso_country="GB", bought=True
         ),
-        {"create": 1},
+        {"purchase": 1},
     ),
 ]
 

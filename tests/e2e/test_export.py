@@ -108,7 +108,7 @@ def test_export_then_validate_then_plan_shows_no_changes(run, sandbox, tmp_path)
 def test_exported_values(run, sandbox, tmp_path):
     sids = seed(sandbox)
     tmp_path /= "out"
-    assert run("export", "--out", str(tmp_path)).exit_code == 0
+    assert run("export", "--short", "--out", str(tmp_path)).exit_code == 0
     apps = _load(tmp_path / "applications.yaml")["applications"]
     assert _by(apps, "friendly_name", "ivr") == {
         "friendly_name": "ivr",
@@ -225,3 +225,32 @@ def test_refuses_to_overwrite_unless_forced(run, tmp_path):
     forced = run("export", "--out", str(tmp_path), "--force")
     assert forced.exit_code == 0, forced.output
     assert len(list(tmp_path.iterdir())) == len(REGISTRY)
+
+
+def test_all_fields_export_catches_drift_away_from_defaults(run, sandbox, tmp_path):
+    """The issue's case: the short form left defaults unmanaged, so a Console
+    change away from them (voice_method → GET, a new sms_fallback_url) never
+    showed in plan. The default export writes them, and plan sees both."""
+    seed(sandbox)
+    out = tmp_path / "out"
+    result = run("export", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    text = (out / "applications.yaml").read_text()
+    assert "# Every writable field is written (`export --all-fields`)" in text
+    ivr = _by(_load(out / "applications.yaml")["applications"], "friendly_name", "ivr")
+    assert ivr["voice_method"] == "POST" and ivr["sms_fallback_url"] is None
+    assert "No changes." in run("plan", str(out)).stdout
+    e = sandbox()
+    (record,) = [a for a in e.records("applications") if a["friendly_name"] == "ivr"]
+    e.remove("applications", record["sid"])
+    e.insert(
+        "applications",
+        **(record | {"voice_method": "GET", "sms_fallback_url": URL + "fb"}),
+    )
+    e.save()
+    drift = run("plan", str(out)).stdout
+    assert '"GET" → "POST"' in drift
+    assert "sms_fallback_url" in drift
+    short = tmp_path / "short"
+    assert run("export", "--short", "--out", str(short)).exit_code == 0
+    assert "(`export --short`)" in (short / "applications.yaml").read_text()

@@ -84,12 +84,46 @@ def test_stale_plan_is_refused_after_out_of_band_change(run, write, tmp_path, sa
     assert sandbox().records("queues")[0]["max_size"] == 70
 
 
+def test_a_saved_plan_applied_twice_says_already_applied(run, write, tmp_path, sandbox):
+    path = write("twilio.yaml", STARTER)
+    saved = tmp_path / "plan.json"
+    assert run("plan", str(path), "--out", str(saved)).exit_code == 0
+    assert run("apply", str(saved), "--auto-approve").exit_code == 0
+    again = run("apply", str(saved), "--auto-approve")  # a CI retry
+    assert again.exit_code == 0, again.output
+    assert "Already applied" in again.stdout and "nothing was sent" in again.stdout
+    assert "Stale plan" not in again.output
+
+
+def test_a_half_applied_plan_is_still_stale(run, write, tmp_path, sandbox):
+    # Only what live state shows done counts: a plan with a change left over
+    # (here: the queue put back out of band) is stale, not "already applied".
+    path = write("twilio.yaml", STARTER)
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    write("twilio.yaml", STARTER.replace("max_size: 50", "max_size: 60"))
+    saved = tmp_path / "plan.json"
+    assert run("plan", str(path), "--out", str(saved)).exit_code == 0
+    assert run("apply", str(saved), "--auto-approve").exit_code == 0
+
+    def put_back(client, account):
+        (queue,) = sandbox().records("queues")
+        path = f"/2010-04-01/Accounts/{account}/Queues/{queue['sid']}.json"
+        client.update("core", path, {"MaxSize": 55})
+
+    _out_of_band(sandbox, put_back)
+    result = run("apply", str(saved), "--auto-approve")
+    assert result.exit_code == 1
+    assert "Stale plan" in result.stderr and "Already applied" not in result.output
+
+
 def test_stale_plan_when_a_planned_create_appeared(run, write, tmp_path, sandbox):
-    path = write("q.yaml", "queues:\n  - friendly_name: fresh\n")
+    path = write("q.yaml", "queues:\n  - friendly_name: fresh\n    max_size: 10\n")
     saved = tmp_path / "plan.json"
     assert run("plan", str(path), "--out", str(saved)).exit_code == 0
     emulator = sandbox()
-    emulator.insert("queues", friendly_name="fresh")
+    # Made elsewhere and not as planned (a plan that finds its own result
+    # already there is "already applied" instead).
+    emulator.insert("queues", friendly_name="fresh", max_size=7)
     emulator.save()
     result = run("apply", str(saved), "--auto-approve")
     assert result.exit_code == 1

@@ -572,3 +572,42 @@ def test_numbers_list_shows_the_service_that_takes_a_numbers_sms(run, write):
     assert routing["+14155550101"] == "service Alerts"
     # Not in a service: the number's own routing.
     assert not routing["+14155550102"].startswith("service")
+
+
+def test_a_stale_plan_names_each_changed_key_once(run, write, sandbox, tmp_path):
+    from tests.e2e.test_gitops import _out_of_band
+
+    path = write("twilio.yaml", TRUNK)
+    _apply(run, path)
+    write("twilio.yaml", TRUNK.replace("secure: true", "secure: false"))
+    out = tmp_path / "plan.json"
+    assert run("plan", str(path), "--out", str(out)).exit_code == 0
+    (trunk,) = sandbox().records("sip_trunks")
+    (primary,) = [
+        u
+        for u in sandbox().records("origination_urls")
+        if u["friendly_name"] == "primary"
+    ]
+
+    def move(client, _account):
+        url = f"/v1/Trunks/{trunk['sid']}/OriginationUrls/{primary['sid']}"
+        client.update("trunking", url, {"Priority": 15})
+
+    _out_of_band(sandbox, move)
+    stale = run("apply", str(out), "--auto-approve")
+    assert stale.exit_code == 1
+    problems = [line for line in stale.stderr.splitlines() if line.startswith("  - ")]
+    assert problems == [
+        '  - sip_trunks "PBX" origination_urls["primary"].priority: 10 when planned, '
+        "15 now"
+    ]
+
+
+def test_a_saved_plan_with_pools_applied_twice_is_already_applied(run, write, tmp_path):
+    path = write("twilio.yaml", TWO)
+    out = tmp_path / "plan.json"
+    assert run("plan", str(path), "--out", str(out)).exit_code == 0
+    assert run("apply", str(out), "--auto-approve").exit_code == 0
+    again = run("apply", str(out), "--auto-approve")
+    assert again.exit_code == 0, again.output
+    assert "Already applied" in again.stdout

@@ -63,7 +63,13 @@ def test_changed_field_is_one_update_with_before_and_after(run, write):
     write("twilio.yaml", STARTER.replace("max_size: 50", "max_size: 80"))
 
     plan = plan_json(run, path)
-    assert plan["summary"] == {"create": 0, "update": 1, "replace": 0, "delete": 0}
+    assert plan["summary"] == {
+        "create": 0,
+        "purchase": 0,
+        "update": 1,
+        "replace": 0,
+        "delete": 0,
+    }
     (change,) = plan["changes"]
     assert change["action"] == "update"
     assert change["kind"] == "queues"

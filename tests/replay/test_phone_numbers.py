@@ -90,7 +90,7 @@ def test_purchase_then_release_a_number() -> None:
         assert NEW_NUMBER not in owned
         buy = _entry(NEW_NUMBER, friendly_name="Bought", purchase="true")
         bought, lines = flow.apply(client, "phone_numbers:\n" + buy)
-        assert flow.actions(bought) == [("create", "phone_numbers", NEW_NUMBER)]
+        assert flow.actions(bought) == [("purchase", "phone_numbers", NEW_NUMBER)]
         new = flow.fetch(client, "phone_numbers")[NEW_NUMBER]
         assert new.sid is not None and new.sid.startswith("PN")
         assert new.fields["friendly_name"] == "Bought"

@@ -210,7 +210,7 @@ def test_number_not_owned_without_purchase_is_an_error():
 
 def test_purchase_plans_a_create():
     assert lines([want("phone_numbers", "+14155550123", purchase=True)], []) == [
-        "create phone_numbers/+14155550123 phone_number:None>+14155550123"
+        "purchase phone_numbers/+14155550123 phone_number:None>+14155550123"
     ]
 
 

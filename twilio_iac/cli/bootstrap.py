@@ -51,22 +51,31 @@ def selected_kinds(given: tuple[str, ...]) -> tuple[str, ...]:
     help="Directory for the manifests, one <kind>.yaml per kind.",
 )
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.option(
+    "--all-fields/--short",
+    default=True,
+    show_default=True,
+    help="--all-fields writes every writable field, defaults too, so a later "
+    "plan shows any change away from them (drift); --short leaves fields equal "
+    "to Twilio's defaults out, unmanaged.",
+)
 @sandbox_option
 @pass_options
 def export_command(
-    options: Options, kinds: tuple[str, ...], out: Path, force: bool
+    options: Options, kinds: tuple[str, ...], out: Path, force: bool, all_fields: bool
 ) -> None:
     """Write manifests from the live account, so it can be managed as code.
 
-    References are written by name, Twilio's defaults and read-only fields are
-    left out, and `plan` on the result shows no changes. What a manifest cannot
-    express faithfully (e.g. two applications with one name) is pinned by SID
-    or kept as a comment, and reported here.
+    References are written by name, read-only fields are left out, and `plan`
+    on the result shows no changes. Every writable field is written (defaults
+    too, so drift away from them shows); --short leaves defaults out. What a
+    manifest cannot express faithfully (e.g. two applications with one name)
+    is pinned by SID or kept as a comment, and reported here.
     """
     with session(options.sandbox, account_sid=options.account_sid) as client:
         state = live.fetch(client, client.account_sid, kinds)
         account_sid = client.account_sid
-    files = export.build(state, kinds, out, account_sid)
+    files = export.build(state, kinds, out, account_sid, all_fields)
     export.write(files, force)
     for f in files:
         click.echo(f.summary)

@@ -22,7 +22,7 @@ from twilio_iac.cli.context import (
     sandbox_option,
 )
 from twilio_iac.cli.session import connect
-from twilio_iac.errors import ManifestError, PlanError
+from twilio_iac.errors import AlreadyApplied, ManifestError, PlanError
 from twilio_iac.manifests import desired
 from twilio_iac.reconcile import applier, planfile, run
 from twilio_iac.reconcile.plan import Plan
@@ -314,6 +314,19 @@ def apply(
         max_retry_wait=max_retry_wait,
     )
     made = _plan_options(options, kinds, dedupe, read_ahead)
+    try:
+        _apply_reviewed(options, paths, made, choices, auto_approve)
+    except AlreadyApplied as done:
+        click.echo(str(done))
+
+
+def _apply_reviewed(
+    options: Options,
+    paths: tuple[Path, ...],
+    made: run.PlanOptions,
+    choices: run.ApplyOptions,
+    auto_approve: bool,
+) -> None:
     with run.review(paths, _connect(options), made) as pending:
         click.echo(render.text(pending.plan, colour=colour()), nl=False)
         if pending.plan.empty:

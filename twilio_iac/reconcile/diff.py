@@ -20,6 +20,7 @@ from twilio_iac.reconcile.plan import (
     Create,
     Delete,
     FieldChange,
+    Purchase,
     Replace,
     Update,
 )
@@ -106,15 +107,9 @@ def _create(rt: ResourceType, want: Resource, problems: list[str]) -> Change | N
         for name, value in want.fields.items()
         if not rt.by_name[name].write_only
     )
-    notes = ("purchases this number from Twilio",) if want.purchase else ()
-    return Create(
-        rt.kind,
-        want.name,
-        None,
-        fields,
-        dict(want.fields) | _write_only(rt, want),
-        notes,
-        purchase=want.purchase,
+    made = Purchase if want.purchase else Create
+    return made(
+        rt.kind, want.name, None, fields, dict(want.fields) | _write_only(rt, want)
     )
 
 

@@ -1,7 +1,9 @@
 """Live state → manifests that `plan` reads back as "No changes".
 
 One file per kind. References become names where a name identifies the target
-unambiguously; fields equal to Twilio's defaults are left out (unmanaged).
+unambiguously. By default every writable field is written, defaults included,
+so a later plan catches any change away from them (drift); the short form
+(``all_fields=False``) leaves fields equal to Twilio's defaults out, unmanaged.
 What a manifest cannot say faithfully is pinned (`sid:`, raw `*_sid`) or kept
 as a comment, and each such compromise is reported as a note.
 """
@@ -46,11 +48,15 @@ class ExportFile:
 
 
 def build(
-    live: Live, kinds: Iterable[str], out: Path, account_sid: str
+    live: Live,
+    kinds: Iterable[str],
+    out: Path,
+    account_sid: str,
+    all_fields: bool = True,
 ) -> list[ExportFile]:
     """The files to write, one per kind, in dependency order."""
     wanted = apply_order(kinds)
-    targets = _targets(live, wanted)
+    targets = _targets(live, wanted, all_fields)
     header = schema_comment(out)
     return [
         _file(REGISTRY[kind], live.get(kind, []), targets, out, header, account_sid)
@@ -111,6 +117,7 @@ class _Targets:
     # (kind, identity) → fields an exported pool sets on that member (a
     # number's trunk_sid): written as the pool, never on the member too.
     set_by_pools: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    all_fields: bool = True  # also the fields equal to Twilio's defaults
 
     def why_not(self, f: Field, sid: str) -> str:
         target = REGISTRY[f.ref or ""]
@@ -119,7 +126,7 @@ class _Targets:
         return self.reasons.get(sid, f"no {target.title} {sid} exists")
 
 
-def _targets(live: Live, kinds: list[str]) -> _Targets:
+def _targets(live: Live, kinds: list[str], all_fields: bool) -> _Targets:
     names, reasons = {}, {}
     for kind in kinds:
         rt, items = REGISTRY[kind], live.get(kind, [])
@@ -138,12 +145,18 @@ def _targets(live: Live, kinds: list[str]) -> _Targets:
         for part in REGISTRY[kind].parts:
             if not isinstance(part, Pool) or not part.sets or not part.member_kind:
                 continue
+            # Only a pool says what it sets on its members, even when empty:
+            # `trunk_sid: null` on every number would fight the trunk's pool.
+            for member in live.get(part.member_kind, []):
+                set_by_pools.setdefault((part.member_kind, member.name), set()).add(
+                    part.sets
+                )
             for r in live.get(kind, []):
                 for key in r.fields.get(part.name) or {}:
                     set_by_pools.setdefault((part.member_kind, key), set()).add(
                         part.sets
                     )
-    return _Targets(names, reasons, frozenset(kinds), set_by_pools)
+    return _Targets(names, reasons, frozenset(kinds), set_by_pools, all_fields)
 
 
 @dataclass
@@ -163,7 +176,7 @@ def _file(
     account_sid: str,
 ) -> ExportFile:
     entries = _entries(rt, items, targets)
-    text = _text(rt, entries, header, account_sid)
+    text = _text(rt, entries, header, account_sid, targets.all_fields)
     return ExportFile(
         kind=rt.kind,
         path=out / f"{rt.kind}.yaml",
@@ -218,7 +231,9 @@ def _entry(
     ignored = _ignored(rt, r) | targets.set_by_pools.get((rt.kind, r.name), set())
     for f in rt.fields:
         value = r.fields.get(f.name)
-        if f.name == rt.identity or f.write_only or not _worth_writing(f, value):
+        if f.name == rt.identity or f.write_only:
+            continue
+        if not _worth_writing(f, value, targets.all_fields):
             continue
         if f.name in ignored:  # a manifest may not declare it (see precedence)
             continue
@@ -233,9 +248,10 @@ def _entry(
                 f'{rt.kind} "{r.name}": {f.name} is written as the SID {value}, '
                 f"not by name: {targets.why_not(f, value)}."
             )
-        entry[f.name] = "" if value is None else value
+        entry[f.name] = _written(f, value, targets.all_fields)
     for part in rt.parts:
-        entry[part.name] = _part_entry(part, r.fields.get(part.name) or {})
+        children = r.fields.get(part.name) or {}
+        entry[part.name] = _part_entry(part, children, targets.all_fields)
     return _nested(entry), notes
 
 
@@ -249,10 +265,13 @@ def _password_note(rt: ResourceType, r: Resource, name: str, url: str) -> str:
     )
 
 
-def _part_entry(part: Pool | Children, live: Mapping[str, Any]) -> list[Any]:
+def _part_entry(
+    part: Pool | Children, live: Mapping[str, Any], all_fields: bool
+) -> list[Any]:
     """A pool as its members' numbers, sender IDs or SIDs; children with
-    their identity and every field that differs from Twilio's default. Both
-    are written even when empty: a pool in the manifest is the exact pool."""
+    their identity and their fields (those that differ from Twilio's default,
+    in the short form). Both are written even when empty: a pool in the
+    manifest is the exact pool."""
     if isinstance(part, Pool):
         return list(live)
     return [
@@ -261,7 +280,7 @@ def _part_entry(part: Pool | Children, live: Mapping[str, Any]) -> list[Any]:
             f.name: child.get(f.name)
             for f in part.fields
             if f.name != part.identity
-            and (f.required or child.get(f.name) != f.default)
+            and _worth_writing(f, child.get(f.name), all_fields)
         }
         for name, child in live.items()
     ]
@@ -277,9 +296,22 @@ def _ignored(rt: ResourceType, r: Resource) -> set[str]:
     }
 
 
-def _worth_writing(f: Field, value: Any) -> bool:
+def _worth_writing(f: Field, value: Any, all_fields: bool) -> bool:
     # Required fields are written even when empty so the entry can create.
-    return f.required or value != f.default
+    if f.required:
+        return True
+    if all_fields:
+        # A field that cannot be null in a manifest is left out while empty.
+        return value is not None or f.nullable
+    return value != f.default
+
+
+def _written(f: Field, value: Any, all_fields: bool) -> Any:
+    """The manifest value of a live one: an empty value is `null` (it clears
+    the field, which is what live has), or "" in the short form."""
+    if value is None:
+        return None if all_fields else ""
+    return value
 
 
 def _nested(flat: Mapping[str, Any]) -> dict[str, Any]:
@@ -294,11 +326,24 @@ def _nested(flat: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _text(rt: ResourceType, entries: _Entries, header: str, account_sid: str) -> str:
+def _text(
+    rt: ResourceType,
+    entries: _Entries,
+    header: str,
+    account_sid: str,
+    all_fields: bool,
+) -> str:
     lines = [header.rstrip("\n"), "#"] if header else []
+    form = (
+        "# Every writable field is written (`export --all-fields`), defaults too, "
+        "so\n# plan shows any change away from these values."
+        if all_fields
+        else "# Fields equal to Twilio's defaults are left out (`export --short`), "
+        "so they\n# stay unmanaged: plan does not see them change."
+    )
     lines += [
         f"# {rt.kind} exported by `twilio-iac export` from account {account_sid}.",
-        "# Fields equal to Twilio's defaults are left out, so they stay unmanaged.",
+        form,
     ]
     if entries.notes:
         lines += ["#", "# Notes:"] + [f"#   - {note}" for note in entries.notes]

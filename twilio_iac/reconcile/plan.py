@@ -82,6 +82,16 @@ class Create(Change):
 
 
 @dataclass(frozen=True)
+class Purchase(Create):
+    """Buying a phone number: a create that costs money every month, so it is
+    an action of its own wherever a plan is shown, never an ordinary create."""
+
+    action: ClassVar[str] = "purchase"
+    symbol: ClassVar[str] = "+$"
+    purchase: bool = True
+
+
+@dataclass(frozen=True)
 class Update(Change):
     action: ClassVar[str] = "update"
     symbol: ClassVar[str] = "~"
@@ -160,7 +170,7 @@ class SetMember(MemberChange):
     symbol: ClassVar[str] = "~"
 
 
-ACTIONS = ("create", "update", "replace", "delete")
+ACTIONS = ("create", "purchase", "update", "replace", "delete")
 MEMBER_ACTIONS = ("add", "remove", "set")
 
 
@@ -226,6 +236,11 @@ class Plan:
     @property
     def empty(self) -> bool:
         return not self.changes
+
+    @property
+    def purchases(self) -> list[Change]:
+        """Phone numbers this plan buys."""
+        return [c for c in self.changes if isinstance(c, Purchase)]
 
     @property
     def releases(self) -> list[Change]:

@@ -32,6 +32,7 @@ from twilio_iac.reconcile.plan import (
     FieldChange,
     MemberChange,
     Plan,
+    Purchase,
     RemoveMember,
     Replace,
     SetMember,
@@ -42,7 +43,16 @@ from twilio_iac.resources.pools import Children
 
 _CLASSES: dict[str, type[Change]] = {
     cls.action: cls
-    for cls in (Create, Update, Replace, Delete, AddMember, RemoveMember, SetMember)
+    for cls in (
+        Create,
+        Purchase,
+        Update,
+        Replace,
+        Delete,
+        AddMember,
+        RemoveMember,
+        SetMember,
+    )
 }
 
 
@@ -272,8 +282,9 @@ def _change(item: dict[str, Any], state: dict[str, Any]) -> Change:
         }
     # Safety flags come from the definitions, never from the file: a file can
     # be edited and its checksum recomputed, but not this code.
-    elif cls is Create:
-        extra["purchase"] = not rt.creatable  # creating a number buys it
+    elif cls in (Create, Purchase):
+        # Creating a number buys it, whatever the file calls the change.
+        cls = Create if rt.creatable else Purchase
     elif cls is Delete:
         extra["guarded"] = rt.guard_delete
     elif cls is Replace and (rt.guard_delete or not rt.creatable):

@@ -41,7 +41,7 @@ from twilio_iac.reconcile.plan import (
 from twilio_iac.reconcile.pools import planning as pool_planning
 from twilio_iac.resources import apply_order
 
-_RANK = {"create": 0, "replace": 1, "update": 2, "delete": 3}
+_RANK = {"create": 0, "purchase": 0, "replace": 1, "update": 2, "delete": 3}
 
 Planned = tuple[dict[Key, Change], list[Change], list[tuple[Resource, Key]]]
 

@@ -6,15 +6,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import structlog
 
 from twilio_iac import urlauth
 from twilio_iac.api.client import TwilioClient
-from twilio_iac.errors import StalePlan
+from twilio_iac.errors import AlreadyApplied, StalePlan
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Ref, Resource
-from twilio_iac.reconcile import live, planner, selection, target
+from twilio_iac.reconcile import applied, live, planner, selection, target
 from twilio_iac.reconcile.plan import Create, MemberChange, Plan
 from twilio_iac.resources import related_kinds
 
@@ -48,6 +49,12 @@ def check_fresh(plan: Plan, client: TwilioClient) -> Plan:
     state = live.fetch(client, plan.account_sid, related_kinds(kinds))
     by_sid = {r.sid: r for items in state.values() for r in items}
     problems = _moved(plan, state, by_sid) + _gone_targets(plan, by_sid)
+    if problems and applied.already_applied(plan, state):
+        raise AlreadyApplied(
+            f"Already applied: live state already shows every one of this plan's "
+            f"{len(plan.changes)} changes made, so nothing was sent. (A retried "
+            "CI job, or the same plan applied twice.)"
+        )
     if problems:
         raise StalePlan(
             "Stale plan: live state changed since the plan was written, so it "
@@ -79,12 +86,40 @@ def _moved(plan: Plan, state: Live, by_sid: Mapping[str | None, Resource]) -> li
         # A saved plan holds live URLs with their passwords masked.
         current = urlauth.mask_data(now.fields)
         problems += [
-            f"{change.label} {name}: {json.dumps(seen.get(name))} when planned, "
-            f"{json.dumps(current.get(name))} now"
+            f"{change.label} {path}: {before} when planned, {after} now"
             for name in sorted(set(seen) | set(current))
-            if seen.get(name) != current.get(name)
+            for path, before, after in _differences(
+                name, seen.get(name), current.get(name)
+            )
         ]
-    return problems
+    # A change of an owner and of its members both see the owner moved.
+    return list(dict.fromkeys(problems))
+
+
+def _differences(
+    path: str, before: Any, after: Any, depth: int = 0
+) -> list[tuple[str, str, str]]:
+    """Only what changed, key by key: `origination_urls["primary"].priority`,
+    never two whole objects side by side. A field's own keys are the members
+    it holds (by identity, in brackets); theirs are fields (after a dot)."""
+    if before == after:
+        return []
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        found = []
+        for key in sorted(set(before) | set(after), key=str):
+            dotted = depth > 0 and _plain(key)
+            step = f"{path}.{key}" if dotted else f"{path}[{json.dumps(key)}]"
+            found += _differences(step, before.get(key), after.get(key), depth + 1)
+        return found
+    return [(path, _shown(before), _shown(after))]
+
+
+def _plain(key: Any) -> bool:
+    return isinstance(key, str) and key.isidentifier()
+
+
+def _shown(value: Any) -> str:
+    return "absent" if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def _gone_targets(plan: Plan, by_sid: Mapping[str | None, Resource]) -> list[str]:

@@ -118,6 +118,11 @@ def _details(change: Change, created: set[Ref]) -> str:
 def _alert(plan: Plan) -> str | None:
     counts, releases = plan.counts, [c.name for c in plan.releases]
     parts = []
+    bought = [c.name for c in plan.purchases]
+    if bought:
+        shown = ", ".join(bought[:5]) + (", …" if len(bought) > 5 else "")
+        what = _things(len(bought), "phone number")
+        parts.append(f"buys {what} ({shown}), each billed monthly until released")
     if counts["delete"]:
         parts.append(f"deletes {_things(counts['delete'], 'object')}")
     if counts["replace"]:

@@ -23,14 +23,23 @@ from twilio_iac.reconcile.plan import (
 )
 
 NO_CHANGES = "No changes. Live state matches the manifests."
-_COLOURS = {"+": "green", "~": "yellow", "-/+": "magenta", "-": "red", "−": "red"}
+_COLOURS = {
+    "+": "green",
+    "+$": "cyan",
+    "~": "yellow",
+    "-/+": "magenta",
+    "-": "red",
+    "−": "red",
+}
 _ARROW = "→"
 
 
 def summary(plan: Plan) -> str:
     c, h = plan.counts, plan.member_counts
+    # Purchases are named only when there are some: they cost money monthly.
+    bought = f"{c['purchase']} to purchase, " if c["purchase"] else ""
     text = (
-        f"Plan: {c['create']} to create, {c['update']} to update, "
+        f"Plan: {bought}{c['create']} to create, {c['update']} to update, "
         f"{c['replace']} to replace, {c['delete']} to delete."
     )
     if any(h.values()):
@@ -52,6 +61,8 @@ def text(plan: Plan, colour: bool = False) -> str:
         lines += _change_lines(change, created, colour)
         lines += member_lines(member_changes, colour)
     warnings = list(plan.warnings)
+    if plan.purchases:
+        warnings.insert(0, purchase_warning(plan))
     if plan.releases:
         count = len(plan.releases)
         warnings.insert(
@@ -65,6 +76,16 @@ def text(plan: Plan, colour: bool = False) -> str:
     if not plan.empty:
         lines += ["", _paint(summary(plan), None, colour, bold=True)]
     return "\n".join(lines) + "\n"
+
+
+def purchase_warning(plan: Plan) -> str:
+    names = [c.name for c in plan.purchases]
+    shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+    noun = "phone number" if len(names) == 1 else "phone numbers"
+    return (
+        f"this plan buys {len(names)} {noun} ({shown}); each is billed monthly, "
+        "at the price Twilio sets for its country and type, until released"
+    )
 
 
 def _change_lines(change: Change, created: set[Ref], colour: bool) -> list[str]:
