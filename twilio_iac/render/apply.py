@@ -176,8 +176,9 @@ def _paint(text: str, fg: str | None, colour: bool) -> str:
 
 
 class Progress:
-    """Steps as they finish: a line each, or one live line on a terminal
-    (counts, ETA, and a countdown while Twilio asked us to wait)."""
+    """Steps as they finish, a line each; on a terminal also one live line
+    below them while the run lasts (counts, ETA, and a countdown while Twilio
+    asked us to wait), erased at the end."""
 
     def __init__(
         self,
@@ -207,14 +208,12 @@ class Progress:
             self._counts[outcome.status] += 1
             if not self.live:
                 self._write(line(outcome) + "\n")
-            elif outcome.status is not Status.DONE:
-                colour = _COLOURS.get(outcome.status)
-                self._write(
-                    "\r\033[K" + _paint(line(outcome), colour, self.colour) + "\n"
-                )
-                self._draw()
-            else:
-                self._draw()
+                return
+            # Every change leaves its line in the scrollback, above the live
+            # line, which is redrawn under it: the record outlives the run.
+            colour = _COLOURS.get(outcome.status)
+            self._write("\r\033[K" + _paint(line(outcome), colour, self.colour) + "\n")
+            self._draw()
 
     def waiting(self, seconds: float, reason: str) -> None:
         """Twilio asked us to wait (Retry-After) before going on."""
@@ -230,8 +229,7 @@ class Progress:
         self._closed.set()
         with self._lock:
             if self.live:
-                self._draw()
-                self._write("\n")
+                self._write("\r\033[K")  # the live line goes; the record stays
 
     def _tick(self) -> None:
         while not self._closed.wait(0.5):
