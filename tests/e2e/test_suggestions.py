@@ -72,3 +72,34 @@ def test_a_send_url_with_a_stray_space_points_at_the_space(run):
         "--status-callback 'https://example.com/s ' has a trailing space; remove it"
         in result.stderr
     )
+
+
+RENAMED = """
+applications:
+  - friendly_name: {name}
+    voice_url: https://example.com/voice
+    sms_url: https://example.com/sms
+"""
+
+
+def test_a_rename_is_pointed_out_with_the_pin_that_makes_it_one(run, write, sandbox):
+    path = write("a.yaml", RENAMED.format(name="ivr-main"))
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    (old,) = sandbox().records("applications")
+    write("a.yaml", RENAMED.format(name="ivr-primary"))
+    text = run("plan", str(path)).stdout
+    assert f'looks like a rename of "ivr-main" ({old["sid"]})' in text
+    assert f"add `sid: {old['sid']}` to the entry ({path}:2)" in text
+    # Following the hint: the same object is renamed, nothing is created.
+    pinned = RENAMED.format(name="ivr-primary") + f"    sid: {old['sid']}\n"
+    write("a.yaml", pinned)
+    after = run("plan", str(path)).stdout
+    assert "Plan: 0 to create, 1 to update" in after and "looks like" not in after
+
+
+def test_no_rename_hint_when_the_fields_differ(run, write):
+    path = write("a.yaml", RENAMED.format(name="ivr-main"))
+    assert run("apply", str(path), "--auto-approve").exit_code == 0
+    other = RENAMED.format(name="ivr-primary").replace("/sms", "/text")
+    write("a.yaml", other)
+    assert "looks like a rename" not in run("plan", str(path)).stdout

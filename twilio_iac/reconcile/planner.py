@@ -27,7 +27,7 @@ from typing import Any
 from twilio_iac.errors import PlanError
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Key, Ref, Resource
-from twilio_iac.reconcile import diff, referrers, selection
+from twilio_iac.reconcile import diff, referrers, renames, selection
 from twilio_iac.reconcile.matching import Live, Matched, matched
 from twilio_iac.reconcile.plan import (
     Change,
@@ -69,6 +69,7 @@ def plan(
         changes, member_changes, superseded = _narrowed(
             kinds, desired, found, live, problems
         )
+    changes = renames.hinted(changes, desired, found)
     ignored_keys = {r.key for r in ignored}
     warnings += _checked(
         changes, live, found, superseded, ignored_keys, kinds, problems
