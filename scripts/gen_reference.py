@@ -23,6 +23,13 @@ def _type(field: Field) -> str:
         return f"name of one of `{field.ref}` (as `{field.alias}`), or `{field.name}`"
     if field.type == "sid":
         return f"SID `{field.prefix}…`"
+    if field.type == "uri" and field.alias:
+        return (
+            f"http(s) URL, or as `{field.alias}` the name of one of `{field.ref}` "
+            "(its webhook_url)"
+        )
+    if field.type == "json":
+        return f"mapping (JSON or YAML inline), or `{field.file_alias}`: a file"
     if field.enum:
         return " \\| ".join(f"`{v}`" for v in field.enum)
     if field.minimum is not None or field.maximum is not None:
@@ -104,7 +111,7 @@ def section() -> str:
         out += [f"#### `{rt.kind}`", "", rt.description, ""]
         out += ["| field | value | notes |", "|---|---|---|"]
         for field in rt.fields:
-            name = field.alias if field.alias else field.name
+            name = field.alias if field.alias and field.type == "ref" else field.name
             out.append(f"| `{name}` | {_type(field)} | {_notes(rt, field)} |")
         out += [_part_row(rt, part) for part in rt.parts]
         out.append("")

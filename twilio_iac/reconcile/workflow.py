@@ -13,7 +13,7 @@ from twilio_iac.api.client import TwilioClient
 from twilio_iac.errors import PlanError, StalePlan
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Ref, Resource
-from twilio_iac.reconcile import live, planner, selection
+from twilio_iac.reconcile import flow_validation, live, planner, selection
 from twilio_iac.reconcile.plan import Create, MemberChange, Plan
 from twilio_iac.resources import related_kinds
 
@@ -41,6 +41,7 @@ def make_plan(
     if state is None:
         state = live.fetch(client, account_sid, selection.reads(desired, kinds))
     result = planner.plan(selection.narrow(desired, kinds), state, account_sid, kinds)
+    result = flow_validation.validated(result, client)
     log.info("plan.computed", **result.counts)
     return result
 
