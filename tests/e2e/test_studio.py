@@ -213,3 +213,34 @@ def test_a_draft_with_problems_is_a_warning(run, write):
     result = run("plan", str(path))
     assert result.exit_code == 0, result.output
     assert "unknown widget type say-plya" in result.stdout
+
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "contact-centre"
+
+
+def test_export_writes_flow_files_with_references_and_round_trips(
+    run, tmp_path: Path
+) -> None:
+    _apply(run, EXAMPLE)
+    out = tmp_path / "exported"
+    result = run("export", "--out", str(out), "--kinds", "studio_flows,phone_numbers")
+    assert result.exit_code == 0, result.output
+    assert f'Wrote {out}/flows/main-ivr.json: definition of Studio flow "Main IVR"' in (
+        result.stdout
+    )
+    main = json.loads((out / "flows" / "main-ivr.json").read_text())
+    subflow = next(s for s in main["states"] if s["type"] == "run-subflow")
+    assert subflow["properties"]["flow_sid"] == {"ref": "flow:After hours"}
+    manifest = (out / "studio_flows.yaml").read_text()
+    assert "definition_file: flows/main-ivr.json" in manifest
+    assert "voice_flow: Main IVR" in (out / "phone_numbers.yaml").read_text()
+    assert "No changes" in run("plan", str(out)).stdout
+
+
+def test_a_saved_plan_applies_a_definition_with_references(run, write, tmp_path):
+    saved = tmp_path / "plan.json"
+    planned = run("plan", str(EXAMPLE), "--out", str(saved))
+    assert planned.exit_code == 0, planned.output
+    applied = run("apply", str(saved), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert "No changes" in run("plan", str(EXAMPLE)).stdout
