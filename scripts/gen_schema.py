@@ -305,7 +305,7 @@ def _constraints(f: Field) -> Schema:
     if f.type == "enum":
         return {"type": "string", "enum": list(f.enum)}
     if f.type == "json":
-        return {"type": "object"}
+        return {"type": ["object", "string"]}  # a mapping, or JSON text
     if f.type == "integer":
         bounds = {"minimum": f.minimum, "maximum": f.maximum}
         return {"type": "integer", **{k: v for k, v in bounds.items() if v is not None}}

@@ -244,3 +244,29 @@ def test_a_saved_plan_applies_a_definition_with_references(run, write, tmp_path)
     applied = run("apply", str(saved), "--auto-approve")
     assert applied.exit_code == 0, applied.output
     assert "No changes" in run("plan", str(EXAMPLE)).stdout
+
+
+CYCLE = """
+studio_flows:
+  - friendly_name: A
+    status: published
+    definition:
+      initial_state: Trigger
+      states:
+        - {name: Trigger, type: trigger, transitions: [{event: incomingCall, next: go}]}
+        - {name: go, type: run-subflow, properties: {flow_sid: {ref: "flow:B"}}}
+  - friendly_name: B
+    status: published
+    definition:
+      initial_state: Trigger
+      states:
+        - {name: Trigger, type: trigger, transitions: [{event: incomingCall, next: go}]}
+        - {name: go, type: run-subflow, properties: {flow_sid: {ref: "flow:A"}}}
+"""
+
+
+def test_new_flows_naming_each_other_are_refused_at_plan(run, write):
+    result = run("plan", str(write("cycle.yaml", CYCLE)))
+    assert result.exit_code == 1
+    assert "new Studio flows name each other" in result.output
+    assert '"A" → "B" → "A"' in result.output or '"B" → "A" → "B"' in result.output

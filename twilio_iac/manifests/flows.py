@@ -36,13 +36,16 @@ REFS: dict[str, tuple[str, str | None, str | None]] = {
 class Source:
     """Where a definition was written: its file, and the entry it belongs to."""
 
-    def __init__(self, entry: Entry, file: str, data: Any) -> None:
+    def __init__(self, entry: Entry, file: str, data: Any, inline: bool) -> None:
         self.entry = entry
         self.file = file
         self.data = data
+        # Inline, a path names its entry too; a flow file is the flow's alone.
+        self.prefix = f"{entry.path}.definition." if inline else ""
 
     def reason(self, line: int, path: str, message: str) -> Reason:
-        return Reason(self.file, line or self.entry.data.line(), path, message)
+        where = (self.prefix + path).rstrip(".")
+        return Reason(self.file, line or self.entry.data.line(), where, message)
 
 
 def source(entry: Entry) -> Source | Reason:
@@ -55,7 +58,7 @@ def source(entry: Entry) -> Source | Reason:
                 data = located.load(data)
             except yaml.YAMLError as exc:
                 return entry.reason("definition", f"is not JSON: {exc}")
-        return Source(entry, entry.file, data)
+        return Source(entry, entry.file, data, inline=True)
     path = Path(entry.file).parent / str(named)
     try:
         text = path.read_text(encoding="utf-8")
@@ -63,7 +66,7 @@ def source(entry: Entry) -> Source | Reason:
         why = exc.strerror or type(exc).__name__
         return entry.reason("definition_file", f"cannot read {path}: {why}")
     try:
-        return Source(entry, str(path), located.load(text))
+        return Source(entry, str(path), located.load(text), inline=False)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
@@ -124,7 +127,7 @@ def check(entries: Iterable[Entry], names: Mapping[str, set[str]]) -> list[Reaso
 def _shape(src: Source) -> list[Reason]:
     data = src.data
     if not isinstance(data, Located):
-        return [src.reason(0, "definition", "must be a JSON object")]
+        return [src.reason(0, "", "must be a JSON object")]
     problems = []
     states = data.get("states")
     if not isinstance(states, LocatedList):

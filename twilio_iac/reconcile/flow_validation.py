@@ -9,6 +9,7 @@ with its errors, so those are warnings.
 
 from __future__ import annotations
 
+import graphlib
 import json
 from dataclasses import replace
 from typing import Any, Protocol
@@ -29,6 +30,7 @@ class Poster(Protocol):
 
 def validated(plan: Plan, client: Poster) -> Plan:
     """The plan with Validate's findings: PlanError for published flows."""
+    _refuse_cycles(plan)
     problems: list[str] = []
     warnings: list[str] = []
     for change in plan.changes:
@@ -48,6 +50,40 @@ def validated(plan: Plan, client: Poster) -> Plan:
             problems,
         )
     return replace(plan, warnings=(*plan.warnings, *warnings)) if warnings else plan
+
+
+def _refuse_cycles(plan: Plan) -> None:
+    """Flows created by this plan that name each other cannot be created:
+    each needs the other's SID first."""
+    created = {
+        Ref(c.kind, c.name): c
+        for c in plan.changes
+        if isinstance(c, (Create, Replace)) and c.kind == STUDIO_FLOWS.kind
+    }
+    sorter: graphlib.TopologicalSorter[Ref] = graphlib.TopologicalSorter()
+    for ref, change in created.items():
+        named = _refs(change.send.get("definition"))
+        sorter.add(ref, *(r for r in named if r in created))
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        cycle = " → ".join(f'"{ref.name}"' for ref in exc.args[1])
+        raise PlanError(
+            "These new Studio flows name each other, and a flow can only name "
+            "one that exists: apply one of them first without the reference, "
+            "then add it back.",
+            [f"{STUDIO_FLOWS.kind}: {cycle}"],
+        ) from None
+
+
+def _refs(value: Any) -> list[Ref]:
+    if isinstance(value, Ref):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [ref for item in value for ref in _refs(item)]
+    return []
 
 
 def _ask(
