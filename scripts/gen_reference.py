@@ -52,7 +52,10 @@ def _notes(rt: ResourceType, field: Field) -> str:
                 else "replaces the object"
             )
         )
-    if field.write_only:
+    if field.write_only and rt.kind == "studio_flows":
+        # Twilio returns it, but as twilio-iac stamped it: the drift check reads it.
+        notes.append(f"sent, never compared; {field.description}")
+    elif field.write_only:
         notes.append("sent, never compared (Twilio does not return it)")
     if not field.nullable:
         notes.append("cannot be null")

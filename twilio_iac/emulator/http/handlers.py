@@ -215,7 +215,10 @@ def _list(kind: Kind, records: dict, request: Request, values: dict) -> dict:
     if kind.newest_first:  # records are stored oldest first
         ordered.reverse()
     page = select(kind, ordered, values, request.form)
-    items = [render(kind, record, request.base_url) for record in page.items]
+    items = [
+        render(kind, record, request.base_url) | dict.fromkeys(kind.unlisted)
+        for record in page.items
+    ]
     token = values.get("PageToken")
     if kind.api == CORE:
         return v2010_envelope(kind, request.path, page, items, token)

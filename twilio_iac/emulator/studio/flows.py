@@ -100,6 +100,8 @@ FLOW_KIND = register(
             "executions": "Executions",
         },
         behaviour=Flows(),
+        # As the description's list example answers: fetch a flow for these.
+        unlisted=frozenset({"definition", "valid", "errors", "warnings"}),
     )
 )
 # Served by the actions below: a revision's path names its flow's SID and a
