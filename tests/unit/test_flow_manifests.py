@@ -117,3 +117,31 @@ def test_file_problems(tmp_path: Path) -> None:
     assert f"{path}:4 studio_flows[0].definition_file: cannot read" in text
     assert "give either definition or definition_file, not both" in text
     assert f"{tmp_path}/flows/broken.json:" in text and "not valid JSON or YAML" in text
+
+
+def test_an_override_names_a_flow_file_relative_to_itself(tmp_path: Path) -> None:
+    flow = '{"initial_state": "T", "states": [{"name": "T", "type": "trigger"}]}'
+    _write(tmp_path, "base/flows/main.json", flow)
+    _write(tmp_path, "prod/flows/main.json", flow.replace('"T"', '"P"'))
+    base = _write(
+        tmp_path,
+        "base/s.yaml",
+        """
+        studio_flows:
+          - friendly_name: Main
+            status: published
+            definition_file: flows/main.json
+        """,
+    )
+    prod = _write(
+        tmp_path,
+        "prod/o.yaml",
+        """
+        overrides:
+          studio_flows:
+            - friendly_name: Main
+              definition_file: flows/main.json
+        """,
+    )
+    (main,) = load([base.parent, prod.parent], env={}).resources.values()
+    assert main.fields["definition"]["initial_state"] == "P"

@@ -49,24 +49,27 @@ class Source:
 
 
 def source(entry: Entry) -> Source | Reason:
-    """The entry's definition as written, or why it cannot be read."""
+    """The entry's definition as written, or why it cannot be read. A later
+    layer's override may set it: its file is then the one it is relative to."""
     named = entry.data.get("definition_file")
     if named is None:
         data = entry.data.get("definition")
+        owner = entry.origins.get("definition", entry)
         if isinstance(data, str):  # JSON text inline
             try:
                 data = located.load(data)
             except yaml.YAMLError as exc:
-                return entry.reason("definition", f"is not JSON: {exc}")
-        return Source(entry, entry.file, data, inline=True)
-    path = Path(entry.file).parent / str(named)
+                return owner.reason("definition", f"is not JSON: {exc}")
+        return Source(owner, owner.file, data, inline=True)
+    owner = entry.origins.get("definition_file", entry)
+    path = Path(owner.file).parent / str(named)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         why = exc.strerror or type(exc).__name__
-        return entry.reason("definition_file", f"cannot read {path}: {why}")
+        return owner.reason("definition_file", f"cannot read {path}: {why}")
     try:
-        return Source(entry, str(path), located.load(text), inline=False)
+        return Source(owner, str(path), located.load(text), inline=False)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
