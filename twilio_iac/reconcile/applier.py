@@ -29,6 +29,7 @@ from twilio_iac.reconcile.plan import Create, MemberChange, Plan, Replace, Updat
 from twilio_iac.reconcile.pools import writes as pool_writes
 from twilio_iac.reconcile.report import ApplyReport, Duplicate
 from twilio_iac.resources import REGISTRY, ResourceType, studio_flows
+from twilio_iac.resources.base import STAMP
 
 log = structlog.get_logger(__name__)
 
@@ -256,9 +257,9 @@ def _params(
             if f.type == "uri":  # a number's voice_flow: the flow's webhook URL
                 value = studio_flows.webhook_url(plan.account_sid, value)
         params[f.request_param] = value
-    if rt.kind == studio_flows.STUDIO_FLOWS.kind:
-        message = send.get("commit_message") or f"plan {plan_digest(plan)}"
-        params["CommitMessage"] = studio_flows.STAMP + str(message)
+    if rt.stamped:
+        message = send.get(rt.stamped) or f"plan {plan_digest(plan)}"
+        params[rt.by_name[rt.stamped].request_param] = STAMP + str(message)
     return params
 
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import graphlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from twilio_iac.apis import APIS
+
+# What a save by twilio-iac writes at the start of a `stamped` field.
+STAMP = "twilio-iac: "
 
 # Field types. "method" is GET/POST; "sid" is a raw SID with a fixed prefix;
 # "ref" is a SID field that manifests may also write by the target's identity;
@@ -152,9 +155,12 @@ class ResourceType:
     observed: tuple[str, ...] = ()
     # Fields Twilio's update requires (a flow's status): sent on every update.
     always_sent: tuple[str, ...] = ()
-    # Live object → why its latest save was made outside twilio-iac, or None:
+    # Live fields → why the latest save was made outside twilio-iac, or None:
     # an update then overwrites that save, and apply needs --force.
-    drift: Any = None
+    drift: Callable[[Mapping[str, Any]], str | None] | None = None
+    # A field every save carries as "twilio-iac: <its value or the plan's
+    # digest>" (a flow's commit_message), which is how drift is told apart.
+    stamped: str | None = None
     description: str = ""
     # Pools and Children (resources/pools.py): the parts the object holds.
     parts: tuple[Any, ...] = ()

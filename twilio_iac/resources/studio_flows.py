@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
+from typing import Any
 
-from twilio_iac.resources.base import Field, ResourceType, register
+from twilio_iac.resources.base import STAMP, Field, ResourceType, register
 
-STAMP = "twilio-iac: "
 WEBHOOK_URL = "https://webhooks.twilio.com/v1/Accounts/{account_sid}/Flows/{sid}"
 _WEBHOOK = re.compile(
     r"^https://webhooks\.twilio\.com/v1/Accounts/AC\w{32}/Flows/(FW\w{32})$"
@@ -41,7 +42,7 @@ def stamped(message: str | None) -> bool:
     return isinstance(message, str) and message.startswith(STAMP)
 
 
-def console_edit(fields: dict[str, object]) -> str | None:
+def console_edit(fields: Mapping[str, Any]) -> str | None:
     """Why the flow's latest revision was saved elsewhere, or None."""
     message = fields.get("commit_message")
     if stamped(message):
@@ -66,6 +67,7 @@ STUDIO_FLOWS = register(
         observed=OBSERVED,
         always_sent=("status",),
         drift=console_edit,
+        stamped="commit_message",
         description="Studio flows, identified by friendly_name. The definition "
         "is written inline (`definition`) or in a JSON or YAML file "
         "(`definition_file`, relative to the manifest); a widget property that "
