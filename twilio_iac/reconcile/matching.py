@@ -15,6 +15,7 @@ from typing import Any
 from twilio_iac.errors import AmbiguousLiveState
 from twilio_iac.model import Key, Ref, Resource
 from twilio_iac.resources import REGISTRY, Field, ResourceType
+from twilio_iac.resources.pools import Children
 from twilio_iac.resources.studio_flows import IN_DEFINITIONS, flow_sid
 
 Live = Mapping[str, list[Resource]]
@@ -50,6 +51,7 @@ def matched(
             problems,
         )
     refs = _ref_names(pairs, leftovers)
+    refs |= _child_ref_names(pairs)
     # Each live object resolved once, for its pair and for the referrer checks.
     resolved = {r.sid: resolve(r, refs) for items in live.values() for r in items}
     owners = _owners(pairs, leftovers)
@@ -148,6 +150,27 @@ def _ref_names(
         for r in items:
             if r.sid and taken[Ref(r.kind, r.name)] == 1:
                 refs[r.sid] = Ref(r.kind, r.name)
+    return refs
+
+
+def _child_ref_names(pairs: Mapping[Key, Resource | None]) -> dict[str, Ref]:
+    """SIDs of the nested objects a flow definition may name (a TaskRouter
+    workspace's workflows and task channels, manifests/flows.py REFS) →
+    ``Ref("<kind>.<part>", "<owner>/<identity>")``, as the manifest writes
+    ``{"ref": "workflow:<workspace>/<workflow>"}``. Only owners the manifests
+    declare, and only kinds in IN_DEFINITIONS: none has children yet, so this
+    is where the TaskRouter kind plugs in."""
+    refs: dict[str, Ref] = {}
+    for key, have in pairs.items():
+        if have is None or key.kind not in IN_DEFINITIONS:
+            continue
+        for part in REGISTRY[key.kind].parts:
+            if not isinstance(part, Children):
+                continue
+            for identity, child in (have.fields.get(part.name) or {}).items():
+                sid = child.get("sid") if isinstance(child, Mapping) else None
+                if sid:
+                    refs[sid] = Ref(f"{key.kind}.{part.name}", f"{key.name}/{identity}")
     return refs
 
 
