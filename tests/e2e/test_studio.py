@@ -270,3 +270,17 @@ def test_new_flows_naming_each_other_are_refused_at_plan(run, write):
     assert result.exit_code == 1
     assert "new Studio flows name each other" in result.output
     assert '"A" → "B" → "A"' in result.output or '"B" → "A" → "B"' in result.output
+
+
+def test_publishing_a_draft_asks_validate_about_the_kept_definition(
+    run, write, requests
+):
+    typo = json.loads(json.dumps(FLOW))
+    typo["states"][1]["type"] = "say-plya"
+    path = _flow(write, typo, MANIFEST.replace("published", "draft"))
+    _apply(run, path)
+    write("studio.yaml", MANIFEST)  # the same definition, now published
+    result = run("plan", str(path))
+    assert result.exit_code == 1
+    assert "unknown widget type say-plya" in result.output
+    assert ("POST", "/v2/Flows/Validate") in requests()

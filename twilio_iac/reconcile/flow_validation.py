@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from twilio_iac.errors import ApiError, PlanError
 from twilio_iac.model import Ref
-from twilio_iac.reconcile.plan import Create, Plan, Replace, Update
+from twilio_iac.reconcile.plan import Change, Create, Plan, Replace, Update
 from twilio_iac.resources.studio_flows import STUDIO_FLOWS
 
 INVALID_DEFINITION = 81022
@@ -34,12 +34,11 @@ def validated(plan: Plan, client: Poster) -> Plan:
     problems: list[str] = []
     warnings: list[str] = []
     for change in plan.changes:
-        if change.kind != STUDIO_FLOWS.kind or "definition" not in change.send:
-            continue
-        if not isinstance(change, (Create, Update, Replace)):
+        definition = _written(plan, change)
+        if definition is None:
             continue
         status = change.send.get("status") or "published"
-        found = _ask(client, change.name, status, change.send["definition"], plan)
+        found = _ask(client, change.name, status, definition, plan)
         (problems if status == "published" else warnings).extend(
             f"{change.label}: {line}" for line in found
         )
@@ -50,6 +49,18 @@ def validated(plan: Plan, client: Poster) -> Plan:
             problems,
         )
     return replace(plan, warnings=(*plan.warnings, *warnings)) if warnings else plan
+
+
+def _written(plan: Plan, change: Change) -> Any:
+    """The definition a flow's change saves: its new one, or (when only its
+    status changes, say to published) the live one it keeps."""
+    if change.kind != STUDIO_FLOWS.kind:
+        return None
+    if not isinstance(change, (Create, Update, Replace)):
+        return None
+    if "definition" in change.send:
+        return change.send["definition"]
+    return plan.observed.get(change.sid or "", {}).get("definition")
 
 
 def _refuse_cycles(plan: Plan) -> None:
