@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import httpx
+import jsonschema
 
 from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
 
@@ -284,3 +285,28 @@ def test_publishing_a_draft_asks_validate_about_the_kept_definition(
     assert result.exit_code == 1
     assert "unknown widget type say-plya" in result.output
     assert ("POST", "/v2/Flows/Validate") in requests()
+
+
+PLAN_SCHEMA = Path(__file__).parents[2] / "schemas" / "plan.schema.json"
+
+
+def test_plan_json_fits_the_plan_schema_and_names_the_console_edit(run, write, sandbox):
+    path = _flow(write)
+    created = json.loads(run("plan", str(path), "--output", "json").stdout)
+    jsonschema.validate(created, json.loads(PLAN_SCHEMA.read_text()))
+    _apply(run, path)
+    app = sandbox()
+    (flow,) = app.store.records("studio_flows").values()
+    with app.store.transaction():
+        app.store.records("studio_flows")[flow["sid"]] = {
+            **flow,
+            "revision": 7,
+            "commit_message": None,
+            "definition": {**FLOW, "description": "edited"},
+        }
+    app.close()
+    planned = json.loads(run("plan", str(path), "--output", "json").stdout)
+    jsonschema.validate(planned, json.loads(PLAN_SCHEMA.read_text()))
+    (change,) = planned["changes"]
+    assert change["overwrites"].startswith("revision 7 was saved outside twilio-iac")
+    assert change["fields"]["definition"]["after"]["description"] == "Main IVR"

@@ -89,6 +89,11 @@ class Update(Change):
     # flow edited in the Console): apply refuses without --force.
     overwrites: str | None = None
 
+    @property
+    def data(self) -> dict[str, Any]:
+        extra = {"overwrites": self.overwrites} if self.overwrites else {}
+        return super().data | extra
+
 
 @dataclass(frozen=True)
 class Replace(Change):
