@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from twilio_iac.model import Ref
-from twilio_iac.reconcile import structure
+from twilio_iac.reconcile import flow_validation, structure
 
 
 def _flow(*states: dict, **top: object) -> dict:
@@ -83,3 +83,18 @@ def test_definition_rows(name: str, before: dict, after: dict, rows: list) -> No
 
 def test_a_new_definition_is_summarised_by_its_widgets() -> None:
     assert structure.summary(_flow(TRIGGER, SAY)) == "2 widgets: Trigger, greeting"
+
+
+@pytest.mark.parametrize(
+    ("pointer", "path"),
+    [
+        ("#/states/1/properties/say", 'states["greeting"].properties.say'),
+        ("#/states/0/transitions/0/next", 'states["Trigger"].transitions[0].next'),
+        ("#/initial_state", "initial_state"),
+        ("#/states/9/name", "states[9].name"),
+        ("#", "definition"),
+    ],
+)
+def test_validate_pointers_read_by_widget_name(pointer: str, path: str) -> None:
+    definition = _flow({**TRIGGER, "transitions": [{"event": "x"}]}, SAY)
+    assert flow_validation.widget_path(definition, pointer) == path

@@ -134,6 +134,9 @@ def widget_path(definition: Any, pointer: str) -> str:
             widget = index == 1 and parts[0] == "states" and isinstance(name, str)
             out += f"[{json.dumps(name)}]" if widget else f"[{part}]"
             continue
+        if part.isdigit():  # an item Twilio names that this side lacks
+            node, out = None, out + f"[{part}]"
+            continue
         node = node.get(part) if isinstance(node, dict) else None
         out += f".{part}" if out else part
     return out
