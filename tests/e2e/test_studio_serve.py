@@ -1,5 +1,6 @@
-"""Studio flows applied to a subaccount through `emulator serve`: everything
-lands in the subaccount, nothing in the parent (Studio has no account in its
+"""Studio flows through `emulator serve` over HTTP: validate, plan, apply,
+export and the round trip; and under a subaccount, where everything must land
+in the subaccount and nothing in the parent (Studio has no account in its
 paths, so only the credentials say which account a request is for)."""
 
 from __future__ import annotations
@@ -71,3 +72,26 @@ def test_flows_land_in_the_subaccount_only(
     assert _flows(base, (sub["sid"], sub["auth_token"])) == ["After hours", "Main IVR"]
     again = CliRunner().invoke(cli, ["--account-sid", sub["sid"], "plan", str(example)])
     assert "No changes" in again.stdout, again.output
+
+
+def test_validate_plan_apply_export_round_trip_through_serve(
+    base: str, monkeypatch, tmp_path: Path
+) -> None:
+    for name in ("API", "STUDIO"):
+        monkeypatch.setenv(f"TWILIO_{name}_BASE_URL", base)
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", SANDBOX_ACCOUNT_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", SANDBOX_AUTH_TOKEN)
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli, list(args))
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    run("validate", str(EXAMPLE))
+    assert "2 to create" in run("plan", str(EXAMPLE))
+    run("apply", str(EXAMPLE), "--auto-approve")
+    assert "No changes" in run("plan", str(EXAMPLE))
+    assert _flows(base, PARENT) == ["After hours", "Main IVR"]
+    out = tmp_path / "exported"
+    run("export", "--out", str(out), "--kinds", "studio_flows,phone_numbers")
+    assert "No changes" in run("plan", str(out))
