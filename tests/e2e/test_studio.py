@@ -310,3 +310,11 @@ def test_plan_json_fits_the_plan_schema_and_names_the_console_edit(run, write, s
     (change,) = planned["changes"]
     assert change["overwrites"].startswith("revision 7 was saved outside twilio-iac")
     assert change["fields"]["definition"]["after"]["description"] == "Main IVR"
+
+
+def test_voice_flow_follows_the_precedence_rules(run, write):
+    app = "applications:\n  - friendly_name: ivr\n"
+    number = NUMBER.replace("    sms_flow: Main IVR\n", "    voice_application: ivr\n")
+    result = run("validate", str(_flow(write, manifest=app + MANIFEST + number)))
+    assert result.exit_code == 1
+    assert "Twilio ignores voice_flow while voice_application is set" in result.output
