@@ -318,3 +318,26 @@ def test_voice_flow_follows_the_precedence_rules(run, write):
     result = run("validate", str(_flow(write, manifest=app + MANIFEST + number)))
     assert result.exit_code == 1
     assert "Twilio ignores voice_flow while voice_application is set" in result.output
+
+
+def test_a_saved_plan_that_overwrites_a_console_edit_needs_force(
+    run, write, sandbox, tmp_path
+):
+    path = _flow(write)
+    _apply(run, path)
+    app = sandbox()
+    (flow,) = app.store.records("studio_flows").values()
+    with app.store.transaction():
+        app.store.records("studio_flows")[flow["sid"]] = {
+            **flow,
+            "revision": 2,
+            "commit_message": "hotfix",
+            "definition": {**FLOW, "description": "edited"},
+        }
+    app.close()
+    saved = tmp_path / "plan.json"
+    assert run("plan", str(path), "--out", str(saved)).exit_code == 0
+    refused = run("apply", str(saved), "--auto-approve")
+    assert refused.exit_code == 1 and "saved outside twilio-iac" in refused.output
+    _apply(run, saved, "--force")
+    assert "No changes" in run("plan", str(path)).stdout
