@@ -79,6 +79,8 @@ def test_a_change_is_shown_per_widget_and_property(run, write):
     assert 'states["greeting"].properties.say: "Hi" → "Hello"' in out, out
     assert "canvas: 1 widget moved (greeting)" in out, out
     assert '"Hi"' in out and "allow_concurrent_calls" not in out
+    markdown = run("plan", str(path), "--output", "markdown").stdout
+    assert "| update | Main IVR | `definition (greeting, canvas)` |" in markdown
 
 
 def test_validate_names_the_file_and_line(run, write):

@@ -30,6 +30,16 @@ class Difference:
 class Differences:
     changes: tuple[Difference, ...]
     moved: tuple[str, ...]  # widgets whose only canvas position changed
+    widgets: tuple[str, ...] = ()  # widgets with a change beyond their position
+
+    def summary(self) -> str:
+        """What changes in a few words: the widgets, the canvas, the rest."""
+        parts = list(self.widgets)
+        if any(not d.path.startswith("states[") for d in self.changes):
+            parts.insert(0, "settings")
+        if self.moved:
+            parts.append("canvas")
+        return ", ".join(parts)
 
     def lines(self) -> list[tuple[str, str]]:
         """(path, "before → after") rows, the moved widgets in one row."""
@@ -74,6 +84,7 @@ def definition(before: Any, after: Any) -> Differences:
     rest.discard("states")
     for key in sorted(rest):
         changes += _walk(key, before.get(key, _ABSENT), after.get(key, _ABSENT))
+    widgets: list[str] = []
     old, new = _widgets(before), _widgets(after)
     for name in [*old, *(n for n in new if n not in old)]:
         path = f"states[{json.dumps(name, ensure_ascii=False)}]"
@@ -81,8 +92,10 @@ def definition(before: Any, after: Any) -> Differences:
         offset = f"{path}.properties.offset"
         if any(d.path.startswith(offset) for d in widget):
             moved.append(name)
-        changes += [d for d in widget if not d.path.startswith(offset)]
-    return Differences(tuple(changes), tuple(moved))
+        kept = [d for d in widget if not d.path.startswith(offset)]
+        widgets += [name] if kept else []
+        changes += kept
+    return Differences(tuple(changes), tuple(moved), tuple(widgets))
 
 
 def summary(value: Any) -> str:
