@@ -23,6 +23,13 @@ def _type(field: Field) -> str:
         return f"name of one of `{field.ref}` (as `{field.alias}`), or `{field.name}`"
     if field.type == "sid":
         return f"SID `{field.prefix}…`"
+    if field.type == "uri" and field.alias:
+        return (
+            f"http(s) URL, or as `{field.alias}` the name of one of `{field.ref}` "
+            "(its webhook_url)"
+        )
+    if field.type == "json":
+        return f"mapping (JSON or YAML inline), or `{field.file_alias}`: a file"
     if field.enum:
         return " \\| ".join(f"`{v}`" for v in field.enum)
     if field.minimum is not None or field.maximum is not None:
@@ -45,7 +52,10 @@ def _notes(rt: ResourceType, field: Field) -> str:
                 else "replaces the object"
             )
         )
-    if field.write_only:
+    if field.write_only and rt.kind == "studio_flows":
+        # Twilio returns it, but as twilio-iac stamped it: the drift check reads it.
+        notes.append(f"sent, never compared; {field.description}")
+    elif field.write_only:
         notes.append("sent, never compared (Twilio does not return it)")
     if not field.nullable:
         notes.append("cannot be null")
@@ -104,7 +114,7 @@ def section() -> str:
         out += [f"#### `{rt.kind}`", "", rt.description, ""]
         out += ["| field | value | notes |", "|---|---|---|"]
         for field in rt.fields:
-            name = field.alias if field.alias else field.name
+            name = field.alias if field.alias and field.type == "ref" else field.name
             out.append(f"| `{name}` | {_type(field)} | {_notes(rt, field)} |")
         out += [_part_row(rt, part) for part in rt.parts]
         out.append("")

@@ -250,6 +250,8 @@ def _nest(rt: ResourceType, fields: list[Field]) -> Schema:
             target = target.setdefault(group, _group(group))["properties"]
         if f.alias:
             target[f.alias] = _alias(f)
+        if f.file_alias:
+            target[f.file_alias] = _file_alias(f)
         target[leaf] = _field(rt, f)
     return properties
 
@@ -302,12 +304,24 @@ def _constraints(f: Field) -> Schema:
         return {"type": "string", **_sid_pattern(f.prefix or "", "a SID")}
     if f.type == "enum":
         return {"type": "string", "enum": list(f.enum)}
+    if f.type == "json":
+        return {"type": ["object", "string"]}  # a mapping, or JSON text
     if f.type == "integer":
         bounds = {"minimum": f.minimum, "maximum": f.maximum}
         return {"type": "integer", **{k: v for k, v in bounds.items() if v is not None}}
     if f.type == "boolean":
         return {"type": "boolean"}
     return {"type": "string", **({"maxLength": f.max_length} if f.max_length else {})}
+
+
+def _file_alias(f: Field) -> Schema:
+    return {
+        "title": f.file_alias,
+        "description": f"A JSON or YAML file holding {f.name}, relative to this "
+        f"manifest; write either {f.file_alias} or {f.name}.",
+        "type": "string",
+        "minLength": 1,
+    }
 
 
 def _alias(f: Field) -> Schema:

@@ -77,6 +77,13 @@ APIS: Mapping[str, Api] = {
             "twilio_intelligence_v2.json",
             "Voice Intelligence v2",
         ),
+        Api(
+            "studio",
+            "https://studio.twilio.com",
+            "TWILIO_STUDIO_BASE_URL",
+            "twilio_studio_v2.json",
+            "Studio v2",
+        ),
     )
 }
 

@@ -105,6 +105,8 @@ class AlreadyApplied(PlanError):
 class ApiError(TwilioIacError):
     """A request Twilio answered with an error (or never answered)."""
 
+    details: dict[str, Any] | None = None  # the error body's details, if any
+
     def __init__(
         self,
         method: str,

@@ -50,3 +50,8 @@ def lookups(app: Emulator) -> Iterator[Checked]:
 @pytest.fixture
 def intelligence(app: Emulator) -> Iterator[Checked]:
     yield from _checked(app, "intelligence.twilio.com")
+
+
+@pytest.fixture
+def studio(app: Emulator) -> Iterator[Checked]:
+    yield from _checked(app, "studio.twilio.com")

@@ -70,7 +70,11 @@ def _docs() -> tuple[dict[str, Any], ...]:
 def find_operation(method: str, path: str) -> tuple[dict, dict, dict[str, str]] | None:
     """(spec, operation, path params) whose template matches the concrete path."""
     for doc in _docs():
-        for template, item in doc["paths"].items():
+        # A literal path (Studio's /v2/Flows/Validate) wins over a template
+        # (/v2/Flows/{Sid}) that also matches it, as it does at Twilio.
+        for template, item in sorted(
+            doc["paths"].items(), key=lambda pair: pair[0].count("{")
+        ):
             regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
             found = re.match(f"^{regex}$", path)
             if found and method.lower() in item:

@@ -44,9 +44,11 @@ def answered(
     else:
         cls = {404: NotFound, 429: RateLimited}.get(status, ApiError)
     # A server may quote the request back, credentials included.
-    return cls(
+    error = cls(
         method, wire.bare(url), status, code, logs.scrub(message), more_info, hint
     )
+    error.details = wire.error_details(text)
+    return error
 
 
 def not_json(method: str, url: str, status: int, settings: Settings) -> ApiError:

@@ -115,6 +115,17 @@ def error_fields(text: str, reason: str) -> tuple[int | None, str, str | None]:
     return None, snippet or reason or "no error details", None
 
 
+def error_details(text: str) -> dict | None:
+    """The ``details`` object some errors carry (Studio's 81022 lists each
+    widget's problem there), or None."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    details = body.get("details") if isinstance(body, dict) else None
+    return details if isinstance(details, dict) else None
+
+
 def bare(url: str) -> str:
     """The URL without query or fragment: queries may carry phone numbers."""
     return urlsplit(url)._replace(query="", fragment="").geturl()

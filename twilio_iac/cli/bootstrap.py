@@ -92,7 +92,7 @@ def export_command(
 def _check(files: list[export.ExportFile]) -> None:
     """The export is only useful if it validates: say so loudly if not."""
     try:
-        desired.load([f.path for f in files])
+        desired.load([f.path for f in files if f.manifest])
     except ManifestError as exc:
         raise TwilioIacError(
             "The files were written, but they do not validate as manifests; "

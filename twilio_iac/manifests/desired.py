@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from twilio_iac.manifests import pools, schema
+from twilio_iac.manifests import flows, pools, schema
 from twilio_iac.manifests import reader as manifest
 from twilio_iac.model import Key, Ref, Resource
 from twilio_iac.model import ignored as is_ignored
@@ -90,7 +90,13 @@ def build(entry: manifest.Entry) -> Resource:
     """One validated entry as a Resource holding only the fields it sets; its
     pools and children as written, until pools.resolve shapes them."""
     rt = REGISTRY[entry.kind]
-    fields = dict(_fields(rt, entry.data))
+    structured = {f.name for f in rt.fields if f.type == "json"}
+    flat = {k: v for k, v in entry.data.items() if k not in structured}
+    fields = dict(_fields(rt, flat))
+    for f in rt.fields:
+        written = f.name in entry.data or (f.file_alias or "") in entry.data
+        if f.type == "json" and written:  # read, checked, its refs made Refs
+            fields[f.name] = f.normalize(flows.definition(entry))
     return Resource(
         kind=rt.kind,
         name=entry.data[rt.identity],
@@ -103,7 +109,7 @@ def build(entry: manifest.Entry) -> Resource:
 
 def _fields(rt: ResourceType, data: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
     for name, value in _flatten(data, ""):
-        if name in _META:
+        if name in _META or name in rt.file_aliases:
             continue
         if name in rt.parts_by_name:
             yield name, value  # as written: pools.resolve shapes it

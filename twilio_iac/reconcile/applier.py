@@ -10,6 +10,8 @@ moment would otherwise each create everything, and both succeed.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
@@ -26,7 +28,8 @@ from twilio_iac.reconcile.graph import Step
 from twilio_iac.reconcile.plan import Create, MemberChange, Plan, Replace, Update
 from twilio_iac.reconcile.pools import writes as pool_writes
 from twilio_iac.reconcile.report import ApplyReport, Duplicate
-from twilio_iac.resources import REGISTRY, ResourceType
+from twilio_iac.resources import REGISTRY, ResourceType, studio_flows
+from twilio_iac.resources.base import STAMP
 
 log = structlog.get_logger(__name__)
 
@@ -69,10 +72,10 @@ def requests(plan: Plan) -> list[dict[str, Any]]:
             method, path, params = "DELETE", rt.path(plan.account_sid, change.sid), {}
         elif isinstance(change, Update):
             method, path = "POST", rt.path(plan.account_sid, change.sid)
-            params = _params(rt, change.send, known, lenient=True)
+            params = _params(rt, change.send, known, plan, lenient=True)
         else:
             method, path = "POST", rt.path(plan.account_sid)
-            params = _params(rt, change.send, known, lenient=True)
+            params = _params(rt, change.send, known, plan, lenient=True)
         calls.append(_call(step, method, rt.api, path, params))
     return calls
 
@@ -179,7 +182,7 @@ class Apply:
                 return GONE
             return None
         with self._lock:
-            params = _params(rt, change.send, self._known)
+            params = _params(rt, change.send, self._known, self.plan)
             seen = set(self._known.values())
         if isinstance(change, Update):
             self.client.update(rt.api, rt.path(account_sid, change.sid), params)
@@ -265,14 +268,40 @@ def _params(
     rt: ResourceType,
     send: Mapping[str, Any],
     known: Mapping[Ref, str],
+    plan: Plan,
     lenient: bool = False,
 ) -> dict[str, Any]:
     params = {}
     for name, value in send.items():
-        if isinstance(value, Ref) and (value in known or not lenient):
+        f = rt.by_name[name]
+        if f.type == "json":
+            value = json.dumps(_sids(value, known, lenient), ensure_ascii=False)
+        elif isinstance(value, Ref) and (value in known or not lenient):
             value = known[value]
-        params[rt.by_name[name].request_param] = value
+            if f.type == "uri":  # a number's voice_flow: the flow's webhook URL
+                value = studio_flows.webhook_url(plan.account_sid, value)
+        params[f.request_param] = value
+    if rt.stamped:
+        message = send.get(rt.stamped) or f"plan {plan_digest(plan)}"
+        params[rt.by_name[rt.stamped].request_param] = STAMP + str(message)
     return params
+
+
+def _sids(value: Any, known: Mapping[Ref, str], lenient: bool) -> Any:
+    """Structured data with each Ref replaced by its SID."""
+    if isinstance(value, Ref):
+        return known[value] if value in known or not lenient else str(value)
+    if isinstance(value, dict):
+        return {key: _sids(item, known, lenient) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_sids(item, known, lenient) for item in value]
+    return value
+
+
+def plan_digest(plan: Plan) -> str:
+    """A short fingerprint of the plan, stamped into what apply saves."""
+    canonical = json.dumps(plan.data, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
 def _finder(

@@ -85,7 +85,14 @@ def _diff_one(
     if names & rt.create_only:
         return _replace(rt, want, have, changed, problems)
     send = {fc.name: fc.after for fc in changed} | _write_only(rt, want)
-    return Update(rt.kind, want.name, have.sid, tuple(changed), send)
+    send |= {
+        name: want.fields.get(name, have.fields.get(name)) for name in rt.always_sent
+    }
+    drift = rt.drift(have.fields) if rt.drift else None
+    notes = (f"{drift}: apply overwrites it only with --force",) if drift else ()
+    return Update(
+        rt.kind, want.name, have.sid, tuple(changed), send, notes, overwrites=drift
+    )
 
 
 def _create(rt: ResourceType, want: Resource, problems: list[str]) -> Change | None:

@@ -10,7 +10,9 @@ as a comment, and each such compromise is reported as a note.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from twilio_iac.errors import TwilioIacError
 from twilio_iac.model import Resource
 from twilio_iac.resources import REGISTRY, Field, ResourceType, apply_order
 from twilio_iac.resources.pools import Children, Pool
+from twilio_iac.resources.studio_flows import flow_sid
 
 Live = Mapping[str, list[Resource]]
 
@@ -37,9 +40,17 @@ class ExportFile:
     pinned: int  # of those, pinned by `sid:`
     commented: int  # objects only written as a comment
     notes: tuple[str, ...]
+    # A manifest, or a file one names (a flow's definition_file): what it holds.
+    holds: str | None = None
+
+    @property
+    def manifest(self) -> bool:
+        return self.holds is None
 
     @property
     def summary(self) -> str:
+        if self.holds is not None:
+            return f"Wrote {self.path}: {self.holds}"
         extra = [f"{self.pinned} pinned by sid"] if self.pinned else []
         extra += [f"{self.commented} as a comment"] if self.commented else []
         detail = f" ({', '.join(extra)})" if extra else ""
@@ -58,10 +69,12 @@ def build(
     wanted = apply_order(kinds)
     targets = _targets(live, wanted, all_fields)
     header = schema_comment(out)
-    return [
-        _file(REGISTRY[kind], live.get(kind, []), targets, out, header, account_sid)
-        for kind in wanted
-    ]
+    files: list[ExportFile] = []
+    for kind in wanted:
+        files += _files(
+            REGISTRY[kind], live.get(kind, []), targets, out, header, account_sid
+        )
+    return files
 
 
 def write(files: list[ExportFile], force: bool) -> None:
@@ -167,17 +180,19 @@ class _Entries:
     pinned: int = 0
 
 
-def _file(
+def _files(
     rt: ResourceType,
     items: list[Resource],
     targets: _Targets,
     out: Path,
     header: str,
     account_sid: str,
-) -> ExportFile:
+) -> list[ExportFile]:
+    """The kind's manifest, after the files its entries name (flow definitions)."""
     entries = _entries(rt, items, targets)
+    held = _held_files(rt, entries, out)
     text = _text(rt, entries, header, account_sid, targets.all_fields)
-    return ExportFile(
+    manifest = ExportFile(
         kind=rt.kind,
         path=out / f"{rt.kind}.yaml",
         text=text,
@@ -186,6 +201,38 @@ def _file(
         commented=len(entries.commented),
         notes=tuple(entries.notes),
     )
+    return [*held, manifest]
+
+
+def _held_files(rt: ResourceType, entries: _Entries, out: Path) -> list[ExportFile]:
+    """Structured values (a flow's definition) moved to files of their own,
+    which the entries name by ``file_alias`` (``definition_file``)."""
+    files: list[ExportFile] = []
+    used: set[str] = set()
+    for entry in entries.declared:
+        for f in rt.fields:
+            if f.type != "json" or not f.file_alias or f.name not in entry:
+                continue
+            name = str(entry[rt.identity])
+            relative = f"flows/{_slug(name, used)}.json"
+            text = json.dumps(entry.pop(f.name), indent=2, ensure_ascii=False)
+            entry[f.file_alias] = relative
+            what = f'{f.name} of {rt.title} "{name}"'
+            files.append(
+                ExportFile(rt.kind, out / relative, text + "\n", 0, 0, 0, (), what)
+            )
+    return files
+
+
+def _slug(name: str, used: set[str]) -> str:
+    """A file name for ``name``, unique among ``used``."""
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "flow"
+    slug, n = base, 1
+    while slug in used:
+        n += 1
+        slug = f"{base}-{n}"
+    used.add(slug)
+    return slug
 
 
 def _entries(rt: ResourceType, items: list[Resource], targets: _Targets) -> _Entries:
@@ -240,6 +287,13 @@ def _entry(
         if isinstance(value, str) and urlauth.mask(value) != value:
             notes.append(_password_note(rt, r, f.name, value))
             continue
+        if f.type == "json":
+            entry[f.name] = _named(value, targets)
+            continue
+        flow = flow_sid(value) if f.type == "uri" and f.alias else None
+        if flow in targets.names:
+            entry[f.alias or f.name] = targets.names[flow or ""]
+            continue
         if f.type == "ref" and isinstance(value, str):
             if value in targets.names:
                 entry[f.alias or f.name] = targets.names[value]
@@ -263,6 +317,17 @@ def _password_note(rt: ResourceType, r: Resource, name: str, url: str) -> str:
         "written to a file, so it is left out (unmanaged). To manage it, declare "
         f"{name}: {shown.replace(urlauth.MASK, '${VAR}', 1)} and set VAR."
     )
+
+
+def _named(value: Any, targets: _Targets) -> Any:
+    """A definition with each exported flow's SID written as a reference."""
+    if isinstance(value, str) and value.startswith("FW") and value in targets.names:
+        return {"ref": f"flow:{targets.names[value]}"}
+    if isinstance(value, dict):
+        return {key: _named(item, targets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_named(item, targets) for item in value]
+    return value
 
 
 def _part_entry(

@@ -195,8 +195,8 @@ class _Index:
     def write_needs(self, change: Change) -> set[int]:
         wants = {
             self.creates[value]
-            for value in change.send.values()
-            if isinstance(value, Ref) and value in self.creates
+            for value in _refs_in(list(change.send.values()))
+            if value in self.creates
         }
         wants.update(self.ids[a] for a in getattr(change, "after", ()) if a in self.ids)
         # A pool member bought in this run: added once the purchase lands.
@@ -214,6 +214,17 @@ class _Index:
         wants.update(self.by_owner[Ref(change.kind, change.name)])
         wants.update(self.by_member[change.sid or ""])
         return wants
+
+
+def _refs_in(value: Any) -> list[Ref]:
+    """The Refs a value sends, also inside structured data (a flow's definition)."""
+    if isinstance(value, Ref):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [ref for item in value for ref in _refs_in(item)]
+    return []
 
 
 def _referrers() -> dict[str, set[str]]:

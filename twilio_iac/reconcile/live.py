@@ -29,6 +29,8 @@ class Lister(pool_live.Lister, Protocol):
         self, api: str, path: str, list_key: str
     ) -> Iterator[Callable[[], list[dict[str, Any]]]]: ...
 
+    def fetch(self, api: str, path: str) -> dict[str, Any]: ...
+
 
 def fetch(
     client: Lister, account_sid: str, kinds: Iterable[str]
@@ -91,7 +93,23 @@ class Fetch:
             if isinstance(page, BaseException):
                 raise page
             items.extend([normalize(rt, record) for record in page()])
+        if rt.fetch_each:
+            items = _each(client, rt, account_sid, items)
         return pool_live.fetch(client, rt, items)
+
+
+def _each(
+    client: Lister, rt: ResourceType, account_sid: str, items: list[Resource]
+) -> list[Resource]:
+    """Each object read on its own: its list entry lacks a field."""
+    if not items:
+        return items
+
+    def one(item: Resource) -> Resource:
+        return normalize(rt, client.fetch(rt.api, rt.path(account_sid, item.sid)))
+
+    with ThreadPoolExecutor(max_workers=min(8, len(items))) as pool:
+        return list(pool.map(one, items))
 
 
 def normalize(rt: ResourceType, record: Mapping[str, Any]) -> Resource:
@@ -101,6 +119,7 @@ def normalize(rt: ResourceType, record: Mapping[str, Any]) -> Resource:
         f.name: f.normalize(get(key) if path is None else _dig(record, path))
         for f, key, path in _readable(rt)
     }
+    fields.update((key, get(key)) for key in rt.observed)
     return Resource(
         kind=rt.kind,
         name=str(get(rt.identity) or ""),

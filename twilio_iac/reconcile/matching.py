@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from twilio_iac.errors import AmbiguousLiveState
 from twilio_iac.model import Key, Ref, Resource
-from twilio_iac.resources import REGISTRY, ResourceType
+from twilio_iac.resources import REGISTRY, Field, ResourceType
+from twilio_iac.resources.pools import Children
+from twilio_iac.resources.studio_flows import IN_DEFINITIONS, flow_sid
 
 Live = Mapping[str, list[Resource]]
 
@@ -48,6 +51,7 @@ def matched(
             problems,
         )
     refs = _ref_names(pairs, leftovers)
+    refs |= _child_ref_names(pairs)
     # Each live object resolved once, for its pair and for the referrer checks.
     resolved = {r.sid: resolve(r, refs) for items in live.values() for r in items}
     owners = _owners(pairs, leftovers)
@@ -149,6 +153,27 @@ def _ref_names(
     return refs
 
 
+def _child_ref_names(pairs: Mapping[Key, Resource | None]) -> dict[str, Ref]:
+    """SIDs of the nested objects a flow definition may name (a TaskRouter
+    workspace's workflows and task channels, manifests/flows.py REFS) →
+    ``Ref("<kind>.<part>", "<owner>/<identity>")``, as the manifest writes
+    ``{"ref": "workflow:<workspace>/<workflow>"}``. Only owners the manifests
+    declare, and only kinds in IN_DEFINITIONS: none has children yet, so this
+    is where the TaskRouter kind plugs in."""
+    refs: dict[str, Ref] = {}
+    for key, have in pairs.items():
+        if have is None or key.kind not in IN_DEFINITIONS:
+            continue
+        for part in REGISTRY[key.kind].parts:
+            if not isinstance(part, Children):
+                continue
+            for identity, child in (have.fields.get(part.name) or {}).items():
+                sid = child.get("sid") if isinstance(child, Mapping) else None
+                if sid:
+                    refs[sid] = Ref(f"{key.kind}.{part.name}", f"{key.name}/{identity}")
+    return refs
+
+
 def _owners(
     pairs: Mapping[Key, Resource | None], leftovers: Mapping[str, list[Resource]]
 ) -> dict[str | None, Key]:
@@ -158,11 +183,41 @@ def _owners(
 
 
 def resolve(resource: Resource, refs: Mapping[str, Ref]) -> Resource:
+    rt = REGISTRY[resource.kind]
     found = {
-        name: refs[value]
-        for name in REGISTRY[resource.kind].references
-        if isinstance(value := resource.fields.get(name), str) and value in refs
+        name: refs[key]
+        for name in rt.references
+        if (key := _target(rt.by_name[name], resource.fields.get(name))) in refs
     }
+    for f in rt.fields:
+        value = resource.fields.get(f.name)
+        if f.type == "json" and value is not None:
+            named = _named(value, refs)
+            if named != value:
+                found[f.name] = named
     if not found:  # nothing to resolve: no need for a copy
         return resource
     return replace(resource, fields=resource.fields | found)
+
+
+def _target(f: Field, value: object) -> str | None:
+    """The SID a reference field holds: itself, or the flow a URL runs."""
+    if f.type == "uri":
+        return flow_sid(value)
+    return value if isinstance(value, str) else None
+
+
+def _named(value: Any, refs: Mapping[str, Ref]) -> Any:
+    """Structured data with the SIDs of objects the plan knows made Refs
+    (a widget's flow_sid written as {"ref": "flow:…"} in the manifest)."""
+    if isinstance(value, str):
+        found = refs.get(value)
+        # Only what a definition may name by reference: a raw SID of anything
+        # else stays as written, so a manifest's raw SID still compares equal.
+        named = found is not None and found.kind.split(".")[0] in IN_DEFINITIONS
+        return found if named else value
+    if isinstance(value, dict):
+        return {key: _named(item, refs) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_named(item, refs) for item in value]
+    return value

@@ -95,6 +95,14 @@ class Purchase(Create):
 class Update(Change):
     action: ClassVar[str] = "update"
     symbol: ClassVar[str] = "~"
+    # What the update would overwrite that was saved outside twilio-iac (a
+    # flow edited in the Console): apply refuses without --force.
+    overwrites: str | None = None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        extra = {"overwrites": self.overwrites} if self.overwrites else {}
+        return super().data | extra
 
 
 @dataclass(frozen=True)
@@ -276,7 +284,19 @@ class Plan:
     def too_much_change(self) -> list[str]:
         return too_much_change(self.changes, self.live_counts)
 
+    @property
+    def overwrites(self) -> list[Update]:
+        return [c for c in self.changes if isinstance(c, Update) and c.overwrites]
+
     def raise_if_unsafe(self, allow_release: bool, force: bool = False) -> None:
+        if self.overwrites and not force:
+            raise UnsafePlan(
+                "Refusing to apply: this plan overwrites changes saved outside "
+                "twilio-iac (in the Console). Nothing was changed. Copy them into "
+                "the manifests (twilio-iac export shows them), or rerun apply with "
+                "--force to replace them.",
+                [f"{c.label}: {c.overwrites}" for c in self.overwrites],
+            )
         too_much = [] if force else self.too_much_change()
         releases = [] if allow_release else [c.name for c in self.releases]
         if too_much:
@@ -344,4 +364,10 @@ def too_much_change(
 
 
 def _json(value: Any) -> Any:
-    return value.name if isinstance(value, Ref) else value
+    if isinstance(value, Ref):
+        return value.name
+    if isinstance(value, dict):  # a flow's definition, with its references
+        return {key: _json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json(item) for item in value]
+    return value

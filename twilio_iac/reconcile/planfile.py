@@ -242,6 +242,8 @@ def _change_state(change: Change) -> dict[str, Any]:
         state["purchase"] = change.purchase
     if isinstance(change, Delete):
         state["guarded"] = change.guarded
+    if isinstance(change, Update) and change.overwrites:
+        state["overwrites"] = change.overwrites
     if isinstance(change, MemberChange):
         # "held" is the saved plan format's key for a member change's own
         # state (from before pools had one name); kept so saved plans load.
@@ -287,6 +289,8 @@ def _change(item: dict[str, Any], state: dict[str, Any]) -> Change:
         cls = Create if rt.creatable else Purchase
     elif cls is Delete:
         extra["guarded"] = rt.guard_delete
+    elif cls is Update and state.get("overwrites"):
+        extra["overwrites"] = str(state["overwrites"])
     elif cls is Replace and (rt.guard_delete or not rt.creatable):
         # The planner never replaces these: the delete would release it.
         raise ValueError(f"a {rt.title} is never replaced (that would release it)")

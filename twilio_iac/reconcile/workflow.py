@@ -15,7 +15,14 @@ from twilio_iac.api.client import TwilioClient
 from twilio_iac.errors import AlreadyApplied, StalePlan
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Ref, Resource
-from twilio_iac.reconcile import applied, live, planner, selection, target
+from twilio_iac.reconcile import (
+    applied,
+    flow_validation,
+    live,
+    planner,
+    selection,
+    target,
+)
 from twilio_iac.reconcile.plan import Create, MemberChange, Plan
 from twilio_iac.resources import related_kinds
 
@@ -37,6 +44,7 @@ def make_plan(
     if state is None:
         state = live.fetch(client, account_sid, selection.reads(desired, kinds))
     result = planner.plan(selection.narrow(desired, kinds), state, account_sid, kinds)
+    result = flow_validation.validated(result, client)
     log.info("plan.computed", **result.counts)
     return result
 

@@ -12,14 +12,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from twilio_iac.model import Ref
+from twilio_iac.reconcile import structure
 from twilio_iac.reconcile.plan import (
     Change,
     Create,
     Delete,
+    FieldChange,
     MemberChange,
     Plan,
+    Update,
 )
 from twilio_iac.render import text as text_renderer
+from twilio_iac.resources import REGISTRY
 
 GITHUB_LIMIT = 65536
 HOW_TO_SEE_ALL = (
@@ -103,8 +107,18 @@ def _row(change: Change) -> Row:
         action = "release"
     labels: tuple[str, ...] = ()
     if not isinstance(change, Delete):
-        labels = tuple(fc.label(change.kind) for fc in change.fields)
+        labels = tuple(_label(change, fc) for fc in change.fields)
     return Row(change.kind, action, change.name, labels)
+
+
+def _label(change: Change, fc: FieldChange) -> str:
+    """A field's name; a changed definition also names what in it changes."""
+    label = fc.label(change.kind)
+    field = REGISTRY[change.kind].by_name.get(fc.name)
+    if field is None or field.type != "json" or not isinstance(change, Update):
+        return label
+    what = structure.definition(fc.before, fc.after).summary()
+    return f"{label} ({what})" if what else label
 
 
 def _details(change: Change, created: set[Ref]) -> str:

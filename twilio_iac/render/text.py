@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from twilio_iac.model import Ref
+from twilio_iac.reconcile import structure
 from twilio_iac.reconcile.plan import (
     Change,
     Create,
@@ -21,6 +22,7 @@ from twilio_iac.reconcile.plan import (
     Plan,
     Update,
 )
+from twilio_iac.resources import REGISTRY
 
 NO_CHANGES = "No changes. Live state matches the manifests."
 _COLOURS = {
@@ -94,7 +96,11 @@ def _change_lines(change: Change, created: set[Ref], colour: bool) -> list[str]:
     lines = [_paint(head, _COLOURS[change.symbol], colour, bold=True) + f"  {sid}"]
     if not isinstance(change, Delete):
         new = isinstance(change, Create)
-        rows = [_field_row(fc, change.kind, created, new) for fc in change.fields]
+        rows = [
+            row
+            for fc in change.fields
+            for row in _field_rows(fc, change.kind, created, new)
+        ]
         width = max((len(label) for label, _ in rows), default=0)
         lines += [f"    {label.ljust(width)}  {value}" for label, value in rows]
     lines += [f"    # {note}" for note in change.notes]
@@ -152,6 +158,22 @@ def member_lines(member_changes: list[MemberChange], colour: bool) -> list[str]:
         details += [f"      # {c.member}: {note}" for note in c.notes]
     lines = [f"    {part}:  " + "  ".join(items) for part, items in rows.items()]
     return lines + details
+
+
+def _field_rows(
+    fc: FieldChange, kind: str, created: set[Ref], new: bool
+) -> list[tuple[str, str]]:
+    """One row per field; a structured one (a flow's definition) as one row
+    per property that changes, never the whole value."""
+    field = REGISTRY[kind].by_name.get(fc.name)
+    if field is None or field.type != "json":
+        return [_field_row(fc, kind, created, new)]
+    if new:
+        return [(f"{fc.name}:", structure.summary(fc.after))]
+    return [
+        (f"{path}:", value)
+        for path, value in structure.definition(fc.before, fc.after).lines()
+    ]
 
 
 def _field_row(

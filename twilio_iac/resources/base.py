@@ -9,16 +9,21 @@ Everything else (schema, planner, applier, renderer) reads these definitions.
 from __future__ import annotations
 
 import graphlib
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from twilio_iac.apis import APIS
 
+# What a save by twilio-iac writes at the start of a `stamped` field.
+STAMP = "twilio-iac: "
+
 # Field types. "method" is GET/POST; "sid" is a raw SID with a fixed prefix;
-# "ref" is a SID field that manifests may also write by the target's identity.
+# "ref" is a SID field that manifests may also write by the target's identity;
+# "json" is structured data (a Studio flow's definition), compared as data.
 TYPES = frozenset(
-    {"string", "uri", "method", "boolean", "integer", "enum", "sid", "ref"}
+    {"string", "uri", "method", "boolean", "integer", "enum", "sid", "ref", "json"}
 )
 
 
@@ -44,6 +49,9 @@ class Field:
     # Written by its own request to this sub-path of the owner's instance
     # (a trunk's "/Recording"), not with the owner's other fields.
     endpoint: str | None = None
+    # Manifest key that names a file holding the value instead (a flow's
+    # definition_file), read relative to the manifest by manifests/flows.py.
+    file_alias: str | None = None
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -68,6 +76,8 @@ class Field:
         """The comparable form of a value from a manifest or from Twilio."""
         if value == "" or value is None:
             return self.default
+        if self.type == "json":
+            return _plain(value)
         if self.type == "boolean" and isinstance(value, str):
             return value.strip().lower() == "true"
         if self.type == "method" and isinstance(value, str):
@@ -107,6 +117,20 @@ class Precedence:
         )
 
 
+def _plain(value: Any) -> Any:
+    """Located YAML (or JSON text from Twilio) as plain dicts and lists."""
+    if isinstance(value, str):
+        try:
+            return _plain(json.loads(value))
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
 def _pascal(snake: str) -> str:
     return "".join(word[:1].upper() + word[1:] for word in snake.split("_"))
 
@@ -124,6 +148,19 @@ class ResourceType:
     fields: tuple[Field, ...]
     guard_delete: bool = False  # deleting releases something irreplaceable
     creatable: bool = True  # False: a create needs explicit opt-in (purchase)
+    # Twilio's list leaves a field out (a flow's definition): read each object.
+    fetch_each: bool = False
+    # Response keys kept in live fields for checks, never diffed (a flow's
+    # revision and who saved it).
+    observed: tuple[str, ...] = ()
+    # Fields Twilio's update requires (a flow's status): sent on every update.
+    always_sent: tuple[str, ...] = ()
+    # Live fields → why the latest save was made outside twilio-iac, or None:
+    # an update then overwrites that save, and apply needs --force.
+    drift: Callable[[Mapping[str, Any]], str | None] | None = None
+    # A field every save carries as "twilio-iac: <its value or the plan's
+    # digest>" (a flow's commit_message), which is how drift is told apart.
+    stamped: str | None = None
     description: str = ""
     # Pools and Children (resources/pools.py): the parts the object holds.
     parts: tuple[Any, ...] = ()
@@ -134,6 +171,7 @@ class ResourceType:
     references: dict[str, str] = field(init=False, repr=False, compare=False)
     aliases: dict[str, Field] = field(init=False, repr=False, compare=False)
     parts_by_name: dict[str, Any] = field(init=False, repr=False, compare=False)
+    file_aliases: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         derived = {
@@ -145,6 +183,9 @@ class ResourceType:
             "aliases": {f.alias: f for f in self.fields if f.alias},
             # Manifest key of a pool or children list → its declaration.
             "parts_by_name": {part.name: part for part in self.parts},
+            "file_aliases": frozenset(
+                f.file_alias for f in self.fields if f.file_alias
+            ),
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)
@@ -205,14 +246,16 @@ def related_kinds(kinds: Iterable[str]) -> set[str]:
     while changed:
         changed = False
         for rt in REGISTRY.values():
-            linked = set(rt.references.values())
+            # A URL that may name a flow (voice_flow) stays a URL unless the
+            # manifests declare flows: only then are the flows read for it.
+            linked = {f.ref for f in rt.fields if f.ref and f.type != "uri"}
             # A pool names its members by identity and adds them by SID; the
             # members themselves never need their pools' owners.
             members = {p.member_kind for p in rt.parts if getattr(p, "member_kind", 0)}
             if rt.kind in result and not linked | members <= result:
                 result |= linked | members
                 changed = True
-            if rt.kind not in result and linked & result:
+            if rt.kind not in result and set(rt.references.values()) & result:
                 result.add(rt.kind)
                 changed = True
     return result

@@ -62,7 +62,7 @@ PHONE_NUMBERS = register(
                 pattern_message="must be an E.164 number like +14155550100",
             ),
             Field("friendly_name", max_length=64),
-            *webhooks(),
+            *webhooks(flows=True),
             Field(
                 "voice_application_sid",
                 "ref",

@@ -247,7 +247,10 @@ def _list(
     if kind.newest_first:  # records are stored oldest first
         ordered.reverse()
     page = select(kind, ordered, values, request.form)
-    items = [_render(kind, store, record, request) for record in page.items]
+    items = [
+        _render(kind, store, record, request) | dict.fromkeys(kind.unlisted)
+        for record in page.items
+    ]
     token = values.get("PageToken")
     if kind.api == CORE:
         return v2010_envelope(kind, request.path, page, items, token)

@@ -84,6 +84,8 @@ class Kind:
     parent: tuple[str, str, str] | None = None
     behaviour: Behaviour = field(default_factory=Behaviour)
     newest_first: bool = False  # history (messages, calls…) lists newest first
+    # Fields a list answers null (a flow's definition): read by fetching one.
+    unlisted: frozenset[str] = frozenset()
 
     def properties(self) -> dict[str, dict[str, Any]]:
         return _properties(self.api, self.schema)

@@ -36,14 +36,22 @@ ADDRESS_IN_USE = 400
 class ApiProblem(Exception):
     """A request the emulator refuses, carrying Twilio's error body fields."""
 
-    def __init__(self, status: int, code: int, message: str) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: int,
+        message: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.details = details  # Studio's 81022 lists each widget's problem here
 
     def body(self) -> dict[str, Any]:
-        return error_body(self.status, self.code, self.message)
+        body = error_body(self.status, self.code, self.message)
+        return body if self.details is None else {**body, "details": self.details}
 
 
 def error_body(status: int, code: int, message: str) -> dict[str, Any]:
