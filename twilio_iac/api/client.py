@@ -9,6 +9,7 @@ calls), sending.py (the retry loop, write gate, create recovery), retry.py
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -76,7 +77,11 @@ class TwilioClient(Rest):
         max_wait: float = 60.0,
         timeout: float = 30.0,
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
+        in_flight: threading.Semaphore | None = None,
     ) -> None:
+        """``in_flight``: a bound on requests in flight shared with other
+        clients (a fleet's accounts), held only while a request is on the wire,
+        never during a retry's wait."""
         if app is not None and transport is not None:
             raise ValueError("pass either app or transport, not both")
         if app is not None:
@@ -86,6 +91,7 @@ class TwilioClient(Rest):
         self._account_sid = settings.account_sid
         self._sid_lock = threading.Lock()
         self._credentials = accounts.Credentials(settings, self._fetch_account)
+        self._in_flight = in_flight or contextlib.nullcontext()
         self._http = httpx.Client(
             transport=transport, headers=_headers(settings), timeout=timeout
         )
@@ -137,13 +143,14 @@ class TwilioClient(Rest):
         start = time.monotonic()
         self._count()
         try:
-            response = self._http.request(
-                call.method,
-                call.url,
-                params=call.query or None,
-                content=call.body,
-                headers=headers,
-            )
+            with self._in_flight:
+                response = self._http.request(
+                    call.method,
+                    call.url,
+                    params=call.query or None,
+                    content=call.body,
+                    headers=headers,
+                )
         except httpx.TransportError as exc:
             return _failed(call, exc)
         ms = round((time.monotonic() - start) * 1000)
@@ -154,7 +161,8 @@ class TwilioClient(Rest):
         """One streamed GET; a response to be retried is read and closed."""
         self._count()
         try:
-            response = self._http.send(request, stream=True)
+            with self._in_flight:
+                response = self._http.send(request, stream=True)
         except httpx.TransportError as exc:
             return _failed(call, exc)
         _log_response(call, response)

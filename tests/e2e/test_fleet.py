@@ -1,0 +1,281 @@
+"""End to end: validate, plan and apply --fleet against the sandbox, with 2010
+kinds (queues, applications), which the parent's credentials reach in a
+subaccount without the subaccount's own token."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.settings import Settings
+from twilio_iac.emulator import SANDBOX_CREDENTIALS, Emulator
+from twilio_iac.manifests.schema import schema_dir
+
+ACCOUNTS = "/2010-04-01/Accounts.json"
+
+
+def _schema(name: str) -> dict:
+    return json.loads((schema_dir() / name).read_text(encoding="utf-8"))
+
+
+def _validator() -> Draft202012Validator:
+    registry = Registry().with_resources(
+        (name, Resource.from_contents(_schema(name)))
+        for name in ("plan.schema.json", "fleet-plan.schema.json")
+    )
+    return Draft202012Validator(_schema("fleet-plan.schema.json"), registry=registry)
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Callable[[str], Path]:
+    """Layers base/ and customers/<name>/, and the fleet file ``body``."""
+    files = {
+        "base/queues.yaml": "queues:\n  - friendly_name: support\n    max_size: 10\n",
+        "customers/acme/apps.yaml": (
+            "applications:\n  - friendly_name: acme-ivr\n"
+            "    voice_url: https://example.com/acme\n"
+        ),
+        "customers/globex/queues.yaml": "queues:\n  - friendly_name: globex-only\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+
+    def make(body: str) -> Path:
+        path = tmp_path / "fleet.yaml"
+        path.write_text(textwrap.dedent(body).lstrip())
+        return path
+
+    return make
+
+
+FLEET = """
+accounts:
+  - friendly_name: acme
+    paths: [base, customers/acme]
+  - friendly_name: globex
+    paths: [base, customers/globex]
+"""
+
+
+def _client(emulator: Emulator) -> TwilioClient:
+    return TwilioClient(
+        Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS), app=emulator
+    )
+
+
+def _accounts(sandbox) -> dict[str, dict]:
+    with _client(sandbox()) as client:
+        found = client.list("core", ACCOUNTS, "accounts")
+    return {a["friendly_name"]: a for a in found}
+
+
+def _names(sandbox, sid: str, leaf: str, key: str) -> list[str]:
+    with _client(sandbox()) as client:
+        path = f"/2010-04-01/Accounts/{sid}/{leaf}"
+        return sorted(r["friendly_name"] for r in client.list("core", path, key))
+
+
+def _make_subaccount(sandbox, name: str) -> str:
+    emulator = sandbox()
+    with _client(emulator) as client:
+        sid = client.create("core", ACCOUNTS, {"FriendlyName": name})["sid"]
+    emulator.save()
+    return sid
+
+
+def test_apply_creates_the_subaccounts_and_their_resources_then_converges(
+    run, tree, sandbox
+) -> None:
+    fleet = tree(FLEET)
+    planned = run("plan", "--fleet", str(fleet), "--detailed-exitcode")
+    assert planned.exit_code == 2, planned.output
+    assert "== acme (new subaccount, created by apply) ==" in planned.stdout
+    assert "+ account acme" in planned.stdout
+    applied = run("apply", "--fleet", str(fleet), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    accounts = _accounts(sandbox)
+    acme, globex = accounts["acme"]["sid"], accounts["globex"]["sid"]
+    assert _names(sandbox, acme, "Queues.json", "queues") == ["support"]
+    assert _names(sandbox, acme, "Applications.json", "applications") == ["acme-ivr"]
+    assert _names(sandbox, globex, "Queues.json", "queues") == [
+        "globex-only",
+        "support",
+    ]
+    parent = sandbox().account_sid
+    assert _names(sandbox, parent, "Queues.json", "queues") == []
+    again = run("plan", "--fleet", str(fleet), "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
+    assert f"== acme ({acme}) ==" in again.stdout
+
+
+def test_the_summary_table_and_json_follow_the_schema(run, tree, sandbox) -> None:
+    _make_subaccount(sandbox, "globex")
+    result = run("plan", "--fleet", str(tree(FLEET)), "--output", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    _validator().validate(data)
+    by_name = {a["friendly_name"]: a for a in data["accounts"]}
+    assert by_name["acme"]["sid"] is None
+    assert by_name["acme"]["account"]["action"] == "create"
+    assert by_name["acme"]["summary"]["create"] == 3  # the account and two objects
+    assert by_name["globex"]["account"] is None
+    assert data["summary"]["create"] == 5 and data["summary"]["failed"] == []
+    text = run("plan", "--fleet", str(tree(FLEET))).stdout
+    assert "account  create  update  replace  delete  error" in text
+    assert "Fleet: 2 accounts, 2 with changes." in text
+
+
+def test_a_live_failure_stops_its_account_only(run, tree, sandbox) -> None:
+    globex = _make_subaccount(sandbox, "globex")
+    emulator = sandbox()
+    emulator.add_fault(
+        "GET", rf"/Accounts/{globex}/Queues\.json", 401, 20003, "Authenticate"
+    )
+    emulator.save()
+    fleet = str(tree(FLEET))
+    result = run("apply", "--fleet", fleet, "--auto-approve")
+    assert result.exit_code == 1
+    assert "Twilio error 20003" in result.stdout
+    assert re.search(r"^globex +0 +0 +0 +0 +20003$", result.stdout, re.M)
+    assert "Failed: globex" in result.stderr
+    acme = _accounts(sandbox)["acme"]["sid"]
+    assert _names(sandbox, acme, "Queues.json", "queues") == ["support"]
+    assert _names(sandbox, globex, "Queues.json", "queues") == []
+    # A rerun converges.
+    assert run("apply", "--fleet", fleet, "--auto-approve").exit_code == 0
+    assert run("plan", "--fleet", fleet, "--detailed-exitcode").exit_code == 0
+
+
+def test_a_manifest_error_in_one_account_refuses_the_fleet_offline(
+    run, tree, requests
+) -> None:
+    fleet = tree(FLEET)
+    (fleet.parent / "customers/globex/queues.yaml").write_text(
+        "queues:\n  - friendly_name: globex-only\n    max_size: lots\n"
+    )
+    result = run("plan", "--fleet", str(fleet))
+    assert result.exit_code == 1
+    assert "The fleet's manifests have problems" in result.stderr
+    assert "customers/globex/queues.yaml:3" in result.stderr
+    assert "(account globex)" in result.stderr
+    assert requests() == []
+
+
+def test_validate_a_fleet_names_file_and_line(run, tree) -> None:
+    good = run("validate", "--fleet", str(tree(FLEET)))
+    assert good.exit_code == 0 and "Valid:" in good.stdout
+    bad = tree("accounts:\n  - friendly_name: acme\n    paths: [nowhere]\n")
+    result = run("validate", "--fleet", str(bad))
+    assert result.exit_code == 1
+    assert f"{bad}:3 accounts[0].paths: paths[0] 'nowhere'" in result.stderr
+
+
+def test_only_and_shard_select_accounts(run, tree) -> None:
+    fleet = str(tree(FLEET))
+    only = run("plan", "--fleet", fleet, "--only", "glob*", "--output", "json")
+    names = [a["friendly_name"] for a in json.loads(only.stdout)["accounts"]]
+    assert names == ["globex"]
+    shards = [
+        json.loads(
+            run(
+                "plan", "--fleet", fleet, "--shard", f"{k}/3", "--output", "json"
+            ).stdout
+        )["accounts"]
+        for k in (1, 2, 3)
+    ]
+    assert sorted(a["friendly_name"] for s in shards for a in s) == ["acme", "globex"]
+
+
+def test_a_saved_fleet_plan_applies_and_a_stale_account_is_refused_alone(
+    run, tree, sandbox, tmp_path
+) -> None:
+    globex = _make_subaccount(sandbox, "globex")
+    fleet, out = str(tree(FLEET)), tmp_path / "fleet-plan.json"
+    assert run("plan", "--fleet", fleet, "--out", str(out)).exit_code == 0
+    # Someone creates globex's queue by hand after the plan was reviewed.
+    emulator = sandbox()
+    with _client(emulator) as client:
+        path = f"/2010-04-01/Accounts/{globex}/Queues.json"
+        client.create("core", path, {"FriendlyName": "support"})
+    emulator.save()
+    result = run("apply", str(out), "--auto-approve")
+    assert result.exit_code == 1
+    assert "Stale plan" in result.stdout
+    acme = _accounts(sandbox)["acme"]["sid"]
+    assert _names(sandbox, acme, "Queues.json", "queues") == ["support"]
+    assert _names(sandbox, globex, "Queues.json", "queues") == ["support"]
+
+
+def test_closing_needs_allow_close_and_a_live_stranger_is_left_alone(
+    run, tree, sandbox
+) -> None:
+    stranger = _make_subaccount(sandbox, "not-in-the-fleet")
+    fleet = str(tree(FLEET))
+    assert run("apply", "--fleet", fleet, "--auto-approve").exit_code == 0
+    closing = tree(
+        FLEET.replace("customers/globex]", "customers/globex]\n    status: closed")
+    )
+    refused = run("apply", "--fleet", str(closing), "--auto-approve")
+    assert refused.exit_code == 1
+    assert "--allow-close" in refused.stderr
+    assert _accounts(sandbox)["globex"]["status"] == "active"
+    done = run("apply", "--fleet", str(closing), "--auto-approve", "--allow-close")
+    assert done.exit_code == 0, done.output
+    accounts = _accounts(sandbox)
+    assert accounts["globex"]["status"] == "closed"
+    assert accounts["not-in-the-fleet"]["sid"] == stranger
+    assert accounts["not-in-the-fleet"]["status"] == "active"
+
+
+def test_suspending_is_managed(run, tree, sandbox) -> None:
+    suspended = FLEET.replace(
+        "customers/acme]", "customers/acme]\n    status: suspended"
+    )
+    result = run("apply", "--fleet", str(tree(suspended)), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert _accounts(sandbox)["acme"]["status"] == "suspended"
+    plan = run("plan", "--fleet", str(tree(suspended)), "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output
+    assert "Resources not planned: the account is to be suspended" in plan.stdout
+
+
+def test_the_fleet_file_may_name_the_parent(run, tree, sandbox) -> None:
+    parent = sandbox().account_sid
+    name = _accounts(sandbox)
+    own = next(a for a in name.values() if a["sid"] == parent)["friendly_name"]
+    fleet = tree(f"accounts:\n  - friendly_name: {own}\n    paths: [base]\n")
+    result = run("apply", "--fleet", str(fleet), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert _names(sandbox, parent, "Queues.json", "queues") == ["support"]
+    assert len(_accounts(sandbox)) == 1
+
+
+def test_fleet_refuses_paths_and_account_sid(run, tree) -> None:
+    fleet = str(tree(FLEET))
+    result = run("plan", "--fleet", fleet, fleet)
+    assert result.exit_code == 1 and "give no PATHs" in result.output
+    result = run("--account-sid", "AC" + "1" * 32, "plan", "--fleet", fleet)
+    assert result.exit_code == 1
+    assert "the fleet file names the accounts" in result.output
+    assert "Missing argument" in run("plan").output
+
+
+@pytest.mark.xfail(
+    strict=True, reason="needs the emulator's subaccount tokens (h-acctemu)"
+)
+def test_non_2010_kinds_land_in_their_subaccount(run, tree, sandbox) -> None:
+    fleet = tree(FLEET)
+    (fleet.parent / "base/verify.yaml").write_text(
+        "verify_services:\n  - friendly_name: login\n"
+    )
+    result = run("apply", "--fleet", str(fleet), "--auto-approve")
+    assert result.exit_code == 0, result.output
