@@ -279,3 +279,113 @@ def test_non_2010_kinds_land_in_their_subaccount(run, tree, sandbox) -> None:
     )
     result = run("apply", "--fleet", str(fleet), "--auto-approve")
     assert result.exit_code == 0, result.output
+
+
+def test_export_all_accounts_writes_a_fleet_that_plans_no_changes(
+    run, tree, sandbox, tmp_path
+) -> None:
+    assert run("apply", "--fleet", str(tree(FLEET)), "--auto-approve").exit_code == 0
+    out = tmp_path / "estate"
+    kinds = ("--kinds", "queues,applications")
+    result = run("export", "--all-accounts", "--out", str(out), *kinds)
+    assert result.exit_code == 0, result.output
+    fleet = out / "fleet.yaml"
+    assert "globex" in fleet.read_text()
+    assert (out / "acme" / "queues.yaml").is_file()
+    assert run("validate", "--fleet", str(fleet)).exit_code == 0
+    plan = run("plan", "--fleet", str(fleet), *kinds, "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output
+    assert "Fleet: 2 accounts, 0 with changes." in plan.stdout
+    again = run("export", "--all-accounts", "--out", str(out), *kinds)
+    assert again.exit_code == 1 and "Refusing to overwrite" in again.stderr
+
+
+def test_requests_in_flight_stay_within_one_bound_across_accounts(
+    tree, sandbox, monkeypatch, tmp_path
+) -> None:
+    from twilio_iac.cli.session import fleet_connect
+    from twilio_iac.manifests import fleet as fleet_file
+    from twilio_iac.reconcile import fleet
+    from twilio_iac.reconcile.run import PlanOptions
+
+    body = "accounts:\n" + "".join(
+        f"  - friendly_name: c{i}\n    paths: [base]\n" for i in range(12)
+    )
+    accounts = fleet_file.load(tree(body)).accounts
+    for account in accounts:
+        _make_subaccount(sandbox, account.friendly_name)
+    seen = {"now": 0, "peak": 0}
+    original = Emulator.__call__
+
+    def counting(self, environ, start_response):  # noqa: ANN001, ANN202
+        seen["now"] += 1
+        seen["peak"] = max(seen["peak"], seen["now"])
+        try:
+            return original(self, environ, start_response)
+        finally:
+            seen["now"] -= 1
+
+    monkeypatch.setattr(Emulator, "__call__", counting)
+    monkeypatch.setenv("TWILIO_IAC_SANDBOX_LATENCY", "5ms")
+    # Eight accounts at once, two requests in flight in all.
+    with fleet_connect(True, 2) as connect:
+        planned = fleet.plan(accounts, connect, PlanOptions(env={}), 8)
+    assert len(planned.accounts) == 12 and not planned.failed
+    assert all(a.plan.counts["create"] == 1 for a in planned.accounts)
+    assert 1 <= seen["peak"] <= 2
+
+
+def test_markdown_is_one_comment_under_githubs_limit(run, tree, sandbox) -> None:
+    _make_subaccount(sandbox, "c0000")  # planned, with no changes
+    body = "accounts:\n" + "".join(
+        f"  - friendly_name: c{i:04}\n    paths: [base, customers/acme]\n"
+        for i in range(400)
+    )
+    fleet = tree(body)
+    (fleet.parent / "base/queues.yaml").write_text(
+        "queues:\n  - friendly_name: support\n    max_size: 10\n"
+    )
+    emulator = sandbox()
+    sid = _accounts(sandbox)["c0000"]["sid"]
+    with _client(emulator) as client:
+        for leaf, name in (("Queues", "support"), ("Applications", "acme-ivr")):
+            values = {"FriendlyName": name}
+            if leaf == "Queues":
+                values["MaxSize"] = "10"
+            else:
+                values["VoiceUrl"] = "https://example.com/acme"
+            client.create("core", f"/2010-04-01/Accounts/{sid}/{leaf}.json", values)
+    emulator.save()
+    result = run("plan", "--fleet", str(fleet), "--output", "markdown")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert len(text) <= 65536
+    assert text.startswith("**twilio-iac plan** for a fleet: 400 accounts")
+    assert text.index("| c0399 |") < text.index("<details>")  # the table first
+    assert "<summary>c0000" not in text  # no changes: in the table only
+    assert "<summary>c0001: 3 to create</summary>" in text
+    assert "more accounts with changes not shown (GitHub's comment limit)" in text
+
+
+def test_a_fleet_too_big_for_one_table_lists_failures_and_changes_first(
+    run, tree
+) -> None:
+    from twilio_iac.errors import PlanError
+    from twilio_iac.manifests import fleet as fleet_file
+    from twilio_iac.reconcile.fleet import AccountPlan, FleetPlan
+    from twilio_iac.render import fleet as render
+
+    body = "accounts:\n" + "".join(
+        f"  - friendly_name: c{i:05}\n    paths: [base]\n" for i in range(3000)
+    )
+    accounts = fleet_file.load(tree(body)).accounts
+    planned = FleetPlan(
+        "AC" + "1" * 32,
+        [AccountPlan(a, "AC" + "2" * 32) for a in accounts[:-1]]
+        + [AccountPlan(accounts[-1], None, error=PlanError("broken"))],
+    )
+    text = render.markdown(planned)
+    assert len(text) <= 65536
+    assert text.index("| c02999 |") < text.index("| c00000 |")
+    assert "more accounts not listed" in text
+    assert "<summary>c02999: failed</summary>" in text

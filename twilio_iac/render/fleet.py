@@ -175,7 +175,7 @@ def markdown(planned: FleetPlan, limit: int = plan_markdown.GITHUB_LIMIT) -> str
     """One comment: the summary table first, then a collapsed section per
     account with changes or an error; accounts without either are only in
     the table, and sections that would pass ``limit`` are left out, counted."""
-    head = _markdown_head(planned)
+    head = _markdown_head(planned, limit // 2)
     shown = [a for a in planned.accounts if a.changed or a.error is not None]
     sections, used = [], len(head)
     for index, account in enumerate(shown):
@@ -189,21 +189,40 @@ def markdown(planned: FleetPlan, limit: int = plan_markdown.GITHUB_LIMIT) -> str
     return _cut(head + "".join(sections), limit)
 
 
-def _markdown_head(planned: FleetPlan) -> str:
-    cell = plan_markdown.cell
+def _markdown_head(planned: FleetPlan, budget: int) -> str:
+    """The summary table, failed and changed accounts first when it must be
+    cut to ``budget`` characters; the rest are counted."""
     lines = [
         f"**twilio-iac plan** for a fleet: {headline(planned)[len('Fleet: ') :]}",
         "",
         "| account | SID | create | update | replace | delete | error |",
         "|---|---|--:|--:|--:|--:|---|",
     ]
-    for row in rows(planned):
-        values = " | ".join(str(row.counts[c]) for c in COLUMNS)
-        sid = f"`{row.sid}`" if row.sid else "new"
-        lines.append(
-            f"| {cell(row.name)} | {sid} | {values} | {cell(row.error or '')} |"
+    found = rows(planned)
+    used = sum(len(line) + 1 for line in lines)
+    table = [_markdown_row(r) for r in found]
+    if used + sum(len(t) + 1 for t in table) > budget:
+        order = sorted(
+            range(len(found)),
+            key=lambda i: (found[i].error is None, not any(found[i].counts.values())),
         )
-    return "\n".join(lines) + "\n\n"
+        table = []
+        for index in order:
+            row = _markdown_row(found[index])
+            if used + len(row) + 200 > budget:
+                break
+            table.append(row)
+            used += len(row) + 1
+        left = len(found) - len(table)
+        table.append(f"| _{left} more accounts not listed_ | | | | | | |")
+    return "\n".join(lines + table) + "\n\n"
+
+
+def _markdown_row(row: Row) -> str:
+    cell = plan_markdown.cell
+    values = " | ".join(str(row.counts[c]) for c in COLUMNS)
+    sid = f"`{row.sid}`" if row.sid else "new"
+    return f"| {cell(row.name)} | {sid} | {values} | {cell(row.error or '')} |"
 
 
 def _markdown_section(account: AccountPlan) -> str:
