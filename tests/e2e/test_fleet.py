@@ -246,6 +246,21 @@ def test_suspending_is_managed(run, tree, sandbox) -> None:
     plan = run("plan", "--fleet", str(tree(suspended)), "--detailed-exitcode")
     assert plan.exit_code == 0, plan.output
     assert "Resources not planned: the account is to be suspended" in plan.stdout
+    unmanaged = run("plan", "--fleet", str(tree(FLEET)))
+    assert unmanaged.exit_code == 1
+    assert "acme: account is suspended at Twilio" in unmanaged.stdout
+    assert re.search(r"^acme +0 +0 +0 +0 +error$", unmanaged.stdout, re.M)
+    assert re.search(r"^globex +0 +0 +0 +0$", unmanaged.stdout, re.M)
+    active = FLEET.replace("customers/acme]", "customers/acme]\n    status: active")
+    again = run("apply", "--fleet", str(tree(active)), "--auto-approve")
+    assert again.exit_code == 0, again.output
+    assert _accounts(sandbox)["acme"]["status"] == "active"
+    # Reactivated, its resources are planned from the next run on.
+    resumed = run("apply", "--fleet", str(tree(active)), "--auto-approve")
+    assert "acme (AC" in resumed.stdout and "ok, 2/2 changes" in resumed.stdout
+    assert (
+        run("plan", "--fleet", str(tree(active)), "--detailed-exitcode").exit_code == 0
+    )
 
 
 def test_the_fleet_file_may_name_the_parent(run, tree, sandbox) -> None:

@@ -202,7 +202,11 @@ def _plan_account(
     result = AccountPlan(account, record["sid"], change=_update(account, record))
     status = record.get("status") or "active"
     if status != "active" or account.status in ("suspended", "closed"):
-        result.note = _not_planned(status, account.status)
+        unreadable = _unreadable(account, status)
+        if unreadable is not None:
+            result.error = unreadable
+        else:
+            result.note = _not_planned(status, account.status)
         return result
     try:
         client = opener(record["sid"], account.key_vars)
@@ -256,14 +260,33 @@ def _update(account: Account, record: Mapping[str, Any]) -> AccountChange | None
     return AccountChange("update", account.friendly_name, tuple(fields))
 
 
+def _unreadable(account: Account, live: str) -> PlanError | None:
+    """An account Twilio will not let be read, which the fleet expects
+    readable: a failure of that account (the others go ahead)."""
+    name, wanted = account.friendly_name, account.status
+    if live == "closed" and wanted != "closed":
+        return PlanError(
+            f"{name}: account is closed at Twilio, which never reopens an account. "
+            "Nothing was sent. Drop the entry (or its `sid` pin, to create a new "
+            "account of this name), or set `status: closed`."
+        )
+    if live == "suspended" and wanted is None:
+        return PlanError(
+            f"{name}: account is suspended at Twilio, so its resources cannot be "
+            "read. Nothing was sent. Set `status: active` to reactivate it, or "
+            "`status: suspended` to leave it so."
+        )
+    return None
+
+
 def _not_planned(live: str, wanted: str | None) -> str:
     if live == "closed":
         return "the account is closed: Twilio cannot reopen it"
     if wanted in ("suspended", "closed"):
         return f"the account is to be {wanted}: its resources are left as they are"
     return (
-        f"the account is {live}: twilio-iac cannot read it until it is active "
-        "again (set `status: active` to reactivate it, then plan again)"
+        f"the account is {live}: apply reactivates it first; plan again then "
+        "to plan its resources"
     )
 
 
