@@ -404,3 +404,47 @@ def test_a_fleet_too_big_for_one_table_lists_failures_and_changes_first(
     assert text.index("| c02999 |") < text.index("| c00000 |")
     assert "more accounts not listed" in text
     assert "<summary>c02999: failed</summary>" in text
+
+
+def test_a_throttled_account_lowers_its_own_write_limit_only(
+    tree, sandbox, monkeypatch
+) -> None:
+    from twilio_iac.cli.session import fleet_connect
+    from twilio_iac.manifests import fleet as fleet_file
+    from twilio_iac.reconcile import fleet, fleet_apply
+    from twilio_iac.reconcile.run import ApplyOptions, PlanOptions
+
+    globex = _make_subaccount(sandbox, "globex")
+    _make_subaccount(sandbox, "acme")
+    emulator = sandbox()
+    emulator.add_fault(
+        "POST",
+        rf"/Accounts/{globex}/Queues\.json$",
+        429,
+        20429,
+        "Too Many Requests",
+        headers={"Retry-After": "0"},
+    )
+    emulator.save()
+    accounts = fleet_file.load(tree(FLEET)).accounts
+    with (
+        fleet_connect(True, 4) as connect,
+        fleet.review(accounts, connect, PlanOptions(env={}), 4) as planned,
+    ):
+        results = fleet_apply.apply(planned, ApplyOptions(parallelism=4))
+    by_name = {r.name: r for r in results}
+    assert all(r.ok for r in results)
+    assert by_name["globex"].report.retried_after_429 == 1
+    assert by_name["globex"].report.lowest_parallelism == 2  # halved from 4
+    assert by_name["acme"].report.retried_after_429 == 0
+    assert by_name["acme"].report.lowest_parallelism is None
+
+
+def test_each_kind_of_each_account_is_read_once(run, tree, sandbox, requests) -> None:
+    sids = [_make_subaccount(sandbox, name) for name in ("acme", "globex")]
+    assert run("plan", "--fleet", str(tree(FLEET))).exit_code == 0
+    reads = [path for method, path in requests() if method == "GET"]
+    assert "/2010-04-01/Accounts.json" in reads
+    for sid in sids:
+        assert f"/2010-04-01/Accounts/{sid}/Queues.json" in reads
+    assert len(reads) == len(set(reads))  # each once, in one page
