@@ -448,3 +448,20 @@ def test_each_kind_of_each_account_is_read_once(run, tree, sandbox, requests) ->
     for sid in sids:
         assert f"/2010-04-01/Accounts/{sid}/Queues.json" in reads
     assert len(reads) == len(set(reads))  # each once, in one page
+
+
+def test_an_entrys_own_key_variables_are_used_for_it_alone(
+    run, tree, sandbox, monkeypatch
+) -> None:
+    globex = _make_subaccount(sandbox, "globex")
+    _make_subaccount(sandbox, "acme")
+    monkeypatch.setenv("GLOBEX_KEY", "SK" + "1" * 32)
+    monkeypatch.setenv("GLOBEX_SECRET", "not-a-real-secret-value")
+    body = FLEET + "    api_key_env: GLOBEX_KEY\n    api_secret_env: GLOBEX_SECRET\n"
+    result = run("plan", "--fleet", str(tree(body)))
+    assert result.exit_code == 1
+    assert re.search(r"^acme +2 +0 +0 +0$", result.stdout, re.M)
+    assert re.search(r"^globex +\d+ +0 +0 +0 +20003$", result.stdout, re.M)
+    assert "GLOBEX_KEY/GLOBEX_SECRET" in result.stdout
+    assert "not-a-real-secret-value" not in result.output
+    assert globex in result.stdout

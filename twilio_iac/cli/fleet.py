@@ -4,6 +4,7 @@ accounts, one call each into reconcile/fleet.py, rendered by render/fleet.py."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from twilio_iac.cli import apply_run
 from twilio_iac.cli.context import Options, colour, command, confirm
 from twilio_iac.cli.session import fleet_connect
 from twilio_iac.errors import ConfigError
@@ -122,10 +124,31 @@ def apply(
                 "--auto-approve to apply it unattended.",
             )
         todo = sum(a.changed and a.error is None for a in planned.accounts)
-        with _progress(todo, "applied") as tick:
-            results = fleet_apply.apply(planned, choices, allow_close, tick)
+        results, received = _apply_watched(planned, choices, allow_close, todo)
     click.echo("\n" + render.apply_report(results), nl=False)
+    if received:
+        sys.exit(apply_run._EXIT.get(received[0], 1))
     _exit_if_failed(planned.failed, [r for r in results if not r.ok])
+
+
+def _apply_watched(
+    planned: fleet.FleetPlan,
+    choices: run.ApplyOptions,
+    allow_close: bool,
+    todo: int,
+) -> tuple[list[fleet_apply.AccountResult], list[str]]:
+    """SIGINT/SIGTERM stop every account from starting new changes (those in
+    flight finish); a second one aborts at once, as for one account."""
+    stop = run.Stop()
+    received: list[str] = []
+    previous = apply_run._trap_signals(apply_run._on_signal(stop, received))
+    try:
+        with _progress(todo, "applied") as tick:
+            results = fleet_apply.apply(planned, choices, allow_close, tick, stop)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return results, received
 
 
 @contextmanager
