@@ -16,6 +16,7 @@ import argparse
 import gc
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,8 +107,6 @@ class Counted:
     """Opens clients over one emulator, sharing one bound, counting requests."""
 
     def __init__(self, app: TimedApp, parallelism: int) -> None:
-        import threading
-
         self.app = app
         self.bound = threading.BoundedSemaphore(parallelism)
         self.clients: list[TwilioClient] = []

@@ -465,3 +465,40 @@ def test_an_entrys_own_key_variables_are_used_for_it_alone(
     assert "GLOBEX_KEY/GLOBEX_SECRET" in result.stdout
     assert "not-a-real-secret-value" not in result.output
     assert globex in result.stdout
+
+
+def test_over_http_a_fleet_lands_in_its_subaccounts_and_nothing_in_the_parent(
+    tree, monkeypatch
+) -> None:
+    from click.testing import CliRunner
+
+    from tests.e2e.test_exactly_once import served
+    from twilio_iac.apis import APIS
+    from twilio_iac.cli import cli
+    from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
+
+    emulator = Emulator()
+    fleet = str(tree(FLEET))
+    with served(emulator) as url:
+        monkeypatch.setenv("TWILIO_ACCOUNT_SID", SANDBOX_ACCOUNT_SID)
+        monkeypatch.setenv("TWILIO_AUTH_TOKEN", SANDBOX_AUTH_TOKEN)
+        for api in APIS.values():
+            monkeypatch.setenv(api.base_url_var, url)
+        applied = CliRunner().invoke(cli, ["apply", "--fleet", fleet, "--auto-approve"])
+        again = CliRunner().invoke(
+            cli, ["plan", "--fleet", fleet, "--detailed-exitcode"]
+        )
+    assert applied.exit_code == 0, applied.output
+    assert again.exit_code == 0, again.output
+    owners = {r["friendly_name"]: r["sid"] for r in emulator.records("accounts")}
+    queues = {
+        (q["account_sid"], q["friendly_name"]) for q in emulator.records("queues")
+    }
+    assert queues == {
+        (owners["acme"], "support"),
+        (owners["globex"], "support"),
+        (owners["globex"], "globex-only"),
+    }
+    assert {a["account_sid"] for a in emulator.records("applications")} == {
+        owners["acme"]
+    }
