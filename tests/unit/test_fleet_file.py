@@ -143,3 +143,20 @@ def test_a_bad_shard_is_refused(text: str) -> None:
 
 def test_a_shard_parses() -> None:
     assert fleet.parse_shard("3/8") == (3, 8)
+
+
+def test_a_key_sid_in_place_of_a_variable_name_is_refused(tmp_path: Path) -> None:
+    key = "SK" + "0123456789abcdef" * 2
+    path = _fleet(
+        tmp_path,
+        f"""
+        accounts:
+          - friendly_name: acme
+            paths: [base]
+            api_key_env: {key}
+            api_secret_env: ACME_SECRET
+        """,
+    )
+    (problem,) = _problems(path)
+    assert "api_key_env: this is a key or account SID" in problem
+    assert key not in problem

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from twilio_iac.manifests.located import Located, LocatedList, Reason
 STATUSES = ("active", "suspended", "closed")
 _KEYS = ("friendly_name", "sid", "paths", "api_key_env", "api_secret_env", "status")
 _SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+_CREDENTIAL = re.compile(r"^(SK|AC)[0-9a-fA-F]{32}$")
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Twilio's limit on an account's friendly name.
 _NAME_LIMIT = 64
@@ -142,6 +144,29 @@ def _account(
     for key in item:
         if key not in _KEYS:
             bad(key, f"unknown key; one of {', '.join(_KEYS)}")
+    _check_identity(item, bad)
+    paths = _paths(base, item, bad)
+    _check_key_vars(item, bad)
+    status = item.get("status")
+    if status is not None and status not in STATUSES:
+        bad("status", f"one of {', '.join(STATUSES)}")
+    if len(reasons) > before:
+        return None
+    return Account(
+        friendly_name=item["friendly_name"],
+        paths=paths,
+        sid=item.get("sid"),
+        api_key_env=item.get("api_key_env"),
+        api_secret_env=item.get("api_secret_env"),
+        status=status,
+        line=item.line(),
+    )
+
+
+Bad = Callable[[str | None, str], None]
+
+
+def _check_identity(item: Located, bad: Bad) -> None:
     name = item.get("friendly_name")
     if not isinstance(name, str) or not name.strip():
         bad(
@@ -153,33 +178,28 @@ def _account(
     sid = item.get("sid")
     if sid is not None and not (isinstance(sid, str) and _SID.match(sid)):
         bad("sid", "not an account SID (AC and 32 hexadecimal digits)")
-    paths = _paths(base, item, bad)
+
+
+def _check_key_vars(item: Located, bad: Bad) -> None:
+    """Names of variables, both or neither; never a value (a secret)."""
     for key in ("api_key_env", "api_secret_env"):
         value = item.get(key)
         if value is not None and not (
             isinstance(value, str) and _VARIABLE.match(value)
         ):
             bad(key, "the name of an environment variable (never the secret itself)")
+        elif isinstance(value, str) and _CREDENTIAL.match(value):
+            bad(
+                key,
+                "this is a key or account SID, not a variable's name: write "
+                "the name of the variable that holds it",
+            )
     if ("api_key_env" in item) != ("api_secret_env" in item):
         missing = "api_secret_env" if "api_key_env" in item else "api_key_env"
         bad(None, f"`{missing}` is missing: an API key needs both variables")
-    status = item.get("status")
-    if status is not None and status not in STATUSES:
-        bad("status", f"one of {', '.join(STATUSES)}")
-    if len(reasons) > before:
-        return None
-    return Account(
-        friendly_name=name,
-        paths=paths,
-        sid=sid,
-        api_key_env=item.get("api_key_env"),
-        api_secret_env=item.get("api_secret_env"),
-        status=status,
-        line=item.line(),
-    )
 
 
-def _paths(base: Path, item: Located, bad: Any) -> tuple[Path, ...]:
+def _paths(base: Path, item: Located, bad: Bad) -> tuple[Path, ...]:
     given = item.get("paths")
     if not isinstance(given, list) or not given:
         key = "paths" if "paths" in item else None
