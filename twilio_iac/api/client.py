@@ -12,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +29,7 @@ from twilio_iac.api.settings import Settings
 from twilio_iac.apis import CORE
 from twilio_iac.errors import ApiError
 
-__all__ = ["DEFAULT_MAX_RETRY_WAIT", "TwilioClient"]
+__all__ = ["DEFAULT_MAX_RETRY_WAIT", "TwilioClient", "shared_transport"]
 
 _MAX_REDIRECTS = 5
 # Failures where the request provably never reached Twilio: safe to resend
@@ -277,3 +278,29 @@ def _retry_after(response: httpx.Response | None) -> float | None:
     if response is None:
         return None
     return parse_retry_after(response.headers.get("Retry-After", ""))
+
+
+class _SharedTransport(httpx.HTTPTransport):
+    """One connection pool for many clients (a fleet's accounts): a client's
+    close leaves it open for the others; its owner closes it once."""
+
+    def close(self) -> None:
+        pass
+
+    def close_pool(self) -> None:
+        super().close()
+
+
+@contextmanager
+def shared_transport(connections: int) -> Iterator[httpx.BaseTransport]:
+    """A transport to pass to every client of a fleet, so that hundreds of
+    accounts hold at most ``connections`` sockets, not a pool each."""
+    transport = _SharedTransport(
+        limits=httpx.Limits(
+            max_connections=connections, max_keepalive_connections=connections
+        )
+    )
+    try:
+        yield transport
+    finally:
+        transport.close_pool()

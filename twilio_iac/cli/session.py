@@ -10,13 +10,13 @@ import os
 import re
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import structlog
 
-from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.client import TwilioClient, shared_transport
 from twilio_iac.api.reach import check_reachable
 from twilio_iac.api.settings import Settings, gateway_settings
 from twilio_iac.errors import ConfigError
@@ -165,17 +165,24 @@ def fleet_connect(
     env = os.environ if env is None else env
     in_flight = threading.BoundedSemaphore(parallelism)
     emulator = _emulator(env) if sandbox else None
+    with ExitStack() as stack:
+        # One connection pool for every account: sockets stay within the bound.
+        transport = (
+            None if sandbox else stack.enter_context(shared_transport(parallelism))
+        )
 
-    @contextmanager
-    def open_client(
-        account_sid: str | None, key_vars: tuple[str, str] | None
-    ) -> Iterator[TwilioClient]:
-        settings = _settings(env, sandbox, account_sid, key_vars)
-        with TwilioClient(settings, app=emulator, in_flight=in_flight) as client:
-            yield client
+        @contextmanager
+        def open_client(
+            account_sid: str | None, key_vars: tuple[str, str] | None
+        ) -> Iterator[TwilioClient]:
+            settings = _settings(env, sandbox, account_sid, key_vars)
+            with TwilioClient(
+                settings, app=emulator, transport=transport, in_flight=in_flight
+            ) as client:
+                yield client
 
-    try:
-        yield open_client
-    finally:
-        if emulator is not None:
-            emulator.close()
+        try:
+            yield open_client
+        finally:
+            if emulator is not None:
+                emulator.close()
