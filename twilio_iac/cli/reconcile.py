@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import click
 
 from twilio_iac import logs
 from twilio_iac.api.client import DEFAULT_MAX_RETRY_WAIT
 from twilio_iac.cli import apply_run
-from twilio_iac.cli import fleet as cli_fleet
 from twilio_iac.cli.bootstrap import selected_kinds
 from twilio_iac.cli.context import (
     Options,
@@ -30,6 +31,9 @@ from twilio_iac.reconcile.plan import Plan
 from twilio_iac.render import text as render
 from twilio_iac.render import validation
 from twilio_iac.resources import REGISTRY
+
+if TYPE_CHECKING:
+    from twilio_iac.cli import fleet as cli_fleet
 
 
 def _kinds(
@@ -100,7 +104,14 @@ def _selection(
         if only or shard:
             raise click.UsageError("--only and --shard select accounts of --fleet.")
         return None
-    return cli_fleet.Selection(fleet_path, only, shard)
+    return _fleet_verbs().Selection(fleet_path, only, shard)
+
+
+def _fleet_verbs() -> ModuleType:
+    # Loaded only when --fleet is used, so the other commands start no slower.
+    from twilio_iac.cli import fleet
+
+    return fleet
 
 
 def _need_paths(paths: tuple[Path, ...]) -> None:
@@ -166,7 +177,7 @@ def validate(
             raise click.UsageError(
                 "validate --fleet takes no PATHs, --output or --require-vars."
             )
-        cli_fleet.validate(selection)
+        _fleet_verbs().validate(selection)
         return
     _need_paths(paths)
     try:
@@ -252,9 +263,9 @@ def plan(
     """
     selection = _selection(fleet, only, shard)
     if selection is not None:
-        cli_fleet.check_flags(options, paths, **{"--read-ahead": read_ahead})
+        _fleet_verbs().check_flags(options, paths, **{"--read-ahead": read_ahead})
         made = _plan_options(options, kinds, dedupe, False)
-        cli_fleet.plan(
+        _fleet_verbs().plan(
             ctx, options, selection, made, parallelism, output, out, detailed_exitcode
         )
         return
@@ -415,12 +426,12 @@ def apply(
     saved_fleet = _saved_fleet(paths)
     if selection is not None or saved_fleet is not None:
         if selection is not None:
-            cli_fleet.check_flags(options, paths, **{"--read-ahead": read_ahead})
+            _fleet_verbs().check_flags(options, paths, **{"--read-ahead": read_ahead})
         else:
-            cli_fleet.refuse_saved_flags(
+            _fleet_verbs().refuse_saved_flags(
                 paths[0], **{"--kinds": kinds, "--dedupe": dedupe}
             )
-        cli_fleet.apply(
+        _fleet_verbs().apply(
             options, selection, saved_fleet, made, choices, allow_close, auto_approve
         )
         return
