@@ -502,3 +502,20 @@ def test_over_http_a_fleet_lands_in_its_subaccounts_and_nothing_in_the_parent(
     assert {a["account_sid"] for a in emulator.records("applications")} == {
         owners["acme"]
     }
+
+
+def test_an_edited_fleet_plan_is_refused_and_out_never_overwrites_a_manifest(
+    run, tree, tmp_path
+) -> None:
+    fleet, out = tree(FLEET), tmp_path / "fleet-plan.json"
+    assert run("plan", "--fleet", str(fleet), "--out", str(out)).exit_code == 0
+    data = json.loads(out.read_text())
+    data["accounts"][0]["friendly_name"] = "someone-else"
+    out.write_text(json.dumps(data))
+    result = run("apply", str(out), "--auto-approve")
+    assert result.exit_code == 1
+    assert "checksum does not match" in result.stderr
+    manifest = fleet.parent / "base/queues.yaml"
+    refused = run("plan", "--fleet", str(fleet), "--out", str(manifest))
+    assert refused.exit_code == 1 and "refusing to overwrite" in refused.stderr
+    assert manifest.read_text().startswith("queues:")

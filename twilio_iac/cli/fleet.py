@@ -70,6 +70,8 @@ def plan(
     detailed_exitcode: bool,
 ) -> None:
     accounts = selection.accounts()
+    if out is not None:
+        fleet_saved.check_out(out)  # before anything is sent
     with (
         fleet_connect(options.sandbox, parallelism) as connect,
         _progress(len(accounts), "planned") as tick,

@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -37,13 +38,18 @@ def is_fleet_plan(path: Path) -> bool:
         return False
 
 
-def write(out: Path, planned: FleetPlan, fleet_file: str) -> None:
-    """Refuses to overwrite anything but an earlier fleet plan."""
+def check_out(out: Path) -> None:
+    """``--out`` may replace an earlier fleet plan, nothing else."""
     if out.exists() and not is_fleet_plan(out):
         raise PlanError(
             f"--out {out} exists and is not a fleet plan file; refusing to "
-            "overwrite it. Choose another path, or delete the file first."
+            "overwrite it. Nothing was sent. Choose another path, or delete the "
+            "file first."
         )
+
+
+def write(out: Path, planned: FleetPlan, fleet_file: str) -> None:
+    check_out(out)
     body = {
         "fleet_plan_version": VERSION,
         "fleet_file": fleet_file,
@@ -109,7 +115,14 @@ def review(
             )
         live = parent.list("core", fleet.ACCOUNTS_PATH, "accounts")
         opener = fleet.Opener(connect, stack)
-        accounts = [_checked(path, item, live, opener) for item in body["accounts"]]
+
+        def one(item: dict[str, Any]) -> AccountPlan:
+            return _checked(path, item, live, opener)
+
+        items = body["accounts"]
+        workers = max(1, min(parallelism, len(items)))
+        with ThreadPoolExecutor(workers, thread_name_prefix="fleet-check") as pool:
+            accounts = list(pool.map(one, items))
         yield FleetPlan(parent.account_sid, accounts, parent, opener)
 
 
