@@ -294,6 +294,10 @@ def test_non_2010_kinds_land_in_their_subaccount(run, tree, sandbox) -> None:
     )
     result = run("apply", "--fleet", str(fleet), "--auto-approve")
     assert result.exit_code == 0, result.output
+    accounts = _accounts(sandbox)
+    owners = {s["account_sid"] for s in sandbox().records("verify_services")}
+    assert owners == {accounts["acme"]["sid"], accounts["globex"]["sid"]}
+    assert run("plan", "--fleet", str(fleet), "--detailed-exitcode").exit_code == 0
 
 
 def test_export_all_accounts_writes_a_fleet_that_plans_no_changes(
