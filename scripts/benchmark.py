@@ -262,6 +262,14 @@ def emulator_writes(markdown: bool) -> bool:
     return subprocess.run(command + ["--markdown"] * markdown).returncode == 0
 
 
+def fleet_plan(markdown: bool) -> bool:
+    """A fleet of 200 subaccounts against one plan per account in sequence
+    (scripts/bench_fleet.py, which prints its own table); True when met."""
+    command = [sys.executable, str(Path(__file__).with_name("bench_fleet.py"))]
+    print()
+    return subprocess.run(command + ["--markdown"] * markdown).returncode == 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true", help="a Markdown table")
@@ -287,6 +295,8 @@ def main() -> int:
     ]
     print("\nAll targets met." if not missed else f"\nMISSED: {', '.join(missed)}")
     if not args.only and not emulator_writes(args.markdown):
+        return 1
+    if not args.only and not fleet_plan(args.markdown):
         return 1
     return 1 if missed else 0
 

@@ -9,9 +9,11 @@ calls), sending.py (the retry loop, write gate, create recovery), retry.py
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +29,7 @@ from twilio_iac.api.settings import Settings
 from twilio_iac.apis import CORE
 from twilio_iac.errors import ApiError
 
-__all__ = ["DEFAULT_MAX_RETRY_WAIT", "TwilioClient"]
+__all__ = ["DEFAULT_MAX_RETRY_WAIT", "TwilioClient", "shared_transport"]
 
 _MAX_REDIRECTS = 5
 # Failures where the request provably never reached Twilio: safe to resend
@@ -76,7 +78,11 @@ class TwilioClient(Rest):
         max_wait: float = 60.0,
         timeout: float = 30.0,
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
+        in_flight: threading.Semaphore | None = None,
     ) -> None:
+        """``in_flight``: a bound on requests in flight shared with other
+        clients (a fleet's accounts), held only while a request is on the wire,
+        never during a retry's wait."""
         if app is not None and transport is not None:
             raise ValueError("pass either app or transport, not both")
         if app is not None:
@@ -86,6 +92,7 @@ class TwilioClient(Rest):
         self._account_sid = settings.account_sid
         self._sid_lock = threading.Lock()
         self._credentials = accounts.Credentials(settings, self._fetch_account)
+        self._in_flight = in_flight or contextlib.nullcontext()
         self._http = httpx.Client(
             transport=transport, headers=_headers(settings), timeout=timeout
         )
@@ -137,13 +144,14 @@ class TwilioClient(Rest):
         start = time.monotonic()
         self._count()
         try:
-            response = self._http.request(
-                call.method,
-                call.url,
-                params=call.query or None,
-                content=call.body,
-                headers=headers,
-            )
+            with self._in_flight:
+                response = self._http.request(
+                    call.method,
+                    call.url,
+                    params=call.query or None,
+                    content=call.body,
+                    headers=headers,
+                )
         except httpx.TransportError as exc:
             return _failed(call, exc)
         ms = round((time.monotonic() - start) * 1000)
@@ -154,7 +162,8 @@ class TwilioClient(Rest):
         """One streamed GET; a response to be retried is read and closed."""
         self._count()
         try:
-            response = self._http.send(request, stream=True)
+            with self._in_flight:
+                response = self._http.send(request, stream=True)
         except httpx.TransportError as exc:
             return _failed(call, exc)
         _log_response(call, response)
@@ -269,3 +278,29 @@ def _retry_after(response: httpx.Response | None) -> float | None:
     if response is None:
         return None
     return parse_retry_after(response.headers.get("Retry-After", ""))
+
+
+class _SharedTransport(httpx.HTTPTransport):
+    """One connection pool for many clients (a fleet's accounts): a client's
+    close leaves it open for the others; its owner closes it once."""
+
+    def close(self) -> None:
+        pass
+
+    def close_pool(self) -> None:
+        super().close()
+
+
+@contextmanager
+def shared_transport(connections: int) -> Iterator[httpx.BaseTransport]:
+    """A transport to pass to every client of a fleet, so that hundreds of
+    accounts hold at most ``connections`` sockets, not a pool each."""
+    transport = _SharedTransport(
+        limits=httpx.Limits(
+            max_connections=connections, max_keepalive_connections=connections
+        )
+    )
+    try:
+        yield transport
+    finally:
+        transport.close_pool()

@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 from twilio_iac.cli.context import Options, pass_options, sandbox_option
-from twilio_iac.cli.session import session
+from twilio_iac.cli.session import fleet_connect, session
 from twilio_iac.errors import ManifestError, TwilioIacError, did_you_mean
 from twilio_iac.manifests import desired
 from twilio_iac.operations import scaffold
-from twilio_iac.reconcile import export, live
+from twilio_iac.reconcile import export, fleet_export, live
 from twilio_iac.resources import REGISTRY
 
 
@@ -59,10 +59,29 @@ def selected_kinds(given: tuple[str, ...]) -> tuple[str, ...]:
     "plan shows any change away from them (drift); --short leaves fields equal "
     "to Twilio's defaults out, unmanaged.",
 )
+@click.option(
+    "--all-accounts",
+    is_flag=True,
+    help="Every subaccount of the credentials' account, each into "
+    "OUT/<friendly_name>/, plus OUT/fleet.yaml naming them for --fleet.",
+)
+@click.option(
+    "--parallelism",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="With --all-accounts: most requests in flight at once.",
+)
 @sandbox_option
 @pass_options
 def export_command(
-    options: Options, kinds: tuple[str, ...], out: Path, force: bool, all_fields: bool
+    options: Options,
+    kinds: tuple[str, ...],
+    out: Path,
+    force: bool,
+    all_fields: bool,
+    all_accounts: bool,
+    parallelism: int,
 ) -> None:
     """Write manifests from the live account, so it can be managed as code.
 
@@ -71,7 +90,13 @@ def export_command(
     too, so drift away from them shows); --short leaves defaults out. What a
     manifest cannot express faithfully (e.g. two applications with one name)
     is pinned by SID or kept as a comment, and reported here.
+
+    --all-accounts exports every subaccount, several at once, and writes a
+    fleet file (OUT/fleet.yaml) with an entry per subaccount, pinned by SID.
     """
+    if all_accounts:
+        _export_all(options, kinds, out, force, parallelism, all_fields)
+        return
     with session(options.sandbox, account_sid=options.account_sid) as client:
         state = live.fetch(client, client.account_sid, kinds)
         account_sid = client.account_sid
@@ -87,6 +112,47 @@ def export_command(
     _check(files)
     sandbox = " --sandbox" if options.sandbox else ""
     click.echo(f"\nNext: twilio-iac validate {out} && twilio-iac{sandbox} plan {out}")
+
+
+def _export_all(
+    options: Options,
+    kinds: tuple[str, ...],
+    out: Path,
+    force: bool,
+    parallelism: int,
+    all_fields: bool,
+) -> None:
+    if options.account_sid:
+        raise click.UsageError(
+            "--all-accounts exports every subaccount: drop --account-sid."
+        )
+    fleet_path = out / fleet_export.FLEET_FILE
+    if fleet_path.exists() and not force:
+        raise TwilioIacError(
+            f"Refusing to overwrite {fleet_path}; nothing was written. Choose "
+            "another --out directory, or pass --force to overwrite it."
+        )
+    with fleet_connect(options.sandbox, parallelism) as connect:
+        exported = fleet_export.export_all(connect, kinds, out, parallelism, all_fields)
+    done = [e for e in exported if e.error is None]
+    export.write([f for e in done for f in e.files], force)
+    out.mkdir(parents=True, exist_ok=True)
+    fleet_path.write_text(fleet_export.fleet_text(exported), encoding="utf-8")
+    for e in done:
+        click.echo(f"Exported {e.friendly_name} ({e.sid}) to {out / e.directory}")
+        _check(e.files)
+    click.echo(f"Wrote {fleet_path}: {len(done)} accounts")
+    failed = [e for e in exported if e.error is not None]
+    for e in failed:
+        first = str(e.error).splitlines()[0]
+        click.echo(f"Not exported: {e.friendly_name} ({e.sid}): {first}", err=True)
+    sandbox = " --sandbox" if options.sandbox else ""
+    click.echo(
+        f"\nNext: twilio-iac validate --fleet {fleet_path} && "
+        f"twilio-iac{sandbox} plan --fleet {fleet_path}"
+    )
+    if failed:
+        raise SystemExit(1)
 
 
 def _check(files: list[export.ExportFile]) -> None:

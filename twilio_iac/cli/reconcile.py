@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,20 +20,23 @@ from twilio_iac.cli.context import (
     command,
     confirm,
     pass_options,
-    paths_argument,
     sandbox_option,
+    stack,
 )
 from twilio_iac.cli.session import connect
 from twilio_iac.errors import AlreadyApplied, ManifestError, PlanError
 from twilio_iac.manifests import desired
-from twilio_iac.reconcile import applier, planfile, run
+from twilio_iac.reconcile import applier, fleet_saved, planfile, run
 from twilio_iac.reconcile.plan import Plan
 from twilio_iac.render import text as render
 from twilio_iac.render import validation
 from twilio_iac.resources import REGISTRY
 
+if TYPE_CHECKING:
+    from twilio_iac.cli import fleet as cli_fleet
 
-def _selection(
+
+def _kinds(
     _ctx: click.Context, _param: click.Parameter, given: tuple[str, ...]
 ) -> tuple[str, ...] | None:
     """--kinds as export spells it; None (the whole account) when not given."""
@@ -42,7 +47,7 @@ def _selection(
 kinds_option = click.option(
     "--kinds",
     multiple=True,
-    callback=_selection,
+    callback=_kinds,
     metavar="KIND[,KIND...]",
     help="Plan only these kinds (repeat or comma-separate); references to other "
     "kinds still resolve against live state, but nothing of them changes. "
@@ -65,6 +70,55 @@ read_ahead_option = click.option(
 )
 
 
+fleet_options = stack(
+    click.option(
+        "--fleet",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        metavar="FILE",
+        help="Manage every account a fleet file names (schemas/fleet.schema.json) "
+        "instead of PATHs.",
+    ),
+    click.option(
+        "--only",
+        metavar="NAME[,GLOB...]",
+        help="With --fleet: only the accounts these friendly_names or globs match.",
+    ),
+    click.option(
+        "--shard",
+        metavar="K/N",
+        help="With --fleet: only the K-th of N stable shares of the accounts (by "
+        "a hash of each name), for a CI matrix of N jobs.",
+    ),
+)
+
+# PATHs, or none with --fleet.
+optional_paths = click.argument(
+    "paths", nargs=-1, type=click.Path(exists=True, path_type=Path)
+)
+
+
+def _selection(
+    fleet_path: Path | None, only: str | None, shard: str | None
+) -> cli_fleet.Selection | None:
+    if fleet_path is None:
+        if only or shard:
+            raise click.UsageError("--only and --shard select accounts of --fleet.")
+        return None
+    return _fleet_verbs().Selection(fleet_path, only, shard)
+
+
+def _fleet_verbs() -> ModuleType:
+    # Loaded only when --fleet is used, so the other commands start no slower.
+    from twilio_iac.cli import fleet
+
+    return fleet
+
+
+def _need_paths(paths: tuple[Path, ...]) -> None:
+    if not paths:
+        raise click.UsageError("Missing argument 'PATHS...' (or --fleet FILE).")
+
+
 def _plan_options(
     options: Options,
     kinds: tuple[str, ...] | None,
@@ -85,7 +139,8 @@ def _connect(options: Options) -> run.Connect:
 
 
 @click.command()
-@paths_argument
+@optional_paths
+@fleet_options
 @click.option(
     "--require-vars",
     is_flag=True,
@@ -100,7 +155,14 @@ def _connect(options: Options) -> run.Connect:
     help="json: a machine-readable report on stdout; github: GitHub Actions "
     "::error annotations, one per problem, on stdout.",
 )
-def validate(paths: tuple[Path, ...], require_vars: bool, output: str) -> None:
+def validate(
+    paths: tuple[Path, ...],
+    fleet: Path | None,
+    only: str | None,
+    shard: str | None,
+    require_vars: bool,
+    output: str,
+) -> None:
     """Check manifests offline: schema, references, duplicates. Sends nothing.
 
     Each PATH is a file or a directory of *.yaml/*.yml files; several PATHs
@@ -109,6 +171,15 @@ def validate(paths: tuple[Path, ...], require_vars: bool, output: str) -> None:
     out), so a pre-commit hook needs no production variables; --require-vars
     refuses it, as plan and apply do.
     """
+    selection = _selection(fleet, only, shard)
+    if selection is not None:
+        if paths or output != "text" or require_vars:
+            raise click.UsageError(
+                "validate --fleet takes no PATHs, --output or --require-vars."
+            )
+        _fleet_verbs().validate(selection)
+        return
+    _need_paths(paths)
     try:
         result = desired.load(paths, unset_ok=not require_vars)
     except ManifestError as exc:
@@ -136,7 +207,15 @@ def validate(paths: tuple[Path, ...], require_vars: bool, output: str) -> None:
 
 
 @click.command()
-@paths_argument
+@optional_paths
+@fleet_options
+@click.option(
+    "--parallelism",
+    type=click.IntRange(min=1),
+    default=applier.DEFAULT_PARALLELISM,
+    show_default=True,
+    help="With --fleet: most requests in flight at once, over all accounts.",
+)
 @click.option(
     "--output",
     type=click.Choice(["text", "json", "markdown"]),
@@ -165,6 +244,10 @@ def plan(
     ctx: click.Context,
     options: Options,
     paths: tuple[Path, ...],
+    fleet: Path | None,
+    only: str | None,
+    shard: str | None,
+    parallelism: int,
     output: str,
     out: Path | None,
     dedupe: bool,
@@ -172,7 +255,21 @@ def plan(
     detailed_exitcode: bool,
     kinds: tuple[str, ...] | None,
 ) -> None:
-    """Show what apply would change, field by field. Changes nothing."""
+    """Show what apply would change, field by field. Changes nothing.
+
+    With --fleet FILE, every account the fleet file names, several at once:
+    a section per account, then a summary table; exit 1 when any account
+    failed (the others are still planned).
+    """
+    selection = _selection(fleet, only, shard)
+    if selection is not None:
+        _fleet_verbs().check_flags(options, paths, **{"--read-ahead": read_ahead})
+        made = _plan_options(options, kinds, dedupe, False)
+        _fleet_verbs().plan(
+            ctx, options, selection, made, parallelism, output, out, detailed_exitcode
+        )
+        return
+    _need_paths(paths)
     planned = run.plan(
         paths, _connect(options), _plan_options(options, kinds, dedupe, read_ahead)
     )
@@ -245,8 +342,15 @@ class _Duration(click.ParamType):
 
 
 @click.command()
-@paths_argument
+@optional_paths
+@fleet_options
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
+@click.option(
+    "--allow-close",
+    is_flag=True,
+    help="With --fleet: permit closing the accounts whose `status: closed` the "
+    "plan applies (Twilio never reopens a closed account).",
+)
 @click.option(
     "--allow-release",
     is_flag=True,
@@ -288,7 +392,11 @@ class _Duration(click.ParamType):
 def apply(
     options: Options,
     paths: tuple[Path, ...],
+    fleet: Path | None,
+    only: str | None,
+    shard: str | None,
     auto_approve: bool,
+    allow_close: bool,
     allow_release: bool,
     force: bool,
     parallelism: int,
@@ -314,6 +422,20 @@ def apply(
         max_retry_wait=max_retry_wait,
     )
     made = _plan_options(options, kinds, dedupe, read_ahead)
+    selection = _selection(fleet, only, shard)
+    saved_fleet = _saved_fleet(paths)
+    if selection is not None or saved_fleet is not None:
+        if selection is not None:
+            _fleet_verbs().check_flags(options, paths, **{"--read-ahead": read_ahead})
+        else:
+            _fleet_verbs().refuse_saved_flags(
+                paths[0], **{"--kinds": kinds, "--dedupe": dedupe}
+            )
+        _fleet_verbs().apply(
+            options, selection, saved_fleet, made, choices, allow_close, auto_approve
+        )
+        return
+    _need_paths(paths)
     try:
         _apply_reviewed(options, paths, made, choices, auto_approve)
     except AlreadyApplied as done:
@@ -335,6 +457,13 @@ def _apply_reviewed(
         click.echo("")
         report = apply_run.run(pending, choices)
     apply_run.finish(report)
+
+
+def _saved_fleet(paths: tuple[Path, ...]) -> Path | None:
+    found = [p for p in paths if fleet_saved.is_fleet_plan(p)]
+    if found and len(paths) > 1:
+        raise PlanError(f"{found[0]} is a fleet plan; apply it on its own.")
+    return found[0] if found else None
 
 
 def _approve(result: Plan, choices: run.ApplyOptions, auto_approve: bool) -> None:

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.client import TwilioClient, shared_transport
 from twilio_iac.api.reach import check_reachable
 from twilio_iac.api.settings import Settings, gateway_settings
 from twilio_iac.errors import ConfigError
+
+if TYPE_CHECKING:
+    from twilio_iac.emulator import Emulator
+    from twilio_iac.reconcile.fleet import FleetConnect
 
 log = structlog.get_logger(__name__)
 
@@ -98,20 +103,7 @@ def connect(
     """
     env = os.environ if env is None else env
     settings = _settings(env, sandbox, account_sid)
-    emulator = None
-    if sandbox:
-        from twilio_iac.emulator import Emulator  # only the sandbox needs it
-
-        path = sandbox_state_path(env)
-        legacy = legacy_state_path(env)
-        if not path.exists():
-            if legacy is not None and legacy.exists():
-                log.warning("sandbox.migrated", state=str(path), old=str(legacy))
-            else:
-                log.warning("sandbox.created", state=str(path))
-        emulator = Emulator(
-            state_path=path, migrate_from=legacy, **sandbox_options(env)
-        )
+    emulator = _emulator(env) if sandbox else None
     try:
         with TwilioClient(settings, app=emulator) as client:
             yield client
@@ -120,14 +112,33 @@ def connect(
             emulator.close()
 
 
+def _emulator(env: Mapping[str, str]) -> Emulator:
+    from twilio_iac.emulator import Emulator  # only the sandbox needs it
+
+    path = sandbox_state_path(env)
+    legacy = legacy_state_path(env)
+    if not path.exists():
+        if legacy is not None and legacy.exists():
+            log.warning("sandbox.migrated", state=str(path), old=str(legacy))
+        else:
+            log.warning("sandbox.created", state=str(path))
+    return Emulator(state_path=path, migrate_from=legacy, **sandbox_options(env))
+
+
 def _settings(
-    env: Mapping[str, str], sandbox: bool, account_sid: str | None
+    env: Mapping[str, str],
+    sandbox: bool,
+    account_sid: str | None,
+    key_vars: tuple[str, str] | None = None,
 ) -> Settings:
+    names = {"target_key": key_vars} if key_vars else {}
     if not sandbox:
-        return Settings.from_env(env, account_sid=account_sid)
+        return Settings.from_env(env, account_sid=account_sid, **names)
     from twilio_iac.emulator import SANDBOX_CREDENTIALS
 
-    return Settings.from_env(env, sandbox=SANDBOX_CREDENTIALS, account_sid=account_sid)
+    return Settings.from_env(
+        env, sandbox=SANDBOX_CREDENTIALS, account_sid=account_sid, **names
+    )
 
 
 @contextmanager
@@ -150,3 +161,36 @@ def gateway_session(
             yield client
     finally:
         emulator.save()
+
+
+@contextmanager
+def fleet_connect(
+    sandbox: bool, parallelism: int, env: Mapping[str, str] | None = None
+) -> Iterator[FleetConnect]:
+    """Opens clients for a fleet's accounts: all share one bound on requests
+    in flight and, in the sandbox, one emulator; each has its own write limit
+    (Twilio's 429s are per account) and its own credentials."""
+    env = os.environ if env is None else env
+    in_flight = threading.BoundedSemaphore(parallelism)
+    emulator = _emulator(env) if sandbox else None
+    with ExitStack() as stack:
+        # One connection pool for every account: sockets stay within the bound.
+        transport = (
+            None if sandbox else stack.enter_context(shared_transport(parallelism))
+        )
+
+        @contextmanager
+        def open_client(
+            account_sid: str | None, key_vars: tuple[str, str] | None
+        ) -> Iterator[TwilioClient]:
+            settings = _settings(env, sandbox, account_sid, key_vars)
+            with TwilioClient(
+                settings, app=emulator, transport=transport, in_flight=in_flight
+            ) as client:
+                yield client
+
+        try:
+            yield open_client
+        finally:
+            if emulator is not None:
+                emulator.close()

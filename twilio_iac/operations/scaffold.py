@@ -95,7 +95,13 @@ installs, pinned; see the top of the workflow). To validate before every commit,
 
 
 OUTPUT_SCHEMAS = frozenset(
-    {"plan.schema.json", "message.schema.json", "call.schema.json"}
+    {
+        "plan.schema.json",
+        "message.schema.json",
+        "call.schema.json",
+        "fleet.schema.json",
+        "fleet-plan.schema.json",
+    }
 )
 
 

@@ -330,3 +330,18 @@ def _decode(value: Any) -> Any:
 def _checksum(public: dict[str, Any], section: dict[str, Any]) -> str:
     canonical = json.dumps([public, section], sort_keys=True, ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def parse(where: str, data: Any, env: Mapping[str, str] | None = None) -> Plan:
+    """A plan ``dumps`` wrote, already read as JSON (a fleet plan holds one per
+    account); ``where`` names it in errors."""
+    path = Path(where)
+    public, section = _verified(path, data)
+    try:
+        plan = _plan(public, section)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PlanError(
+            f"{where} is not a plan this version of twilio-iac can apply "
+            f"({type(exc).__name__}: {exc}). Nothing was sent. Write the plan again."
+        ) from exc
+    return _with_passwords(path, plan, os.environ if env is None else env)
