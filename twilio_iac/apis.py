@@ -77,6 +77,13 @@ APIS: Mapping[str, Api] = {
             "twilio_intelligence_v2.json",
             "Voice Intelligence v2",
         ),
+        Api(
+            "taskrouter",
+            "https://taskrouter.twilio.com",
+            "TWILIO_TASKROUTER_BASE_URL",
+            "twilio_taskrouter_v1.json",
+            "TaskRouter v1",
+        ),
     )
 }
 

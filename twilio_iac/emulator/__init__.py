@@ -12,7 +12,7 @@ or the sandbox could not catch the client getting Twilio wrong.
     store/         records per kind, faults, the SQLite state file; followers
     http/          the machinery: kinds and actions, routing, parameters, pages
     core/          the 2010-04-01 API: accounts, numbers, messages, calls, usage
-    verify/ messaging/ trunking/ lookups/ intelligence/ gateway/
+    verify/ messaging/ trunking/ lookups/ intelligence/ taskrouter/ gateway/
                    one package per other product, each with its routes,
                    rules and seed data
     products.py    the one place a product is registered

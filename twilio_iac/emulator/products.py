@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import core, gateway, intelligence, lookups, messaging, trunking, verify
+from . import (
+    core,
+    gateway,
+    intelligence,
+    lookups,
+    messaging,
+    taskrouter,
+    trunking,
+    verify,
+)
 
 # Core first: the other products' records refer to its account and numbers.
 PRODUCTS: tuple[ModuleType, ...] = (
@@ -22,6 +31,7 @@ PRODUCTS: tuple[ModuleType, ...] = (
     intelligence,
     lookups,
     messaging,
+    taskrouter,
     trunking,
     verify,
 )

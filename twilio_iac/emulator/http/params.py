@@ -39,6 +39,7 @@ LENGTHS: dict[tuple[str, str], int] = {
     ("verify", "FriendlyName"): 32,
     ("messaging", "FriendlyName"): 64,
     ("trunking", "FriendlyName"): 64,
+    ("taskrouter", "FriendlyName"): 64,
 }
 _PASSKEY_CHOICE = ("required", "preferred", "discouraged")
 # (api, param) → allowed values that the descriptions list in prose only.
