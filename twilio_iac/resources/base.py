@@ -9,6 +9,7 @@ Everything else (schema, planner, applier, renderer) reads these definitions.
 from __future__ import annotations
 
 import graphlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,9 +17,11 @@ from typing import Any
 from twilio_iac.apis import APIS
 
 # Field types. "method" is GET/POST; "sid" is a raw SID with a fixed prefix;
-# "ref" is a SID field that manifests may also write by the target's identity.
+# "ref" is a SID field that manifests may also write by the target's identity;
+# "json" is a document (a workflow's configuration): a mapping in manifests,
+# a JSON string on the wire, compared as data.
 TYPES = frozenset(
-    {"string", "uri", "method", "boolean", "integer", "enum", "sid", "ref"}
+    {"string", "uri", "method", "boolean", "integer", "enum", "sid", "ref", "json"}
 )
 
 
@@ -44,6 +47,14 @@ class Field:
     # Written by its own request to this sub-path of the owner's instance
     # (a trunk's "/Recording"), not with the owner's other fields.
     endpoint: str | None = None
+    # Read from this response key when it is not ``name`` (a workspace's
+    # ``default_activity`` is read from ``default_activity_name``).
+    source: str | None = None
+    # The value is the identity of a child in this part of the same owner
+    # (resources/pools.py Children), sent as that child's SID; for a "json"
+    # field, the names sit at ``name_paths`` ("a.b[].c") inside the document.
+    names_part: str | None = None
+    name_paths: tuple[str, ...] = ()
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -68,6 +79,11 @@ class Field:
         """The comparable form of a value from a manifest or from Twilio."""
         if value == "" or value is None:
             return self.default
+        if self.type == "json" and isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
         if self.type == "boolean" and isinstance(value, str):
             return value.strip().lower() == "true"
         if self.type == "method" and isinstance(value, str):

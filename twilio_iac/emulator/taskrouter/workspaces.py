@@ -23,7 +23,6 @@ from .common import (
     WORKFLOWS,
     WORKSPACES,
     activity_in,
-    refused,
 )
 
 DEFAULT_ACTIVITIES = (("Offline", False), ("Available", True), ("Unavailable", False))
@@ -54,8 +53,6 @@ def add(store: Store, kind: str, workspace: dict[str, Any], **fields: Any) -> di
 class Workspaces(Behaviour):
     def on_create(self, store: Store, record: dict[str, Any], values: dict) -> None:
         template = values.pop("Template", None)
-        if template not in (None, "FIFO"):
-            raise refused(f"Template must be FIFO, got {template}")
         made = [
             add(store, ACTIVITIES, record, friendly_name=name, available=available)
             for name, available in DEFAULT_ACTIVITIES

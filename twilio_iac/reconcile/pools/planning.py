@@ -25,7 +25,13 @@ from twilio_iac.reconcile.plan import (
     RemoveMember,
     SetMember,
 )
-from twilio_iac.reconcile.pools import children, memberships, moves, settings
+from twilio_iac.reconcile.pools import (
+    children,
+    memberships,
+    moves,
+    order,
+    settings,
+)
 from twilio_iac.resources import REGISTRY
 from twilio_iac.resources.pools import Pool
 
@@ -45,7 +51,9 @@ def for_plan(
 ) -> list[Change]:
     """Pool members, nested children and sub-path settings of a whole plan."""
     lookup = memberships.Lookup(_member_sids(live, changes), changes, _labels(desired))
-    found = _per_owner(_declared(desired, pairs), lookup, problems)
+    found = _per_owner(
+        _declared(desired, pairs), lookup, problems, desired.pruned_parts
+    )
     everything = [r for items in live.values() for r in items]
     deletes = [c for c in changes.values() if isinstance(c, Delete)]
     found += moves.removals_before_delete(deletes, {r.sid: r for r in everything})
@@ -94,6 +102,7 @@ def _per_owner(
     pairs: Mapping[Key, tuple[Resource, Resource | None]],
     lookup: memberships.Lookup,
     problems: list[str],
+    prune: frozenset[str] = frozenset(),
 ) -> list[MemberChange]:
     """Member changes for every declared owner (``pairs``: desired, live)."""
     result: list[MemberChange] = []
@@ -101,18 +110,20 @@ def _per_owner(
         rt = REGISTRY[key.kind]
         created = isinstance(lookup.changes.get(key), Create)
         made = _after_owner(rt.kind, want.name, created)
-        result += settings.changes(rt, want, have, made)
+        owner = settings.changes(rt, want, have, made)
         after = _after_owner(rt.kind, want.name, have is None)
         for part in rt.parts:
             if part.name not in want.fields:
                 continue  # left out: unmanaged
             before = have.fields.get(part.name, {}) if have else {}
             if isinstance(part, Pool):
-                result += memberships.changes(
+                owner += memberships.changes(
                     rt, part, want, have, before, after, lookup, problems
                 )
             else:
-                result += children.changes(rt, part, want, have, before, after)
+                pruned = f"{rt.kind}.{part.name}" in prune
+                owner += children.changes(rt, part, want, have, before, after, pruned)
+        result += order.within_owner(rt, want, have, owner)
     return result
 
 
