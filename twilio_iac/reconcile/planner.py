@@ -69,6 +69,7 @@ def plan(
         changes, member_changes, superseded = _narrowed(
             kinds, desired, found, live, problems
         )
+    warnings += pool_planning.warnings(desired, found.pairs)
     ignored_keys = {r.key for r in ignored}
     warnings += _checked(
         changes, live, found, superseded, ignored_keys, kinds, problems

@@ -13,6 +13,7 @@ configuration) are compared as data and shown per path.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -233,3 +234,44 @@ def document_changes(path: str, before: Any, after: Any) -> list[FieldChange]:
             for fc in document_changes(f"{path}[{i}]", b, a)
         ]
     return [] if before == after else [FieldChange(path, before, after)]
+
+
+def sid_warnings(rt: ResourceType, want: Resource, have: Resource | None) -> list[str]:
+    """A SID of a managed sibling written inside a document, outside the
+    paths that name siblings (a queue's SID in a filter expression): sent as
+    written, so it breaks in any other account. Said, never changed."""
+    if have is None:
+        return []
+    found = []
+    for part in rt.parts:
+        if not isinstance(part, Children) or part.name not in want.fields:
+            continue
+        for f in part.fields:
+            if f.type != "json" or not f.names_part:
+                continue
+            names = sid_names(have.fields.get(f.names_part) or {})
+            for child, fields in want.fields[part.name].items():
+                found += _sids_inside(rt, want, part, child, fields.get(f.name), names)
+    return found
+
+
+def _sids_inside(
+    rt: ResourceType,
+    want: Resource,
+    part: Children,
+    child: str,
+    document: Any,
+    names: Mapping[str, str],
+) -> list[str]:
+    field = next(f for f in part.fields if f.type == "json")
+    cleared = nested.replace_at(document, field.name_paths, lambda _v: None)
+    text = json.dumps(cleared)
+    return [
+        f'{rt.kind} "{want.name}" {part.name} "{child}": {field.name} names '
+        f'{sid} ({field.names_part} "{name}", which the manifests manage) outside '
+        "a queue field, where it is sent as written and points elsewhere in any "
+        f'other account; route to it with a target\'s queue: "{name}" instead'
+        + (f" ({want.location})" if want.location else "")
+        for sid, name in names.items()
+        if sid in text
+    ]

@@ -129,3 +129,13 @@ def _per_owner(
 
 def _after_owner(kind: str, name: str, created: bool) -> tuple[str, ...]:
     return (f"create:{kind}:{name}",) if created else ()
+
+
+def warnings(desired: Desired, pairs: Mapping[Key, Resource | None]) -> list[str]:
+    """What the plan says but does not change: a managed child's SID written
+    inside a document (children.sid_warnings)."""
+    return [
+        text
+        for want, have in _declared(desired, pairs).values()
+        for text in children.sid_warnings(REGISTRY[want.kind], want, have)
+    ]
