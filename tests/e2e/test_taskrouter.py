@@ -168,22 +168,28 @@ def test_key_order_and_whitespace_are_never_a_change(run, write, tmp_path):
 
     document["task_routing"]["filters"][0]["expression"] = "2==2"
     routing.write_text(json.dumps(document))
-    shown = _ok(run("plan", str(path)))
+    saved = tmp_path / "plan.json"
+    shown = _ok(run("plan", str(path), "--out", str(saved)))
     assert (
         'workflows["Default"] configuration.task_routing.filters[0].expression: '
         '"1==1" → "2==2"' in shown
     )
     assert "default_filter" not in shown
+    _ok(run("apply", str(saved), "--auto-approve"))
+    assert "No changes." in _ok(run("plan", str(path)))
 
 
-def test_replacing_the_timeout_activity_keeps_a_valid_timeout(run, write, sandbox):
+def test_replacing_the_timeout_activity_keeps_a_valid_timeout(
+    run, write, sandbox, tmp_path
+):
     path = write("t.yaml", SUPPORT)
     _ok(run("apply", str(path), "--auto-approve"))
     old = _workspace(sandbox)["timeout_activity_sid"]
     changed = write("t.yaml", SUPPORT.replace("available: false", "available: true"))
-    shown = _ok(run("plan", str(changed)))
+    saved = tmp_path / "plan.json"  # the reviewed plan is what apply runs
+    shown = _ok(run("plan", str(changed), "--out", str(saved)))
     assert "Twilio cannot change available: replaced by a new activity" in shown
-    out = _ok(run("apply", str(changed), "--auto-approve"))
+    out = _ok(run("apply", str(saved), "--auto-approve"))
     assert out.index("defaults") < out.index('activities "Lunch (replaced)"')
     workspace = _workspace(sandbox)
     (lunch,) = _records(sandbox, "taskrouter_activities", friendly_name="Lunch")

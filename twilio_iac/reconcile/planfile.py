@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -228,7 +229,10 @@ def _change(item: dict[str, Any], state: dict[str, Any]) -> Change:
         if not issubclass(cls, MemberChange):
             raise ValueError(f"a {cls.action} change holds nothing")
         part = rt.parts_by_name.get(member["part"])
-        unknown -= set(part.by_name if isinstance(part, Children) else rt.by_name)
+        fields = part.by_name if isinstance(part, Children) else rt.by_name
+        # A document's change is shown per path: "configuration.task_routing…".
+        unknown = {n for n in unknown if n.split(".")[0] not in _documents(fields)}
+        unknown -= set(fields)
     else:
         unknown -= set(rt.by_name)
     if unknown:
@@ -286,3 +290,7 @@ def _decode(value: Any) -> Any:
 def _checksum(public: dict[str, Any], section: dict[str, Any]) -> str:
     canonical = json.dumps([public, section], sort_keys=True, ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _documents(fields: Mapping[str, Any]) -> set[str]:
+    return {name for name, f in fields.items() if f.type == "json"}
