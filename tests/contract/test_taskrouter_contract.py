@@ -5,10 +5,100 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.contract.test_emulator_contract import Checked
 from tests.contract.test_pool_contract import _refused
+from tests.contract.wire import Recorder, Sent, request_problems, response_problems
+from tests.replay import flow
+from twilio_iac.api.client import TwilioClient
+from twilio_iac.api.settings import Settings
+from twilio_iac.emulator import SANDBOX_CREDENTIALS, Emulator
 
 W = "/v1/Workspaces"
+FIRST = """
+taskrouter_workspaces:
+  - friendly_name: Support
+    event_callback_url: https://hooks.example.com/taskrouter
+    prioritize_queue_order: LIFO
+    timeout_activity: Lunch
+    activities:
+      - {friendly_name: Offline}
+      - {friendly_name: Lunch}
+    task_channels:
+      - {unique_name: voice, friendly_name: Voice calls}
+      - {unique_name: fax, friendly_name: Fax, channel_optimized_routing: true}
+    task_queues:
+      - {friendly_name: Spanish, reservation_activity: Lunch, max_reserved_workers: 2}
+      - {friendly_name: Everyone, assignment_activity: Lunch}
+    workflows:
+      - friendly_name: Default
+        task_reservation_timeout: 60
+        assignment_callback_url: https://hooks.example.com/assign
+        configuration:
+          task_routing:
+            filters: [{expression: "1==1", targets: [{queue: Spanish}]}]
+            default_filter: {queue: Spanish}
+"""
+# Lunch replaced (available: Everyone re-pointed), fax renamed, the workflow
+# moved off Spanish, which is removed.
+SECOND = (
+    FIRST.replace("{friendly_name: Lunch}", "{friendly_name: Lunch, available: true}")
+    .replace("friendly_name: Fax,", "friendly_name: Faxes,")
+    .replace(
+        "      - {friendly_name: Spanish, reservation_activity: Lunch, "
+        "max_reserved_workers: 2}\n",
+        "",
+    )
+    .replace("queue: Spanish", "queue: Everyone")
+)
+STEPS = [
+    FIRST,
+    SECOND,
+    SECOND + "prune: [taskrouter_workspaces.activities]\n",
+    "taskrouter_workspaces: []\nprune: [taskrouter_workspaces]\n",
+]
+
+
+@pytest.fixture(scope="module")
+def sent() -> list[Sent]:
+    recorder = Recorder(Emulator())
+    settings = Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS)
+    with TwilioClient(settings, app=recorder) as client:
+        for text in STEPS:
+            flow.apply(client, text)
+            assert flow.plan(client, text).changes == (), text
+    return recorder.sent
+
+
+def test_every_request_the_tool_sends_is_allowed_by_the_spec(sent: list[Sent]) -> None:
+    assert request_problems(sent) == {}
+    assert all(s.status < 300 for s in sent), [s for s in sent if s.status >= 300]
+
+
+def test_every_answer_to_the_tool_matches_the_spec(sent: list[Sent]) -> None:
+    assert response_problems(sent) == {}
+
+
+def test_the_flows_use_every_operation(sent: list[Sent]) -> None:
+    shapes = {
+        (
+            s.method,
+            "/".join(
+                "*" if p[:2].isupper() and len(p) == 34 else p
+                for p in s.path.split("/")
+            ),
+        )
+        for s in sent
+    }
+    assert {("POST", W), ("POST", f"{W}/*"), ("DELETE", f"{W}/*")} <= shapes
+    for part in ("Activities", "TaskChannels", "TaskQueues", "Workflows"):
+        assert ("GET", f"{W}/*/{part}") in shapes, part
+        assert ("POST", f"{W}/*/{part}/*") in shapes, part
+    for part in ("Activities", "TaskChannels", "TaskQueues"):
+        assert ("POST", f"{W}/*/{part}") in shapes, part
+    for part in ("Activities", "TaskQueues"):
+        assert ("DELETE", f"{W}/*/{part}/*") in shapes, part
 
 
 def _workspace(tr: Checked, **more: str) -> tuple[str, dict[str, dict]]:

@@ -215,9 +215,10 @@ TASKROUTER_WORKSPACES = register(
                 enum=("NONE", "FIFO"),
                 write_only=True,
                 description="FIFO: Twilio adds a sample queue and workflow at "
-                "create (NONE, its default: only the default activities). Sent "
-                "on create only; Twilio does not return it, so a later change "
-                "is not seen.",
+                "create (NONE, its default: only the default activities); the "
+                "next plan shows them, to be removed where task_queues or "
+                "workflows are listed without them. Sent on create only; Twilio "
+                "does not return it, so a later change is not seen.",
             ),
             _activity(
                 "default_activity",
