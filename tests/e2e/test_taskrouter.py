@@ -16,7 +16,12 @@ from click.testing import CliRunner
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
 from twilio_iac.cli import cli
-from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, Emulator
+from twilio_iac.emulator import (
+    SANDBOX_ACCOUNT_SID,
+    SANDBOX_AUTH_TOKEN,
+    SANDBOX_CREDENTIALS,
+    Emulator,
+)
 from twilio_iac.emulator.server import _bind
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "contact-centre"
@@ -279,3 +284,34 @@ def test_a_subaccount_workspace_lands_in_the_subaccount_only(served, write):
     _ok(runner.invoke(cli, args, env=_env(base)))
     owners = {w["account_sid"] for w in emulator.records("taskrouter_workspaces")}
     assert owners == {sub}  # nothing landed in the parent
+
+
+def test_a_child_listed_twice_is_refused(run, write):
+    path = write(
+        "t.yaml", SUPPORT.replace("{friendly_name: Offline}", "{friendly_name: Lunch}")
+    )
+    result = run("validate", str(path))
+    assert result.exit_code == 1
+    assert (
+        f'{path}:6 taskrouter_workspaces[0].activities[1]: friendly_name "Lunch" is '
+        "listed twice in activities" in result.stderr
+    )
+
+
+def test_two_live_queues_with_one_name_are_not_guessed_between(run, write, sandbox):
+    path = write("t.yaml", SUPPORT)
+    _ok(run("apply", str(path), "--auto-approve"))
+    emulator = sandbox()
+    workspace = _workspace(sandbox)["sid"]
+    with TwilioClient(
+        Settings.from_env({}, sandbox=SANDBOX_CREDENTIALS), app=emulator
+    ) as client:
+        client.create(
+            "taskrouter",
+            f"/v1/Workspaces/{workspace}/TaskQueues",
+            {"FriendlyName": "Spanish"},
+        )
+    emulator.save()
+    result = run("plan", str(path))
+    assert result.exit_code == 1
+    assert 'task_queues: Twilio holds two or more of "Spanish"' in result.stderr

@@ -79,10 +79,28 @@ def check(entries: Sequence[Entry]) -> list[Reason]:
                         entry.reason(field.name, _unknown(field, name, rt.title))
                     )
         for part in children_parts(entry.kind):
+            seen: set[Any] = set()
             for number, child in enumerate(_items(entry, part)):
                 where = f"{part.name}[{number}]"
                 problems += _check_child(entry, part, child, where, declared)
+                identity = child.get(part.identity)
+                if identity in seen:
+                    problems.append(_listed_twice(entry, part, child, where))
+                seen.add(identity)
     return problems
+
+
+def _listed_twice(
+    entry: Entry, part: Children, child: Mapping[str, Any], where: str
+) -> Reason:
+    line = child.line() if hasattr(child, "line") else entry.data.line()
+    return Reason(
+        entry.file,
+        line,
+        f"{entry.path}.{where}",
+        f'{part.identity} "{child.get(part.identity)}" is listed twice in '
+        f"{part.name}; list each {part.title} once",
+    )
 
 
 def _declared(entry: Entry) -> dict[str, set[str] | None]:

@@ -7,6 +7,7 @@ one paged list per owner and part, owners fetched concurrently.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
@@ -15,6 +16,10 @@ from twilio_iac.manifests import nested
 from twilio_iac.model import Resource
 from twilio_iac.resources import ResourceType
 from twilio_iac.resources.pools import Children, Pool
+
+# Owner field: part → identities two live children share (planning refuses
+# to guess which one a manifest entry means).
+TWICE = "~twice"
 
 
 class Lister(Protocol):
@@ -39,6 +44,9 @@ def _with_parts(client: Lister, rt: ResourceType, owner: Resource) -> Resource:
         if isinstance(part, Pool):
             fields[part.name] = {str(r.get(part.key)): r.get("sid") for r in records}
         else:
+            counts = Counter(str(r.get(part.identity)) for r in records)
+            if twice := sorted(name for name, n in counts.items() if n > 1):
+                fields.setdefault(TWICE, {})[part.name] = twice
             fields[part.name] = {
                 str(r.get(part.identity)): {"sid": r.get("sid")}
                 | {f.name: f.normalize(r.get(f.source or f.name)) for f in part.fields}

@@ -32,7 +32,8 @@ from twilio_iac.reconcile.pools import (
     order,
     settings,
 )
-from twilio_iac.resources import REGISTRY
+from twilio_iac.reconcile.pools import live as pool_live
+from twilio_iac.resources import REGISTRY, ResourceType
 from twilio_iac.resources.pools import Pool
 
 Live = Mapping[str, list[Resource]]
@@ -121,10 +122,26 @@ def _per_owner(
                     rt, part, want, have, before, after, lookup, problems
                 )
             else:
+                if twice := (have.fields.get(pool_live.TWICE, {}) if have else {}).get(
+                    part.name
+                ):
+                    problems.append(_twice(rt, want, part.title, part.name, twice))
+                    continue
                 pruned = f"{rt.kind}.{part.name}" in prune
                 owner += children.changes(rt, part, want, have, before, after, pruned)
         result += order.within_owner(rt, want, have, owner)
     return result
+
+
+def _twice(
+    rt: ResourceType, want: Resource, title: str, part: str, names: list[str]
+) -> str:
+    shown = ", ".join(f'"{n}"' for n in names)
+    return (
+        f'{rt.kind} "{want.name}" {part}: Twilio holds two or more of {shown}, '
+        f"so which {title} an entry means is unclear; rename or delete the "
+        "extra ones in the Console, then plan again"
+    )
 
 
 def _after_owner(kind: str, name: str, created: bool) -> tuple[str, ...]:
