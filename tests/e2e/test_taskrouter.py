@@ -10,9 +10,11 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from tests.conftest import plan_json
 from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
 from twilio_iac.cli import cli
@@ -25,6 +27,7 @@ from twilio_iac.emulator import (
 from twilio_iac.emulator.server import _bind
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "contact-centre"
+PLAN_SCHEMA = Path(__file__).parents[2] / "schemas" / "plan.schema.json"
 SUPPORT = """
     taskrouter_workspaces:
       - friendly_name: Support
@@ -194,6 +197,16 @@ def test_replacing_the_timeout_activity_keeps_a_valid_timeout(
     saved = tmp_path / "plan.json"  # the reviewed plan is what apply runs
     shown = _ok(run("plan", str(changed), "--out", str(saved)))
     assert "Twilio cannot change available: replaced by a new activity" in shown
+    planned = plan_json(run, changed)
+    jsonschema.validate(planned, json.loads(PLAN_SCHEMA.read_text()))
+    steps = {(c["action"], c["part"], c["member"]): c for c in planned["changes"]}
+    new = steps[("add", "activities", "Lunch")]
+    assert "set:taskrouter_workspaces:Support:activities:Lunch" in new["after"]
+    old_one = steps[("remove", "activities", "Lunch (replaced)")]
+    assert any(
+        a.startswith("set:taskrouter_workspaces:Support:defaults")
+        for a in old_one["after"]
+    )
     out = _ok(run("apply", str(saved), "--auto-approve"))
     assert out.index("defaults") < out.index('activities "Lunch (replaced)"')
     workspace = _workspace(sandbox)
