@@ -328,3 +328,27 @@ def test_two_live_queues_with_one_name_are_not_guessed_between(run, write, sandb
     result = run("plan", str(path))
     assert result.exit_code == 1
     assert 'task_queues: Twilio holds two or more of "Spanish"' in result.stderr
+
+
+def test_a_name_in_a_part_left_out_must_be_live(run, write):
+    path = write(
+        "t.yaml",
+        """
+        taskrouter_workspaces:
+          - friendly_name: Support
+            default_activity: Nap
+        """,
+    )
+    assert run("validate", str(path)).exit_code == 0  # activities unmanaged here
+    result = run("plan", str(path))
+    assert result.exit_code == 1
+    assert 'default_activity: names "Nap", which is not among the live activities' in (
+        result.stderr
+    )
+    ok = write(
+        "t.yaml",
+        "taskrouter_workspaces:\n"
+        "  - {friendly_name: Support, default_activity: Available}\n",
+    )
+    _ok(run("apply", str(ok), "--auto-approve"))
+    assert "No changes." in _ok(run("plan", str(ok)))

@@ -29,6 +29,7 @@ from twilio_iac.reconcile.pools import (
     children,
     memberships,
     moves,
+    named,
     order,
     settings,
 )
@@ -111,6 +112,7 @@ def _per_owner(
         rt = REGISTRY[key.kind]
         created = isinstance(lookup.changes.get(key), Create)
         made = _after_owner(rt.kind, want.name, created)
+        problems += named.unknown(rt, want, have)
         owner = settings.changes(rt, want, have, made)
         after = _after_owner(rt.kind, want.name, have is None)
         for part in rt.parts:
