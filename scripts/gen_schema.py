@@ -225,6 +225,10 @@ def _part(rt: ResourceType, part: Pool | Children) -> Schema:
         if part.max_items is not None:
             schema["maxItems"] = part.max_items
         return schema
+    return _children(rt, part)
+
+
+def _children(rt: ResourceType, part: Children) -> Schema:
     fields = {f.name: _field(rt, f) for f in part.fields}
     fields[part.identity]["minLength"] = 1
     from_files = dict(part.files)

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from twilio_iac.model import Ref
 from twilio_iac.reconcile.plan import AddMember, MemberChange, RemoveMember
 from twilio_iac.reconcile.pools import named
-from twilio_iac.resources import REGISTRY
+from twilio_iac.resources import REGISTRY, ResourceType
 from twilio_iac.resources.pools import Children, Pool
 
 # (part, identity) → the child's SID: children named by identity (a queue's
@@ -42,12 +42,7 @@ def request(
     base = rt.path(account_sid, owner)
     find = _finder(lookup, lenient)
     if change.part not in rt.parts_by_name:  # settings at a sub-path
-        fields = {n: rt.by_name[n] for n in change.send}
-        params = {
-            fields[n].request_param: named.sent(fields[n], v, find)
-            for n, v in change.send.items()
-        }
-        return "POST", rt.api, base + str(change.target), params
+        return "POST", rt.api, base + str(change.target), _settings(rt, change, find)
     part = rt.parts_by_name[change.part]
     target = change.target
     if (
@@ -70,6 +65,15 @@ def request(
         return "POST", rt.api, part.path(base), part.create_params(values)
     params = {part.by_name[n].request_param: v for n, v in values.items()}
     return "POST", rt.api, part.path(base, str(target)), params
+
+
+def _settings(
+    rt: ResourceType, change: MemberChange, find: Callable[[str, str], str]
+) -> dict[str, Any]:
+    return {
+        rt.by_name[n].request_param: named.sent(rt.by_name[n], v, find)
+        for n, v in change.send.items()
+    }
 
 
 def _finder(lookup: Lookup | None, lenient: bool) -> Callable[[str, str], str]:
