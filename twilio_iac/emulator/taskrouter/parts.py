@@ -2,8 +2,9 @@
 
 Twilio's rules kept here:
 - an activity's ``available`` is fixed at create (the update takes only
-  FriendlyName, so the spec refuses Available there), and an activity's
-  friendly_name is unique in its workspace;
+  FriendlyName, so the spec refuses Available there); an activity's
+  friendly_name is unique in its workspace (Twilio's docs do not say either
+  way: this is the stricter reading, so the client must cope with it);
 - an activity that is the workspace's default or timeout activity, or a
   queue's reservation or assignment activity, cannot be deleted
   (RJPearson94/terraform-provider-twilio #36: re-point it first);
