@@ -136,6 +136,11 @@ def section() -> str:
                         if field.create_only:
                             notes += "; create-only (a new one is a new identity)"
                     out.append(f"| `{field.name}` | {_type(field)} | {notes} |")
+                if part.prefix:
+                    out.append(
+                        f"| `sid` | SID `{part.prefix}…` | pin: the live {part.title} "
+                        f"of this SID, whatever its {part.identity} |"
+                    )
                 for key, name in part.files:
                     out.append(
                         f"| `{key}` | path | a JSON or YAML file, relative to the "

@@ -231,6 +231,14 @@ def _part(rt: ResourceType, part: Pool | Children) -> Schema:
 def _children(rt: ResourceType, part: Children) -> Schema:
     fields = {f.name: _field(rt, f) for f in part.fields}
     fields[part.identity]["minLength"] = 1
+    if part.prefix:
+        fields["sid"] = {
+            "title": "sid",
+            "description": f"Pin: the live {part.title} of this SID, whatever its "
+            f"{part.identity} (a changed {part.identity} renames it).",
+            "type": "string",
+            **_sid_pattern(part.prefix, f"{_a(part.title)} SID"),
+        }
     from_files = dict(part.files)
     for key, field in from_files.items():
         fields[key] = {

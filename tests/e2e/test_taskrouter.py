@@ -352,3 +352,53 @@ def test_a_name_in_a_part_left_out_must_be_live(run, write):
     )
     _ok(run("apply", str(ok), "--auto-approve"))
     assert "No changes." in _ok(run("plan", str(ok)))
+
+
+def test_a_pinned_part_is_renamed_not_recreated(run, write, sandbox):
+    path = write("t.yaml", SUPPORT)
+    _ok(run("apply", str(path), "--auto-approve"))
+    (lunch,) = _records(sandbox, "taskrouter_activities", friendly_name="Lunch")
+    (voice,) = _records(sandbox, "taskrouter_task_channels", unique_name="voice")
+    renamed = (
+        SUPPORT.replace(
+            "{friendly_name: Lunch, available: false}",
+            f"{{friendly_name: Break, available: false, sid: {lunch['sid']}}}",
+        )
+        .replace("Lunch", "Break")
+        .replace(
+            "        task_queues:",
+            "        task_channels:\n"
+            "          - {unique_name: phone, friendly_name: Phone, "
+            f"sid: {voice['sid']}}}\n"
+            "        task_queues:",
+        )
+    )
+    changed = write("t.yaml", renamed)
+    planned = plan_json(run, changed)
+    steps = {(c["action"], c["part"], c["member"]) for c in planned["changes"]}
+    assert ("set", "activities", "Break") in steps
+    assert not {s for s in steps if s[1] == "activities" and s[0] != "set"}
+    # A channel's unique_name is fixed: the pinned one is replaced.
+    assert {
+        ("add", "task_channels", "phone"),
+        ("remove", "task_channels", "voice"),
+    } <= (steps)
+    _ok(run("apply", str(changed), "--auto-approve"))
+    (brk,) = _records(sandbox, "taskrouter_activities", friendly_name="Break")
+    assert brk["sid"] == lunch["sid"]
+    assert _workspace(sandbox)["timeout_activity_name"] == "Break"
+    assert "No changes." in _ok(
+        run("plan", str(write("t.yaml", renamed.replace(f", sid: {voice['sid']}", ""))))
+    )
+
+
+def test_a_pin_to_nothing_live_stops_the_plan(run, write):
+    path = write("t.yaml", SUPPORT)
+    _ok(run("apply", str(path), "--auto-approve"))
+    stray = "WA" + "0" * 32
+    pinned = SUPPORT.replace(
+        "{friendly_name: Offline}", f"{{friendly_name: Offline, sid: {stray}}}"
+    )
+    result = run("plan", str(write("t.yaml", pinned)))
+    assert result.exit_code == 1
+    assert f'activities "Offline": sid {stray} is not a live activity' in result.stderr

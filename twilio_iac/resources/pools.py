@@ -96,6 +96,9 @@ class Children:
     # workspace's Offline activity): adopted by name, never duplicated, and
     # kept when not listed unless the manifest's prune names "<kind>.<part>".
     adopted: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # A child may be pinned with ``sid:`` (a SID of this prefix) to the live
+    # child of that SID, whatever its identity; "" where pins are not taken.
+    prefix: str = ""
     # (manifest key, field): the key names a file, relative to the manifest,
     # whose JSON or YAML is the field's value (configuration_file).
     files: tuple[tuple[str, str], ...] = ()

@@ -48,6 +48,7 @@ ACTIVITIES = Children(
     "/Activities",
     "activities",
     identity="friendly_name",
+    prefix="WA",
     adopted={
         name: {"friendly_name": name, "available": available}
         for name, available in (
@@ -79,6 +80,7 @@ TASK_CHANNELS = Children(
     "/TaskChannels",
     "channels",
     identity="unique_name",
+    prefix="TC",
     adopted={
         unique: {
             "unique_name": unique,
@@ -119,6 +121,7 @@ TASK_QUEUES = Children(
     "/TaskQueues",
     "task_queues",
     identity="friendly_name",
+    prefix="WQ",
     description="Where tasks wait for workers, each identified by friendly_name.",
     fields=(
         _name(),
@@ -156,6 +159,7 @@ WORKFLOWS = Children(
     "/Workflows",
     "workflows",
     identity="friendly_name",
+    prefix="WW",
     files=(("configuration_file", "configuration"),),
     description="How tasks are routed to queues, each identified by friendly_name.",
     fields=(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from twilio_iac.manifests import nested
@@ -32,6 +33,7 @@ from twilio_iac.resources.pools import Children
 
 # The name an old child takes while its replacement is made.
 REPLACED = "{name} (replaced)"
+PIN = "sid"  # a declared child's pin to the live child of that SID
 
 
 def changes(
@@ -42,31 +44,90 @@ def changes(
     before: Mapping[str, Mapping[str, Any]],
     after: tuple[str, ...],
     pruned: bool = False,
+    problems: list[str] | None = None,
 ) -> list[MemberChange]:
     """``after``: the steps an added child waits for (its owner's create);
-    ``pruned``: the manifest prunes the children Twilio creates, too."""
+    ``pruned``: the manifest prunes the children Twilio creates, too. A child
+    pinned by ``sid:`` is the live child of that SID, whatever its name."""
     parts = have.fields if have else {}
     wanted = {
-        name: canonical(part, fields, parts)
+        name: canonical(part, {k: v for k, v in fields.items() if k != PIN}, parts)
         for name, fields in want.fields[part.name].items()
     }
     if have is None:  # what Twilio creates with the owner exists once it does
         before = {name: {"sid": None, **f} for name, f in part.adopted.items()}
+    pins = _pins(rt, part, want, before, problems)
+    claimed = {live_name: name for name, live_name in pins.items()}
     sid = have.sid if have else None
     result: list[MemberChange] = []
+    used = set(pins.values())
     for name, fields in wanted.items():
-        live = before.get(name)
+        live = before.get(pins.get(name, "" if name in claimed else name))
         if live is None:
             result.append(_add(rt, part, want, sid, name, fields, after))
-        elif _recreated(part, fields, live):
+            continue
+        used.add(pins.get(name, name))
+        if _recreated(part, fields, live):
             result += _replace(rt, part, want, sid, name, fields, live, after)
         elif change := _set(rt, part, want, sid, name, fields, live, after):
             result.append(change)
     result += [
         _remove(rt, part, want, sid, name, name, live["sid"])
         for name, live in before.items()
-        if name not in wanted and (pruned or name not in part.adopted)
+        if name not in used and (pruned or name not in part.adopted)
     ]
+    return _freed_first(part, result, claimed)
+
+
+def _pins(
+    rt: ResourceType,
+    part: Children,
+    want: Resource,
+    before: Mapping[str, Mapping[str, Any]],
+    problems: list[str] | None,
+) -> dict[str, str]:
+    """Declared identity → live identity of each child pinned by ``sid:``."""
+    by_sid = {live["sid"]: name for name, live in before.items() if live.get("sid")}
+    pins = {}
+    for name, fields in want.fields[part.name].items():
+        pin = fields.get(PIN)
+        if pin is None:
+            continue
+        if pin in by_sid:
+            pins[name] = by_sid[pin]
+        elif problems is not None:
+            problems.append(
+                f'{rt.kind} "{want.name}" {part.name} "{name}": sid {pin} is not '
+                f"a live {part.title} of this {rt.title}; fix the sid or remove it"
+                + (f" ({want.location})" if want.location else "")
+            )
+    return pins
+
+
+def _freed_first(
+    part: Children, found: list[MemberChange], claimed: Mapping[str, str]
+) -> list[MemberChange]:
+    """A child renamed to a name another one frees (removed, or renamed away
+    by its pin) waits for that: Twilio keeps some names unique."""
+    # Name → (the step freeing it, the child it belongs to now).
+    frees = {
+        c.member: (c.step_id, c.target) for c in found if isinstance(c, RemoveMember)
+    }
+    frees |= {
+        live: (c.step_id, c.target)
+        for live, name in claimed.items()
+        for c in found
+        if isinstance(c, SetMember) and c.member == name and live != name
+    }
+    result = []
+    for c in found:
+        takes = c.send.get(part.identity) if not isinstance(c, RemoveMember) else None
+        first = frees.get(takes) if isinstance(takes, str) else None
+        if isinstance(c, AddMember) and first is None and c.member in claimed:
+            first = frees.get(c.member)
+        if first and first[1] != c.target and first[0] not in c.after:
+            c = replace(c, after=(*c.after, first[0]))
+        result.append(c)
     return result
 
 
@@ -156,12 +217,21 @@ def _replace(
     live: Mapping[str, Any],
     after: tuple[str, ...],
 ) -> list[MemberChange]:
-    """Rename the old child, add the new one, remove the old one."""
+    """Rename the old child, add the new one, remove the old one (no rename
+    where the identity is itself fixed: the new one has another identity)."""
     fixed = [
         f.name
         for f in part.fields
         if f.create_only and f.name in fields and fields[f.name] != live.get(f.name)
     ]
+    note = f"Twilio cannot change {', '.join(fixed)}: replaced by a new {part.title}"
+    if part.by_name[part.identity].create_only:
+        new = _add(rt, part, want, sid, name, fields, after, (note,))
+        gone = str(live.get(part.identity))
+        return [
+            new,
+            _remove(rt, part, want, sid, gone, gone, live["sid"], (new.step_id,)),
+        ]
     moved = REPLACED.format(name=name)
     rename = SetMember(
         rt.kind,
@@ -169,7 +239,7 @@ def _replace(
         sid,
         (FieldChange(part.identity, name, moved),),
         {part.identity: moved},
-        (f"Twilio cannot change {', '.join(fixed)}: replaced by a new {part.title}",),
+        (note,),
         part=part.name,
         member=name,
         key=name,

@@ -130,7 +130,9 @@ def _per_owner(
                     problems.append(_twice(rt, want, part.title, part.name, twice))
                     continue
                 pruned = f"{rt.kind}.{part.name}" in prune
-                owner += children.changes(rt, part, want, have, before, after, pruned)
+                owner += children.changes(
+                    rt, part, want, have, before, after, pruned, problems
+                )
         result += order.within_owner(rt, want, have, owner)
     return result
 
