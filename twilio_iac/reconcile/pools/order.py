@@ -109,8 +109,9 @@ def _repoint(
         live = have.fields.get(part.name, {}) if have else {}
         for name, fields in want.fields[part.name].items():
             names = _naming(part.fields, fields, replaced)
-            if names and name in live:
-                target = live[name]["sid"]
+            # The live child: by its pin, else by name.
+            target = fields.get("sid") or (live.get(name) or {}).get("sid")
+            if names and target:
                 result = _with(result, rt, want, have, (part.name, name, target), names)
     # What the owner names now: as declared, else as live, else (a new
     # owner) Twilio's default.
