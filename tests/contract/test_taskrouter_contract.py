@@ -156,7 +156,8 @@ def test_crud_of_every_part(taskrouter: Checked) -> None:
     base = f"{W}/{sid}"
     lunch = taskrouter.send("POST", f"{base}/Activities", {"FriendlyName": "Lunch"})
     assert lunch["available"] is False
-    taskrouter.send("GET", f"{base}/Activities", {"Available": "true"})
+    listed = taskrouter.send("GET", f"{base}/Activities", {"Available": "true"})
+    assert [a["friendly_name"] for a in listed["activities"]] == ["Available"]
     taskrouter.send(
         "POST", f"{base}/Activities/{lunch['sid']}", {"FriendlyName": "Break"}
     )
