@@ -402,3 +402,29 @@ def test_a_pin_to_nothing_live_stops_the_plan(run, write):
     result = run("plan", str(write("t.yaml", pinned)))
     assert result.exit_code == 1
     assert f'activities "Offline": sid {stray} is not a live activity' in result.stderr
+
+
+def test_an_unknown_queue_in_a_configuration_file_names_that_files_line(
+    run, write, tmp_path
+):
+    path = write(
+        "t.yaml",
+        """
+        taskrouter_workspaces:
+          - friendly_name: Support
+            task_queues: [{friendly_name: Everyone}]
+            workflows:
+              - {friendly_name: Default, configuration_file: routing.json}
+        """,
+    )
+    routing = tmp_path / "manifests" / "routing.json"
+    routing.write_text(
+        '{\n  "task_routing": {\n    "filters": [],\n'
+        '    "default_filter": {"queue": "Nobody"}\n  }\n}\n'
+    )
+    result = run("validate", str(path))
+    assert result.exit_code == 1
+    assert (
+        f"{routing}:4 taskrouter_workspaces[0].workflows[0].configuration."
+        'task_routing.default_filter.queue: names "Nobody"' in result.stderr
+    )

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from twilio_iac.manifests import located
 from twilio_iac.manifests.located import Entry, Reason
 from twilio_iac.resources import REGISTRY, Field
 from twilio_iac.resources.pools import Children
@@ -52,7 +53,7 @@ def _inline(entry: Entry, child: Any, key: str, field: str, where: str) -> list[
     path = Path(entry.file).parent / child[key]
     line = child.line(key) if hasattr(child, "line") else entry.data.line()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = located.load(path.read_text(encoding="utf-8"))
     except OSError as error:
         why = error.strerror or str(error)
         return [Reason(entry.file, line, where, f"cannot read {path}: {why}")]
@@ -60,6 +61,7 @@ def _inline(entry: Entry, child: Any, key: str, field: str, where: str) -> list[
         return [Reason(entry.file, line, where, f"{path} is not JSON or YAML: {error}")]
     if not isinstance(data, dict):
         return [Reason(entry.file, line, where, f"{path} must hold a mapping")]
+    data.source = str(path)  # problems in it name its own file and line
     del child[key]
     child[field] = data
     return []
@@ -143,13 +145,15 @@ def _check_child(
             continue
         known = declared.get(field.names_part)
         if field.type == "json":
+            # Where the document was written: a file of its own, or inline.
+            source = getattr(value, "source", entry.file)
             for path, name in names_at(value, field.name_paths):
                 if isinstance(name, str) and not _known(name, known):
                     text = f"{where}.{field.name}.{path}"
                     problems.append(
                         Reason(
-                            entry.file,
-                            line,
+                            source,
+                            _line_at(value, path) or line,
                             f"{entry.path}.{text}",
                             _unknown(field, name, REGISTRY[entry.kind].title),
                         )
@@ -159,6 +163,21 @@ def _check_child(
             message = _unknown(field, value, REGISTRY[entry.kind].title)
             problems.append(Reason(entry.file, line, text, message))
     return problems
+
+
+def _line_at(document: Any, path: str) -> int | None:
+    """The line of the last key of ``path`` ("a.b[0].c") in a Located document."""
+    node, line = document, None
+    for step in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        if step.startswith("["):
+            index = int(step[1:-1])
+            node = node[index] if isinstance(node, list) and index < len(node) else None
+        elif isinstance(node, Mapping):
+            line = node.line(step) if hasattr(node, "line") else line
+            node = node.get(step)
+        else:
+            return line
+    return line
 
 
 def names_at(document: Any, paths: Sequence[str]) -> Iterator[tuple[str, Any]]:
