@@ -161,7 +161,8 @@ def _check_child(
         elif isinstance(value, str) and not _known(value, known):
             text = f"{entry.path}.{where}.{field.name}"
             message = _unknown(field, value, REGISTRY[entry.kind].title)
-            problems.append(Reason(entry.file, line, text, message))
+            at = child.line(field.name) if hasattr(child, "line") else line
+            problems.append(Reason(entry.file, at, text, message))
     return problems
 
 
