@@ -328,6 +328,11 @@ def test_two_live_queues_with_one_name_are_not_guessed_between(run, write, sandb
     result = run("plan", str(path))
     assert result.exit_code == 1
     assert 'task_queues: Twilio holds two or more of "Spanish"' in result.stderr
+    out = write("exported/.keep", "")
+    exported = run(
+        "export", "--kinds", "taskrouter_workspaces", "--out", str(out.parent)
+    )
+    assert 'task_queues: two or more share "Spanish"' in exported.output
 
 
 def test_a_name_in_a_part_left_out_must_be_live(run, write):

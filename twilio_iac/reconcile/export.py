@@ -20,6 +20,7 @@ import yaml
 from twilio_iac import logs
 from twilio_iac.errors import TwilioIacError
 from twilio_iac.model import Resource
+from twilio_iac.reconcile.pools.live import TWICE
 from twilio_iac.resources import REGISTRY, Field, ResourceType, apply_order
 from twilio_iac.resources.pools import Children, Pool
 
@@ -233,6 +234,12 @@ def _entry(
         entry[f.name] = "" if value is None else value
     for part in rt.parts:
         entry[part.name] = _part_entry(part, r.fields.get(part.name) or {})
+    for part, names in (r.fields.get(TWICE) or {}).items():
+        shown = ", ".join(f'"{n}"' for n in names)
+        notes.append(
+            f'{rt.kind} "{r.name}" {part}: two or more share {shown}; one of each '
+            "is written, and plan refuses to guess until they are renamed."
+        )
     return _nested(entry), notes
 
 
