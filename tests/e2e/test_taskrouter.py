@@ -433,3 +433,29 @@ def test_an_unknown_queue_in_a_configuration_file_names_that_files_line(
         f"{routing}:4 taskrouter_workspaces[0].workflows[0].configuration."
         'task_routing.default_filter.queue: names "Nobody"' in result.stderr
     )
+
+
+def test_a_pinned_workspace_is_renamed_in_place(run, write, sandbox):
+    path = write("t.yaml", SUPPORT)
+    _ok(run("apply", str(path), "--auto-approve"))
+    sid = _workspace(sandbox)["sid"]
+    pinned = SUPPORT.replace(
+        "friendly_name: Support\n", f"friendly_name: Help desk\n        sid: {sid}\n"
+    )
+    shown = _ok(run("plan", str(write("t.yaml", pinned))))
+    assert 'friendly_name:  "Support" → "Help desk"' in shown
+    _ok(run("apply", str(write("t.yaml", pinned)), "--auto-approve"))
+    assert _workspace(sandbox, "Help desk")["sid"] == sid
+
+
+def test_template_fifo_parts_show_on_the_next_plan(run, write):
+    manifest = """
+        taskrouter_workspaces:
+          - friendly_name: Sample
+            template: FIFO
+            task_queues: []
+        """
+    path = write("t.yaml", manifest)
+    _ok(run("apply", str(path), "--auto-approve"))
+    shown = _ok(run("plan", str(path)))
+    assert 'task_queues:  − "Sample Queue"' in shown
