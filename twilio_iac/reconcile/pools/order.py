@@ -2,9 +2,10 @@
 (resources/base.py ``Field.names_part``: a queue's activities, a workflow's
 queues, a workspace's default activity).
 
-- What names a child is written after the child is added or set: queues
-  after activities, workflows after queues, the workspace's default and
-  timeout activity (the ``defaults`` settings) after its activities.
+- What names a child is written after that child is added or set: a queue
+  after the activities it names, a workflow after its queues, the
+  workspace's default and timeout activity (the ``defaults`` settings) after
+  those activities.
 - A child is removed only after everything that may name it has been
   written: workflows re-pointed before a queue they named goes, defaults and
   queues re-pointed before an activity goes.
@@ -18,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from twilio_iac.manifests import nested
 from twilio_iac.model import Resource
 from twilio_iac.reconcile.plan import (
     AddMember,
@@ -45,10 +47,11 @@ def within_owner(
     if not refers:
         return found
     found = _repoint(rt, want, have, found, _replaced(rt, found))
-    writes: dict[str, list[str]] = {}
+    # Part → child → the steps writing it (a replace writes one name twice).
+    writes: dict[str, dict[str, list[str]]] = {}
     for c in found:
         if not isinstance(c, RemoveMember):
-            writes.setdefault(c.part, []).append(c.step_id)
+            writes.setdefault(c.part, {}).setdefault(c.member, []).append(c.step_id)
     every: dict[str, list[str]] = {}
     for c in found:
         every.setdefault(c.part, []).append(c.step_id)
@@ -61,11 +64,32 @@ def within_owner(
                 if c.part in names
                 for s in every.get(q, [])
             ]
-        else:
-            waits = [s for p in refers.get(c.part, ()) for s in writes.get(p, [])]
+        else:  # after the writes of the children it names
+            waits = [
+                s
+                for p in refers.get(c.part, ())
+                for name in _names_sent(rt, c, p)
+                for s in writes.get(p, {}).get(name, [])
+            ]
         extra = tuple(s for s in waits if s not in c.after and s != c.step_id)
         result.append(replace(c, after=c.after + extra) if extra else c)
     return result
+
+
+def _names_sent(rt: ResourceType, c: MemberChange, part: str) -> set[str]:
+    """The children of ``part`` that a change's values name."""
+    owner = rt.parts_by_name.get(c.part)
+    fields = owner.fields if isinstance(owner, Children) else rt.fields
+    names: set[str] = set()
+    for f in fields:
+        value = c.send.get(f.name)
+        if f.names_part != part or value is None:
+            continue
+        if f.type == "json":
+            names |= {n for _, n in nested.names_at(value, f.name_paths)}
+        else:
+            names.add(value)
+    return {n for n in names if isinstance(n, str)}
 
 
 def _refers(rt: ResourceType) -> dict[str, frozenset[str]]:
