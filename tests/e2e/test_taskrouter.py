@@ -459,3 +459,27 @@ def test_template_fifo_parts_show_on_the_next_plan(run, write):
     _ok(run("apply", str(path), "--auto-approve"))
     shown = _ok(run("plan", str(path)))
     assert 'task_queues:  − "Sample Queue"' in shown
+
+
+def test_a_pinned_rename_into_a_name_another_frees(run, write, sandbox):
+    """Busy (pinned) takes the name Lunch, whose activity goes: the old Lunch
+    goes first, the queue naming Busy follows it under its new name."""
+    first = SUPPORT.replace(
+        "- {friendly_name: Offline}",
+        "- {friendly_name: Offline}\n          - {friendly_name: Busy}",
+    ).replace("reservation_activity: Lunch", "reservation_activity: Busy")
+    _ok(run("apply", str(write("t.yaml", first)), "--auto-approve"))
+    (busy,) = _records(sandbox, "taskrouter_activities", friendly_name="Busy")
+    second = SUPPORT.replace(
+        "timeout_activity: Lunch", "timeout_activity: Offline"
+    ).replace(
+        "{friendly_name: Lunch, available: false}",
+        f"{{friendly_name: Lunch, sid: {busy['sid']}}}",
+    )
+    path = write("t.yaml", second)
+    _ok(run("apply", str(path), "--auto-approve"))
+    (lunch,) = _records(sandbox, "taskrouter_activities", friendly_name="Lunch")
+    assert lunch["sid"] == busy["sid"]
+    (spanish,) = _records(sandbox, "taskrouter_task_queues", friendly_name="Spanish")
+    assert spanish["reservation_activity_sid"] == busy["sid"]
+    assert "No changes." in _ok(run("plan", str(path)))

@@ -6,9 +6,9 @@ queues, a workspace's default activity).
   after the activities it names, a workflow after its queues, the
   workspace's default and timeout activity (the ``defaults`` settings) after
   those activities.
-- A child is removed only after everything that may name it has been
-  written: workflows re-pointed before a queue they named goes, defaults and
-  queues re-pointed before an activity goes.
+- A child is removed only after what named it has moved off it (and after
+  the referrers being removed): workflows re-pointed before a queue they
+  named goes, defaults and queues re-pointed before an activity goes.
 - A replaced child (children.py) is named again, by the same name, wherever
   the manifests or live state name it, so that its old self can be removed.
 """
@@ -52,17 +52,15 @@ def within_owner(
     for c in found:
         if not isinstance(c, RemoveMember):
             writes.setdefault(c.part, {}).setdefault(c.member, []).append(c.step_id)
-    every: dict[str, list[str]] = {}
-    for c in found:
-        every.setdefault(c.part, []).append(c.step_id)
     result = []
     for c in found:
-        if isinstance(c, RemoveMember):
+        if isinstance(c, RemoveMember):  # after what named it moves off it
+            gone = {c.member, c.member.removesuffix(REPLACED.format(name=""))}
             waits = [
-                s
-                for q, names in refers.items()
-                if c.part in names
-                for s in every.get(q, [])
+                r.step_id
+                for r in found
+                if c.part in refers.get(r.part, ())
+                and (isinstance(r, RemoveMember) or gone & _named_before(r))
             ]
         else:  # after the writes of the children it names
             waits = [
@@ -74,6 +72,11 @@ def within_owner(
         extra = tuple(s for s in waits if s not in c.after and s != c.step_id)
         result.append(replace(c, after=c.after + extra) if extra else c)
     return result
+
+
+def _named_before(c: MemberChange) -> set[str]:
+    """What a change's fields named before it (a superset: any text)."""
+    return {fc.before for fc in c.fields if isinstance(fc.before, str)}
 
 
 def _names_sent(rt: ResourceType, c: MemberChange, part: str) -> set[str]:
