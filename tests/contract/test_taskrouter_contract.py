@@ -130,6 +130,7 @@ def test_a_new_workspace_holds_what_twilio_creates(taskrouter: Checked) -> None:
     assert workspace["timeout_activity_sid"] == activities["Offline"]["sid"]
     assert workspace["multi_task_enabled"] is True
     channels = taskrouter.send("GET", f"{W}/{sid}/TaskChannels")["channels"]
+    assert {c["channel_optimized_routing"] for c in channels} == {False}
     assert [c["unique_name"] for c in channels] == [
         "default",
         "voice",

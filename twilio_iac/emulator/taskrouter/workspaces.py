@@ -58,7 +58,14 @@ class Workspaces(Behaviour):
             for name, available in DEFAULT_ACTIVITIES
         ]
         for unique, name in DEFAULT_CHANNELS:
-            add(store, CHANNELS, record, unique_name=unique, friendly_name=name)
+            add(
+                store,
+                CHANNELS,
+                record,
+                unique_name=unique,
+                friendly_name=name,
+                channel_optimized_routing=False,
+            )
         for _, field in ACTIVITY_PARAMS:
             record[f"{field}_sid"] = made[0]["sid"]
             record[f"{field}_name"] = made[0]["friendly_name"]
