@@ -34,12 +34,20 @@ def _type(field: Field) -> str:
         return " \\| ".join(f"`{v}`" for v in field.enum)
     if field.minimum is not None or field.maximum is not None:
         return f"{field.type} {field.minimum}–{field.maximum}"
+    if field.names_part and field.type == "json":
+        return f"mapping, naming `{field.names_part}` by name"
+    if field.names_part:
+        return f"name of one of the `{field.names_part}`"
     return {"uri": "http(s) URL", "string": "text"}.get(field.type, field.type)
 
 
-def _notes(rt: ResourceType, field: Field) -> str:
-    notes = []
-    if field.name == rt.identity:
+def _notes(rt: ResourceType, field: Field, identity: str | None = None) -> str:
+    notes = (
+        [field.description.rstrip(".")]
+        if field.names_part and field.description
+        else []
+    )
+    if field.name == (identity or rt.identity):
         notes.append("**identity**")
     if field.required:
         notes.append("required to create")
@@ -86,8 +94,13 @@ def _spelling(rt: ResourceType, name: str) -> str:
 
 def _part_row(rt: ResourceType, part: Pool | Children) -> str:
     if isinstance(part, Children):
-        what = f"list of {part.title}s (below)"
+        what = f"list of {_plural(part.title)} (below)"
         notes = "the exact list: unlisted live entries are deleted; left out: unmanaged"
+        if part.adopted:
+            notes += (
+                f"; Twilio's own ({', '.join(part.adopted)}) are kept unless "
+                f"`prune` names `{rt.kind}.{part.name}`"
+            )
     else:
         what = f"list of {part.title}s"
         if part.member_kind:
@@ -108,6 +121,10 @@ def _part_row(rt: ResourceType, part: Pool | Children) -> str:
     return f"| `{part.name}` | {what} | {notes} |"
 
 
+def _plural(title: str) -> str:
+    return f"{title[:-1]}ies" if title.endswith("y") else f"{title}s"
+
+
 def section() -> str:
     out = [BEGIN, ""]
     for rt in REGISTRY.values():
@@ -123,10 +140,22 @@ def section() -> str:
                 out += [f"`{part.name}` entries ({part.description})", ""]
                 out += ["| field | value | notes |", "|---|---|---|"]
                 for field in part.fields:
-                    notes = _notes(rt, field) if field.name != part.identity else ""
+                    notes = _notes(rt, field, part.identity)
                     if field.name == part.identity:
                         notes = f"**identity** within the {rt.title}"
+                        if field.create_only:
+                            notes += "; create-only (a new one is a new identity)"
                     out.append(f"| `{field.name}` | {_type(field)} | {notes} |")
+                if part.prefix:
+                    out.append(
+                        f"| `sid` | SID `{part.prefix}…` | pin: the live {part.title} "
+                        f"of this SID, whatever its {part.identity} |"
+                    )
+                for key, name in part.files:
+                    out.append(
+                        f"| `{key}` | path | a JSON or YAML file, relative to the "
+                        f"manifest, holding `{name}` (write one of the two) |"
+                    )
                 out.append("")
     out.append(END)
     return "\n".join(out)

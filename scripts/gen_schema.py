@@ -61,7 +61,7 @@ def _manifest() -> Schema:
             "deleted. Default: none (undeclared objects are left alone). The lists "
             "of all files are combined.",
             "uniqueItems": True,
-            "items": {"type": "string", "enum": sorted(REGISTRY)},
+            "items": {"type": "string", "enum": _prunable()},
         },
     }
     for kind in sorted(REGISTRY):
@@ -82,6 +82,18 @@ def _manifest() -> Schema:
         "additionalProperties": False,
         "properties": properties,
     }
+
+
+def _prunable() -> list[str]:
+    """Kinds, and ``kind.part`` for children Twilio creates with their owner
+    (kept when not listed unless pruned by that name)."""
+    parts = [
+        f"{kind}.{part.name}"
+        for kind, rt in REGISTRY.items()
+        for part in rt.parts
+        if isinstance(part, Children) and part.adopted
+    ]
+    return sorted([*REGISTRY, *parts])
 
 
 def _item(kind: str, identified: Schema) -> Schema:
@@ -213,25 +225,65 @@ def _part(rt: ResourceType, part: Pool | Children) -> Schema:
         if part.max_items is not None:
             schema["maxItems"] = part.max_items
         return schema
+    return _children(rt, part)
+
+
+def _children(rt: ResourceType, part: Children) -> Schema:
     fields = {f.name: _field(rt, f) for f in part.fields}
     fields[part.identity]["minLength"] = 1
+    if part.prefix:
+        fields["sid"] = {
+            "title": "sid",
+            "description": f"Pin: the live {part.title} of this SID, whatever its "
+            f"{part.identity} (a changed {part.identity} renames it).",
+            "type": "string",
+            **_sid_pattern(part.prefix, f"{_a(part.title)} SID"),
+        }
+    from_files = dict(part.files)
+    for key, field in from_files.items():
+        fields[key] = {
+            "title": key,
+            "description": f"A JSON or YAML file, relative to the manifest, "
+            f"holding {field} (instead of writing {field} here).",
+            "type": "string",
+            "minLength": 1,
+        }
     required = [part.identity] + [
-        f.name for f in part.fields if f.required and f.name != part.identity
+        f.name
+        for f in part.fields
+        if f.required and f.name != part.identity and f.name not in from_files.values()
     ]
+    item: Schema = {
+        "type": "object",
+        "title": part.title,
+        "additionalProperties": False,
+        "required": required,
+        "properties": fields,
+    }
+    # Exactly one of a field and the file holding it.
+    item |= _one_of_each(from_files)
+    kept = (
+        f" Twilio creates {', '.join(part.adopted)} with the {rt.title}: "
+        f"they are kept when not listed unless prune names {rt.kind}.{part.name}."
+        if part.adopted
+        else ""
+    )
     return {
         "title": part.name,
         "description": f"{part.description} The exact list: entries missing live "
         "are created, live ones not listed are deleted; leaving it out leaves it "
-        "unmanaged.",
+        f"unmanaged.{kept}",
         "type": ["array", "null"],
-        "items": {
-            "type": "object",
-            "title": part.title,
-            "additionalProperties": False,
-            "required": required,
-            "properties": fields,
-        },
+        "items": item,
     }
+
+
+def _one_of_each(from_files: dict[str, str]) -> Schema:
+    pairs = [
+        {"oneOf": [{"required": [key]}, {"required": [field]}]}
+        for key, field in from_files.items()
+    ]
+    return {"allOf": pairs} if pairs else {}
 
 
 def _kind_text(rt: ResourceType) -> str:
@@ -311,6 +363,8 @@ def _constraints(f: Field) -> Schema:
         return {"type": "integer", **{k: v for k, v in bounds.items() if v is not None}}
     if f.type == "boolean":
         return {"type": "boolean"}
+    if f.type == "json":
+        return {"type": "object"}
     return {"type": "string", **({"maxLength": f.max_length} if f.max_length else {})}
 
 

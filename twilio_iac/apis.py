@@ -84,6 +84,13 @@ APIS: Mapping[str, Api] = {
             "twilio_studio_v2.json",
             "Studio v2",
         ),
+        Api(
+            "taskrouter",
+            "https://taskrouter.twilio.com",
+            "TWILIO_TASKROUTER_BASE_URL",
+            "twilio_taskrouter_v1.json",
+            "TaskRouter v1",
+        ),
     )
 }
 

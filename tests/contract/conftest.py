@@ -55,3 +55,8 @@ def intelligence(app: Emulator) -> Iterator[Checked]:
 @pytest.fixture
 def studio(app: Emulator) -> Iterator[Checked]:
     yield from _checked(app, "studio.twilio.com")
+
+
+@pytest.fixture
+def taskrouter(app: Emulator) -> Iterator[Checked]:
+    yield from _checked(app, "taskrouter.twilio.com")

@@ -126,12 +126,12 @@ def test_flow_references_resolve_per_account(run, write, sandbox):
     assert "No changes" in run("plan", str(path)).stdout
 
 
-def test_taskrouter_reference_needs_the_taskrouter_kind(run, write):
+def test_a_taskrouter_reference_names_a_declared_workspace(run, write):
     main = json.loads(json.dumps(FLOW))
     main["states"][1]["properties"]["workflow"] = {"ref": "workflow:Support/Default"}
     result = run("validate", str(_flow(write, main)))
     assert result.exit_code == 1
-    assert "needs the taskrouter_workspaces kind" in result.output
+    assert "naming a workspace declared in the manifests" in result.output
 
 
 def test_a_console_edit_needs_force(run, write, sandbox):

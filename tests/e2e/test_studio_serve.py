@@ -14,6 +14,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from twilio_iac.apis import APIS
 from twilio_iac.cli import cli
 from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, Emulator
 from twilio_iac.emulator.server import _bind
@@ -49,8 +50,8 @@ def test_flows_land_in_the_subaccount_only(
     sub = httpx.post(
         f"{base}/2010-04-01/Accounts.json", data={"FriendlyName": "cc"}, auth=PARENT
     ).json()
-    for name in ("API", "STUDIO"):
-        monkeypatch.setenv(f"TWILIO_{name}_BASE_URL", base)
+    for api in APIS.values():  # every host, so nothing leaves the sandbox
+        monkeypatch.setenv(api.base_url_var, base)
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", SANDBOX_ACCOUNT_SID)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", SANDBOX_AUTH_TOKEN)
     number = httpx.post(
@@ -71,8 +72,8 @@ def test_flows_land_in_the_subaccount_only(
 def test_validate_plan_apply_export_round_trip_through_serve(
     base: str, monkeypatch, tmp_path: Path
 ) -> None:
-    for name in ("API", "STUDIO"):
-        monkeypatch.setenv(f"TWILIO_{name}_BASE_URL", base)
+    for api in APIS.values():  # every host, so nothing leaves the sandbox
+        monkeypatch.setenv(api.base_url_var, base)
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", SANDBOX_ACCOUNT_SID)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", SANDBOX_AUTH_TOKEN)
 
@@ -82,7 +83,7 @@ def test_validate_plan_apply_export_round_trip_through_serve(
         return result.stdout
 
     run("validate", str(EXAMPLE))
-    assert "2 to create" in run("plan", str(EXAMPLE))
+    assert "3 to create" in run("plan", str(EXAMPLE))  # two flows, a workspace
     run("apply", str(EXAMPLE), "--auto-approve")
     assert "No changes" in run("plan", str(EXAMPLE))
     assert _flows(base, PARENT) == ["After hours", "Main IVR"]

@@ -21,6 +21,14 @@ from twilio_iac.resources import REGISTRY
 
 ROOT = Path(__file__).parent.parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "manifests"
+# What prune takes: kinds, and the children Twilio creates, by kind.part.
+PRUNABLE = sorted(
+    [
+        *REGISTRY,
+        "taskrouter_workspaces.activities",
+        "taskrouter_workspaces.task_channels",
+    ]
+)
 
 
 def _generator() -> ModuleType:
@@ -227,7 +235,7 @@ def test_every_problem_is_reported_at_once_in_file_order() -> None:
         ),
         (
             "prune: [queue]\n",
-            f"x.yaml:1 prune[0]: must be one of {', '.join(sorted(REGISTRY))} "
+            f"x.yaml:1 prune[0]: must be one of {', '.join(PRUNABLE)} "
             '(got "queue"); did you mean queues?',
         ),
         (

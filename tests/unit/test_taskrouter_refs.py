@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from twilio_iac.errors import ManifestError
 from twilio_iac.manifests import flows, reader
-from twilio_iac.manifests.desired import load
 from twilio_iac.model import Key, Ref, Resource
 from twilio_iac.reconcile.matching import _child_ref_names
 from twilio_iac.resources import REGISTRY, Field, ResourceType
@@ -108,16 +106,3 @@ def test_live_child_sids_read_back_as_names(taskrouter) -> None:
     assert _child_ref_names(pairs) == {
         "WW1": Ref("taskrouter_workspaces.workflows", "Support/Default")
     }
-
-
-def test_without_the_kind_a_workflow_ref_is_an_offline_error(tmp_path: Path) -> None:
-    assert "taskrouter_workspaces" not in REGISTRY
-    path = tmp_path / "s.yaml"
-    path.write_text(
-        "studio_flows:\n  - friendly_name: Main\n    status: draft\n"
-        "    definition:\n      initial_state: T\n      states:\n"
-        "        - name: T\n          type: send-to-flex\n"
-        '          properties: {workflow: {ref: "workflow:Support/Default"}}\n'
-    )
-    with pytest.raises(ManifestError, match="needs the taskrouter_workspaces kind"):
-        load([path], env={})

@@ -11,6 +11,7 @@ from twilio_iac import logs
 from twilio_iac.api import wire
 from twilio_iac.api.call import Call
 from twilio_iac.api.settings import Settings
+from twilio_iac.apis import APIS
 from twilio_iac.errors import (
     ApiError,
     AuthError,
@@ -67,9 +68,11 @@ def unreachable(
     host = urlsplit(call.url).netloc
     kind = "timed out" if timed_out else "failed"
     message = f"the connection to {host} {kind} ({type(failure).__name__})"
+    api = APIS.get(getattr(call, "api", "") or "")
+    variable = api.base_url_var if api else "the API's base-URL variable"
     advice = (
         f"Could not reach {host}: check the network, and the base URL "
-        "(TWILIO_API_BASE_URL / TWILIO_VERIFY_BASE_URL) if you set one."
+        f"({variable}) if you set one."
     )
     return TransportError(
         call.method, call.bare_url, None, message=message, hint=_join(hint, advice)

@@ -13,7 +13,7 @@ or the sandbox could not catch the client getting Twilio wrong.
     http/          the machinery: kinds and actions, routing, callers, parameters,
                    pages
     core/          the 2010-04-01 API: accounts, numbers, messages, calls, usage
-    verify/ messaging/ trunking/ lookups/ intelligence/ gateway/
+    verify/ messaging/ trunking/ lookups/ intelligence/ taskrouter/ gateway/
                    one package per other product, each with its routes,
                    rules and seed data
     products.py    the one place a product is registered

@@ -20,6 +20,7 @@ from . import (
     lookups,
     messaging,
     studio,
+    taskrouter,
     trunking,
     verify,
 )
@@ -32,6 +33,7 @@ PRODUCTS: tuple[ModuleType, ...] = (
     lookups,
     messaging,
     studio,
+    taskrouter,
     trunking,
     verify,
 )

@@ -36,6 +36,9 @@ class Desired:
     layers: tuple[tuple[str, ...], ...] = ()  # the files of each PATH argument
     # Variables that had no value, where load(unset_ok=True) kept them as written.
     unset: tuple[str, ...] = ()
+    # "kind.part" of children Twilio creates with their owner that are
+    # deleted when not listed (resources/pools.py Children.adopted).
+    pruned_parts: frozenset[str] = frozenset()
 
     def ignored(self, kind: str, name: str) -> bool:
         """Does an ignore rule hand this live object to someone else?"""
@@ -60,12 +63,13 @@ def load(
     return Desired(
         resources={resource.key: resource for resource in resources},
         account_sid=parsed.account_sid,
-        prune=parsed.prune,
+        prune=frozenset(p for p in parsed.prune if p in REGISTRY),
         files=parsed.files,
         warnings=warnings,
         ignore=_ignore(parsed.ignore),
         layers=parsed.layers,
         unset=tuple(sorted({reason.message for reason in parsed.unset})),
+        pruned_parts=frozenset(p for p in parsed.prune if p not in REGISTRY),
     )
 
 

@@ -79,7 +79,8 @@ def _shaped(part: Part, value: Any, known: Names) -> dict[str, Any]:
         return {_member_key(part, label, known) or label: label for label in items}
     return {
         child[part.identity]: {
-            name: part.by_name[name].normalize(v) for name, v in child.items()
+            name: v if name == "sid" else part.by_name[name].normalize(v)
+            for name, v in child.items()
         }
         for child in items
     }

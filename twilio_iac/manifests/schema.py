@@ -22,7 +22,7 @@ from referencing.jsonschema import DRAFT202012
 
 import twilio_iac
 from twilio_iac.errors import SchemaError, UnresolvedReference
-from twilio_iac.manifests import flows, pools
+from twilio_iac.manifests import flows, nested, pools
 from twilio_iac.manifests.proof import Check, compile_proof
 from twilio_iac.manifests.reader import Document, Entry, Located, Manifest, Reason
 from twilio_iac.resources import REGISTRY, Field, ResourceType
@@ -104,8 +104,10 @@ def check(manifest: Manifest) -> tuple[str, ...]:
             for r in _unresolved(entry, names, ambiguous)
             if (r.file, r.path) not in interpolated
         ]
+    problems += nested.inline_files(manifest.entries)
     problems += pools.check(manifest.entries)
     problems += flows.check(manifest.entries, names)
+    problems += nested.check(manifest.entries)
     if manifest.unset:
         # A value still naming an unset variable is unknown: what it fails
         # (a pattern, a reference) says nothing about the value it will have.

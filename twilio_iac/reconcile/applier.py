@@ -24,12 +24,20 @@ from twilio_iac.errors import NotFound, TwilioIacError
 from twilio_iac.model import Ref
 from twilio_iac.reconcile import graph
 from twilio_iac.reconcile.executor import Executor, Outcome, Status
-from twilio_iac.reconcile.graph import Step
-from twilio_iac.reconcile.plan import Create, MemberChange, Plan, Replace, Update
+from twilio_iac.reconcile.graph import Step, child_ref
+from twilio_iac.reconcile.plan import (
+    Change,
+    Create,
+    MemberChange,
+    Plan,
+    Replace,
+    Update,
+)
 from twilio_iac.reconcile.pools import writes as pool_writes
 from twilio_iac.reconcile.report import ApplyReport, Duplicate
 from twilio_iac.resources import REGISTRY, ResourceType, studio_flows
 from twilio_iac.resources.base import STAMP
+from twilio_iac.resources.pools import Children
 
 log = structlog.get_logger(__name__)
 
@@ -172,7 +180,12 @@ class Apply:
         if isinstance(change, MemberChange):
             with self._lock:
                 known = dict(self._known)
-            return pool_writes.run(change, self.client, account_sid, known)
+            made = pool_writes.run(change, self.client, account_sid, known)
+            child = child_ref(change)
+            if child is not None and made:
+                with self._lock:  # what a later flow's definition may name
+                    self._known[child] = str(made)
+            return made
         if step.phase == "delete":
             try:
                 self.client.delete(rt.api, rt.path(account_sid, change.sid))
@@ -181,6 +194,7 @@ class Apply:
                 log.info("change.already_gone", sid=change.sid)
                 return GONE
             return None
+        self._learn_children(change)
         with self._lock:
             params = _params(rt, change.send, self._known, self.plan)
             seen = set(self._known.values())
@@ -194,6 +208,31 @@ class Apply:
         with self._lock:
             self._known[Ref(change.kind, change.name)] = record["sid"]
         return str(record["sid"])
+
+    def _learn_children(self, change: Change) -> None:
+        """SIDs of the nested objects this change names that the run does not
+        know yet: those Twilio made with an owner this run created (a new
+        workspace's own task channels), read from the owner once it exists."""
+        with self._lock:
+            missing = [
+                ref
+                for ref in graph.refs_in(list(change.send.values()))
+                if "." in ref.kind and ref not in self._known
+            ]
+            owners = dict(self._known)
+        for ref in missing:
+            kind, _, part = ref.kind.partition(".")
+            owner, _, identity = ref.name.partition("/")
+            owner_sid = owners.get(Ref(kind, owner))
+            spec = REGISTRY[kind].parts_by_name.get(part)
+            if owner_sid is None or not isinstance(spec, Children):
+                continue  # unknown: _params says which reference is missing
+            owner_rt = REGISTRY[kind]
+            path = spec.path(owner_rt.path(self.plan.account_sid, owner_sid))
+            for record in self.client.list(owner_rt.api, path, spec.list_key):
+                if str(record.get(spec.identity)) == identity:
+                    with self._lock:
+                        self._known[ref] = str(record["sid"])
 
     def _duplicates(self, outcomes: list[Outcome]) -> list[Duplicate]:
         """Identities this run created that live state now holds twice."""

@@ -24,6 +24,7 @@ import yaml
 from twilio_iac import logs, urlauth
 from twilio_iac.errors import TwilioIacError
 from twilio_iac.model import Resource
+from twilio_iac.reconcile.pools.live import TWICE
 from twilio_iac.resources import REGISTRY, Field, ResourceType, apply_order
 from twilio_iac.resources.pools import Children, Pool
 from twilio_iac.resources.studio_flows import flow_sid
@@ -306,6 +307,12 @@ def _entry(
     for part in rt.parts:
         children = r.fields.get(part.name) or {}
         entry[part.name] = _part_entry(part, children, targets.all_fields)
+    for part, names in (r.fields.get(TWICE) or {}).items():
+        shown = ", ".join(f'"{n}"' for n in names)
+        notes.append(
+            f'{rt.kind} "{r.name}" {part}: two or more share {shown}; one of each '
+            "is written, and plan refuses to guess until they are renamed."
+        )
     return _nested(entry), notes
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from twilio_iac.model import Ref
 from twilio_iac.reconcile.plan import (
+    AddMember,
     Change,
     Create,
     Delete,
@@ -35,7 +36,7 @@ from twilio_iac.reconcile.plan import (
     Replace,
 )
 from twilio_iac.resources import REGISTRY, apply_order
-from twilio_iac.resources.pools import Pool
+from twilio_iac.resources.pools import Children, Pool
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,9 @@ class _Index:
         step_id = getattr(change, "step_id", None)
         if step_id:
             self.ids[step_id] = at
+        child = child_ref(change)
+        if child is not None:  # a nested object a flow's definition may name
+            self.creates[child] = at
         if getattr(change, "part", None):
             self.by_owner[Ref(change.kind, change.name)].append(at)
             target = getattr(change, "target", None)
@@ -193,11 +197,14 @@ class _Index:
             self.unsetting[(member_kind, change.target)].append(at)
 
     def write_needs(self, change: Change) -> set[int]:
-        wants = {
-            self.creates[value]
-            for value in _refs_in(list(change.send.values()))
-            if value in self.creates
-        }
+        wants: set[int] = set()
+        for value in refs_in(list(change.send.values())):
+            if value in self.creates:
+                wants.add(self.creates[value])
+            elif "." in value.kind:  # a child its owner's create makes itself
+                owner = Ref(value.kind.partition(".")[0], value.name.partition("/")[0])
+                if owner in self.creates:
+                    wants.add(self.creates[owner])
         wants.update(self.ids[a] for a in getattr(change, "after", ()) if a in self.ids)
         # A pool member bought in this run: added once the purchase lands.
         target = getattr(change, "target", None)
@@ -216,14 +223,26 @@ class _Index:
         return wants
 
 
-def _refs_in(value: Any) -> list[Ref]:
+def child_ref(change: Change) -> Ref | None:
+    """The Ref under which a nested object this change adds is named elsewhere
+    (``Ref("taskrouter_workspaces.workflows", "Contact Centre/Support")``, as
+    a flow's `{"ref": "workflow:…"}` reads), for a child added by this plan."""
+    if not isinstance(change, AddMember) or not change.member:
+        return None
+    part = REGISTRY[change.kind].parts_by_name.get(change.part)
+    if not isinstance(part, Children):
+        return None
+    return Ref(f"{change.kind}.{change.part}", f"{change.name}/{change.member}")
+
+
+def refs_in(value: Any) -> list[Ref]:
     """The Refs a value sends, also inside structured data (a flow's definition)."""
     if isinstance(value, Ref):
         return [value]
     if isinstance(value, dict):
         value = list(value.values())
     if isinstance(value, list):
-        return [ref for item in value for ref in _refs_in(item)]
+        return [ref for item in value for ref in refs_in(item)]
     return []
 
 

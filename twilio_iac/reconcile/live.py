@@ -138,9 +138,10 @@ def _readable(rt: ResourceType) -> list[Reader]:
     cached = _READERS.get(rt.kind)
     if cached is None or cached[0] is not rt:
         readers: list[Reader] = [
-            (f, f.name, tuple(f.name.split(".")) if "." in f.name else None)
+            (f, key, tuple(key.split(".")) if "." in key else None)
             for f in rt.fields
             if not f.write_only
+            for key in [f.source or f.name]
         ]
         cached = _READERS[rt.kind] = (rt, readers)
     return cached[1]

@@ -267,7 +267,10 @@ def _change(item: dict[str, Any], state: dict[str, Any]) -> Change:
         if not issubclass(cls, MemberChange):
             raise ValueError(f"a {cls.action} change holds nothing")
         part = rt.parts_by_name.get(member["part"])
-        unknown -= set(part.by_name if isinstance(part, Children) else rt.by_name)
+        fields = part.by_name if isinstance(part, Children) else rt.by_name
+        # A document's change is shown per path: "configuration.task_routing…".
+        unknown = {n for n in unknown if n.split(".")[0] not in _documents(fields)}
+        unknown -= set(fields)
     else:
         unknown -= set(rt.by_name)
     if unknown:
@@ -345,3 +348,7 @@ def parse(where: str, data: Any, env: Mapping[str, str] | None = None) -> Plan:
             f"({type(exc).__name__}: {exc}). Nothing was sent. Write the plan again."
         ) from exc
     return _with_passwords(path, plan, os.environ if env is None else env)
+
+
+def _documents(fields: Mapping[str, Any]) -> set[str]:
+    return {name for name, f in fields.items() if f.type == "json"}

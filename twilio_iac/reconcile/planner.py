@@ -70,6 +70,7 @@ def plan(
             kinds, desired, found, live, problems
         )
     changes = renames.hinted(changes, desired, found)
+    warnings += pool_planning.warnings(desired, found.pairs)
     ignored_keys = {r.key for r in ignored}
     warnings += _checked(
         changes, live, found, superseded, ignored_keys, kinds, problems

@@ -53,7 +53,10 @@ def check_fresh(plan: Plan, client: TwilioClient) -> Plan:
     """Refuse a saved plan when what it touches or points at moved since it was
     computed; return it with live counts taken now, not read from the file."""
     target.check_saved(plan.account_sid, client)
-    kinds = {c.kind for c in plan.changes} | {ref.kind for ref in plan.sids}
+    # A reference to a part ("taskrouter_workspaces.activities") is read with
+    # its owner's kind.
+    named = {ref.kind.partition(".")[0] for ref in plan.sids}
+    kinds = {c.kind for c in plan.changes} | named
     state = live.fetch(client, plan.account_sid, related_kinds(kinds))
     by_sid = {r.sid: r for items in state.values() for r in items}
     problems = _moved(plan, state, by_sid) + _gone_targets(plan, by_sid)

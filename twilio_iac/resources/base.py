@@ -21,7 +21,8 @@ STAMP = "twilio-iac: "
 
 # Field types. "method" is GET/POST; "sid" is a raw SID with a fixed prefix;
 # "ref" is a SID field that manifests may also write by the target's identity;
-# "json" is structured data (a Studio flow's definition), compared as data.
+# "json" is structured data (a Studio flow's definition, a workflow's
+# configuration): a mapping in manifests, JSON text on the wire, compared as data.
 TYPES = frozenset(
     {"string", "uri", "method", "boolean", "integer", "enum", "sid", "ref", "json"}
 )
@@ -52,6 +53,14 @@ class Field:
     # Manifest key that names a file holding the value instead (a flow's
     # definition_file), read relative to the manifest by manifests/flows.py.
     file_alias: str | None = None
+    # Read from this response key when it is not ``name`` (a workspace's
+    # ``default_activity`` is read from ``default_activity_name``).
+    source: str | None = None
+    # The value is the identity of a child in this part of the same owner
+    # (resources/pools.py Children), sent as that child's SID; for a "json"
+    # field, the names sit at ``name_paths`` ("a.b[].c") inside the document.
+    names_part: str | None = None
+    name_paths: tuple[str, ...] = ()
     description: str = ""
 
     def __post_init__(self) -> None:

@@ -19,7 +19,8 @@ and schema read these declarations; nothing there names a kind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from twilio_iac.resources.base import Field
@@ -91,6 +92,16 @@ class Children:
     identity: str
     fields: tuple[Field, ...]
     description: str = ""
+    # Identity → fields of each child Twilio creates with the owner (a
+    # workspace's Offline activity): adopted by name, never duplicated, and
+    # kept when not listed unless the manifest's prune names "<kind>.<part>".
+    adopted: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # A child may be pinned with ``sid:`` (a SID of this prefix) to the live
+    # child of that SID, whatever its identity; "" where pins are not taken.
+    prefix: str = ""
+    # (manifest key, field): the key names a file, relative to the manifest,
+    # whose JSON or YAML is the field's value (configuration_file).
+    files: tuple[tuple[str, str], ...] = ()
 
     @property
     def by_name(self) -> dict[str, Field]:
@@ -104,6 +115,11 @@ class Children:
         filled = {f.name: f.default for f in self.fields if f.default is not None}
         filled.update(values)
         return {self.by_name[name].request_param: v for name, v in filled.items()}
+
+    @property
+    def refers_to(self) -> frozenset[str]:
+        """The owner's other parts whose children this one's fields name."""
+        return frozenset(f.names_part for f in self.fields if f.names_part)
 
 
 Part = Pool | Children

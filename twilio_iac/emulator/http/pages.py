@@ -52,6 +52,10 @@ def _matches(param: str, value: Any, wanted: Any) -> bool:
     if param == "PhoneNumber":  # "partial numbers and '*' as a wildcard for any digit"
         pattern = re.escape(wanted).replace(r"\*", "[0-9]")
         return value is not None and re.search(pattern, value) is not None
+    if isinstance(value, bool) and isinstance(wanted, str):
+        # A boolean filter the description types as a string (TaskRouter's
+        # Activities ?Available=true).
+        return value == (wanted.strip().lower() == "true")
     return value == wanted
 
 

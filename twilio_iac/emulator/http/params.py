@@ -39,10 +39,12 @@ LENGTHS: dict[tuple[str, str], int] = {
     ("verify", "FriendlyName"): 32,
     ("messaging", "FriendlyName"): 64,
     ("trunking", "FriendlyName"): 64,
+    ("taskrouter", "FriendlyName"): 64,
 }
 _PASSKEY_CHOICE = ("required", "preferred", "discouraged")
 # (api, param) → allowed values that the descriptions list in prose only.
 ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("taskrouter", "Template"): ("NONE", "FIFO"),  # "Can be: `NONE` or `FIFO`"
     (CORE, "ApiVersion"): ("2010-04-01", "2008-08-01"),
     ("verify", "Passkeys.AuthenticatorAttachment"): (
         "platform",

@@ -25,8 +25,16 @@ from twilio_iac.reconcile.plan import (
     RemoveMember,
     SetMember,
 )
-from twilio_iac.reconcile.pools import children, memberships, moves, settings
-from twilio_iac.resources import REGISTRY
+from twilio_iac.reconcile.pools import (
+    children,
+    memberships,
+    moves,
+    named,
+    order,
+    settings,
+)
+from twilio_iac.reconcile.pools import live as pool_live
+from twilio_iac.resources import REGISTRY, ResourceType
 from twilio_iac.resources.pools import Pool
 
 Live = Mapping[str, list[Resource]]
@@ -45,7 +53,9 @@ def for_plan(
 ) -> list[Change]:
     """Pool members, nested children and sub-path settings of a whole plan."""
     lookup = memberships.Lookup(_member_sids(live, changes), changes, _labels(desired))
-    found = _per_owner(_declared(desired, pairs), lookup, problems)
+    found = _per_owner(
+        _declared(desired, pairs), lookup, problems, desired.pruned_parts
+    )
     everything = [r for items in live.values() for r in items]
     deletes = [c for c in changes.values() if isinstance(c, Delete)]
     found += moves.removals_before_delete(deletes, {r.sid: r for r in everything})
@@ -94,6 +104,7 @@ def _per_owner(
     pairs: Mapping[Key, tuple[Resource, Resource | None]],
     lookup: memberships.Lookup,
     problems: list[str],
+    prune: frozenset[str] = frozenset(),
 ) -> list[MemberChange]:
     """Member changes for every declared owner (``pairs``: desired, live)."""
     result: list[MemberChange] = []
@@ -101,20 +112,51 @@ def _per_owner(
         rt = REGISTRY[key.kind]
         created = isinstance(lookup.changes.get(key), Create)
         made = _after_owner(rt.kind, want.name, created)
-        result += settings.changes(rt, want, have, made)
+        problems += named.unknown(rt, want, have)
+        owner = settings.changes(rt, want, have, made)
         after = _after_owner(rt.kind, want.name, have is None)
         for part in rt.parts:
             if part.name not in want.fields:
                 continue  # left out: unmanaged
             before = have.fields.get(part.name, {}) if have else {}
             if isinstance(part, Pool):
-                result += memberships.changes(
+                owner += memberships.changes(
                     rt, part, want, have, before, after, lookup, problems
                 )
             else:
-                result += children.changes(rt, part, want, have, before, after)
+                if twice := (have.fields.get(pool_live.TWICE, {}) if have else {}).get(
+                    part.name
+                ):
+                    problems.append(_twice(rt, want, part.title, part.name, twice))
+                    continue
+                pruned = f"{rt.kind}.{part.name}" in prune
+                owner += children.changes(
+                    rt, part, want, have, before, after, pruned, problems
+                )
+        result += order.within_owner(rt, want, have, owner)
     return result
+
+
+def _twice(
+    rt: ResourceType, want: Resource, title: str, part: str, names: list[str]
+) -> str:
+    shown = ", ".join(f'"{n}"' for n in names)
+    return (
+        f'{rt.kind} "{want.name}" {part}: Twilio holds two or more of {shown}, '
+        f"so which {title} an entry means is unclear; rename or delete the "
+        "extra ones in the Console, then plan again"
+    )
 
 
 def _after_owner(kind: str, name: str, created: bool) -> tuple[str, ...]:
     return (f"create:{kind}:{name}",) if created else ()
+
+
+def warnings(desired: Desired, pairs: Mapping[Key, Resource | None]) -> list[str]:
+    """What the plan says but does not change: a managed child's SID written
+    inside a document (children.sid_warnings)."""
+    return [
+        text
+        for want, have in _declared(desired, pairs).values()
+        for text in children.sid_warnings(REGISTRY[want.kind], want, have)
+    ]

@@ -8,9 +8,19 @@ from twilio_iac.model import Resource
 from twilio_iac.reconcile.plan import FieldChange, MemberChange, SetMember
 from twilio_iac.resources import ResourceType
 
+# The part name of fields naming the owner's children (a workspace's default
+# activity), set at the owner's own path.
+NAMED = "defaults"
+
 
 def endpoint_fields(rt: ResourceType, want: Resource) -> list[str]:
-    return [n for n in want.fields if n in rt.by_name and rt.by_name[n].endpoint]
+    """Fields at a sub-path, and fields naming the owner's children (set at
+    the owner's own path once those exist)."""
+    return [
+        n
+        for n in want.fields
+        if n in rt.by_name and (rt.by_name[n].endpoint or rt.by_name[n].names_part)
+    ]
 
 
 def changes(
@@ -36,7 +46,7 @@ def changes(
             have.sid if have else None,
             tuple(fcs),
             {fc.name: fc.after for fc in fcs},
-            part=path.strip("/").lower(),
+            part=path.strip("/").lower() or NAMED,
             member="",
             target=path,
             after=after,
