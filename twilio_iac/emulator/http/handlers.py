@@ -23,7 +23,7 @@ from .actions import ACTIONS, Action, ActionCall
 from .kinds import KINDS, Kind, apply_values, new_record, render
 from .pages import select, v2010_envelope, verify_envelope
 from .params import Form, parse
-from .problems import METHOD_NOT_ALLOWED, ApiProblem, not_found
+from .problems import METHOD_NOT_ALLOWED, ApiProblem, not_emulated, not_found
 from .spec import load
 
 # (HTTP method, is the path an instance?) → operation name on a Kind.
@@ -74,7 +74,7 @@ def dispatch(store: Store, request: Request, now: datetime) -> tuple[int, Any]:
     action = _action(request.method, request.path)
     if action is not None:
         return _act(store, request, now, *action)
-    route, ids = _match(request.path)
+    route, ids = _match(request.method, request.path)
     kind = route.kind
     name = OPERATIONS.get((request.method, route.instance))
     op = load().operations.get((request.method, route.template))
@@ -190,16 +190,16 @@ def allowed_methods(path: str) -> list[str]:
     methods = [a.method for a in ACTIONS if a.pattern.match(path)]
     if methods:
         return methods
-    route, _ = _match(path)
+    route, _ = _match("GET", path)
     return _allowed(route)
 
 
-def _match(path: str) -> tuple[Route, dict[str, str]]:
+def _match(method: str, path: str) -> tuple[Route, dict[str, str]]:
     for route in routes():
         found = route.pattern.match(path)
         if found:
             return route, found.groupdict()
-    raise not_found(path)
+    raise not_emulated(method, path)
 
 
 def _allowed(route: Route) -> list[str]:

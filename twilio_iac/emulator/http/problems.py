@@ -59,5 +59,19 @@ def not_found(path: str) -> ApiProblem:
     return ApiProblem(404, NOT_FOUND, f"The requested resource {path} was not found")
 
 
+# Where a user reads what the sandbox serves (README.md's section title).
+EMULATED_SECTION = 'README.md, "What the sandbox emulates"'
+
+
+def not_emulated(method: str, path: str) -> ApiProblem:
+    """A path no product serves: Twilio's 404 body, saying why, so that it is
+    not mistaken for a wrong SID (a missing record keeps not_found's message)."""
+    return ApiProblem(
+        404,
+        NOT_FOUND,
+        f"The sandbox does not emulate {method} {path}; see {EMULATED_SECTION}",
+    )
+
+
 def bad_request(code: int, message: str) -> ApiProblem:
     return ApiProblem(400, code, message)
