@@ -77,6 +77,13 @@ APIS: Mapping[str, Api] = {
             "twilio_intelligence_v2.json",
             "Voice Intelligence v2",
         ),
+        Api(
+            "iam",
+            "https://iam.twilio.com",
+            "TWILIO_IAM_BASE_URL",
+            "twilio_iam_v1.json",
+            "IAM v1 (API keys)",
+        ),
     )
 }
 

@@ -49,3 +49,8 @@ def lookups(app: Emulator) -> Iterator[Checked]:
 @pytest.fixture
 def intelligence(app: Emulator) -> Iterator[Checked]:
     yield from _checked(app, "intelligence.twilio.com")
+
+
+@pytest.fixture
+def iam(app: Emulator) -> Iterator[Checked]:
+    yield from _checked(app, "iam.twilio.com")

@@ -28,6 +28,7 @@ from urllib.parse import parse_qs
 
 from . import gateway
 from .core.catalog import PHONE_NUMBERS
+from .core.keys import key_account
 from .core.numbers import number_fields
 from .core.seed import add_numbers
 from .http.actions import Binary
@@ -270,7 +271,8 @@ class Emulator:
             return (*self._control(environ, method, path), 0.0)
         if gateway.handles(path):
             return (*self._gateway(environ, method, path, headers), 0.0)
-        if not self._authenticated(environ.get("HTTP_AUTHORIZATION", "")):
+        header = environ.get("HTTP_AUTHORIZATION", "")
+        if not self._authenticated(header) or not self._key_may(header, path):
             headers.append(("WWW-Authenticate", 'Basic realm="Twilio API"'))
             return 401, error_body(401, AUTHENTICATE, "Authenticate"), 0.0
         fault = self.store.take_fault(method, path)
@@ -381,10 +383,21 @@ class Emulator:
         except (binascii.Error, UnicodeDecodeError):
             return False
         expected = self.credentials.get(user)
+        if expected is None and user.startswith("SK"):
+            return key_account(self.store, user, password) is not None
         if expected is None or not hmac.compare_digest(expected, password):
             return False
         # An API key (SK…) acts for the account; an account SID must be this one.
         return user.startswith("SK") or user == self.account_sid
+
+    def _key_may(self, header: str, path: str) -> bool:
+        """A subaccount's API key authenticates as that subaccount: a 2010
+        path naming another account is not its to use."""
+        user, _, password = _basic(header)
+        owner = key_account(self.store, user, password) if user else None
+        if owner is None or owner == self.account_sid:
+            return True
+        return self._account_of(path) == owner
 
     def _control(self, environ: dict, method: str, path: str) -> tuple[int, Any]:
         if (method, path) == ("GET", "/_emulator/state"):
@@ -397,6 +410,17 @@ class Emulator:
                 raise ApiProblem(400, INVALID_PARAMETER, f"Bad fault: {exc}") from None
             return 201, self.store.state["faults"][-1]
         raise not_found(path)
+
+
+def _basic(header: str) -> tuple[str, str, str]:
+    """(user, ":", password) of a Basic header; empty strings if it is none."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return "", "", ""
+    try:
+        return base64.b64decode(encoded).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return "", "", ""
 
 
 def _after_fault(

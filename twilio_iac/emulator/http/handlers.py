@@ -92,7 +92,8 @@ def dispatch(store: Store, request: Request, now: datetime) -> tuple[int, Any]:
         records = _scoped(store, kind, account, owner)
         return op.status, _list(kind, records, request, values)
     if name == "create":
-        return op.status, _create(kind, store, request, values, now, account, owner)
+        record = create_record(kind, store, values, now, account, owner)
+        return op.status, render(kind, record, request.base_url)
     record = _scoped_record(store, kind, account, owner, ids["Sid"])
     if record is None:
         raise not_found(request.path)
@@ -222,23 +223,24 @@ def _list(kind: Kind, records: dict, request: Request, values: dict) -> dict:
     return verify_envelope(kind, request.base_url + request.path, page, items, token)
 
 
-def _create(
+def create_record(
     kind: Kind,
     store: Store,
-    request: Request,
     values: dict,
     now: datetime,
     account: str,
-    owner: dict,
+    owner: dict | None = None,
 ) -> dict:
+    """A new record of ``kind`` under its rules, as a create request makes it
+    (actions that create, such as the number subtypes, share it)."""
     record = new_record(kind, store, now, None, account)
-    record.update(owner)
+    record.update(owner or {})
     kind.behaviour.on_create(store, record, values)
     apply_values(kind, record, values)
     kind.behaviour.on_write(store, record, values)
     followers.written(store, kind.name, record)
     store.records(kind.name)[record["sid"]] = record
-    return render(kind, record, request.base_url)
+    return record
 
 
 def _update(
