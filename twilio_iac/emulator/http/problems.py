@@ -31,6 +31,12 @@ INVALID_ADDRESS_SID = 22109
 # No dictionary entry for "address still used by a number" was found; 400 is
 # the dictionary's generic "Bad Request".
 ADDRESS_IN_USE = 400
+# "Address cannot be validated" (the Addresses docs: an address that does not
+# pass validation "is not accepted … and error code 21628 is returned").
+ADDRESS_NOT_VALID = 21628
+# The Queue docs: "Each Queue needs to have a unique friendly name within an
+# account"; no dictionary entry for the refusal was found, so the generic 400.
+QUEUE_NAME_TAKEN = 400
 
 
 class ApiProblem(Exception):
