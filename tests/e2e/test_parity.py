@@ -65,3 +65,16 @@ def test_the_sdk_sees_the_same(served) -> None:
     assert refused.value.code == 21628
     number = client.lookups.v2.phone_numbers("+14155550123").fetch()
     assert number.validation_errors == [] and number.url.startswith(served.base)
+
+
+def test_a_messaging_service_send_starts_accepted(served) -> None:
+    service = served.post("/v1/Services", FriendlyName="Alerts").json()["sid"]
+    numbers = served.get(f"{P}/IncomingPhoneNumbers.json").json()
+    pn = numbers["incoming_phone_numbers"][0]["sid"]
+    served.post(f"/v1/Services/{service}/PhoneNumbers", PhoneNumberSid=pn)
+    sent = served.post(f"{P}/Messages.json", To="+14155551234",
+                       MessagingServiceSid=service, Body="hi").json()  # fmt: skip
+    assert sent["status"] == "accepted"
+    direct = served.post(f"{P}/Messages.json", To="+14155551234",
+                         From="+14155550100", Body="hi").json()  # fmt: skip
+    assert direct["status"] == "queued"

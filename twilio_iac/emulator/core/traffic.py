@@ -76,7 +76,9 @@ CALL_LIVE = frozenset({"queued", "ringing", "in-progress"})
 SMS_PRICE = Decimal("0.0079")  # USD per segment
 MMS_PRICE = Decimal("0.0200")  # USD per message
 CALL_PRICE = Decimal("0.0140")  # USD per started minute
-MESSAGE_STEPS = ("queued", "sending", "sent", "delivered")
+# A send through a Messaging Service (no From) starts "accepted", as on Twilio,
+# while the service picks its sender.
+MESSAGE_STEPS = ("accepted", "queued", "sending", "sent", "delivered")
 CALL_STEPS = ("queued", "ringing", "in-progress", "completed")
 
 
@@ -122,7 +124,7 @@ class Messages(Behaviour):
             media.add_media(store, record, files)
         segments = 1 if files else count_segments(body).count
         record.update(
-            status="queued",
+            status="queued" if sender is not None else "accepted",
             num_segments=str(segments),
             num_media=str(len(files)),
             subresource_uris={
