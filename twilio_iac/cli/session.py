@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -18,6 +19,9 @@ from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.reach import check_reachable
 from twilio_iac.api.settings import Settings, gateway_settings
 from twilio_iac.errors import ConfigError
+
+if TYPE_CHECKING:
+    from twilio_iac.emulator import Emulator
 
 log = structlog.get_logger(__name__)
 
@@ -88,37 +92,50 @@ def connect(
     plan and apply check the account they target themselves (reconcile/target.py).
     """
     env = os.environ if env is None else env
-    settings = _settings(env, sandbox, account_sid)
-    emulator = None
-    if sandbox:
-        from twilio_iac.emulator import Emulator  # only the sandbox needs it
-
-        path = sandbox_state_path(env)
-        legacy = legacy_state_path(env)
-        if not path.exists():
-            if legacy is not None and legacy.exists():
-                log.warning("sandbox.migrated", state=str(path), old=str(legacy))
-            else:
-                log.warning("sandbox.created", state=str(path))
-        emulator = Emulator(
-            state_path=path, migrate_from=legacy, **sandbox_options(env)
-        )
+    if not sandbox:
+        with TwilioClient(_settings(env, account_sid)) as client:
+            yield client
+        return
+    emulator = open_sandbox(env)
     try:
+        settings = _settings(env, account_sid, sandbox_credentials(emulator))
         with TwilioClient(settings, app=emulator) as client:
             yield client
     finally:
-        if emulator is not None:
-            emulator.close()
+        emulator.close()
+
+
+def open_sandbox(env: Mapping[str, str]) -> Emulator:
+    """The in-process sandbox over its state file (made, or migrated, if new)."""
+    from twilio_iac.emulator import Emulator  # only the sandbox needs it
+
+    path = sandbox_state_path(env)
+    legacy = legacy_state_path(env)
+    if not path.exists():
+        if legacy is not None and legacy.exists():
+            log.warning("sandbox.migrated", state=str(path), old=str(legacy))
+        else:
+            log.warning("sandbox.created", state=str(path))
+    return Emulator(state_path=path, migrate_from=legacy, **sandbox_options(env))
+
+
+def sandbox_credentials(emulator: Emulator) -> tuple[str, str]:
+    """Credentials the in-process sandbox accepts for the account its state
+    holds: `emulator serve` started with TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN
+    makes the state that account's, and in-process the sandbox's own token
+    stands for that account's (its real token is not known here)."""
+    from twilio_iac.emulator import SANDBOX_AUTH_TOKEN
+
+    emulator.credentials.setdefault(emulator.account_sid, SANDBOX_AUTH_TOKEN)
+    return emulator.account_sid, emulator.credentials[emulator.account_sid]
 
 
 def _settings(
-    env: Mapping[str, str], sandbox: bool, account_sid: str | None
+    env: Mapping[str, str],
+    account_sid: str | None,
+    sandbox: tuple[str, str] | None = None,
 ) -> Settings:
-    if not sandbox:
-        return Settings.from_env(env, account_sid=account_sid)
-    from twilio_iac.emulator import SANDBOX_CREDENTIALS
-
-    return Settings.from_env(env, sandbox=SANDBOX_CREDENTIALS, account_sid=account_sid)
+    return Settings.from_env(env, sandbox=sandbox, account_sid=account_sid)
 
 
 @contextmanager
@@ -132,11 +149,9 @@ def gateway_session(
         with TwilioClient(gateway_settings(env)) as client:
             yield client
         return
-    from twilio_iac.emulator import SANDBOX_CREDENTIALS, Emulator
-
-    emulator = Emulator(state_path=sandbox_state_path(env))
+    emulator = open_sandbox(env)
     try:
-        settings = gateway_settings(env, sandbox=SANDBOX_CREDENTIALS)
+        settings = gateway_settings(env, sandbox=sandbox_credentials(emulator))
         with TwilioClient(settings, app=emulator) as client:
             yield client
     finally:
