@@ -73,3 +73,18 @@ def test_keys_in_2010_and_iam(api: Checked, iam: Checked) -> None:
     iam.send("GET", f"/v1/Keys/{other['sid']}")
     iam.send("POST", f"/v1/Keys/{other['sid']}", {"FriendlyName": "deploy-2"})
     iam.send("DELETE", f"/v1/Keys/{other['sid']}")
+
+
+def test_usage_aggregates_and_unmodelled_categories(api: Checked) -> None:
+    for category in ("sms", "calls", "phonenumbers", "recordings", "totalprice"):
+        api.send("GET", f"{P}/Usage/Records.json", {"Category": category})
+    days = {"Category": "mms", "StartDate": "2020-01-01", "EndDate": "2020-01-03"}
+    api.send("GET", f"{P}/Usage/Records/Daily.json", days)
+
+
+def test_a_verify_resend(verify: Checked) -> None:
+    service = verify.send("POST", "/v2/Services", {"FriendlyName": "Login"})["sid"]
+    path = f"/v2/Services/{service}/Verifications"
+    first = verify.send("POST", path, {"To": "+14155551234", "Channel": "sms"})
+    again = verify.send("POST", path, {"To": "+14155551234", "Channel": "call"})
+    assert again["sid"] == first["sid"] and len(again["send_code_attempts"]) == 2
