@@ -1,7 +1,8 @@
-"""The 2010-04-01 API (api.twilio.com/2010-04-01): accounts, phone numbers,
-applications, queues, addresses, API keys (with IAM v1's Keys), available
-numbers, messages and calls with their media and
-recordings, and usage records; and the sandbox account with its seed numbers.
+"""The 2010-04-01 API (api.twilio.com/2010-04-01): accounts, phone numbers
+(owned, and available to buy), applications, queues, addresses, API keys
+(with IAM v1's Keys, the same records), messages and calls with their media
+and recordings, usage records and the balance; and the sandbox account with
+its seed numbers.
 """
 
 from __future__ import annotations
