@@ -15,14 +15,29 @@ from ..http.kinds import Behaviour
 from ..http.problems import INVALID_PARAMETER, bad_request
 from ..store import Store, utcnow
 
+# Twilio's own list (the description's example): served or, where the sandbox
+# does not emulate one, answered as such (http.problems.not_emulated).
 _SUBRESOURCES = {
-    "incoming_phone_numbers": "IncomingPhoneNumbers.json",
-    "applications": "Applications.json",
-    "queues": "Queues.json",
-    "addresses": "Addresses.json",
-    "messages": "Messages.json",
+    "available_phone_numbers": "AvailablePhoneNumbers.json",
     "calls": "Calls.json",
+    "conferences": "Conferences.json",
+    "incoming_phone_numbers": "IncomingPhoneNumbers.json",
+    "notifications": "Notifications.json",
+    "outgoing_caller_ids": "OutgoingCallerIds.json",
+    "recordings": "Recordings.json",
+    "transcriptions": "Transcriptions.json",
+    "addresses": "Addresses.json",
+    "signing_keys": "SigningKeys.json",
+    "connect_apps": "ConnectApps.json",
+    "sip": "SIP.json",
+    "authorized_connect_apps": "AuthorizedConnectApps.json",
     "usage": "Usage.json",
+    "keys": "Keys.json",
+    "applications": "Applications.json",
+    "short_codes": "SMS/ShortCodes.json",
+    "queues": "Queues.json",
+    "messages": "Messages.json",
+    "balance": "Balance.json",
 }
 
 
