@@ -91,6 +91,13 @@ APIS: Mapping[str, Api] = {
             "twilio_taskrouter_v1.json",
             "TaskRouter v1",
         ),
+        Api(
+            "iam",
+            "https://iam.twilio.com",
+            "TWILIO_IAM_BASE_URL",
+            "twilio_iam_v1.json",
+            "IAM v1 (API keys)",
+        ),
     )
 }
 

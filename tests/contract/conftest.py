@@ -60,3 +60,8 @@ def studio(app: Emulator) -> Iterator[Checked]:
 @pytest.fixture
 def taskrouter(app: Emulator) -> Iterator[Checked]:
     yield from _checked(app, "taskrouter.twilio.com")
+
+
+@pytest.fixture
+def iam(app: Emulator) -> Iterator[Checked]:
+    yield from _checked(app, "iam.twilio.com")

@@ -43,7 +43,13 @@ PATTERNS = {
 PATTERNS["uri"] = rf"({PATTERNS['uri']})|([Ss][Ii][Pp]:\S+)"
 # Where the same formats are looser: v2010 list envelopes hold relative URIs, and
 # list filters take partial numbers with '*' wildcards.
-RESPONSE_PATTERNS = {**PATTERNS, "uri": rf"({PATTERNS['uri']})|(/\S*)"}
+# Available numbers' friendly_name is a "phone-number" that the description's
+# own examples give as "(808) 925-5327": that form is taken as the truth too.
+RESPONSE_PATTERNS = {
+    **PATTERNS,
+    "uri": rf"({PATTERNS['uri']})|(/\S*)",
+    "phone-number": rf"({PATTERNS['phone-number']})|(\(\d{{3}}\) \d{{3}}-\d{{4}})",
+}
 QUERY_PATTERNS = {**PATTERNS, "phone-number": r"(whatsapp:)?\+?[0-9*]{1,15}"}
 
 
@@ -69,6 +75,7 @@ def _docs() -> tuple[dict[str, Any], ...]:
 
 def find_operation(method: str, path: str) -> tuple[dict, dict, dict[str, str]] | None:
     """(spec, operation, path params) whose template matches the concrete path."""
+    matches = []
     for doc in _docs():
         # A literal path (Studio's /v2/Flows/Validate) wins over a template
         # (/v2/Flows/{Sid}) that also matches it, as it does at Twilio.
@@ -78,8 +85,13 @@ def find_operation(method: str, path: str) -> tuple[dict, dict, dict[str, str]] 
             regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
             found = re.match(f"^{regex}$", path)
             if found and method.lower() in item:
-                return doc, item[method.lower()], found.groupdict()
-    return None
+                matches.append((template.count("{"), doc, item, found))
+    if not matches:
+        return None
+    # A literal segment beats a parameter: IncomingPhoneNumbers/Local.json is
+    # not IncomingPhoneNumbers/{Sid}.json.
+    _, doc, item, found = min(matches, key=lambda match: match[0])
+    return doc, item[method.lower()], found.groupdict()
 
 
 def to_json_schema(doc: dict, schema: dict, strict: bool = False) -> dict[str, Any]:

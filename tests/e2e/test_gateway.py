@@ -172,3 +172,26 @@ def test_a_missing_key_is_refused(served, monkeypatch):
     result = CliRunner().invoke(cli, [*CONNECTIONS, "list"])
     assert result.exit_code == 1
     assert "MATON_API_KEY is not set" in result.stderr
+
+
+def test_the_sandbox_gateway_works_on_a_state_made_by_serve_with_credentials(
+    run, state_path
+):
+    """`emulator serve` with TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN set makes the
+    state that account's; --sandbox then works on it, gateway included."""
+    from tests.e2e.served import serving
+
+    own = ("AC" + "0123456789abcdef" * 2, "f" * 32)
+    served = Emulator(state_path=state_path, credentials=dict([own]))
+    with serving(served) as server:
+        answered = server.http.get(
+            f"/2010-04-01/Accounts/{own[0]}/IncomingPhoneNumbers.json", auth=own
+        )
+        assert answered.status_code == 200
+    served.close()
+    listed = run("gateway", "connections", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "ACTIVE" in listed.stdout
+    numbers = run("numbers", "list")
+    assert numbers.exit_code == 0, numbers.output
+    assert "+14155550100" in numbers.stdout

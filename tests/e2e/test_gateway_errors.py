@@ -8,6 +8,9 @@ import json
 
 import pytest
 
+from twilio_iac.cli.gateway import gateway_error
+from twilio_iac.errors import ApiError
+
 CONNECTIONS = ("gateway", "connections")
 
 
@@ -22,8 +25,8 @@ def test_an_unknown_connection_is_the_gateways_404_not_twilios(run):
 @pytest.mark.parametrize(
     ("status", "next_step"),
     [
-        (401, "Check MATON_API_KEY"),
-        (403, "may not manage connections"),
+        (401, "--sandbox uses no MATON_API_KEY"),
+        (403, "--sandbox uses no MATON_API_KEY"),
         (500, "The gateway failed, not the request"),
         (400, "Check the command's options"),
     ],
@@ -41,12 +44,25 @@ def test_other_gateway_errors_name_the_status_message_and_next_step(
     result = run(*CONNECTIONS, "list")
     assert result.exit_code == 1
     url = "http://sandbox.invalid/connections"
-    wanted = f"The gateway answered GET {url} with HTTP {status}: gateway says no."
+    wanted = (
+        f"The sandbox's gateway answered GET {url} with HTTP {status}: gateway says no."
+    )
     assert wanted in result.stderr
     assert next_step in result.stderr
     assert (
         "Twilio error" not in result.stderr and "twilio.com/docs" not in result.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "next_step"),
+    [(401, "Check MATON_API_KEY"), (403, "may not manage connections")],
+)
+def test_the_real_gateways_refusals_send_to_its_settings(status, next_step) -> None:
+    error = ApiError("GET", "https://ctrl.maton.ai/connections", status, None, "no")
+    text = str(gateway_error(error))
+    assert text.startswith("The gateway answered") and next_step in text
+    assert "maton.ai/settings" in text and "sandbox" not in text
 
 
 def test_a_failed_delete_is_reported_in_the_gateways_terms(run, sandbox):

@@ -143,19 +143,20 @@ def test_two_breakdowns_fail_before_any_request(run, sandbox):
     assert len(sandbox().store.state["faults"]) == 1
 
 
-def test_an_unknown_category_shows_no_empty_currency(run):
-    result = run("usage", *MAY, "--category", "nope")
+def test_an_unmodelled_category_shows_no_empty_currency(run):
+    result = run("usage", *MAY, "--category", "recordings")
     assert result.exit_code == 0, result.output
     assert "()" not in result.stdout
-    assert result.stdout.splitlines()[0].split() == [
+    assert result.stdout.splitlines()[1].split() == [
         "CATEGORY",
         "COUNT",
         "USAGE",
         "PRICE",
+        "(USD)",
     ]
-    daily = run("usage", *MAY, "--category", "nope", "--daily")
+    daily = run("usage", *MAY, "--category", "recordings", "--daily")
     assert "()" not in daily.stdout
-    assert "Cost per day\n" in daily.stdout
+    assert "Cost per day (USD)\n" in daily.stdout
 
 
 def sub_with_message(emulator: Emulator) -> None:
@@ -169,9 +170,9 @@ def sub_with_message(emulator: Emulator) -> None:
     records("messages")[message["sid"]]["account_sid"] = sub["sid"]
 
 
-def test_an_unknown_category_is_flagged_on_stderr(run):
+def test_an_unknown_category_is_refused_by_the_sandbox(run):
     result = run("usage", "--category", "smss-outbound", "--period", "this-month")
-    assert result.exit_code == 0, result.output
-    assert "no usage records for category 'smss-outbound'" in result.stderr
+    assert result.exit_code == 1
+    assert "Category 'smss-outbound' is not a Twilio usage category" in result.output
     known = run("usage", "--category", "sms-outbound", "--period", "this-month")
     assert "Warning" not in known.stderr

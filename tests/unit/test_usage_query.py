@@ -101,9 +101,11 @@ def test_fetch_follows_every_page() -> None:
         before = client.request_count
         rows = usage.fetch(client, query, page_size=3)
         assert client.request_count - before > 3
-    # 5 days × (7 categories + totalprice), each exactly once.
-    assert len(rows) == 40
-    assert len({(r.start, r.category) for r in rows}) == 40
+    # 5 days × (9 leaf categories + totalprice), each exactly once: the
+    # aggregates (sms, calls, mms, phonenumbers) are left out, not summed twice.
+    assert len(rows) == 50
+    assert len({(r.start, r.category) for r in rows}) == 50
+    assert not {"sms", "calls", "mms", "phonenumbers"} & {r.category for r in rows}
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,22 @@ _MAX_REDIRECTS = 5
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 log = structlog.get_logger(__name__)
+# Verify's 429s that are no throttling: max send (60203) or check (60202)
+# attempts reached. Retrying cannot succeed, so they are answered at once.
+_LOCKOUTS = frozenset({60202, 60203})
+
+
+def _locked_out(response: httpx.Response | None) -> bool:
+    if response is None or not response.headers.get("content-type", "").startswith(
+        "application/json"
+    ):
+        return False
+    try:
+        response.read()
+        body = response.json()
+    except (ValueError, httpx.HTTPError):
+        return False
+    return isinstance(body, dict) and body.get("code") in _LOCKOUTS
 
 
 @dataclass(frozen=True)
@@ -46,7 +62,9 @@ class _Outcome:
 
     @property
     def retryable(self) -> bool:
-        return self.status is None or self.status == 429 or self.status >= 500
+        if self.status == 429:
+            return not _locked_out(self.response)
+        return self.status is None or self.status >= 500
 
     @property
     def ambiguous(self) -> bool:

@@ -53,8 +53,18 @@ _NEXT_STEP = {
 }
 
 
-def gateway_error(error: ApiError) -> TwilioIacError:
-    """An error from the gateway in its own terms: status, message, next step."""
+# With --sandbox no gateway key is involved: the sandbox answers for itself.
+_SANDBOX_REFUSED = (
+    "The sandbox's gateway did not accept the sandbox's own credentials "
+    "(--sandbox uses no MATON_API_KEY). Its state file (TWILIO_IAC_SANDBOX_STATE, "
+    "default .twilio-iac/sandbox.db) may be damaged: move it aside to start a "
+    "fresh sandbox, and report it."
+)
+
+
+def gateway_error(error: ApiError, sandbox: bool = False) -> TwilioIacError:
+    """An error from the gateway in its own terms: status, message, next step
+    (the sandbox's own, when it is the sandbox that answered)."""
     if isinstance(error, TransportError):
         return TwilioIacError(
             f"Could not reach the gateway ({error.method} {error.url}): "
@@ -62,7 +72,9 @@ def gateway_error(error: ApiError) -> TwilioIacError:
             "set it."
         )
     said = f": {error.message}" if error.message else ""
-    if error.status in _NEXT_STEP:
+    if sandbox and error.status in (401, 403):
+        step = _SANDBOX_REFUSED
+    elif error.status in _NEXT_STEP:
         step = _NEXT_STEP[error.status]
     elif error.status and error.status >= 500:
         step = "The gateway failed, not the request: try again in a few minutes."
@@ -70,8 +82,9 @@ def gateway_error(error: ApiError) -> TwilioIacError:
         step = "Check the command's options (--help); if they are right, report it."
     if error.hint and error.status not in (401, 403):
         step += f" {error.hint}"  # e.g. a create that may have been made
+    who = "The sandbox's gateway" if sandbox else "The gateway"
     return TwilioIacError(
-        f"The gateway answered {error.method} {error.url} with HTTP "
+        f"{who} answered {error.method} {error.url} with HTTP "
         f"{error.status}{said}. {step}"
     )
 
@@ -83,7 +96,7 @@ def _gateway(sandbox: bool) -> Iterator[TwilioClient]:
         with gateway_session(sandbox) as client:
             yield client
     except ApiError as error:
-        raise gateway_error(error) from error
+        raise gateway_error(error, sandbox) from error
 
 
 list_output = output_option(
@@ -240,7 +253,8 @@ def _delete_each(client: TwilioClient, ids: list[str]) -> int:
             client.send_json("DELETE", "gateway", f"/connections/{connection_id}")
         except ApiError as exc:
             failed += 1
-            click.echo(f"✗ {connection_id}: {gateway_error(exc)}")
+            error = gateway_error(exc, client.settings.sandbox)
+            click.echo(f"✗ {connection_id}: {error}")
         else:
             click.echo(f"✓ deleted {connection_id}")
     return failed

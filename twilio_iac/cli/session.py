@@ -102,17 +102,21 @@ def connect(
     plan and apply check the account they target themselves (reconcile/target.py).
     """
     env = os.environ if env is None else env
-    settings = _settings(env, sandbox, account_sid)
-    emulator = _emulator(env) if sandbox else None
+    if not sandbox:
+        with TwilioClient(_settings(env, account_sid)) as client:
+            yield client
+        return
+    emulator = open_sandbox(env)
     try:
+        settings = _settings(env, account_sid, sandbox_credentials(emulator))
         with TwilioClient(settings, app=emulator) as client:
             yield client
     finally:
-        if emulator is not None:
-            emulator.close()
+        emulator.close()
 
 
-def _emulator(env: Mapping[str, str]) -> Emulator:
+def open_sandbox(env: Mapping[str, str]) -> Emulator:
+    """The in-process sandbox over its state file (made, or migrated, if new)."""
     from twilio_iac.emulator import Emulator  # only the sandbox needs it
 
     path = sandbox_state_path(env)
@@ -125,20 +129,25 @@ def _emulator(env: Mapping[str, str]) -> Emulator:
     return Emulator(state_path=path, migrate_from=legacy, **sandbox_options(env))
 
 
+def sandbox_credentials(emulator: Emulator) -> tuple[str, str]:
+    """Credentials the in-process sandbox accepts for the account its state
+    holds: `emulator serve` started with TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN
+    makes the state that account's, and in-process the sandbox's own token
+    stands for that account's (its real token is not known here)."""
+    from twilio_iac.emulator import SANDBOX_AUTH_TOKEN
+
+    emulator.credentials.setdefault(emulator.account_sid, SANDBOX_AUTH_TOKEN)
+    return emulator.account_sid, emulator.credentials[emulator.account_sid]
+
+
 def _settings(
     env: Mapping[str, str],
-    sandbox: bool,
     account_sid: str | None,
+    sandbox: tuple[str, str] | None = None,
     key_vars: tuple[str, str] | None = None,
 ) -> Settings:
     names = {"target_key": key_vars} if key_vars else {}
-    if not sandbox:
-        return Settings.from_env(env, account_sid=account_sid, **names)
-    from twilio_iac.emulator import SANDBOX_CREDENTIALS
-
-    return Settings.from_env(
-        env, sandbox=SANDBOX_CREDENTIALS, account_sid=account_sid, **names
-    )
+    return Settings.from_env(env, sandbox=sandbox, account_sid=account_sid, **names)
 
 
 @contextmanager
@@ -152,11 +161,9 @@ def gateway_session(
         with TwilioClient(gateway_settings(env)) as client:
             yield client
         return
-    from twilio_iac.emulator import SANDBOX_CREDENTIALS, Emulator
-
-    emulator = Emulator(state_path=sandbox_state_path(env))
+    emulator = open_sandbox(env)
     try:
-        settings = gateway_settings(env, sandbox=SANDBOX_CREDENTIALS)
+        settings = gateway_settings(env, sandbox=sandbox_credentials(emulator))
         with TwilioClient(settings, app=emulator) as client:
             yield client
     finally:
@@ -172,7 +179,8 @@ def fleet_connect(
     (Twilio's 429s are per account) and its own credentials."""
     env = os.environ if env is None else env
     in_flight = threading.BoundedSemaphore(parallelism)
-    emulator = _emulator(env) if sandbox else None
+    emulator = open_sandbox(env) if sandbox else None
+    credentials = sandbox_credentials(emulator) if emulator is not None else None
     with ExitStack() as stack:
         # One connection pool for every account: sockets stay within the bound.
         transport = (
@@ -183,7 +191,7 @@ def fleet_connect(
         def open_client(
             account_sid: str | None, key_vars: tuple[str, str] | None
         ) -> Iterator[TwilioClient]:
-            settings = _settings(env, sandbox, account_sid, key_vars)
+            settings = _settings(env, account_sid, credentials, key_vars)
             with TwilioClient(
                 settings, app=emulator, transport=transport, in_flight=in_flight
             ) as client:

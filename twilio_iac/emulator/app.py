@@ -34,6 +34,7 @@ from typing import Any
 from . import gateway
 from .core import traffic
 from .core.catalog import PHONE_NUMBERS
+from .core.keys import key_account
 from .core.numbers import number_fields
 from .core.seed import add_numbers
 from .http.actions import Binary
@@ -496,6 +497,11 @@ class Emulator:
         user, password = _basic(header)
         if not user:
             return None
+        if user.startswith("SK") and user not in self.credentials:
+            # A key made through the API (Keys.json, IAM's /v1/Keys)
+            # authenticates as the account that made it.
+            owner = key_account(self.store, user, password)
+            return Caller(owner, key=True) if owner is not None else None
         if user.startswith("SK") or user == self.account_sid:
             expected = self.credentials.get(user)
             if expected is None or not _same(expected, password):

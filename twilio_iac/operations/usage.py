@@ -185,4 +185,16 @@ def fetch(
         if page_size is not None:
             params = {**params, "PageSize": page_size}
         rows += [to_row(r) for r in client.list("core", path, "usage_records", params)]
-    return rows
+    return rows if query.categories else leaves(rows)
+
+
+def leaves(rows: list[Row]) -> list[Row]:
+    """The rows without Twilio's aggregate categories (``sms`` sums
+    ``sms-inbound`` and ``sms-outbound``…), which would count usage twice; an
+    aggregate is a category that prefixes another's (totalprice stays)."""
+    names = {row.category for row in rows}
+    return [
+        row
+        for row in rows
+        if not any(other.startswith(row.category + "-") for other in names)
+    ]

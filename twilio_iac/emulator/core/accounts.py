@@ -28,14 +28,29 @@ NESTED_SUBACCOUNT = 21101
 # re-opened" (twilio.com/docs/api/errors/21479).
 CLOSED_FOR_GOOD = 21479
 
+# Twilio's own list (the description's example): served or, where the sandbox
+# does not emulate one, answered as such (http.problems.not_emulated).
 _SUBRESOURCES = {
-    "incoming_phone_numbers": "IncomingPhoneNumbers.json",
-    "applications": "Applications.json",
-    "queues": "Queues.json",
-    "addresses": "Addresses.json",
-    "messages": "Messages.json",
+    "available_phone_numbers": "AvailablePhoneNumbers.json",
     "calls": "Calls.json",
+    "conferences": "Conferences.json",
+    "incoming_phone_numbers": "IncomingPhoneNumbers.json",
+    "notifications": "Notifications.json",
+    "outgoing_caller_ids": "OutgoingCallerIds.json",
+    "recordings": "Recordings.json",
+    "transcriptions": "Transcriptions.json",
+    "addresses": "Addresses.json",
+    "signing_keys": "SigningKeys.json",
+    "connect_apps": "ConnectApps.json",
+    "sip": "SIP.json",
+    "authorized_connect_apps": "AuthorizedConnectApps.json",
     "usage": "Usage.json",
+    "keys": "Keys.json",
+    "applications": "Applications.json",
+    "short_codes": "SMS/ShortCodes.json",
+    "queues": "Queues.json",
+    "messages": "Messages.json",
+    "balance": "Balance.json",
 }
 
 

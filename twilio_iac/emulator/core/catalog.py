@@ -8,9 +8,15 @@ from typing import Any
 from twilio_iac.apis import CORE
 
 from ..http.kinds import Behaviour, Kind, register
-from ..http.problems import ADDRESS_IN_USE, bad_request
+from ..http.problems import (
+    ADDRESS_IN_USE,
+    ADDRESS_NOT_VALID,
+    QUEUE_NAME_TAKEN,
+    bad_request,
+)
 from ..store import Store
 from .accounts import Accounts
+from .countries import ISO_COUNTRIES
 from .numbers import PhoneNumbers, numbers_using_address, release_application
 
 P = "/2010-04-01/Accounts/{AccountSid}"
@@ -36,8 +42,31 @@ class Applications(Behaviour):
 _SUFFIXES = {"Street": "St", "Avenue": "Ave", "Road": "Rd", "Boulevard": "Blvd"}
 
 
+class Queues(Behaviour):
+    def on_write(self, store: Store, record: dict[str, Any], values: dict) -> None:
+        name = record["friendly_name"]
+        for other in store.records("queues").values():
+            if (
+                other["sid"] != record["sid"]
+                and other["account_sid"] == record["account_sid"]
+                and other["friendly_name"] == name
+            ):
+                raise bad_request(
+                    QUEUE_NAME_TAKEN,
+                    f"A queue named {name!r} already exists ({other['sid']}): "
+                    "queue names are unique within an account",
+                )
+
+
 class Addresses(Behaviour):
     def on_write(self, store: Store, record: dict[str, Any], values: dict) -> None:
+        country = record.get("iso_country")
+        if country is not None and country not in ISO_COUNTRIES:
+            raise bad_request(
+                ADDRESS_NOT_VALID,
+                f"The address cannot be validated: IsoCountry {country} is not an "
+                "ISO 3166-1 alpha-2 country code (such as US or GB)",
+            )
         if values.get("AutoCorrectAddress") is False or not record.get("street"):
             return
         words = record["street"].split(" ")
@@ -126,6 +155,7 @@ QUEUES = register(
         prefix="QU",
         schema="api.v2010.account.queue",
         defaults={"max_size": 1000, "current_size": 0, "average_wait_time": 0},
+        behaviour=Queues(),
     )
 )
 ADDRESSES = register(

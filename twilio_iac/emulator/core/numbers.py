@@ -40,10 +40,13 @@ REFERENCES = {
 def number_fields(phone_number: str) -> dict[str, Any]:
     """The fields Twilio derives from the number itself."""
     toll_free = phone_number.startswith("+1") and phone_number[2:5] in TOLL_FREE
+    # GB's 0808 is toll-free, 07 mobile (the drama ranges the sandbox offers).
+    toll_free = toll_free or phone_number.startswith("+44808")
+    mobile = phone_number.startswith("+447")
     return {
         "phone_number": phone_number,
         "friendly_name": friendly(phone_number),
-        "type": "tollfree" if toll_free else "local",
+        "type": "tollfree" if toll_free else "mobile" if mobile else "local",
         "capabilities": {
             "voice": True,
             "sms": True,

@@ -147,7 +147,7 @@ class Messages(Behaviour):
             media.add_media(store, record, files)
         segments = 1 if files else count_segments(body).count
         record.update(
-            status="queued",
+            status="queued" if sender is not None else "accepted",
             num_segments=str(segments),
             num_media=str(len(files)),
             subresource_uris={

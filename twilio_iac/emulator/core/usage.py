@@ -10,11 +10,13 @@ Every category is listed for every period, zero or not, as Twilio does.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
+from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
 
@@ -45,7 +47,39 @@ CATEGORIES: dict[str, tuple[str, str, str, Decimal]] = {
     ),
     "sms-inbound": ("Inbound SMS", "messages", "segments", Decimal("0.0079")),
     "sms-outbound": ("Outbound SMS", "messages", "segments", SMS_PRICE),
+    "mms-inbound": ("Inbound MMS", "messages", "messages", Decimal("0.0100")),
+    "phonenumbers-mobile": (
+        "Mobile Phone Numbers",
+        "phone-numbers",
+        "phone-numbers",
+        Decimal("1.15"),
+    ),
 }
+# Twilio's aggregate categories over the leaves above (Usage Categories,
+# https://www.twilio.com/docs/usage/api/usage-record#usage-categories: "calls"
+# is all voice minutes, "sms" all SMS, inbound and outbound, and so on).
+# Each one's count, usage and price are the sums of its leaves'.
+AGGREGATES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "calls": ("Voice Minutes", ("calls-inbound", "calls-outbound")),
+    "sms": ("SMS Messages", ("sms-inbound", "sms-outbound")),
+    "mms": ("MMS Messages", ("mms-inbound", "mms-outbound")),
+    "phonenumbers": (
+        "Phone Numbers",
+        ("phonenumbers-local", "phonenumbers-mobile", "phonenumbers-tollfree"),
+    ),
+}
+MODELLED = frozenset({*CATEGORIES, *AGGREGATES, TOTAL})
+
+
+@functools.cache
+def known() -> frozenset[str]:
+    """Every category Twilio has (usage_categories.txt): those the sandbox
+    does not model answer zero when asked for, and any other is refused."""
+    text = (resources.files(__package__) / "usage_categories.txt").read_text()
+    names = (line.strip() for line in text.splitlines())
+    return MODELLED | {name for name in names if name and not name.startswith("#")}
+
+
 SUBRESOURCES = {
     "all_time": "AllTime",
     "daily": "Daily",
@@ -57,6 +91,7 @@ SUBRESOURCES = {
     "yesterday": "Yesterday",
 }
 Volumes = dict[str, list[int]]  # category → [count, usage]
+Totals = dict[str, tuple[int, int, Decimal]]  # category → (count, usage, price)
 _BASE = "/2010-04-01/Accounts/{AccountSid}/Usage/Records"
 
 
@@ -105,17 +140,11 @@ def traffic(store: Store, accounts: list[str]) -> dict[date, Volumes]:
 
 
 def _numbers(store: Store, accounts: list[str]) -> Volumes:
-    local = tollfree = 0
+    counts = {"local": 0, "tollfree": 0, "mobile": 0}
     for record in store.records("phone_numbers").values():
         if record["account_sid"] in accounts:
-            if record["type"] == "tollfree":
-                tollfree += 1
-            else:
-                local += 1
-    return {
-        "phonenumbers-local": [local, local],
-        "phonenumbers-tollfree": [tollfree, tollfree],
-    }
+            counts[record["type"] if record["type"] in counts else "local"] += 1
+    return {f"phonenumbers-{kind}": [n, n] for kind, n in counts.items()}
 
 
 class Ledger:
@@ -196,16 +225,20 @@ def periods(sub: str, start: date, end: date, today: date) -> list[tuple[date, d
 
 
 def _record(
-    call: ActionCall, sub: str, span: tuple[date, date], category: str, volume: list
+    call: ActionCall, sub: str, span: tuple[date, date], category: str, totals: Totals
 ) -> dict[str, Any]:
+    count, usage, price = totals[category]
     if category == TOTAL:
         description, count_unit, usage_unit = "Total Price", "", "usd"
-        price = Decimal(volume[1]) / 100000
         count, usage = "0", f"{price:.5f}"
+    elif category not in MODELLED:
+        description, count_unit, usage_unit = category, "", ""
+        count, usage = "0", "0"
     else:
-        description, count_unit, usage_unit, rate = CATEGORIES[category]
-        price = rate * volume[1]
-        count, usage = str(volume[0]), str(volume[1])
+        leaf = AGGREGATES[category][1][0] if category in AGGREGATES else category
+        _, count_unit, usage_unit, _ = CATEGORIES[leaf]
+        description = (AGGREGATES.get(category) or CATEGORIES[category])[0]
+        count, usage = str(count), str(usage)
     base = _BASE.format(AccountSid=call.account)
     dates = {"StartDate": span[0].isoformat(), "EndDate": span[1].isoformat()}
     query = urlencode({"Category": category, **dates})
@@ -242,16 +275,43 @@ def _records(store: Store, call: ActionCall, sub: str) -> list[dict[str, Any]]:
     if start > end:
         raise bad_request(INVALID_PARAMETER, "StartDate is after EndDate")
     wanted = call.values.get("Category")
+    if wanted is not None and wanted not in known():
+        # Twilio's answer to an unknown category is not documented; the
+        # sandbox refuses it rather than answer an empty list that reads as
+        # "no usage".
+        raise bad_request(
+            INVALID_PARAMETER,
+            f"Category {wanted!r} is not a Twilio usage category (the sandbox "
+            f"models {', '.join(sorted(MODELLED))})",
+        )
     records = []
     for span in periods(sub, start, end, today):
-        volumes = ledger.span(*span)
-        # totalprice's "usage" is the sum of prices, kept in 1/100000 USD.
-        cents = sum(CATEGORIES[c][3] * v[1] for c, v in volumes.items()) * 100000
-        volumes[TOTAL] = [0, int(cents)]
-        for category in sorted(volumes):
+        totals = tree(ledger.span(*span))
+        if wanted is not None and wanted not in totals:
+            totals[wanted] = (0, 0, Decimal(0))  # a category no sandbox use reaches
+        for category in sorted(totals):
             if wanted in (None, category):
-                records.append(_record(call, sub, span, category, volumes[category]))
+                records.append(_record(call, sub, span, category, totals))
     return records
+
+
+def tree(volumes: Volumes) -> Totals:
+    """Each leaf's (count, usage, price), each aggregate's sums over its leaves,
+    and totalprice's sum of every leaf's price: totals that add up."""
+    totals: Totals = {
+        leaf: (count, usage, CATEGORIES[leaf][3] * usage)
+        for leaf, (count, usage) in volumes.items()
+    }
+    for name, (_, leaves) in AGGREGATES.items():
+        parts = [totals[leaf] for leaf in leaves]
+        totals[name] = (
+            sum(p[0] for p in parts),
+            sum(p[1] for p in parts),
+            sum((p[2] for p in parts), Decimal(0)),
+        )
+    price = sum((totals[leaf][2] for leaf in CATEGORIES), Decimal(0))
+    totals[TOTAL] = (0, 0, price)
+    return totals
 
 
 def _page(call: ActionCall, records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from .caller import Caller, unauthenticated
 from .kinds import KINDS, Kind, apply_values, new_record, render
 from .pages import select, v2010_envelope, verify_envelope
 from .params import Form, parse
-from .problems import METHOD_NOT_ALLOWED, ApiProblem, not_found
+from .problems import METHOD_NOT_ALLOWED, ApiProblem, not_emulated, not_found
 from .spec import load
 
 # (HTTP method, is the path an instance?) → operation name on a Kind.
@@ -81,7 +81,7 @@ def dispatch(store: Store, request: Request, now: datetime) -> tuple[int, Any]:
     action = _action(request.method, request.path)
     if action is not None:
         return _act(store, request, now, *action)
-    route, ids = _match(request.path)
+    route, ids = _match(request.method, request.path)
     kind = route.kind
     name = OPERATIONS.get((request.method, route.instance))
     op = load().operations.get((request.method, route.template))
@@ -101,7 +101,8 @@ def dispatch(store: Store, request: Request, now: datetime) -> tuple[int, Any]:
         records = _scoped(store, kind, account, owner, caller)
         return op.status, _list(kind, store, records, request, values)
     if name == "create":
-        return op.status, _create(kind, store, request, values, now, account, owner)
+        record = create_record(kind, store, values, now, account, owner)
+        return op.status, _render(kind, store, record, request)
     record = _scoped_record(store, kind, account, owner, ids["Sid"])
     if record is None:
         raise not_found(request.path)
@@ -215,16 +216,16 @@ def allowed_methods(path: str) -> list[str]:
     methods = [a.method for a in ACTIONS if a.pattern.match(path)]
     if methods:
         return methods
-    route, _ = _match(path)
+    route, _ = _match("GET", path)
     return _allowed(route)
 
 
-def _match(path: str) -> tuple[Route, dict[str, str]]:
+def _match(method: str, path: str) -> tuple[Route, dict[str, str]]:
     for route in routes():
         found = route.pattern.match(path)
         if found:
             return route, found.groupdict()
-    raise not_found(path)
+    raise not_emulated(method, path)
 
 
 def _allowed(route: Route) -> list[str]:
@@ -257,23 +258,24 @@ def _list(
     return verify_envelope(kind, request.base_url + request.path, page, items, token)
 
 
-def _create(
+def create_record(
     kind: Kind,
     store: Store,
-    request: Request,
     values: dict,
     now: datetime,
     account: str,
-    owner: dict,
+    owner: dict | None = None,
 ) -> dict:
+    """A new record of ``kind`` under its rules, as a create request makes it
+    (actions that create, such as the number subtypes, share it)."""
     record = new_record(kind, store, now, None, account)
-    record.update(owner)
+    record.update(owner or {})
     kind.behaviour.on_create(store, record, values)
     apply_values(kind, record, values)
     kind.behaviour.on_write(store, record, values)
     followers.written(store, kind.name, record)
     store.records(kind.name)[record["sid"]] = record
-    return _render(kind, store, record, request)
+    return record
 
 
 def _update(

@@ -31,6 +31,12 @@ INVALID_ADDRESS_SID = 22109
 # No dictionary entry for "address still used by a number" was found; 400 is
 # the dictionary's generic "Bad Request".
 ADDRESS_IN_USE = 400
+# "Address cannot be validated" (the Addresses docs: an address that does not
+# pass validation "is not accepted … and error code 21628 is returned").
+ADDRESS_NOT_VALID = 21628
+# The Queue docs: "Each Queue needs to have a unique friendly name within an
+# account"; no dictionary entry for the refusal was found, so the generic 400.
+QUEUE_NAME_TAKEN = 400
 
 
 class ApiProblem(Exception):
@@ -65,6 +71,20 @@ def error_body(status: int, code: int, message: str) -> dict[str, Any]:
 
 def not_found(path: str) -> ApiProblem:
     return ApiProblem(404, NOT_FOUND, f"The requested resource {path} was not found")
+
+
+# Where a user reads what the sandbox serves (README.md's section title).
+EMULATED_SECTION = 'README.md, "What the sandbox emulates"'
+
+
+def not_emulated(method: str, path: str) -> ApiProblem:
+    """A path no product serves: Twilio's 404 body, saying why, so that it is
+    not mistaken for a wrong SID (a missing record keeps not_found's message)."""
+    return ApiProblem(
+        404,
+        NOT_FOUND,
+        f"The sandbox does not emulate {method} {path}; see {EMULATED_SECTION}",
+    )
 
 
 def bad_request(code: int, message: str) -> ApiProblem:

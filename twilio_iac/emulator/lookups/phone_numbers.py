@@ -26,7 +26,7 @@ from ..http.actions import ActionCall, register_action
 from ..http.problems import VERIFY_INVALID_PARAMETER, bad_request
 from ..store import Store
 
-PUBLIC_URL = "https://lookups.twilio.com/v2/PhoneNumbers/"
+PATH = "/v2/PhoneNumbers/"  # answered on the host the request was sent to
 FIELDS = (
     "validation",
     "caller_name",
@@ -92,9 +92,9 @@ def lookup(store: Store, call: ActionCall) -> dict[str, Any]:
         "phone_number": shown,
         "national_format": number.national_format(),
         "valid": number.valid,
-        "validation_errors": list(number.errors) or None,
+        "validation_errors": list(number.errors),
         **dict.fromkeys(PACKAGES),
-        "url": PUBLIC_URL + shown,
+        "url": f"{call.base_url}{PATH}{shown}",
     }
     if number.valid and number.national and number.calling_code:
         kind = line_type(number.calling_code, number.national)
