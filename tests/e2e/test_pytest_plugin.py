@@ -76,6 +76,49 @@ def test_the_readme_example_passes(pytester: pytest.Pytester, request) -> None:
     result.assert_outcomes(passed=1)
 
 
+# The user's side of the README's inbound example: a plain WSGI app, served
+# on a loopback port by the user's own fixture.
+APP_CONFTEST = """
+import threading
+from urllib.parse import parse_qs
+from wsgiref.simple_server import make_server
+
+import pytest
+
+
+def app(environ, start_response):
+    size = int(environ.get("CONTENT_LENGTH") or 0)
+    form = parse_qs(environ["wsgi.input"].read(size).decode())
+    said = "You are unsubscribed" if form["Body"] == ["STOP"] else "Hi"
+    start_response("200 OK", [("Content-Type", "text/xml")])
+    return [f"<Response><Message>{said}</Message></Response>".encode()]
+
+
+@pytest.fixture
+def app_url():
+    server = make_server("127.0.0.1", 0, app)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+"""
+
+
+def test_the_readme_inbound_example_passes(pytester: pytest.Pytester, request):
+    pytest.importorskip("twilio.rest")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.search(
+        r"<!-- twilio-sandbox-inbound .*?-->\n```python\n(.*?)```", readme, re.S
+    )
+    assert example, "the README's inbound example is missing"
+    pytester.makeconftest(APP_CONFTEST)
+    pytester.makepyfile(test_inbound=example.group(1))
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", *_plugin_args(request.config)
+    )
+    result.assert_outcomes(passed=1)
+
+
 def test_each_test_gets_its_own_stopped_sandbox(pytester, request) -> None:
     pytester.makepyfile(
         test_two="""
@@ -205,8 +248,6 @@ def test_the_client_keeps_every_domain_on_the_sandbox(
     twilio_sandbox, offline, monkeypatch
 ) -> None:
     pytest.importorskip("twilio.rest")
-    from twilio.base.domain import Domain
-
     from twilio_iac.testing import sdk
 
     # Both would send the SDK elsewhere: a proxy, or an edge's real host.
@@ -214,11 +255,7 @@ def test_the_client_keeps_every_domain_on_the_sandbox(
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
     monkeypatch.setenv("TWILIO_EDGE", "sydney")
     client = twilio_sandbox.client()
-    domains = [
-        getattr(client, name)
-        for name in sdk.domain_names()
-        if isinstance(getattr(client, name), Domain)
-    ]
+    domains = sdk.domains(client)
     assert len(domains) > 30  # api, verify, …, studio, taskrouter, iam, …
     for domain in domains:
         answer = domain.request("GET", "/v1/NotEmulated")

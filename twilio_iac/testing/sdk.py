@@ -40,16 +40,20 @@ class _SandboxOnly(TwilioHttpClient):
         return super().request(method, url, *args, **kwargs)
 
 
-def domain_names() -> list[str]:
-    """The Client's domains (api, verify, …), as the installed SDK has them."""
-    return [name for name, value in vars(Client).items() if isinstance(value, property)]
+def domains(sdk: Client) -> list[Domain]:
+    """The Client's domains (api, verify, …), as the installed SDK has them:
+    the properties of the Client that give a Domain."""
+    found = (
+        getattr(sdk, name)
+        for name, value in vars(Client).items()
+        if isinstance(value, property)
+    )
+    return [domain for domain in found if isinstance(domain, Domain)]
 
 
 def client(url: str, account_sid: str, auth_token: str) -> Client:
     sdk = Client(account_sid, auth_token, http_client=_SandboxOnly(url))
     sdk.edge = sdk.region = None
-    for name in domain_names():
-        domain = getattr(sdk, name)
-        if isinstance(domain, Domain):
-            domain.base_url = url
+    for domain in domains(sdk):
+        domain.base_url = url
     return sdk
