@@ -196,3 +196,14 @@ def test_the_readme_node_snippet_reaches_the_server(served) -> None:
     assert done.returncode == 0, done.stderr
     numbers, valid = done.stdout.splitlines()
     assert "+14155550100" in numbers and valid == "true"
+
+
+def test_the_readmes_serve_transcript_is_what_serve_prints(capsys) -> None:
+    from twilio_iac.emulator.server import _announce
+
+    _announce("127.0.0.1", 8080, SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(
+        r"```console\n\$ twilio-iac emulator serve --port 8080\n(.*?)```", readme, re.S
+    )
+    assert shown and shown.group(1) == capsys.readouterr().out

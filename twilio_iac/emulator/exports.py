@@ -12,8 +12,6 @@ import shlex
 
 from ..apis import base_url_variables
 
-SHELLS = ("sh", "fish", "powershell")
-
 
 def variables(url: str, account_sid: str, token: str | None) -> dict[str, str | None]:
     """Name → value; a None value is a token that must not be shown."""

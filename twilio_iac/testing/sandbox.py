@@ -35,8 +35,9 @@ class Sandbox:
     def __init__(self, state_path: Path | None = None) -> None:
         self._emulator = Emulator(state_path=state_path, clock="manual")
         self._server = _bind("127.0.0.1", 0, self._emulator)
-        self._reports: list[str] = []
-        self._deliverer = Deliverer(self._emulator, report=self._reports.append)
+        # Each callback's line (URL, status) goes to stderr, which pytest
+        # shows when a test fails.
+        self._deliverer = Deliverer(self._emulator)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             args=(0.05,),  # seconds between looks for shutdown(): a quick teardown
