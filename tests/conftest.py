@@ -33,6 +33,14 @@ CREDENTIAL_VARS = (
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The `twilio_sandbox` plugin comes through its pytest11 entry point; an
+    install made before the entry point existed (no `pip install -e .` since)
+    gets it here."""
+    if not config.pluginmanager.has_plugin("twilio_iac"):
+        config.pluginmanager.import_plugin("twilio_iac.testing.pytest_plugin")
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never reach a real host: only loopback connections are allowed."""

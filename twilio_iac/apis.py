@@ -102,3 +102,9 @@ APIS: Mapping[str, Api] = {
 }
 
 PUBLIC_ORIGINS = frozenset(api.base_url for api in APIS.values())
+
+
+def base_url_variables(base: str) -> dict[str, str]:
+    """Every API's base-URL variable, each set to ``base``: what points a
+    client at one server that serves them all (the sandbox, a gateway)."""
+    return {api.base_url_var: base for api in APIS.values()}

@@ -22,7 +22,8 @@ TwilioIacError                 cli prints str(exc), exits 1; traceback only with
 │   ├── SendRejected           refused offline, every problem at once; nothing sent
 │   ├── SendUnconfirmed        no clear answer to the create; deliberately not resent
 │   └── SendFailed             reached a failed final status (or --wait timed out)
-└── UsageQueryError            flags that cannot make a usage query; nothing sent
+├── UsageQueryError            flags that cannot make a usage query; nothing sent
+└── SandboxError               what the twilio_sandbox fixture could not do for a test
 """
 
 from __future__ import annotations
@@ -217,6 +218,11 @@ class SendFailed(SendError):
 
 class UsageQueryError(TwilioIacError):
     """Flags that cannot make a usage query; raised before any request."""
+
+
+class SandboxError(TwilioIacError):
+    """What the `twilio_sandbox` fixture (twilio_iac/testing/) could not do for a
+    user's test: no webhook answer (Twilio's 11200/12100), no SDK, a bad time."""
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -1,6 +1,6 @@
-"""`twilio-iac emulator serve|dump|advance|inbound`: the sandbox over HTTP for
-other clients, its state as JSON, its clock moved, and incoming messages
-delivered to the user's webhooks."""
+"""`twilio-iac emulator serve|env|dump|advance|inbound`: the sandbox over HTTP
+for other clients, the variables that point them at it, its state as JSON,
+its clock moved, and incoming messages delivered to the user's webhooks."""
 
 from __future__ import annotations
 
@@ -118,6 +118,61 @@ def serve(
         read_timeout=_read_timeout(read_timeout),
         clock=clock,
     )
+
+
+@emulator.command()
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="The port `emulator serve` listens on (default 8080).",
+)
+@click.option("--url", default=None, help="The server's base URL instead of a port.")
+@click.option(
+    "--shell",
+    type=click.Choice(["sh", "fish", "powershell"]),
+    default="sh",
+    show_default=True,
+    help="The syntax of the lines.",
+)
+def env(port: int | None, url: str | None, shell: str) -> None:
+    """Print the lines that point a client at `emulator serve`: every API's
+    base-URL variable and the credentials, as serve prints them on start.
+
+    With TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN both set (as serve then
+    uses them), the token is not printed: keep the one you set. Use it as
+    `eval "$(twilio-iac emulator env)"`.
+    """
+    from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
+    from twilio_iac.emulator.exports import lines
+
+    base = _served_url(port, url)
+    sid = os.environ.get("TWILIO_ACCOUNT_SID")
+    token = os.environ.get("TWILIO_AUTH_TOKEN")
+    if sid and token:
+        click.echo("\n".join(lines(base, sid, None, shell)))
+    else:
+        click.echo(
+            "\n".join(lines(base, SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, shell))
+        )
+
+
+def _served_url(port: int | None, url: str | None) -> str:
+    from urllib.parse import urlsplit
+
+    from twilio_iac.errors import ConfigError
+
+    if port is not None and url is not None:
+        raise ConfigError("Pass --port or --url, not both.")
+    if url is None:
+        return f"http://127.0.0.1:{port or 8080}"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"--url is {url!r}; write the server's base URL, e.g. "
+            "http://127.0.0.1:8080."
+        )
+    return url.rstrip("/")
 
 
 def _read_timeout(text: str) -> float:

@@ -26,7 +26,8 @@ meet in the store (tests/unit/test_layers.py keeps it so).
 
 May import: the base modules only (it uses apis, errors, numbering, segments,
 webhooks and the package's __version__). It is an independent double: it never
-imports the client side, and only the CLI imports it.
+imports the client side, and only the CLI and testing/ (the pytest plugin)
+import it.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from ..errors import ConfigError
+from . import exports
 from .app import Emulator
 from .delivery.callbacks import Deliverer
 from .http.intake import loopback_hosts
@@ -99,7 +100,9 @@ def serve(
     if deliver_webhooks:
         Deliverer(emulator, allow_remote=allow_remote_webhooks)
     with _bind(host, port, emulator, read_timeout) as server:
-        _announce(host, server.server_address[1], emulator.account_sid)
+        # A token the user brought stays unprinted; the sandbox's is public.
+        token = None if credentials else emulator.auth_token
+        _announce(host, server.server_address[1], emulator.account_sid, token)
         if emulator.clock()["mode"] == "manual":
             print(
                 "The sandbox's clock is stopped: move it with "
@@ -117,9 +120,14 @@ def serve(
             emulator.close()
 
 
-def _announce(host: str, port: int, account_sid: str) -> None:
-    # Name the account, never the token.
+def _announce(host: str, port: int, account_sid: str, token: str | None) -> None:
+    """The address first (scripts read that line), then what points a client
+    at it."""
+    url = f"http://{host}:{port}"
+    print(f"Twilio emulator listening on {url} (account {account_sid})", flush=True)
     print(
-        f"Twilio emulator listening on http://{host}:{port} (account {account_sid})",
+        f"Point a client at it (`twilio-iac emulator env --port {port}` prints "
+        "these again):",
         flush=True,
     )
+    print("\n".join(exports.lines(url, account_sid, token)), flush=True)
