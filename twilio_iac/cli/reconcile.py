@@ -10,8 +10,6 @@ import click
 
 from twilio_iac import logs
 from twilio_iac.api.client import DEFAULT_MAX_RETRY_WAIT
-from twilio_iac.cli import apply_run
-from twilio_iac.cli.bootstrap import selected_kinds
 from twilio_iac.cli.context import (
     Options,
     colour,
@@ -20,6 +18,7 @@ from twilio_iac.cli.context import (
     pass_options,
     paths_argument,
     sandbox_option,
+    selected_kinds,
 )
 from twilio_iac.cli.session import connect
 from twilio_iac.errors import ManifestError, PlanError
@@ -306,6 +305,8 @@ def apply(
     `plan --out FILE`: that plan is applied exactly, after checking that
     nothing it touches changed since it was written.
     """
+    from twilio_iac.cli import apply_run  # apply's alone: not loaded for plan
+
     choices = run.ApplyOptions(
         allow_release=allow_release,
         force=force,
