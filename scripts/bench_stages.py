@@ -20,6 +20,7 @@ CPU figures move with it.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -166,10 +167,13 @@ def child(manifest: Path) -> dict[str, float]:
     import twilio_iac.cli.session
     import twilio_iac.reconcile.run  # noqa: F401
     from twilio_iac import logs
+    from twilio_iac.manifests.collector import paused_gc
 
     logs.configure(debug=False, fmt="text")  # as the CLI does
+    gc.freeze()  # as the CLI does once the verb is imported
     times = {"imports": time.process_time() - start}
-    pipeline(manifest, times)
+    with paused_gc():  # as reconcile/run.py does, from reading to the plan
+        pipeline(manifest, times)
     return times
 
 

@@ -12,6 +12,7 @@ the client to the in-process emulator for --sandbox.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -149,6 +150,9 @@ class _Group(click.Group):
             module = importlib.import_module(lazy.module)
             found = getattr(module, lazy.attribute)
             self.add_command(found, cmd_name)
+            # What is loaded now lives as long as the process: the cyclic
+            # collector need never walk it again.
+            gc.freeze()
         return found
 
     def format_commands(

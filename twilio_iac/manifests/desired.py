@@ -16,6 +16,7 @@ from typing import Any
 
 from twilio_iac.manifests import pools, schema
 from twilio_iac.manifests import reader as manifest
+from twilio_iac.manifests.collector import paused_gc
 from twilio_iac.model import Key, Ref, Resource
 from twilio_iac.model import ignored as is_ignored
 from twilio_iac.resources import REGISTRY, ResourceType
@@ -54,9 +55,11 @@ def load(
     value is kept as written and left out of the checks it would need a value
     for; such a Desired is for reporting, never for planning.
     """
-    parsed = manifest.read(paths, os.environ if env is None else env, unset_ok)
-    warnings = schema.check(parsed)
-    resources = pools.resolve(_distinct([build(entry) for entry in parsed.entries]))
+    with paused_gc():
+        parsed = manifest.read(paths, os.environ if env is None else env, unset_ok)
+        warnings = schema.check(parsed)
+        built = [build(entry) for entry in parsed.entries]
+        resources = pools.resolve(_distinct(built))
     return Desired(
         resources={resource.key: resource for resource in resources},
         account_sid=parsed.account_sid,

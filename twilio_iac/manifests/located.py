@@ -7,7 +7,6 @@ whose fields were changed by a later layer's ``overrides:``.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from twilio_iac.manifests.collector import paused_gc
 from twilio_iac.manifests.shape import MAX_DEPTH, _ShapeError, check_shape, refuse_depth
 
 
@@ -110,10 +110,8 @@ class Loader(_BASE):  # type: ignore[misc,valid-type]
     def get_single_data(self) -> Any:
         # Parsing allocates hundreds of thousands of objects that all stay
         # alive, so the cyclic collector's passes over them free nothing yet
-        # cost a third of the parse; it catches up once re-enabled.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        # cost a third of the parse (desired.load pauses it for longer).
+        with paused_gc():
             node = self.get_single_node()
             if node is None:
                 return None
@@ -122,9 +120,6 @@ class Loader(_BASE):  # type: ignore[misc,valid-type]
             # Without aliases the document is a tree, and construction itself
             # counts its depth (construct_mapping and _sequence).
             return self.construct_document(node)
-        finally:
-            if enabled:
-                gc.enable()
 
     depth = 0  # collections being constructed, the current one included
 
