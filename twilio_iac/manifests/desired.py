@@ -94,10 +94,10 @@ def build(entry: manifest.Entry) -> Resource:
     pools and children as written, until pools.resolve shapes them."""
     rt = REGISTRY[entry.kind]
     fields = dict(_fields(rt, entry.data))
-    return Resource(
-        kind=rt.kind,
-        name=entry.data[rt.identity],
-        fields=fields,
+    return Resource.quick(
+        rt.kind,
+        entry.data[rt.identity],
+        fields,
         sid=entry.data.get("sid"),
         location=entry.location,
         purchase=bool(entry.data.get("purchase", False)),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from twilio_iac.errors import AmbiguousLiveState
 from twilio_iac.model import Key, Ref, Resource
@@ -76,7 +76,7 @@ def _match(
                 by_name[r.name].append(r)
         for want in (w for w in by_kind[kind] if not w.sid):
             found = by_name.get(want.name, [])
-            survivor = _replacement(REGISTRY[kind], want, found)
+            survivor = _replacement(REGISTRY[kind], want, found) if found[1:] else None
             if survivor is not None:
                 superseded += [(r, want.key) for r in found if r is not survivor]
                 found = [survivor]
@@ -87,7 +87,8 @@ def _match(
                     f"have this identity ({sids}); add `sid:` to the entry to pin one"
                 )
             pairs[want.key] = found[0] if len(found) == 1 else None
-            claimed.update(r.sid for r in found)
+            for r in found:
+                claimed.add(r.sid)
         leftovers[kind] = [r for r in lives if r.sid not in claimed]
     return pairs, leftovers, superseded
 
@@ -165,4 +166,4 @@ def resolve(resource: Resource, refs: Mapping[str, Ref]) -> Resource:
     }
     if not found:  # nothing to resolve: no need for a copy
         return resource
-    return replace(resource, fields=resource.fields | found)
+    return resource.with_fields(resource.fields | found)

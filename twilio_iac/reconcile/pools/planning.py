@@ -49,7 +49,11 @@ def for_plan(
     everything = [r for items in live.values() for r in items]
     deletes = [c for c in changes.values() if isinstance(c, Delete)]
     found += moves.removals_before_delete(deletes, {r.sid: r for r in everything})
-    ignored = {r.key for r in everything if desired.ignored(r.kind, r.name)}
+    ignored = {
+        r.key
+        for r in everything
+        if desired.ignore.get(r.kind) and desired.ignored(r.kind, r.name)
+    }
     found, evicted = moves.evictions(found, everything, ignored)
     problems += evicted
     return sorted(moves.moves(found), key=lambda c: _RANK[type(c)])
