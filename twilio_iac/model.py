@@ -23,6 +23,9 @@ class Key(NamedTuple):
         return f"{self.kind}[{self.name}]"
 
 
+_make_key = tuple.__new__
+
+
 @dataclass(frozen=True, order=True)
 class Ref:
     """A reference to another object by its identity, e.g. an application name."""
@@ -45,7 +48,9 @@ class Resource:
 
     @property
     def key(self) -> Key:
-        return Key(self.kind, self.name)
+        # Key(kind, name) without NamedTuple's Python-level __new__: asked
+        # several times per resource of a long list.
+        return _make_key(Key, (self.kind, self.name))
 
     @staticmethod
     def quick(kind: str, name: str, fields: dict[str, Any], **rest: Any) -> Resource:

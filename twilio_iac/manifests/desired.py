@@ -23,6 +23,7 @@ from twilio_iac.resources import REGISTRY, ResourceType
 
 # Entry keys that describe how to manage the resource rather than its state.
 _META = frozenset({"sid", "purchase", "allow_ignored"})
+_SCALARS = (str, int, float, list, type(None))  # never a Mapping
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,10 @@ def _fields(rt: ResourceType, data: Mapping[str, Any]) -> Iterator[tuple[str, An
 def _flatten(data: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
     """``{"push": {"include_date": True}}`` → ``("push.include_date", True)``."""
     for key, value in data.items():
-        if isinstance(value, Mapping):
+        # dict first: the ABC's isinstance is slow, and YAML gives dicts.
+        if isinstance(value, dict) or (
+            not isinstance(value, _SCALARS) and isinstance(value, Mapping)
+        ):
             yield from _flatten(value, f"{prefix}{key}.")
         else:
             yield f"{prefix}{key}", value

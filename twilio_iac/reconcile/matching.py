@@ -141,11 +141,12 @@ def _ref_names(
         for key, have in pairs.items()
         if have is not None and have.sid
     }
-    taken = Counter(Ref(key.kind, key.name) for key in pairs)
-    taken.update(Ref(r.kind, r.name) for items in leftovers.values() for r in items)
+    # Counted by (kind, name), the Refs they would be: Keys hash in C.
+    taken = Counter(iter(pairs))  # the keys, not a mapping of counts
+    taken.update(r.key for items in leftovers.values() for r in items)
     for items in leftovers.values():
         for r in items:
-            if r.sid and taken[Ref(r.kind, r.name)] == 1:
+            if r.sid and taken[r.key] == 1:
                 refs[r.sid] = Ref(r.kind, r.name)
     return refs
 

@@ -162,8 +162,9 @@ def _checked(
 ) -> list[str]:
     """Step 4: re-point referrers of replaced targets, refuse dangling
     references; returns the notes on referrers left out."""
+    owners, resolved = found.owners, found.resolved
     resolved_live = [
-        (found.owners.get(r.sid, r.key), found.resolved[r.sid])
+        (owners.get(r.sid) or r.key, resolved[r.sid])
         for items in live.values()
         for r in items
     ]
