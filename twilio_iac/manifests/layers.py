@@ -291,5 +291,5 @@ def _overlay(base: Any, value: Any) -> Any:
     merged = base.copy()
     for key, item in value.items():
         merged[key] = _overlay(merged.get(key), item)
-        merged.key_marks[key] = value.key_marks.get(key, value.mark)
+        merged.key_lines[key] = value.key_lines.get(key, value.start)
     return merged

@@ -19,25 +19,32 @@ from twilio_iac.manifests.shape import MAX_DEPTH, _ShapeError, check_shape, refu
 
 
 class Located(dict):
-    """A YAML mapping that remembers where it, and each of its keys, was written."""
+    """A YAML mapping that remembers the line where it, and each of its keys,
+    was written (1-based). Lines are kept as integers, not yaml.Marks: a
+    manifest of 50,000 entries holds some 200,000 of them."""
 
-    def __init__(self, mark: yaml.Mark | None = None) -> None:
+    __slots__ = ("start", "key_lines", "duplicates")
+
+    def __init__(self, line: int = 1) -> None:
         super().__init__()
-        self.mark = mark or yaml.Mark("", 0, 0, 0, "", 0)
-        self.key_marks: dict[str, yaml.Mark] = {}
-        self.duplicates: list[tuple[str, yaml.Mark]] = []
+        self.start = line
+        self.key_lines: dict[str, int] = {}
+        # (key, line) of each key written twice; rarely any.
+        self.duplicates: list[tuple[str, int]] = _NONE
 
     def line(self, key: str | None = None) -> int:
         """1-based line of ``key``, or of the mapping itself."""
-        mark = self.key_marks.get(key, self.mark) if key is not None else self.mark
-        return mark.line + 1
+        return self.key_lines.get(key, self.start) if key is not None else self.start
 
     def copy(self) -> Located:
-        """A shallow copy that keeps the marks (but not the duplicate-key notes)."""
-        twin = Located(self.mark)
+        """A shallow copy that keeps the lines (but not the duplicate-key notes)."""
+        twin = Located(self.start)
         twin.update(self)
-        twin.key_marks = dict(self.key_marks)
+        twin.key_lines = dict(self.key_lines)
         return twin
+
+
+_NONE: list[tuple[str, int]] = []  # shared, never appended to
 
 
 # libyaml's parser is about five times faster than the pure-Python one on a
@@ -127,8 +134,8 @@ class Loader(_BASE):  # type: ignore[misc,valid-type]
         self.depth += 1
         if self.depth > MAX_DEPTH:
             refuse_depth(node, self.depth)
-        data = Located(node.start_mark)
-        data.duplicates = _duplicate_keys(node)
+        data = Located(node.start_mark.line + 1)
+        data.duplicates = _duplicate_keys(node) or _NONE
         self.flatten_mapping(node)  # resolve `<<` merge keys first
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -136,7 +143,7 @@ class Loader(_BASE):  # type: ignore[misc,valid-type]
                 raise yaml.MarkedYAMLError(None, None, problem, key_node.start_mark)
             # Keys are field names: read them as text so `on:` stays "on".
             data[key_node.value] = _construct(self, value_node, deep)
-            data.key_marks[key_node.value] = key_node.start_mark
+            data.key_lines[key_node.value] = key_node.start_mark.line + 1
         self.depth -= 1
         return data
 
@@ -223,7 +230,7 @@ for _name in ("binary", "timestamp", "omap", "pairs", "set"):
 Loader.add_constructor(None, _unsupported)
 
 
-def _duplicate_keys(node: yaml.MappingNode) -> list[tuple[str, yaml.Mark]]:
+def _duplicate_keys(node: yaml.MappingNode) -> list[tuple[str, int]]:
     keys = [k for k, _ in node.value if k.tag != _MERGE]
     names = [k.value for k in keys]
     try:
@@ -231,7 +238,9 @@ def _duplicate_keys(node: yaml.MappingNode) -> list[tuple[str, yaml.Mark]]:
             return []
     except TypeError:  # a non-scalar key, which construct_mapping reports
         pass
-    return [(n, keys[i].start_mark) for i, n in enumerate(names) if n in names[:i]]
+    return [
+        (n, keys[i].start_mark.line + 1) for i, n in enumerate(names) if n in names[:i]
+    ]
 
 
 @dataclass(frozen=True)
