@@ -49,24 +49,26 @@ STAGES = (
 SANDBOX_SID = "AC00000000000000000000000000000000"
 
 
-def seed_state(numbers: int, directory: Path) -> tuple[Path, Path]:
+def seed_state(numbers: int, directory: Path, updates: int = 0) -> tuple[Path, Path]:
     """A state file of ``numbers`` numbers (benchmark.py's account) and the
-    manifest that declares it; run in a child, so the parent stays small."""
+    manifest that declares it, the first ``updates`` with a new voice_url;
+    run in a child, so the parent stays small."""
     code = (
         "import sys; sys.path.insert(0, sys.argv[3]);"
-        "from bench_stages import _seed; _seed(int(sys.argv[1]), sys.argv[2])"
+        "from bench_stages import _seed;"
+        "_seed(int(sys.argv[1]), sys.argv[2], int(sys.argv[4]))"
     )
     here = str(Path(__file__).parent)
-    subprocess.run(
-        [sys.executable, "-c", code, str(numbers), str(directory), here], check=True
-    )
+    command = [sys.executable, "-c", code, str(numbers), str(directory), here]
+    subprocess.run(command + [str(updates)], check=True)
     return directory / "sandbox.db", directory / "twilio.yaml"
 
 
-def _seed(numbers: int, directory: str) -> None:
+def _seed(numbers: int, directory: str, updates: int = 0) -> None:
     from benchmark import seed
 
-    emulator, manifest = seed(numbers, 0, state_path=Path(directory) / "sandbox.db")
+    path = Path(directory) / "sandbox.db"
+    emulator, manifest = seed(numbers, updates, state_path=path)
     (Path(directory) / "twilio.yaml").write_text(manifest, encoding="utf-8")
     # Changes made outside a transaction are written by the next one.
     with emulator._lock, emulator.store.transaction():
@@ -75,9 +77,9 @@ def _seed(numbers: int, directory: str) -> None:
 
 
 @contextmanager
-def served(state: Path) -> Iterator[str]:
+def served(state: Path, latency: str = "0ms") -> Iterator[str]:
     command = [sys.executable, "-m", "twilio_iac", "emulator", "serve"]
-    command += ["--port", "0", "--state", str(state)]
+    command += ["--port", "0", "--state", str(state), "--latency", latency]
     env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO")}
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
@@ -288,6 +290,28 @@ def timed(times: dict[str, float], name: str, work: Callable[[], Any]) -> Any:
     return result
 
 
+APPLY_UPDATES, APPLY_LATENCY, APPLY_PARALLELISM = 1_000, 0.05, 10
+
+
+def served_apply(runs: int) -> tuple[float, float, float]:
+    """`twilio-iac apply --auto-approve` of 1,000 updates against `emulator
+    serve --latency 50ms`: the best wall and CPU of ``runs``, and the floor
+    (one round of reads, then the writes, ten at a time)."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            state, manifest = seed_state(APPLY_UPDATES, Path(tmp), APPLY_UPDATES)
+            with served(state, f"{APPLY_LATENCY * 1000:g}ms") as base:
+                command = [sys.executable, "-m", "twilio_iac", "apply"]
+                command += ["--auto-approve", str(manifest)]
+                start = time.perf_counter()
+                cpu, _ = measure(command, client_env(base))
+                walls.append(time.perf_counter() - start)
+                cpus.append(cpu)
+    rounds = 1 + APPLY_UPDATES / APPLY_PARALLELISM
+    return min(walls), min(cpus), rounds * APPLY_LATENCY
+
+
 def load() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min), {os.cpu_count()} CPUs"
@@ -319,6 +343,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--numbers", type=int, action="append")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--apply", action="store_true", help="also a served apply of 1,000 updates"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -339,6 +366,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
     print(f"Before: {before}; after: {load()}; peak RSS of self {_rss():.0f} MiB")
     print(table(sizes, stage, whole))
+    if args.apply:
+        wall, cpu, floor = served_apply(args.runs)
+        print(
+            f"\nServed apply of {APPLY_UPDATES:,} updates at 50 ms, parallelism "
+            f"{APPLY_PARALLELISM}: {wall:.2f} s wall ({wall / floor:.2f}x its "
+            f"{floor:.2f} s floor), {cpu:.2f} s CPU; {load()}"
+        )
     return 0
 
 
