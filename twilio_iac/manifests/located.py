@@ -89,14 +89,92 @@ class LeadingZero(int):
 def load(text: str) -> Any:
     """The one document in ``text``, read by YAML 1.2 core rules and checked for
     its shape; raises yaml.YAMLError (_ShapeError for a refused shape)."""
-    loader = Loader(text)
     # An alias is written `*name`: without a `*` anywhere there is none, and
     # the depth construction counts is all the shape check needs.
-    loader.may_alias = "*" in text
+    may_alias = "*" in text
+    if not may_alias:
+        loader = Loader(text)
+        try:
+            with paused_gc():
+                return _from_events(loader)
+        except (yaml.YAMLError, _NodesNeeded):
+            pass  # read again below, which reports what is wrong as it always has
+        finally:
+            loader.dispose()
+    loader = Loader(text)
+    loader.may_alias = may_alias
     try:
         return loader.get_single_data()
     finally:
         loader.dispose()
+
+
+class _NodesNeeded(Exception):
+    """The document needs the node tree: an alias, a merge key, a tag, a
+    second document, or a problem to report exactly as the node path does."""
+
+
+def _from_events(loader: Loader) -> Any:
+    """The document built straight from libyaml's events, for the plain
+    documents nearly every manifest is: composing the whole node tree first
+    cost about a third of the load and most of its peak memory (some 170 MiB
+    for 50,000 entries). Same values, lines and duplicate-key notes as the
+    node path (tests/unit/test_located_events.py compares them)."""
+    get = loader.get_event
+    get()  # the stream's start
+    event = get()
+    if type(event) is yaml.StreamEndEvent:
+        return None
+    if type(event) is not yaml.DocumentStartEvent:
+        raise _NodesNeeded
+    value = _value(loader, get(), 1)
+    get()  # the document's end
+    if type(get()) is not yaml.StreamEndEvent:
+        raise _NodesNeeded
+    return value
+
+
+def _value(loader: Loader, event: yaml.Event, depth: int) -> Any:
+    kind = type(event)
+    if kind is yaml.ScalarEvent:
+        return _scalar(loader, event)
+    if kind is yaml.AliasEvent or depth > MAX_DEPTH or event.tag not in (None, "!"):
+        raise _NodesNeeded
+    get = loader.get_event
+    if kind is yaml.MappingStartEvent:
+        data = Located(event.start_mark.line + 1)
+        lines = data.key_lines
+        while type(key := get()) is not yaml.MappingEndEvent:
+            if type(key) is not yaml.ScalarEvent or key.value == "<<":
+                raise _NodesNeeded
+            name, line = key.value, key.start_mark.line + 1
+            if name in data:
+                data.duplicates = [*data.duplicates, (name, line)]
+            data[name] = _value(loader, get(), depth + 1)
+            lines[name] = line
+        return data
+    if kind is yaml.SequenceStartEvent:
+        items, starts = LocatedList(), []
+        while type(child := get()) is not yaml.SequenceEndEvent:
+            starts.append(child.start_mark.line + 1)
+            items.append(_value(loader, child, depth + 1))
+        items.lines = starts
+        return items
+    raise _NodesNeeded
+
+
+def _scalar(loader: Loader, event: yaml.ScalarEvent) -> Any:
+    tag = event.tag
+    if tag is None or tag == "!":  # as the composer resolves it
+        tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag == _STR:
+        return event.value
+    if tag not in _SCALARS:
+        raise _NodesNeeded
+    node = yaml.ScalarNode(
+        tag, event.value, event.start_mark, event.end_mark, event.style
+    )
+    return loader.yaml_constructors[tag](loader, node)
 
 
 class Loader(_BASE):  # type: ignore[misc,valid-type]
@@ -228,6 +306,7 @@ Loader.add_constructor(_TAG + "bool", _bool)
 for _name in ("binary", "timestamp", "omap", "pairs", "set"):
     Loader.add_constructor(_TAG + _name, _unsupported)
 Loader.add_constructor(None, _unsupported)
+_SCALARS = frozenset(_TAG + name for name in ("null", "bool", "int", "float"))
 
 
 def _duplicate_keys(node: yaml.MappingNode) -> list[tuple[str, int]]:
