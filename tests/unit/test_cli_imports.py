@@ -143,3 +143,12 @@ def test_plan_against_a_host_loads_neither_emulator_nor_other_verbs(
     assert "twilio_iac.reconcile.planner" in modules  # it did plan
     for package in _NOT_FOR_PLAN:
         assert not _under(modules, package), package
+
+
+def test_validate_loads_no_http_client(tmp_path: Path) -> None:
+    manifest = tmp_path / "twilio.yaml"
+    manifest.write_text("queues:\n  - friendly_name: support\n", encoding="utf-8")
+    out, modules = _loaded(["validate", str(manifest)])
+    assert "valid" in out.lower(), out
+    for package in ("httpx", "twilio_iac.api.client", *_NOT_FOR_PLAN):
+        assert not _under(modules, package), package

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from twilio_iac import logs
-from twilio_iac.api.client import DEFAULT_MAX_RETRY_WAIT
+from twilio_iac.api.retry import DEFAULT_MAX_RETRY_WAIT
 from twilio_iac.cli.context import (
     Options,
     colour,
@@ -20,7 +20,6 @@ from twilio_iac.cli.context import (
     sandbox_option,
     selected_kinds,
 )
-from twilio_iac.cli.session import connect
 from twilio_iac.errors import ManifestError, PlanError
 from twilio_iac.manifests import desired
 from twilio_iac.reconcile import applier, planfile, run
@@ -80,6 +79,8 @@ def _plan_options(
 
 
 def _connect(options: Options) -> run.Connect:
+    from twilio_iac.cli.session import connect  # httpx: not for validate
+
     return lambda account_sid: connect(options.sandbox, account_sid)
 
 

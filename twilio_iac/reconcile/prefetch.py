@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from twilio_iac.api.client import TwilioClient
 from twilio_iac.errors import AmbiguousLiveState, ManifestError
 from twilio_iac.manifests import desired
 from twilio_iac.manifests.collector import paused_gc
@@ -28,6 +28,9 @@ from twilio_iac.reconcile import live, selection, target
 from twilio_iac.reconcile.plan import Plan
 from twilio_iac.reconcile.workflow import make_plan
 from twilio_iac.resources import REGISTRY, related_kinds
+
+if TYPE_CHECKING:  # the client (and httpx) only for the verbs that talk
+    from twilio_iac.api.client import TwilioClient
 
 Live = Mapping[str, list[Resource]]
 _TOP_KEY = re.compile(r"^([A-Za-z_]+)[ \t]*:(.*)$", re.MULTILINE)

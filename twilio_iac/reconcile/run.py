@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from twilio_iac.api.client import DEFAULT_MAX_RETRY_WAIT, TwilioClient
+from twilio_iac.api.retry import DEFAULT_MAX_RETRY_WAIT
 from twilio_iac.manifests import desired
 from twilio_iac.manifests.collector import paused_gc
 from twilio_iac.reconcile import applier, prefetch, saved, target
@@ -25,6 +26,9 @@ from twilio_iac.reconcile.plan import Plan
 from twilio_iac.reconcile.report import ApplyReport
 from twilio_iac.reconcile.target import Connect
 from twilio_iac.reconcile.workflow import check_fresh
+
+if TYPE_CHECKING:  # the client (and httpx) only for the verbs that talk
+    from twilio_iac.api.client import TwilioClient
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,20 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import structlog
 
 from twilio_iac import urlauth
-from twilio_iac.api.client import TwilioClient
 from twilio_iac.errors import StalePlan
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Ref, Resource
 from twilio_iac.reconcile import live, planner, selection, target
 from twilio_iac.reconcile.plan import Create, MemberChange, Plan
 from twilio_iac.resources import related_kinds
+
+if TYPE_CHECKING:  # the client (and httpx) only for the verbs that talk
+    from twilio_iac.api.client import TwilioClient
 
 Live = Mapping[str, list[Resource]]
 
