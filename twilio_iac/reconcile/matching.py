@@ -160,11 +160,13 @@ def _owners(
 
 
 def resolve(resource: Resource, refs: Mapping[str, Ref]) -> Resource:
-    found = {
-        name: refs[value]
-        for name in REGISTRY[resource.kind].references
-        if isinstance(value := resource.fields.get(name), str) and value in refs
-    }
-    if not found:  # nothing to resolve: no need for a copy
+    # A loop, not a comprehension: called for every live object and entry.
+    fields, found = resource.fields, None
+    for name in REGISTRY[resource.kind].references:
+        value = fields.get(name)
+        if isinstance(value, str) and value in refs:
+            found = found or {}
+            found[name] = refs[value]
+    if found is None:  # nothing to resolve: no need for a copy
         return resource
-    return resource.with_fields(resource.fields | found)
+    return resource.with_fields(fields | found)
