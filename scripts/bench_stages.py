@@ -182,37 +182,40 @@ def child(manifest: Path) -> dict[str, float]:
 def pipeline(manifest: Path, times: dict[str, float]) -> None:
     """desired.load, then prefetch.plan_loaded, split into their stages."""
     from twilio_iac.cli.session import connect
+    from twilio_iac.reconcile import prefetch, workflow
+
+    wanted = _desired_stages(manifest, times)
+    with connect(False, None, os.environ) as client, prefetch.paused_gc():
+        state = _live_stages(client, wanted, times)
+        timed(times, "diff+planning", lambda: workflow.make_plan(wanted, client, state))
+
+
+def _desired_stages(manifest: Path, times: dict[str, float]) -> Any:
+    """desired.load, stage by stage."""
     from twilio_iac.manifests import desired, layers, pools, reader, schema
     from twilio_iac.manifests.located import load
-    from twilio_iac.reconcile import live, prefetch, selection, workflow
-    from twilio_iac.reconcile.pools import live as pool_live
-    from twilio_iac.resources import REGISTRY
 
-    env = os.environ
-    groups = [reader.expand([manifest])]
+    env, groups = os.environ, [reader.expand([manifest])]
     files = [(layer, f) for layer, fs in enumerate(groups) for f in fs]
     texts = [(layer, f, reader._text(f)) for layer, f in files]
     data = timed(times, "YAML with marks", lambda: [load(t) for _, _, t in texts])
-    documents = [
-        reader.Document(f, d, layer)
-        for (layer, f, _), d in zip(texts, data, strict=True)
-    ]
+    pairs = zip(texts, data, strict=True)
+    documents = [reader.Document(f, d, layer) for (layer, f, _), d in pairs]
     secrets = reader.logs.credentials(env)
-    timed(
-        times,
-        "interpolation",
-        lambda: [
-            reader._interpolate(d.file, d.data, "", 1, env, secrets) for d in documents
-        ],
-    )
+
+    def interpolate() -> None:
+        for d in documents:
+            reader._interpolate(d.file, d.data, "", 1, env, secrets)
+
+    timed(times, "interpolation", interpolate)
     parsed = timed(times, "layers", lambda: _layers(reader, layers, documents, groups))
     timed(times, "schema", lambda: [schema._schema_reasons(d) for d in documents])
-    again: dict[str, float] = {}
+    again: dict[str, float] = {}  # the proof again, compiled: what check repeats
     timed(again, "schema", lambda: [schema._schema_reasons(d) for d in documents])
     warnings = timed(times, "own checks", lambda: schema.check(parsed))
     times["own checks"] -= again["schema"]
 
-    def build() -> desired.Desired:
+    def build() -> Any:
         built = [desired.build(entry) for entry in parsed.entries]
         resources = pools.resolve(desired._distinct(built))
         return desired.Desired(
@@ -225,41 +228,39 @@ def pipeline(manifest: Path, times: dict[str, float]) -> None:
             layers=parsed.layers,
         )
 
-    wanted = timed(times, "building desired", build)
-    with connect(False, None, env) as client, prefetch.paused_gc():
-        kinds = sorted(selection.reads(wanted, None))
-        sid = client.account_sid
+    return timed(times, "building desired", build)
 
-        def fetch() -> dict[str, list[dict[str, Any]]]:
-            return {
-                kind: [
-                    record
-                    for page in client.raw_pages(
-                        REGISTRY[kind].api,
-                        REGISTRY[kind].path(sid),
-                        REGISTRY[kind].list_key,
-                    )
-                    for record in page()
-                ]
-                for kind in kinds
-            }
 
-        raw = timed(times, "fetch+JSON", fetch)
-        state = timed(
-            times,
-            "normalising live",
-            lambda: {
-                k: [live.normalize(REGISTRY[k], r) for r in v] for k, v in raw.items()
-            },
-        )
-        state = timed(
-            times,
-            "fetch+JSON",
-            lambda: {
-                k: pool_live.fetch(client, REGISTRY[k], v) for k, v in state.items()
-            },
-        )
-        timed(times, "diff+planning", lambda: workflow.make_plan(wanted, client, state))
+def _live_stages(client: Any, wanted: Any, times: dict[str, float]) -> Any:
+    """live.fetch, its reads and decoding apart from its normalising."""
+    from twilio_iac.reconcile import live, selection
+    from twilio_iac.reconcile.pools import live as pool_live
+    from twilio_iac.resources import REGISTRY
+
+    kinds = [REGISTRY[kind] for kind in sorted(selection.reads(wanted, None))]
+    sid = client.account_sid
+
+    def fetch() -> dict[str, list[dict[str, Any]]]:
+        return {
+            rt.kind: [
+                record
+                for page in client.raw_pages(rt.api, rt.path(sid), rt.list_key)
+                for record in page()
+            ]
+            for rt in kinds
+        }
+
+    raw = timed(times, "fetch+JSON", fetch)
+
+    def normalise() -> dict[str, list[Any]]:
+        return {k: [live.normalize(REGISTRY[k], r) for r in v] for k, v in raw.items()}
+
+    state = timed(times, "normalising live", normalise)
+    return timed(
+        times,
+        "fetch+JSON",
+        lambda: {k: pool_live.fetch(client, REGISTRY[k], v) for k, v in state.items()},
+    )
 
 
 def _layers(reader: Any, layers: Any, documents: list[Any], groups: Any) -> Any:
