@@ -1,6 +1,7 @@
 """Benchmark plan and apply against the in-process emulator, with latency.
 
 Usage: python scripts/benchmark.py [--markdown] [--only NAME]...
+       python scripts/benchmark.py --stages [--numbers N]... [--runs R]
 Each scenario runs in its own subprocess so that peak RSS (getrusage maxrss)
 and CPU are that scenario's alone. Latency is a fixed delay added to every
 request outside the emulator's lock, as a distant Twilio would add it.
@@ -74,13 +75,15 @@ class Result:
     maxrss_mb: float  # whole process, in-process emulator included
 
 
-def seed(numbers: int, updates: int, latency: float = 0.0) -> tuple[Emulator, str]:
+def seed(
+    numbers: int, updates: int, latency: float = 0.0, state_path: Path | None = None
+) -> tuple[Emulator, str]:
     """An emulator holding `numbers` numbers and OTHERS of each other kind, and a
     manifest declaring all of them; each number uses one of the applications,
     and the first `updates` numbers get a new voice_url."""
     # The emulator sleeps its latency outside its lock, so requests in flight
     # overlap as they would over a network.
-    emulator = Emulator(latency=latency)
+    emulator = Emulator(latency=latency, state_path=state_path)
     emulator.seed_phone_numbers(numbers - len(SEED_NUMBERS), f"+{FIRST_NUMBER}")
     apps = [
         emulator.insert("applications", friendly_name=f"app-{i:03}")["sid"]
@@ -271,6 +274,12 @@ def fleet_plan(markdown: bool) -> bool:
 
 
 def main() -> int:
+    if "--stages" in sys.argv[1:]:
+        # The per-stage table of issue 20: scripts/bench_stages.py.
+        sys.path.insert(0, str(Path(__file__).parent))
+        from bench_stages import main as stages
+
+        return stages([a for a in sys.argv[1:] if a != "--stages"])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true", help="a Markdown table")
     parser.add_argument("--only", choices=sorted(SCENARIOS), action="append")

@@ -13,11 +13,12 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, MutableMapping
-from typing import Any, TextIO
-
-import structlog
+from typing import TYPE_CHECKING, Any, TextIO
 
 from twilio_iac import urlauth
+
+if TYPE_CHECKING:  # imported by configure: not needed for --version or --help
+    import structlog
 
 REDACTED = "[redacted]"
 _DROPPED_KEYS = frozenset({"authorization", "auth_token", "password", "secret"})
@@ -94,6 +95,8 @@ def configure(debug: bool, fmt: str) -> None:
     """WARNING and above normally, everything with --debug; fmt is text or json."""
     if fmt not in ("text", "json"):
         raise ValueError(f"unknown log format {fmt!r}: expected 'text' or 'json'")
+    import structlog
+
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -142,6 +145,8 @@ def _scrub(value: Any) -> Any:
 
 
 def _renderer(fmt: str) -> Any:
+    import structlog
+
     if fmt == "json":
         return structlog.processors.JSONRenderer()
     colors = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
@@ -151,4 +156,6 @@ def _renderer(fmt: str) -> Any:
 def _stderr_logger(*args: Any) -> structlog.PrintLogger:
     # Looked up per logger, not at configure time, so a swapped sys.stderr
     # (click's CliRunner, pytest's capsys) receives the output.
+    import structlog
+
     return structlog.PrintLogger(file=sys.stderr)

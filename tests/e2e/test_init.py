@@ -6,6 +6,7 @@ import re
 import shlex
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -175,7 +176,8 @@ def test_workflow_shape():
     "call", _workflow_calls() + _hook_calls(), ids=lambda c: " ".join(c)
 )
 def test_ci_examples_call_commands_and_options_that_exist(call: list[str]):
-    command = cli.commands[call[0]]
+    command = cli.get_command(click.Context(cli), call[0])
+    assert command is not None
     assert CliRunner().invoke(cli, [call[0], "--help"]).exit_code == 0
     known = {o for p in command.params + cli.params for o in p.opts}
     flags = {arg.split("=")[0] for arg in call[1:] if arg.startswith("--")}

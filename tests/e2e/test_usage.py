@@ -7,9 +7,9 @@ makes the outputs stable. TWILIO_IAC_UPDATE_GOLDEN=1 rewrites the files.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -17,8 +17,7 @@ import pytest
 
 from twilio_iac.emulator import Emulator
 
-# twilio_iac.cli re-exports the command under the module's name.
-cli_usage = sys.modules["twilio_iac.cli.usage"]
+cli_usage = importlib.import_module("twilio_iac.cli.usage")
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "usage"
 MAY = ("--start", "2025-05-01", "--end", "2025-05-10")

@@ -16,8 +16,9 @@ ALLOWED = {"text", "json", "csv", "markdown", "github"}
 
 def _commands(cmd: click.Command, path: tuple[str, ...] = ()) -> Iterator:
     if isinstance(cmd, click.Group):
-        for name, sub in cmd.commands.items():
-            yield from _commands(sub, (*path, name))
+        ctx = click.Context(cmd)  # the top level imports its commands on first use
+        for name in cmd.list_commands(ctx):
+            yield from _commands(cmd.get_command(ctx, name), (*path, name))
     else:
         yield path, cmd
 

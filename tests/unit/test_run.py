@@ -4,9 +4,10 @@ process: the client from a Connect, the manifests' variables from PlanOptions.""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,8 @@ from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.settings import Settings
 from twilio_iac.emulator import SANDBOX_ACCOUNT_SID, SANDBOX_CREDENTIALS, Emulator
 from twilio_iac.errors import PlanError
-from twilio_iac.reconcile import prefetch, run
+from twilio_iac.manifests import schema
+from twilio_iac.reconcile import planner, prefetch, run
 
 MANIFEST = "queues:\n  - friendly_name: ${QUEUE_NAME}\n"
 
@@ -102,4 +104,30 @@ def test_the_collector_stays_paused_until_the_last_plan_ends() -> None:
     first.__exit__(None, None, None)
     assert not gc.isenabled()  # the second plan is still running
     second.__exit__(None, None, None)
+    assert gc.isenabled()
+
+
+@pytest.mark.parametrize("read_ahead", [False, True])
+def test_the_collector_is_paused_from_reading_to_the_plan_not_after(
+    manifest: Path, monkeypatch: pytest.MonkeyPatch, read_ahead: bool
+) -> None:
+    seen: dict[str, bool] = {}
+
+    def noting(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def noted(*args: Any, **kwargs: Any) -> Any:
+            seen[name] = gc.isenabled()
+            return function(*args, **kwargs)
+
+        return noted
+
+    monkeypatch.setattr(schema, "check", noting("schema", schema.check))
+    monkeypatch.setattr(planner, "plan", noting("planner", planner.plan))
+    accounts = Accounts()
+    connect = noting("connect", accounts)
+    options = run.PlanOptions(env={"QUEUE_NAME": "support"}, read_ahead=read_ahead)
+    assert gc.isenabled()
+    with run.review([manifest], connect, options) as pending:
+        assert gc.isenabled()  # shown and applied with the collector on
+        assert run.apply(pending, run.ApplyOptions()).ok
+    assert seen == {"schema": False, "planner": False, "connect": False}
     assert gc.isenabled()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from twilio_iac.api.client import TwilioClient
+from typing import TYPE_CHECKING
+
 from twilio_iac.errors import AuthError, NotFound, PlanError
+
+if TYPE_CHECKING:  # httpx is imported by the verbs that talk, not by validate
+    from twilio_iac.api.client import TwilioClient
 
 
 def check_reachable(client: TwilioClient, source: str) -> None:

@@ -2,7 +2,9 @@
 
 stdout carries only each command's output (so `plan --output json > f` is
 clean); logs and errors go to stderr. The group and its error boundary live
-here; each family of verbs has its own module and is added below.
+here; each family of verbs has its own module, named in COMMANDS below and
+imported the first time it is used: `--version`, `--help` and each verb load
+only what they need (tests/unit/test_cli_imports.py counts it).
 
 May import: everything. It is the composition root, the one place that wires
 the client to the in-process emulator for --sandbox.
@@ -10,30 +12,172 @@ the client to the in-process emulator for --sandbox.
 
 from __future__ import annotations
 
+import gc
+import importlib
 import os
 import sys
 import traceback
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
 from twilio_iac import __version__, logs
-from twilio_iac.cli.bootstrap import export_command, init
 from twilio_iac.cli.context import Options, register_sandbox_token
-from twilio_iac.cli.emulator import emulator
-from twilio_iac.cli.gateway import gateway
-from twilio_iac.cli.history import COMMANDS as HISTORY_COMMANDS
-from twilio_iac.cli.lookup import lookup
-from twilio_iac.cli.reconcile import apply, plan, validate
-from twilio_iac.cli.sends import send, status
-from twilio_iac.cli.usage import usage
-from twilio_iac.cli.verify import verify
-from twilio_iac.cli.webhook import webhook
 from twilio_iac.errors import TwilioIacError
 
 
+class Lazy(NamedTuple):
+    """A command imported on first use, and the first paragraph of its help,
+    which `twilio-iac --help` lists without importing it (a test checks
+    that it is the command's own)."""
+
+    module: str
+    attribute: str
+    help: str
+
+
+# name → where it lives; `--help` lists them in this table's order of names.
+COMMANDS = {
+    "validate": Lazy(
+        "twilio_iac.cli.reconcile",
+        "validate",
+        "Check manifests offline: schema, references, duplicates.",
+    ),
+    "plan": Lazy(
+        "twilio_iac.cli.reconcile",
+        "plan",
+        "Show what apply would change, field by field.",
+    ),
+    "apply": Lazy(
+        "twilio_iac.cli.reconcile",
+        "apply",
+        "Make live state match: compute the plan (or read a saved one), "
+        "show it, ask, then make the calls, up to --parallelism at once, "
+        "each after the changes it depends on.",
+    ),
+    "emulator": Lazy(
+        "twilio_iac.cli.emulator",
+        "emulator",
+        "The built-in Twilio emulator (a test double, not Twilio).",
+    ),
+    "export": Lazy(
+        "twilio_iac.cli.bootstrap",
+        "export_command",
+        "Write manifests from the live account, so it can be managed as code.",
+    ),
+    "init": Lazy(
+        "twilio_iac.cli.bootstrap",
+        "init",
+        "Create a starter repository in DIRECTORY (default: the current "
+        "one), or add twilio-iac to an existing one: manifests, schemas, "
+        "the GitHub Actions workflow, a pre-commit hook, .gitignore, a "
+        "README.",
+    ),
+    "send": Lazy(
+        "twilio_iac.cli.sends",
+        "send",
+        "Send one SMS/MMS/WhatsApp message or place one call (never planned).",
+    ),
+    "status": Lazy(
+        "twilio_iac.cli.sends",
+        "status",
+        "Show a message (SM…/MM…) or call (CA…) and its current status.",
+    ),
+    "verify": Lazy(
+        "twilio_iac.cli.verify",
+        "verify",
+        "Try a Verify service: start a verification, then check the code.",
+    ),
+    "usage": Lazy(
+        "twilio_iac.cli.usage",
+        "usage",
+        "Usage and cost per category, with a total; prices are exact decimals.",
+    ),
+    "webhook": Lazy(
+        "twilio_iac.cli.webhook",
+        "webhook",
+        "Sign or check an X-Twilio-Signature (offline: nothing is sent).",
+    ),
+    "gateway": Lazy(
+        "twilio_iac.cli.gateway",
+        "gateway",
+        "The managed-OAuth gateway (MATON_API_KEY): its Twilio connections.",
+    ),
+    "messages": Lazy(
+        "twilio_iac.cli.messages",
+        "messages_group",
+        "List, show, redact and delete messages; list and download their media.",
+    ),
+    "calls": Lazy(
+        "twilio_iac.cli.calls",
+        "calls_group",
+        "List, show, hang up, redirect and delete calls.",
+    ),
+    "recordings": Lazy(
+        "twilio_iac.cli.recordings",
+        "recordings_group",
+        "List, download and delete call recordings.",
+    ),
+    "transcripts": Lazy(
+        "twilio_iac.cli.transcripts",
+        "transcripts_group",
+        "Read Voice Intelligence transcripts.",
+    ),
+    "numbers": Lazy(
+        "twilio_iac.cli.numbers",
+        "numbers_group",
+        "The account's phone numbers.",
+    ),
+    "lookup": Lazy(
+        "twilio_iac.cli.lookup",
+        "lookup",
+        "Look numbers up: validity and formats, and any data packages asked for.",
+    ),
+}
+
+
 class _Group(click.Group):
-    """Turns every expected error into one paragraph on stderr and exit 1."""
+    """Turns every expected error into one paragraph on stderr and exit 1, and
+    imports each command of COMMANDS on first use (click's lazy group)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = self.commands.get(cmd_name)
+        lazy = COMMANDS.get(cmd_name)
+        if found is None and lazy is not None:
+            module = importlib.import_module(lazy.module)
+            found = getattr(module, lazy.attribute)
+            self.add_command(found, cmd_name)
+            # What is loaded now lives as long as the process: the cyclic
+            # collector need never walk it again.
+            gc.freeze()
+        return found
+
+    def format_commands(
+        self, ctx: click.Context, formatter: click.HelpFormatter
+    ) -> None:
+        """The list of `--help`, from COMMANDS' help: nothing is imported."""
+        shown = [
+            (name, self.commands.get(name))
+            for name in self.list_commands(ctx)
+            if name not in self.commands or not self.commands[name].hidden
+        ]
+        if not shown:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in shown)
+        rows = [
+            (
+                name,
+                loaded.get_short_help_str(limit)
+                if loaded is not None
+                else click.utils.make_default_short_help(COMMANDS[name].help, limit),
+            )
+            for name, loaded in shown
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         # The one place output leaves: whatever any command prints, a
@@ -142,25 +286,6 @@ def cli(
     if sandbox:
         register_sandbox_token()
     ctx.obj = Options(sandbox=sandbox, debug=debug, account_sid=account_sid)
-
-
-for command in (
-    validate,
-    plan,
-    apply,
-    emulator,
-    export_command,
-    init,
-    send,
-    status,
-    verify,
-    usage,
-    webhook,
-    gateway,
-    *HISTORY_COMMANDS,
-    lookup,
-):
-    cli.add_command(command)
 
 
 def main() -> None:

@@ -6,9 +6,14 @@ from pathlib import Path
 
 import click
 
-from twilio_iac.cli.context import Options, pass_options, sandbox_option
+from twilio_iac.cli.context import (
+    Options,
+    pass_options,
+    sandbox_option,
+    selected_kinds,
+)
 from twilio_iac.cli.session import fleet_connect, session
-from twilio_iac.errors import ManifestError, TwilioIacError, did_you_mean
+from twilio_iac.errors import ManifestError, TwilioIacError
 from twilio_iac.manifests import desired
 from twilio_iac.operations import scaffold
 from twilio_iac.reconcile import export, fleet_export, live
@@ -20,19 +25,6 @@ def _kinds(
 ) -> tuple[str, ...]:
     """`--kinds a,b --kinds c` → ("a", "b", "c"); none given → every kind."""
     return selected_kinds(given) or tuple(REGISTRY)
-
-
-def selected_kinds(given: tuple[str, ...]) -> tuple[str, ...]:
-    """`--kinds a,b --kinds c` → ("a", "b", "c"), each once; none given → ()."""
-    kinds = [k.strip() for item in given for k in item.split(",") if k.strip()]
-    unknown = sorted(set(kinds) - set(REGISTRY))
-    if unknown:
-        hints = "".join(did_you_mean(kind, REGISTRY) for kind in unknown)
-        raise click.BadParameter(
-            f"unknown kind {', '.join(unknown)}{hints} "
-            f"(choose from {', '.join(REGISTRY)})"
-        )
-    return tuple(dict.fromkeys(kinds))
 
 
 @click.command("export")

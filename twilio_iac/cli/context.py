@@ -185,3 +185,19 @@ def subaccount_hint(what: str) -> str:
         f"it was deleted, or the {what} belongs to another account (use "
         "--account-sid for a subaccount's)."
     )
+
+
+def selected_kinds(given: tuple[str, ...]) -> tuple[str, ...]:
+    """`--kinds a,b --kinds c` → ("a", "b", "c"), each once; none given → ()."""
+    from twilio_iac.errors import did_you_mean
+    from twilio_iac.resources import REGISTRY  # not for --version or --help
+
+    kinds = [k.strip() for item in given for k in item.split(",") if k.strip()]
+    unknown = sorted(set(kinds) - set(REGISTRY))
+    if unknown:
+        hints = "".join(did_you_mean(kind, REGISTRY) for kind in unknown)
+        raise click.BadParameter(
+            f"unknown kind {', '.join(unknown)}{hints} "
+            f"(choose from {', '.join(REGISTRY)})"
+        )
+    return tuple(dict.fromkeys(kinds))

@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from twilio_iac import logs
-from twilio_iac.api.client import DEFAULT_MAX_RETRY_WAIT
-from twilio_iac.cli import apply_run
-from twilio_iac.cli.bootstrap import selected_kinds
+from twilio_iac.api.retry import DEFAULT_MAX_RETRY_WAIT
 from twilio_iac.cli.context import (
     Options,
     colour,
@@ -21,12 +19,12 @@ from twilio_iac.cli.context import (
     confirm,
     pass_options,
     sandbox_option,
+    selected_kinds,
     stack,
 )
-from twilio_iac.cli.session import connect
 from twilio_iac.errors import AlreadyApplied, ManifestError, PlanError
 from twilio_iac.manifests import desired
-from twilio_iac.reconcile import applier, fleet_saved, planfile, run
+from twilio_iac.reconcile import applier, planfile, run
 from twilio_iac.reconcile.plan import Plan
 from twilio_iac.render import text as render
 from twilio_iac.render import validation
@@ -135,6 +133,8 @@ def _plan_options(
 
 
 def _connect(options: Options) -> run.Connect:
+    from twilio_iac.cli.session import connect  # httpx: not for validate
+
     return lambda account_sid: connect(options.sandbox, account_sid)
 
 
@@ -449,6 +449,8 @@ def _apply_reviewed(
     choices: run.ApplyOptions,
     auto_approve: bool,
 ) -> None:
+    from twilio_iac.cli import apply_run  # apply's alone: not loaded for plan
+
     with run.review(paths, _connect(options), made) as pending:
         click.echo(render.text(pending.plan, colour=colour()), nl=False)
         if pending.plan.empty:
@@ -460,6 +462,11 @@ def _apply_reviewed(
 
 
 def _saved_fleet(paths: tuple[Path, ...]) -> Path | None:
+    # Fleets' modules (and the HTTP client) load only when a path may be one.
+    if not any(p.suffix == ".json" for p in paths):
+        return None
+    from twilio_iac.reconcile import fleet_saved
+
     found = [p for p in paths if fleet_saved.is_fleet_plan(p)]
     if found and len(paths) > 1:
         raise PlanError(f"{found[0]} is a fleet plan; apply it on its own.")

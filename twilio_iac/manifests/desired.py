@@ -7,6 +7,7 @@ then builds one Resource per declaration with flat, normalized fields.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -16,12 +17,14 @@ from typing import Any
 
 from twilio_iac.manifests import flows, pools, schema
 from twilio_iac.manifests import reader as manifest
+from twilio_iac.manifests.collector import paused_gc
 from twilio_iac.model import Key, Ref, Resource
 from twilio_iac.model import ignored as is_ignored
 from twilio_iac.resources import REGISTRY, ResourceType
 
 # Entry keys that describe how to manage the resource rather than its state.
 _META = frozenset({"sid", "purchase", "allow_ignored"})
+_SCALARS = (str, int, float, list, type(None))  # never a Mapping
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,11 @@ def load(
     value is kept as written and left out of the checks it would need a value
     for; such a Desired is for reporting, never for planning.
     """
-    parsed = manifest.read(paths, os.environ if env is None else env, unset_ok)
-    warnings = schema.check(parsed)
-    resources = pools.resolve(_distinct([build(entry) for entry in parsed.entries]))
+    with paused_gc():
+        parsed = manifest.read(paths, os.environ if env is None else env, unset_ok)
+        warnings = schema.check(parsed)
+        built = [build(entry) for entry in parsed.entries]
+        resources = pools.resolve(_distinct(built))
     return Desired(
         resources={resource.key: resource for resource in resources},
         account_sid=parsed.account_sid,
@@ -94,21 +99,30 @@ def build(entry: manifest.Entry) -> Resource:
     """One validated entry as a Resource holding only the fields it sets; its
     pools and children as written, until pools.resolve shapes them."""
     rt = REGISTRY[entry.kind]
-    structured = {f.name for f in rt.fields if f.type == "json"}
-    flat = {k: v for k, v in entry.data.items() if k not in structured}
+    structured = _structured(rt.kind)
+    flat = entry.data
+    if structured:
+        flat = {k: v for k, v in entry.data.items() if k not in structured}
     fields = dict(_fields(rt, flat))
-    for f in rt.fields:
+    for f in structured.values():
         written = f.name in entry.data or (f.file_alias or "") in entry.data
-        if f.type == "json" and written:  # read, checked, its refs made Refs
+        if written:  # read, checked, its refs made Refs
             fields[f.name] = f.normalize(flows.definition(entry))
-    return Resource(
-        kind=rt.kind,
-        name=entry.data[rt.identity],
-        fields=fields,
+    return Resource.quick(
+        rt.kind,
+        entry.data[rt.identity],
+        fields,
         sid=entry.data.get("sid"),
         location=entry.location,
         purchase=bool(entry.data.get("purchase", False)),
     )
+
+
+@functools.cache
+def _structured(kind: str) -> dict[str, Any]:
+    """The kind's structured ("json") fields by name: most kinds have none,
+    and the check runs once per entry."""
+    return {f.name: f for f in REGISTRY[kind].fields if f.type == "json"}
 
 
 def _fields(rt: ResourceType, data: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
@@ -129,7 +143,10 @@ def _fields(rt: ResourceType, data: Mapping[str, Any]) -> Iterator[tuple[str, An
 def _flatten(data: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
     """``{"push": {"include_date": True}}`` → ``("push.include_date", True)``."""
     for key, value in data.items():
-        if isinstance(value, Mapping):
+        # dict first: the ABC's isinstance is slow, and YAML gives dicts.
+        if isinstance(value, dict) or (
+            not isinstance(value, _SCALARS) and isinstance(value, Mapping)
+        ):
             yield from _flatten(value, f"{prefix}{key}.")
         else:
             yield f"{prefix}{key}", value

@@ -143,7 +143,9 @@ def ignored_declarations(
     entries: Sequence[Entry], rules: Sequence[IgnoreRule]
 ) -> list[Reason]:
     """Declaring an object an ignore rule hands to someone else is a contradiction."""
-    problems = []
+    problems: list[Reason] = []
+    if not rules:  # glob matching only when a rule exists
+        return problems
     for entry in entries:
         rt = REGISTRY[entry.kind]
         name = entry.data.get(rt.identity)
@@ -172,6 +174,8 @@ def apply_overrides(
     Every declaration comes back, in order, so that the rules across fields
     still see duplicates and entries without a valid identity.
     """
+    if not changes:  # no override: every declaration as it is
+        return list(declared), []
     current: dict[Target, Entry] = {}  # merged so far
     firsts: dict[Target, Entry] = {}  # as declared
     problems: list[Reason] = []
@@ -291,5 +295,5 @@ def _overlay(base: Any, value: Any) -> Any:
     merged = base.copy()
     for key, item in value.items():
         merged[key] = _overlay(merged.get(key), item)
-        merged.key_marks[key] = value.key_marks.get(key, value.mark)
+        merged.key_lines[key] = value.key_lines.get(key, value.start)
     return merged

@@ -7,7 +7,6 @@ whose fields were changed by a later layer's ``overrides:``.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,29 +14,39 @@ from typing import Any
 
 import yaml
 
+from twilio_iac.manifests.collector import paused_gc
 from twilio_iac.manifests.shape import MAX_DEPTH, _ShapeError, check_shape, refuse_depth
 
 
 class Located(dict):
-    """A YAML mapping that remembers where it, and each of its keys, was written."""
+    """A YAML mapping that remembers the line where it, and each of its keys,
+    was written (1-based). Lines are kept as integers, not yaml.Marks: a
+    manifest of 50,000 entries holds some 200,000 of them."""
 
-    def __init__(self, mark: yaml.Mark | None = None) -> None:
+    # source: the file a mapping read from a file of its own came from (a
+    # configuration_file), so its problems name that file; unset otherwise.
+    __slots__ = ("start", "key_lines", "duplicates", "source")
+
+    def __init__(self, line: int = 1) -> None:
         super().__init__()
-        self.mark = mark or yaml.Mark("", 0, 0, 0, "", 0)
-        self.key_marks: dict[str, yaml.Mark] = {}
-        self.duplicates: list[tuple[str, yaml.Mark]] = []
+        self.start = line
+        self.key_lines: dict[str, int] = {}
+        # (key, line) of each key written twice; rarely any.
+        self.duplicates: list[tuple[str, int]] = _NONE
 
     def line(self, key: str | None = None) -> int:
         """1-based line of ``key``, or of the mapping itself."""
-        mark = self.key_marks.get(key, self.mark) if key is not None else self.mark
-        return mark.line + 1
+        return self.key_lines.get(key, self.start) if key is not None else self.start
 
     def copy(self) -> Located:
-        """A shallow copy that keeps the marks (but not the duplicate-key notes)."""
-        twin = Located(self.mark)
+        """A shallow copy that keeps the lines (but not the duplicate-key notes)."""
+        twin = Located(self.start)
         twin.update(self)
-        twin.key_marks = dict(self.key_marks)
+        twin.key_lines = dict(self.key_lines)
         return twin
+
+
+_NONE: list[tuple[str, int]] = []  # shared, never appended to
 
 
 # libyaml's parser is about five times faster than the pure-Python one on a
@@ -82,14 +91,92 @@ class LeadingZero(int):
 def load(text: str) -> Any:
     """The one document in ``text``, read by YAML 1.2 core rules and checked for
     its shape; raises yaml.YAMLError (_ShapeError for a refused shape)."""
-    loader = Loader(text)
     # An alias is written `*name`: without a `*` anywhere there is none, and
     # the depth construction counts is all the shape check needs.
-    loader.may_alias = "*" in text
+    may_alias = "*" in text
+    if not may_alias:
+        loader = Loader(text)
+        try:
+            with paused_gc():
+                return _from_events(loader)
+        except (yaml.YAMLError, _NodesNeeded):
+            pass  # read again below, which reports what is wrong as it always has
+        finally:
+            loader.dispose()
+    loader = Loader(text)
+    loader.may_alias = may_alias
     try:
         return loader.get_single_data()
     finally:
         loader.dispose()
+
+
+class _NodesNeeded(Exception):
+    """The document needs the node tree: an alias, a merge key, a tag, a
+    second document, or a problem to report exactly as the node path does."""
+
+
+def _from_events(loader: Loader) -> Any:
+    """The document built straight from libyaml's events, for the plain
+    documents nearly every manifest is: composing the whole node tree first
+    cost about a third of the load and most of its peak memory (some 170 MiB
+    for 50,000 entries). Same values, lines and duplicate-key notes as the
+    node path (tests/unit/test_located_events.py compares them)."""
+    get = loader.get_event
+    get()  # the stream's start
+    event = get()
+    if type(event) is yaml.StreamEndEvent:
+        return None
+    if type(event) is not yaml.DocumentStartEvent:
+        raise _NodesNeeded
+    value = _value(loader, get(), 1)
+    get()  # the document's end
+    if type(get()) is not yaml.StreamEndEvent:
+        raise _NodesNeeded
+    return value
+
+
+def _value(loader: Loader, event: yaml.Event, depth: int) -> Any:
+    kind = type(event)
+    if kind is yaml.ScalarEvent:
+        return _scalar(loader, event)
+    if kind is yaml.AliasEvent or depth > MAX_DEPTH or event.tag not in (None, "!"):
+        raise _NodesNeeded
+    get = loader.get_event
+    if kind is yaml.MappingStartEvent:
+        data = Located(event.start_mark.line + 1)
+        lines = data.key_lines
+        while type(key := get()) is not yaml.MappingEndEvent:
+            if type(key) is not yaml.ScalarEvent or key.value == "<<":
+                raise _NodesNeeded
+            name, line = key.value, key.start_mark.line + 1
+            if name in data:
+                data.duplicates = [*data.duplicates, (name, line)]
+            data[name] = _value(loader, get(), depth + 1)
+            lines[name] = line
+        return data
+    if kind is yaml.SequenceStartEvent:
+        items, starts = LocatedList(), []
+        while type(child := get()) is not yaml.SequenceEndEvent:
+            starts.append(child.start_mark.line + 1)
+            items.append(_value(loader, child, depth + 1))
+        items.lines = starts
+        return items
+    raise _NodesNeeded
+
+
+def _scalar(loader: Loader, event: yaml.ScalarEvent) -> Any:
+    tag = event.tag
+    if tag is None or tag == "!":  # as the composer resolves it
+        tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag == _STR:
+        return event.value
+    if tag not in _SCALARS:
+        raise _NodesNeeded
+    node = yaml.ScalarNode(
+        tag, event.value, event.start_mark, event.end_mark, event.style
+    )
+    return loader.yaml_constructors[tag](loader, node)
 
 
 class Loader(_BASE):  # type: ignore[misc,valid-type]
@@ -110,10 +197,8 @@ class Loader(_BASE):  # type: ignore[misc,valid-type]
     def get_single_data(self) -> Any:
         # Parsing allocates hundreds of thousands of objects that all stay
         # alive, so the cyclic collector's passes over them free nothing yet
-        # cost a third of the parse; it catches up once re-enabled.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        # cost a third of the parse (desired.load pauses it for longer).
+        with paused_gc():
             node = self.get_single_node()
             if node is None:
                 return None
@@ -122,9 +207,6 @@ class Loader(_BASE):  # type: ignore[misc,valid-type]
             # Without aliases the document is a tree, and construction itself
             # counts its depth (construct_mapping and _sequence).
             return self.construct_document(node)
-        finally:
-            if enabled:
-                gc.enable()
 
     depth = 0  # collections being constructed, the current one included
 
@@ -132,8 +214,8 @@ class Loader(_BASE):  # type: ignore[misc,valid-type]
         self.depth += 1
         if self.depth > MAX_DEPTH:
             refuse_depth(node, self.depth)
-        data = Located(node.start_mark)
-        data.duplicates = _duplicate_keys(node)
+        data = Located(node.start_mark.line + 1)
+        data.duplicates = _duplicate_keys(node) or _NONE
         self.flatten_mapping(node)  # resolve `<<` merge keys first
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -141,7 +223,7 @@ class Loader(_BASE):  # type: ignore[misc,valid-type]
                 raise yaml.MarkedYAMLError(None, None, problem, key_node.start_mark)
             # Keys are field names: read them as text so `on:` stays "on".
             data[key_node.value] = _construct(self, value_node, deep)
-            data.key_marks[key_node.value] = key_node.start_mark
+            data.key_lines[key_node.value] = key_node.start_mark.line + 1
         self.depth -= 1
         return data
 
@@ -226,9 +308,10 @@ Loader.add_constructor(_TAG + "bool", _bool)
 for _name in ("binary", "timestamp", "omap", "pairs", "set"):
     Loader.add_constructor(_TAG + _name, _unsupported)
 Loader.add_constructor(None, _unsupported)
+_SCALARS = frozenset(_TAG + name for name in ("null", "bool", "int", "float"))
 
 
-def _duplicate_keys(node: yaml.MappingNode) -> list[tuple[str, yaml.Mark]]:
+def _duplicate_keys(node: yaml.MappingNode) -> list[tuple[str, int]]:
     keys = [k for k, _ in node.value if k.tag != _MERGE]
     names = [k.value for k in keys]
     try:
@@ -236,7 +319,9 @@ def _duplicate_keys(node: yaml.MappingNode) -> list[tuple[str, yaml.Mark]]:
             return []
     except TypeError:  # a non-scalar key, which construct_mapping reports
         pass
-    return [(n, keys[i].start_mark) for i, n in enumerate(names) if n in names[:i]]
+    return [
+        (n, keys[i].start_mark.line + 1) for i, n in enumerate(names) if n in names[:i]
+    ]
 
 
 @dataclass(frozen=True)

@@ -59,13 +59,14 @@ def resolve(resources: list[Resource]) -> list[Resource]:
     """Each part as the planner compares it: a pool as {member key: label as
     written}, members written by friendly_name resolved to the numbers they
     name; children as {identity: {field: value}}, normalized like any field."""
-    known = names(resources)
+    known: Names | None = None  # only when some resource declares a part
     result = []
     for r in resources:
         parts = [p for p in REGISTRY[r.kind].parts if p.name in r.fields]
         if not parts:
             result.append(r)
             continue
+        known = names(resources) if known is None else known
         fields = dict(r.fields)
         for part in parts:
             fields[part.name] = _shaped(part, fields[part.name], known)
@@ -113,13 +114,21 @@ _Places = dict[tuple[str, str, str], list[tuple[Entry, str]]]
 
 
 def check(entries: Sequence[Entry]) -> list[Reason]:
+    owners = {kind for kind in REGISTRY if _pools(kind)}
+    written = [
+        (entry, pool, labels)
+        for entry in entries
+        if entry.kind in owners
+        for pool, labels in _written(entry)
+    ]
+    if not written:  # no pool declared: nothing to look up
+        return []
     known = names(entries)
     by_key = _by_key(entries)
     problems: list[Reason] = []
     places: _Places = defaultdict(list)
-    for entry in entries:
-        for pool, labels in _written(entry):
-            problems += _members(entry, pool, labels, known, by_key, places)
+    for entry, pool, labels in written:
+        problems += _members(entry, pool, labels, known, by_key, places)
     return problems + _in_two_pools(places)
 
 

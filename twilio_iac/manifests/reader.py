@@ -359,8 +359,8 @@ def _interpolate(
     (and the numbers YAML 1.1 and 1.2 read differently, met on the way)."""
     if isinstance(node, Located):
         problems = [
-            Reason(file, mark.line + 1, _join(path, key), "duplicate key in mapping")
-            for key, mark in node.duplicates
+            Reason(file, line, _join(path, key), "duplicate key in mapping")
+            for key, line in node.duplicates
         ]
         keys: Any = list(node)
     elif isinstance(node, list):

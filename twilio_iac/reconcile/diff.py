@@ -40,8 +40,8 @@ def diffs(
         have = pairs[key]
         have = None if have is None else resolved[have.sid]
         rt = REGISTRY[key.kind]
-        if rt.parts or want.fields.keys() - own_fields(rt, want.fields).keys():
-            want = replace(want, fields=own_fields(rt, want.fields))
+        if rt.parts or not want.fields.keys() <= _names(rt)[0]:
+            want = want.with_fields(own_fields(rt, want.fields))
         change = _diff_one(rt, resolve(want, refs), have, problems)
         if change:
             changes[key] = change
@@ -74,10 +74,11 @@ def _diff_one(
 ) -> Change | None:
     if have is None:
         return _create(rt, want, problems)
+    live, write_only = have.fields.get, _names(rt)[1]
     changed = [
-        FieldChange(name, have.fields.get(name), after)
+        FieldChange(name, live(name), after)
         for name, after in want.fields.items()
-        if not rt.by_name[name].write_only and have.fields.get(name) != after
+        if live(name) != after and name not in write_only
     ]
     if not changed:
         return None
@@ -93,6 +94,20 @@ def _diff_one(
     return Update(
         rt.kind, want.name, have.sid, tuple(changed), send, notes, overwrites=drift
     )
+
+
+# kind → (its ResourceType, the names its own create/update sends, its
+# write-only names): computed once per kind, not per entry of a long list.
+_NAMES: dict[str, tuple[ResourceType, frozenset[str], frozenset[str]]] = {}
+
+
+def _names(rt: ResourceType) -> tuple[frozenset[str], frozenset[str]]:
+    cached = _NAMES.get(rt.kind)
+    if cached is None or cached[0] is not rt:
+        own = frozenset(n for n, f in rt.by_name.items() if not f.endpoint)
+        write_only = frozenset(n for n, f in rt.by_name.items() if f.write_only)
+        cached = _NAMES[rt.kind] = (rt, own, write_only)
+    return cached[1], cached[2]
 
 
 def _create(rt: ResourceType, want: Resource, problems: list[str]) -> Change | None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from twilio_iac.errors import AmbiguousLiveState
@@ -80,7 +81,7 @@ def _match(
                 by_name[r.name].append(r)
         for want in (w for w in by_kind[kind] if not w.sid):
             found = by_name.get(want.name, [])
-            survivor = _replacement(REGISTRY[kind], want, found)
+            survivor = _replacement(REGISTRY[kind], want, found) if found[1:] else None
             if survivor is not None:
                 superseded += [(r, want.key) for r in found if r is not survivor]
                 found = [survivor]
@@ -91,7 +92,8 @@ def _match(
                     f"have this identity ({sids}); add `sid:` to the entry to pin one"
                 )
             pairs[want.key] = found[0] if len(found) == 1 else None
-            claimed.update(r.sid for r in found)
+            for r in found:
+                claimed.add(r.sid)
         leftovers[kind] = [r for r in lives if r.sid not in claimed]
     return pairs, leftovers, superseded
 
@@ -144,11 +146,12 @@ def _ref_names(
         for key, have in pairs.items()
         if have is not None and have.sid
     }
-    taken = Counter(Ref(key.kind, key.name) for key in pairs)
-    taken.update(Ref(r.kind, r.name) for items in leftovers.values() for r in items)
+    # Counted by (kind, name), the Refs they would be: Keys hash in C.
+    taken = Counter(iter(pairs))  # the keys, not a mapping of counts
+    taken.update(r.key for items in leftovers.values() for r in items)
     for items in leftovers.values():
         for r in items:
-            if r.sid and taken[Ref(r.kind, r.name)] == 1:
+            if r.sid and taken[r.key] == 1:
                 refs[r.sid] = Ref(r.kind, r.name)
     return refs
 
@@ -183,21 +186,27 @@ def _owners(
 
 
 def resolve(resource: Resource, refs: Mapping[str, Ref]) -> Resource:
+    # Loops, not comprehensions: called for every live object and entry.
     rt = REGISTRY[resource.kind]
-    found = {
-        name: refs[key]
-        for name in rt.references
-        if (key := _target(rt.by_name[name], resource.fields.get(name))) in refs
-    }
-    for f in rt.fields:
-        value = resource.fields.get(f.name)
-        if f.type == "json" and value is not None:
-            named = _named(value, refs)
-            if named != value:
-                found[f.name] = named
-    if not found:  # nothing to resolve: no need for a copy
+    fields, found = resource.fields, None
+    for name in rt.references:
+        key = _target(rt.by_name[name], fields.get(name))
+        if key is not None and key in refs:
+            found = found or {}
+            found[name] = refs[key]
+    for name in _structured(resource.kind):
+        value = fields.get(name)
+        if value is not None and (named := _named(value, refs)) != value:
+            found = found or {}
+            found[name] = named
+    if found is None:  # nothing to resolve: no need for a copy
         return resource
-    return replace(resource, fields=resource.fields | found)
+    return resource.with_fields(fields | found)
+
+
+@cache
+def _structured(kind: str) -> tuple[str, ...]:
+    return tuple(f.name for f in REGISTRY[kind].fields if f.type == "json")
 
 
 def _target(f: Field, value: object) -> str | None:

@@ -326,6 +326,8 @@ def count_managed(
     live members per pool (``messaging_services.senders.phone_numbers``)."""
     counts = {
         kind: sum(1 for r in items if not ignored(ignore, kind, r.name))
+        if ignore.get(kind)
+        else len(items)  # glob matching only where a rule exists
         for kind, items in live.items()
     }
     for kind, items in live.items():

@@ -58,7 +58,11 @@ def plan(
     # Objects an ignore rule hands to someone else are never matched, diffed or
     # deleted; they still count as referrers, which nothing may leave dangling.
     ignored = [
-        r for items in live.values() for r in items if desired.ignored(r.kind, r.name)
+        r
+        for kind, items in live.items()
+        if desired.ignore.get(kind)  # glob matching only where a rule exists
+        for r in items
+        if desired.ignored(r.kind, r.name)
     ]
     found = matched(
         desired.resources, live, {r.sid for r in ignored}, problems, warnings
@@ -160,8 +164,9 @@ def _checked(
 ) -> list[str]:
     """Step 4: re-point referrers of replaced targets, refuse dangling
     references; returns the notes on referrers left out."""
+    owners, resolved = found.owners, found.resolved
     resolved_live = [
-        (found.owners.get(r.sid, r.key), found.resolved[r.sid])
+        (owners.get(r.sid) or r.key, resolved[r.sid])
         for items in live.values()
         for r in items
     ]

@@ -7,24 +7,20 @@ are loaded the guess is checked: kinds it missed are read then, kinds it
 added are dropped after their first page. Only reads are sent early: a
 manifest error still stops the run before anything is written.
 
-The cyclic garbage collector is paused for the run: everything allocated
-while planning stays alive until the plan exists, so its passes find nothing
-to free and only cost time.
+The cyclic garbage collector is paused for the run (manifests/collector.py).
 """
 
 from __future__ import annotations
 
-import gc
 import re
-import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from twilio_iac.api.client import TwilioClient
 from twilio_iac.errors import AmbiguousLiveState, ManifestError
 from twilio_iac.manifests import desired
+from twilio_iac.manifests.collector import paused_gc
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Resource
 from twilio_iac.reconcile import dedupe as duplicates
@@ -32,6 +28,9 @@ from twilio_iac.reconcile import live, selection, target
 from twilio_iac.reconcile.plan import Plan
 from twilio_iac.reconcile.workflow import make_plan
 from twilio_iac.resources import REGISTRY, related_kinds
+
+if TYPE_CHECKING:  # the client (and httpx) only for the verbs that talk
+    from twilio_iac.api.client import TwilioClient
 
 Live = Mapping[str, list[Resource]]
 _TOP_KEY = re.compile(r"^([A-Za-z_]+)[ \t]*:(.*)$", re.MULTILINE)
@@ -173,31 +172,3 @@ def finish(
     except AmbiguousLiveState as exc:
         raise _tangled(exc) from exc
     return duplicates.add_deletes(result, found, state)
-
-
-class _Pause:
-    """The collector paused while any plan runs: plans of several accounts at
-    once share the one collector, so the last to finish restores it."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._runs = 0
-        self._was_enabled = False
-
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if not self._runs:
-                self._was_enabled = gc.isenabled()
-                gc.disable()
-            self._runs += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._runs -= 1
-                if not self._runs and self._was_enabled:
-                    gc.enable()
-
-
-paused_gc = _Pause()

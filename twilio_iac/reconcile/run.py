@@ -12,18 +12,23 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from twilio_iac.api.client import DEFAULT_MAX_RETRY_WAIT, TwilioClient
+from twilio_iac.api.retry import DEFAULT_MAX_RETRY_WAIT
 from twilio_iac.manifests import desired
+from twilio_iac.manifests.collector import paused_gc
 from twilio_iac.reconcile import applier, prefetch, saved, target
 from twilio_iac.reconcile.executor import Outcome
 from twilio_iac.reconcile.plan import Plan
 from twilio_iac.reconcile.report import ApplyReport
 from twilio_iac.reconcile.target import Connect
 from twilio_iac.reconcile.workflow import check_fresh
+
+if TYPE_CHECKING:  # the client (and httpx) only for the verbs that talk
+    from twilio_iac.api.client import TwilioClient
 
 
 @dataclass(frozen=True)
@@ -89,16 +94,27 @@ def _planning(
     # reading live state while they load, when their kinds and account can
     # be told beforehand.
     kinds, dedupe = options.kinds, options.dedupe
-    hint = prefetch.guess(paths, kinds) if options.read_ahead else None
-    if hint is not None:
-        with target.connected(connect, options.account_sid, hint.account_sid) as c:
-            made = prefetch.plan(paths, c, hint, options.env, dedupe, kinds)
-            if made is not None:
-                yield Pending(made[1], made[0].files, c)
-                return
-    wanted = desired.load(paths, options.env)
-    with target.connected(connect, options.account_sid, wanted.account_sid) as c:
-        yield Pending(prefetch.plan_loaded(wanted, c, dedupe, kinds), wanted.files, c)
+    with ExitStack() as client_open:
+        # The collector is paused from the first manifest read to the plan
+        # (manifests/collector.py), not while the caller shows or applies it.
+        with paused_gc():
+            made, client = None, None
+            hint = prefetch.guess(paths, kinds) if options.read_ahead else None
+            if hint is not None:
+                client = client_open.enter_context(
+                    target.connected(connect, options.account_sid, hint.account_sid)
+                )
+                made = prefetch.plan(paths, client, hint, options.env, dedupe, kinds)
+                if made is None:  # another account than guessed: plan again
+                    client_open.close()
+            if made is None:
+                wanted = desired.load(paths, options.env)
+                client = client_open.enter_context(
+                    target.connected(connect, options.account_sid, wanted.account_sid)
+                )
+                made = wanted, prefetch.plan_loaded(wanted, client, dedupe, kinds)
+        assert client is not None
+        yield Pending(made[1], made[0].files, client)
 
 
 class Stop:

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from twilio_iac.api.client import TwilioClient
 from twilio_iac.api.reach import check_reachable
 from twilio_iac.errors import PlanError
+
+if TYPE_CHECKING:  # the client (and httpx) only for the verbs that talk
+    from twilio_iac.api.client import TwilioClient
 
 
 class Connect(Protocol):

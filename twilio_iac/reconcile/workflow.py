@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from twilio_iac import urlauth
-from twilio_iac.api.client import TwilioClient
 from twilio_iac.errors import AlreadyApplied, StalePlan
 from twilio_iac.manifests.desired import Desired
 from twilio_iac.model import Ref, Resource
@@ -25,6 +24,9 @@ from twilio_iac.reconcile import (
 )
 from twilio_iac.reconcile.plan import Create, MemberChange, Plan
 from twilio_iac.resources import related_kinds
+
+if TYPE_CHECKING:  # the client (and httpx) only for the verbs that talk
+    from twilio_iac.api.client import TwilioClient
 
 Live = Mapping[str, list[Resource]]
 

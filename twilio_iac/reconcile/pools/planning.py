@@ -52,16 +52,27 @@ def for_plan(
     problems: list[str],
 ) -> list[Change]:
     """Pool members, nested children and sub-path settings of a whole plan."""
-    lookup = memberships.Lookup(_member_sids(live, changes), changes, _labels(desired))
-    found = _per_owner(
-        _declared(desired, pairs), lookup, problems, desired.pruned_parts
-    )
+    # Each lookup only when something needs it: most entries of a long
+    # manifest (phone numbers) hold nothing.
+    declared = _declared(desired, pairs)
+    found: list[MemberChange] = []
+    if declared:
+        labels = _labels(desired)
+        lookup = memberships.Lookup(_member_sids(live, changes), changes, labels)
+        found = _per_owner(declared, lookup, problems, desired.pruned_parts)
     everything = [r for items in live.values() for r in items]
     deletes = [c for c in changes.values() if isinstance(c, Delete)]
-    found += moves.removals_before_delete(deletes, {r.sid: r for r in everything})
-    ignored = {r.key for r in everything if desired.ignored(r.kind, r.name)}
-    found, evicted = moves.evictions(found, everything, ignored)
-    problems += evicted
+    if deletes:
+        by_sid = {r.sid: r for r in everything}
+        found += moves.removals_before_delete(deletes, by_sid)
+    if found:
+        ignored = {
+            r.key
+            for r in everything
+            if desired.ignore.get(r.kind) and desired.ignored(r.kind, r.name)
+        }
+        found, evicted = moves.evictions(found, everything, ignored)
+        problems += evicted
     return sorted(moves.moves(found), key=lambda c: _RANK[type(c)])
 
 
@@ -69,11 +80,19 @@ def _declared(
     desired: Desired, pairs: Mapping[Key, Resource | None]
 ) -> dict[Key, tuple[Resource, Resource | None]]:
     """Entries that hold something or set fields at a sub-path: (desired, live)."""
+    kinds = {
+        kind
+        for kind, rt in REGISTRY.items()
+        if rt.parts or any(f.endpoint for f in rt.fields)
+    }
     return {
         key: (want, pairs.get(key))
         for key, want in desired.resources.items()
-        if REGISTRY[key.kind].parts
-        or settings.endpoint_fields(REGISTRY[key.kind], want)
+        if key.kind in kinds
+        and (
+            REGISTRY[key.kind].parts
+            or settings.endpoint_fields(REGISTRY[key.kind], want)
+        )
     }
 
 
