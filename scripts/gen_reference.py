@@ -1,7 +1,7 @@
-"""Write the README's manifest reference (one table per kind) from the registry.
+"""Write the manifest reference (docs/manifests.md) (one table per kind) from the registry.
 
-python scripts/gen_reference.py          # rewrite README.md in place
-python scripts/gen_reference.py --check  # exit 1 when README.md is stale
+python scripts/gen_reference.py          # rewrite docs/manifests.md in place
+python scripts/gen_reference.py --check  # exit 1 when docs/manifests.md is stale
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from twilio_iac.resources import REGISTRY, Field, ResourceType
 from twilio_iac.resources.pools import Children, Pool
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[1] / "docs" / "manifests.md"
 BEGIN = "<!-- reference:begin (scripts/gen_reference.py writes this part) -->"
 END = "<!-- reference:end -->"
 

@@ -52,7 +52,7 @@ def test_an_unserved_path_says_it_is_not_emulated(served, method, path) -> None:
     assert (body["code"], body["status"]) == (20404, 404)
     assert body["message"] == (
         f"The sandbox does not emulate {method} {path}; "
-        'see README.md, "What the sandbox emulates"'
+        'see docs/sandbox.md, "What the sandbox emulates"'
     )
 
 

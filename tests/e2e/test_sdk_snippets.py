@@ -140,7 +140,7 @@ def test_the_exported_lines_point_twilio_iac_at_the_server(served) -> None:
 
 
 def _snippet(language: str, url: str) -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "sandbox.md").read_text(encoding="utf-8")
     fence = {"python": "python", "node": "js"}[language]
     found = re.search(
         rf"<!-- sdk-snippet:{language} .*?-->\n```{fence}\n(.*?)```", readme, re.S
@@ -202,7 +202,7 @@ def test_the_readmes_serve_transcript_is_what_serve_prints(capsys) -> None:
     from twilio_iac.emulator.server import _announce
 
     _announce("127.0.0.1", 8080, SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN)
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "sandbox.md").read_text(encoding="utf-8")
     shown = re.search(
         r"```console\n\$ twilio-iac emulator serve --port 8080\n(.*?)```", readme, re.S
     )

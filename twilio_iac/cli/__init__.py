@@ -214,6 +214,11 @@ class _Group(click.Group):
             raise
         except TwilioIacError as exc:
             _fail(ctx, str(exc))
+        except BrokenPipeError:
+            # `… | head`: the reader has what it wanted. Keep Python from
+            # failing on the final flush of the closed pipe, and say nothing.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except OSError as exc:  # a path the user gave cannot be read or written
             where = exc.filename if exc.filename is not None else "a file"
             _fail(

@@ -73,8 +73,8 @@ def not_found(path: str) -> ApiProblem:
     return ApiProblem(404, NOT_FOUND, f"The requested resource {path} was not found")
 
 
-# Where a user reads what the sandbox serves (README.md's section title).
-EMULATED_SECTION = 'README.md, "What the sandbox emulates"'
+# Where a user reads what the sandbox serves (docs/sandbox.md's section title).
+EMULATED_SECTION = 'docs/sandbox.md, "What the sandbox emulates"'
 
 
 def not_emulated(method: str, path: str) -> ApiProblem:
