@@ -1,4 +1,5 @@
-"""Write the manifest reference (docs/manifests.md) (one table per kind) from the registry.
+"""Write the manifest reference (docs/manifests.md), one table per kind, from the
+registry.
 
 python scripts/gen_reference.py          # rewrite docs/manifests.md in place
 python scripts/gen_reference.py --check  # exit 1 when docs/manifests.md is stale

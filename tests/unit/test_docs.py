@@ -69,7 +69,12 @@ def test_every_link_resolves(doc: Path):
             continue
         file, _, anchor = target.partition("#")
         where = (doc.parent / file).resolve() if file else doc
-        if not where.exists() or anchor and where.suffix == ".md" and anchor not in _anchors(where):
+        if (
+            not where.exists()
+            or anchor
+            and where.suffix == ".md"
+            and anchor not in _anchors(where)
+        ):
             broken.append(target)
     assert broken == [], f"{doc.name}: {broken}"
 
