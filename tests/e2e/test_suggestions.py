@@ -103,3 +103,9 @@ def test_no_rename_hint_when_the_fields_differ(run, write):
     other = RENAMED.format(name="ivr-primary").replace("/sms", "/text")
     write("a.yaml", other)
     assert "looks like a rename" not in run("plan", str(path)).stdout
+
+
+def test_a_mistyped_command_names_the_one_meant(run):
+    result = run("plann")
+    assert result.exit_code != 0
+    assert "No such command 'plann'. Did you mean 'plan'?" in result.output

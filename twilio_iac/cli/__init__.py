@@ -12,6 +12,7 @@ the client to the in-process emulator for --sandbox.
 
 from __future__ import annotations
 
+import difflib
 import gc
 import importlib
 import os
@@ -154,6 +155,19 @@ class _Group(click.Group):
             # collector need never walk it again.
             gc.freeze()
         return found
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """As click's, and a mistyped command says which one was meant."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            name = args[0] if args else ""
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
+            if close and "No such command" in exc.message:
+                exc.message += f" Did you mean '{close[0]}'?"
+            raise
 
     def format_commands(
         self, ctx: click.Context, formatter: click.HelpFormatter
