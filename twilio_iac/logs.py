@@ -79,8 +79,14 @@ class ScrubbedStream:
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
-    def write(self, text: str) -> int:
-        self._stream.write(scrub(text) if isinstance(text, str) else text)
+    def write(self, text: str | bytes) -> int:
+        # click.echo writes bytes (shell completion's script, say) as text
+        # when the stream has no `buffer`: scrub them as text too.
+        if isinstance(text, bytes | bytearray):
+            shown = bytes(text).decode(getattr(self, "encoding", None) or "utf-8")
+            self._stream.write(scrub(shown))
+            return len(text)
+        self._stream.write(scrub(text))
         return len(text)
 
     def __getattr__(self, name: str) -> Any:
