@@ -35,8 +35,11 @@ _MIN_MATCH = 8
 
 
 def register_secret(value: str) -> None:
-    """Redact this value from every later log event, wherever it appears."""
-    if value:
+    """Redact this value from every later log event, wherever it appears.
+    A value shorter than _MIN_MATCH is no real credential (Twilio's are 32
+    characters) and would match ordinary text (the signature docs' test token
+    "12345" inside a URL), so it is not redacted."""
+    if len(value) >= _MIN_MATCH:
         _SECRETS.add(value)
 
 

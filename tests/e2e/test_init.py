@@ -39,9 +39,10 @@ def test_init_creates_a_repository_that_validates_and_plans(run, tmp_path):
     assert "  created   manifests/twilio.yaml" in result.stdout
     assert f"cd {target}" in result.stdout
     assert "twilio-iac validate manifests" in result.stdout
-    assert (
-        target / ".github/workflows/twilio-iac.yml"
-    ).read_text() == WORKFLOW.read_text()
+    # The example's copy, less its "(copy to …)" note.
+    copied = (target / ".github/workflows/twilio-iac.yml").read_text().splitlines()
+    example = WORKFLOW.read_text().splitlines()
+    assert copied[1:] == example[1:] and "copy to" not in copied[0]
     assert ".twilio-iac/" in (target / ".gitignore").read_text().splitlines()
     assert "twilio-iac plan manifests" in (target / "README.md").read_text()
     starter = (target / "manifests" / "twilio.yaml").read_text()
@@ -228,3 +229,15 @@ def test_validate_on_a_repository_without_manifests_points_at_them(run, tmp_path
     assert result.exit_code == 1
     assert "hidden files, starting with '.', are not manifests" in result.output
     assert f"did you mean {tmp_path / 'manifests'}?" in result.output
+
+
+def test_init_adds_no_starter_to_a_folder_of_manifests(run, tmp_path):
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "account.yaml").write_text("queues: []\n")
+    result = run("init", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "manifests" / "twilio.yaml").exists()
+    assert "kept      manifests/twilio.yaml" in result.stdout
+    assert "starter's example objects are not added" in result.stdout
+    first = (tmp_path / ".pre-commit-config.yaml").read_text().splitlines()[0]
+    assert "copy to" not in first

@@ -99,7 +99,22 @@ def test_prod_overrides_base_field_by_field_and_ignores_legacy_objects() -> None
         for key, resource in prod.resources.items()
         if resource.fields != base.resources[key].fields
     }
-    assert changed == {number, support, Key("verify_services", "Example login")}
+    assert changed == {
+        number,
+        support,
+        Key("verify_services", "Example login"),
+        # Prod's webhooks on the prod host, not staging's (base points there).
+        Key("applications", "ivr-main"),
+        Key("applications", "sms-bot"),
+    }
+    prod_urls = [
+        value
+        for key, resource in prod.resources.items()
+        if key.kind == "applications"
+        for value in resource.fields.values()
+        if isinstance(value, str) and value.startswith("https://")
+    ]
+    assert prod_urls and not any("staging" in url for url in prod_urls)
     assert prod.ignored("applications", "Legacy IVR")
     assert prod.ignored("phone_numbers", "+18005550199")
     assert not base.ignored("applications", "Legacy IVR")

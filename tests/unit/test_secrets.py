@@ -56,3 +56,11 @@ def test_echoed_credentials_are_scrubbed_from_error_messages(env, secret):
 def test_cli_error_paragraph_is_scrubbed_too():
     logs.register_secret("tok-value-0123")
     assert logs.scrub("failed: tok-value-0123") == "failed: [redacted]"
+
+
+def test_a_value_too_short_to_be_a_credential_leaves_output_alone():
+    # The webhook docs' test token: redacting it corrupted the URL printed.
+    logs.register_secret("12345")
+    assert logs.scrub("https://example.com/a?order=123456") == (
+        "https://example.com/a?order=123456"
+    )

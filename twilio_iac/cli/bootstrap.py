@@ -206,7 +206,8 @@ def _hints(outcome: scaffold.Outcome) -> None:
         f"{example / 'pre-commit-config.yaml'}",
         Path(".github/workflows/twilio-iac.yml"): "compare it with "
         f"{example / 'twilio-iac.yml'}",
-        Path("manifests/twilio.yaml"): "your manifests stay as they are",
+        Path("manifests/twilio.yaml"): "your manifests stay as they are (the "
+        "starter's example objects are not added to them)",
     }
     for path in outcome.kept:
         if path in notes:

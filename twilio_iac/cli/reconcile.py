@@ -455,7 +455,7 @@ def _apply_reviewed(
         click.echo(render.text(pending.plan, colour=colour()), nl=False)
         if pending.plan.empty:
             return
-        _approve(pending.plan, choices, auto_approve)
+        _approve(pending.plan, choices, auto_approve, options.sandbox)
         click.echo("")
         report = apply_run.run(pending, choices)
     apply_run.finish(report)
@@ -473,12 +473,15 @@ def _saved_fleet(paths: tuple[Path, ...]) -> Path | None:
     return found[0] if found else None
 
 
-def _approve(result: Plan, choices: run.ApplyOptions, auto_approve: bool) -> None:
+def _approve(
+    result: Plan, choices: run.ApplyOptions, auto_approve: bool, sandbox: bool
+) -> None:
     # Every safety check happens here, before anyone is asked.
     result.raise_if_unsafe(choices.allow_release, choices.force)
     if not auto_approve:
+        where = "the sandbox" if sandbox else "Twilio"
         confirm(
-            "Apply these changes to Twilio?",
+            f"Apply these changes to {where}?",
             "Refusing to apply without confirmation: standard input is not a "
             "terminal, so nobody can answer. Review the plan above and rerun "
             "with --auto-approve to apply it unattended.",

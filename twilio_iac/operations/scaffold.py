@@ -6,6 +6,7 @@ single copy to maintain; everything else is a small template here.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,12 +118,20 @@ def ci_example_dir() -> Path:
     return packaged if packaged.is_dir() else packaged.parents[2] / "examples" / "ci"
 
 
+def _copied(text: str) -> str:
+    """An example's text as init writes it in place: its "(copy to …)" note,
+    true of the example, is not of the copy."""
+    first, _, rest = text.partition("\n")
+    first = re.sub(r" \(copy to [^)]*\)", "", first)
+    return first + "\n" + rest
+
+
 def files(target: Path) -> dict[Path, str]:
     """Relative path → contents of every file init writes."""
     ci = ci_example_dir()
     try:
-        workflow = (ci / "twilio-iac.yml").read_text(encoding="utf-8")
-        hooks = (ci / "pre-commit-config.yaml").read_text(encoding="utf-8")
+        workflow = _copied((ci / "twilio-iac.yml").read_text(encoding="utf-8"))
+        hooks = _copied((ci / "pre-commit-config.yaml").read_text(encoding="utf-8"))
     except OSError as exc:
         raise TwilioIacError(
             f"The CI example is missing from this installation ({exc.filename}); "
@@ -176,6 +185,16 @@ def _add_ignores(path: Path, lines: list[str]) -> None:
     path.write_text(text + head + "\n".join([comment, *lines]) + "\n", "utf-8")
 
 
+STARTER = Path("manifests/twilio.yaml")
+
+
+def _has_manifests(directory: Path) -> bool:
+    return directory.is_dir() and any(
+        p.suffix in (".yaml", ".yml") and not p.name.startswith(".")
+        for p in directory.iterdir()
+    )
+
+
 def create(target: Path, force: bool = False) -> Outcome:
     """Write the starter files under ``target``: those missing, or all with
     ``force``. An existing file is kept, except that an existing .gitignore
@@ -189,6 +208,10 @@ def create(target: Path, force: bool = False) -> Outcome:
                 "was written. Move it aside and run init again."
             )
         exists = full.exists()
+        if path == STARTER and not exists and not force and _has_manifests(full.parent):
+            # Its demo objects would join the user's own manifests' plan.
+            outcome.kept.append(path)
+            continue
         if exists and not force:
             missing = []
             if path == Path(".gitignore"):
