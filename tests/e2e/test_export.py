@@ -254,3 +254,14 @@ def test_all_fields_export_catches_drift_away_from_defaults(run, sandbox, tmp_pa
     short = tmp_path / "short"
     assert run("export", "--short", "--out", str(short)).exit_code == 0
     assert "(`export --short`)" in (short / "applications.yaml").read_text()
+
+
+def test_an_empty_reference_is_exported_under_its_names_key(run, sandbox, tmp_path):
+    seed(sandbox)
+    out = tmp_path / "out"
+    assert run("export", "--out", str(out)).exit_code == 0
+    numbers = _load(out / "phone_numbers.yaml")["phone_numbers"]
+    unset = [n for n in numbers if n.get("voice_application", "x") is None]
+    assert unset, "a number without an application writes voice_application: null"
+    assert all("voice_application_sid" not in n for n in numbers)
+    assert "No changes." in run("plan", str(out)).stdout

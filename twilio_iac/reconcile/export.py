@@ -303,7 +303,10 @@ def _entry(
                 f'{rt.kind} "{r.name}": {f.name} is written as the SID {value}, '
                 f"not by name: {targets.why_not(f, value)}."
             )
-        entry[f.name] = _written(f, value, targets.all_fields)
+        # An empty reference under its name's key (`address: null`), so that
+        # setting it later means writing a name there, not renaming the key.
+        key = f.alias if f.type == "ref" and value is None and f.alias else f.name
+        entry[key] = _written(f, value, targets.all_fields)
     for part in rt.parts:
         children = r.fields.get(part.name) or {}
         entry[part.name] = _part_entry(part, children, targets.all_fields)
