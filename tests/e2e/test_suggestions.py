@@ -109,3 +109,11 @@ def test_a_mistyped_command_names_the_one_meant(run):
     result = run("plann")
     assert result.exit_code != 0
     assert "No such command 'plann'. Did you mean 'plan'?" in result.output
+
+
+def test_a_path_given_twice_is_named_as_such(run, write):
+    path = write("a.yaml", "queues:\n  - friendly_name: a\n")
+    result = run("validate", str(path.parent), str(path.parent))
+    assert result.exit_code == 1
+    assert "given twice as a PATH (layers 1 and 2)" in result.output
+    assert "already declared" not in result.output

@@ -74,6 +74,7 @@ def read(
     YAML (encoding, syntax, shape, a credential); every other problem is
     collected.
     """
+    _refuse_repeats(paths)
     groups = [expand([path]) for path in paths]
     documents, problems = _parse_all(groups, env, unset_ok)
     unset = [r for r in problems if isinstance(r, Unset)]
@@ -96,6 +97,22 @@ def read(
         layers=tuple(tuple(files) for files in groups),
         unset=tuple(unset),
     )
+
+
+def _refuse_repeats(paths: Sequence[str | Path]) -> None:
+    """One PATH given twice would be two layers declaring the same objects:
+    say that, not that each object is declared twice."""
+    seen: dict[Path, int] = {}
+    for index, given in enumerate(paths, 1):
+        where = Path(given).resolve()
+        if where in seen:
+            raise ManifestError(
+                [
+                    f"{given}: given twice as a PATH (layers {seen[where]} and "
+                    f"{index}); give each layer once"
+                ]
+            )
+        seen[where] = index
 
 
 def expand(paths: Sequence[str | Path]) -> list[str]:
