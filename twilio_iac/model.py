@@ -8,7 +8,7 @@ sets; live resources carry every field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field
 from dataclasses import fields as dataclass_fields
 from fnmatch import fnmatchcase
@@ -35,6 +35,18 @@ class Ref:
 
     def __str__(self) -> str:
         return self.name
+
+
+def map_refs(value: Any, sid_of: Callable[[Ref], Any]) -> Any:
+    """Structured data (a flow's definition) with each Ref replaced by
+    ``sid_of(ref)``."""
+    if isinstance(value, Ref):
+        return sid_of(value)
+    if isinstance(value, dict):
+        return {key: map_refs(item, sid_of) for key, item in value.items()}
+    if isinstance(value, list):
+        return [map_refs(item, sid_of) for item in value]
+    return value
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import structlog
 
 from twilio_iac.api.throttle import WriteGate
 from twilio_iac.errors import NotFound, TwilioIacError
-from twilio_iac.model import Ref
+from twilio_iac.model import Ref, map_refs
 from twilio_iac.reconcile import graph
 from twilio_iac.reconcile.executor import Executor, Outcome, Status
 from twilio_iac.reconcile.graph import Step, child_ref
@@ -328,13 +328,9 @@ def _params(
 
 def _sids(value: Any, known: Mapping[Ref, str], lenient: bool) -> Any:
     """Structured data with each Ref replaced by its SID."""
-    if isinstance(value, Ref):
-        return known[value] if value in known or not lenient else str(value)
-    if isinstance(value, dict):
-        return {key: _sids(item, known, lenient) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_sids(item, known, lenient) for item in value]
-    return value
+    return map_refs(
+        value, lambda ref: known[ref] if ref in known or not lenient else str(ref)
+    )
 
 
 def plan_digest(plan: Plan) -> str:

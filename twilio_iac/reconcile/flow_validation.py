@@ -15,7 +15,8 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from twilio_iac.errors import ApiError, PlanError
-from twilio_iac.model import Ref
+from twilio_iac.model import Ref, map_refs
+from twilio_iac.reconcile.graph import refs_in
 from twilio_iac.reconcile.plan import Change, Create, Plan, Replace, Update
 from twilio_iac.resources.studio_flows import STUDIO_FLOWS
 
@@ -73,7 +74,7 @@ def _refuse_cycles(plan: Plan) -> None:
     }
     sorter: graphlib.TopologicalSorter[Ref] = graphlib.TopologicalSorter()
     for ref, change in created.items():
-        named = _refs(change.send.get("definition"))
+        named = refs_in(change.send.get("definition"))
         sorter.add(ref, *(r for r in named if r in created))
     try:
         sorter.prepare()
@@ -85,16 +86,6 @@ def _refuse_cycles(plan: Plan) -> None:
             "then add it back.",
             [f"{STUDIO_FLOWS.kind}: {cycle}"],
         ) from None
-
-
-def _refs(value: Any) -> list[Ref]:
-    if isinstance(value, Ref):
-        return [value]
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, list):
-        return [ref for item in value for ref in _refs(item)]
-    return []
 
 
 def _ask(
@@ -143,10 +134,6 @@ def widget_path(definition: Any, pointer: str) -> str:
 
 
 def _sids(value: Any, sids: dict[Ref, str]) -> Any:
-    if isinstance(value, Ref):
-        return sids.get(value) or UNKNOWN_SID.get(value.kind, value.name)
-    if isinstance(value, dict):
-        return {key: _sids(item, sids) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_sids(item, sids) for item in value]
-    return value
+    return map_refs(
+        value, lambda ref: sids.get(ref) or UNKNOWN_SID.get(ref.kind, ref.name)
+    )

@@ -136,15 +136,7 @@ def _damaged(path: Path, exc: ValueError) -> PlanError:
 def load(path: Path, env: Mapping[str, str] | None = None) -> Plan:
     """The saved plan, with the passwords of its URLs read again from ``env``
     (the environment by default): the file holds only their ``${VAR}``."""
-    public, section = _verified(path, _parsed(path, _read(path)))
-    try:
-        plan = _plan(public, section)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise PlanError(
-            f"{path} is not a plan this version of twilio-iac can apply "
-            f"({type(exc).__name__}: {exc}). Nothing was sent. Write the plan again."
-        ) from exc
-    return _with_passwords(path, plan, os.environ if env is None else env)
+    return parse(str(path), _parsed(path, _read(path)), env)
 
 
 def _with_passwords(path: Path, plan: Plan, env: Mapping[str, str]) -> Plan:

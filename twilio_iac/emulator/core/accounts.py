@@ -20,7 +20,7 @@ from typing import Any
 from ..http.caller import Caller, unauthenticated
 from ..http.kinds import Behaviour
 from ..http.problems import INVALID_PARAMETER, bad_request
-from ..store import Store, followers, utcnow
+from ..store import Store, followers
 
 # "Subaccounts cannot contain subaccounts" (twilio.com/docs/api/errors/21101).
 NESTED_SUBACCOUNT = 21101
@@ -122,7 +122,7 @@ class Accounts(Behaviour):
         return record
 
     def on_create(self, store: Store, record: dict[str, Any], values: dict) -> None:
-        name = values.get("FriendlyName") or default_name(utcnow())
+        name = values.get("FriendlyName") or default_name(store.now())
         record.update(account_fields(record["sid"], store.account_sid, name))
         values.pop("FriendlyName", None)
 

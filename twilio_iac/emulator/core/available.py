@@ -255,7 +255,7 @@ def subtype_create(subtype: str):  # noqa: ANN201 (a closure per subtype)
 
 
 def _subtype_kind(subtype: str) -> Kind:
-    leaf = {"Local": "local", "TollFree": "toll_free", "Mobile": "mobile"}[subtype]
+    leaf = TYPES[subtype]
     return Kind(
         name=f"incoming_{leaf}",
         api=CORE,

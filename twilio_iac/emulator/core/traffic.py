@@ -27,11 +27,10 @@ from typing import Any
 
 from twilio_iac.apis import CORE
 
-from ...numbering import impossible
 from ...segments import count as count_segments
 from ..http.dates import parse_moment
 from ..http.kinds import Behaviour, Kind, register
-from ..http.params import E164
+from ..http.params import dialable
 from ..http.problems import INVALID_APPLICATION_SID, bad_request
 from ..store import Store, clock, rfc2822
 from . import content, media, recordings, senders
@@ -107,13 +106,6 @@ def _address(value: str) -> str:
     return value.removeprefix("whatsapp:")
 
 
-def _dialable(number: str) -> bool:
-    """E.164, of a length its country's numbers can have: Twilio's 21211
-    ("Invalid 'To' Phone Number", messages and calls) covers "too few digits
-    for the destination country" (www.twilio.com/docs/api/errors/21211)."""
-    return bool(E164.match(number)) and impossible(number) is None
-
-
 def _owned(store: Store, account: str, number: str) -> dict | None:
     for record in store.records("phone_numbers").values():
         if record["phone_number"] == number and record["account_sid"] == account:
@@ -124,7 +116,7 @@ def _owned(store: Store, account: str, number: str) -> dict | None:
 class Messages(Behaviour):
     def on_create(self, store: Store, record: dict[str, Any], values: dict) -> None:
         to, sender = values["To"], values.get("From")
-        if not _dialable(_address(to)):
+        if not dialable(_address(to)):
             _refuse(21211, f"The 'To' number {to} is not a valid phone number.")
         if to in SMS_REFUSED_TO:
             _refuse(*SMS_REFUSED_TO[to])
@@ -270,7 +262,7 @@ class Calls(Behaviour):
         to, sender = values["To"], values["From"]
         if to in CALL_REFUSED_TO:
             _refuse(*CALL_REFUSED_TO[to])
-        if not _dialable(to):
+        if not dialable(to):
             _refuse(21211, f"Invalid 'To' Phone Number: {to}")
         if sender == "+15005550001":
             _refuse(21212, f"Invalid 'From' Phone Number {sender}")

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from twilio_iac.apis import CORE
+from twilio_iac.numbering import impossible
 
 from .problems import (
     INVALID_METHOD,
@@ -65,6 +66,16 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 SEND_NUMBER_INVALID = {"To": 21211, "From": 21212}
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+
+
+def dialable(number: str) -> bool:
+    """E.164, of a length its country's numbers can have: Twilio's 21211
+    ("Invalid 'To' Phone Number", messages and calls) covers "too few digits
+    for the destination country" (www.twilio.com/docs/api/errors/21211), and
+    Verify refuses such a To too."""
+    return bool(E164.match(number)) and impossible(number) is None
+
+
 _PHONE_FILTER = re.compile(r"^\+?[0-9*]{1,15}$")  # list filters allow partial and '*'
 _INTEGER = re.compile(r"^-?[0-9]+$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")

@@ -81,7 +81,7 @@ class Flows(Behaviour):
 
     def on_delete(self, store: Store, record: dict[str, Any]) -> None:
         revisions = store.records(REVISIONS)
-        for key in [k for k, r in revisions.items() if r["sid"] == record["sid"]]:
+        for key in revisions.having("sid", record["sid"]):  # indexed, not a scan
             del revisions[key]
 
 
@@ -129,7 +129,8 @@ def _flow(store: Store, call: ActionCall) -> dict[str, Any]:
 
 def _revisions(store: Store, flow: dict[str, Any]) -> list[dict[str, Any]]:
     """The flow's revisions, newest first, as Twilio lists them."""
-    found = [r for r in store.records(REVISIONS).values() if r["sid"] == flow["sid"]]
+    revisions = store.records(REVISIONS)
+    found = [revisions[key] for key in revisions.having("sid", flow["sid"])]
     return sorted(found, key=lambda r: r["revision"], reverse=True)
 
 

@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from ..http.kinds import KINDS, Behaviour, Kind, new_record, register
-from ..store import Store, utcnow
+from ..store import Store
 from .common import (
     ACTIVITIES,
     CHANNELS,
@@ -44,7 +44,7 @@ ACTIVITY_PARAMS = (
 
 def add(store: Store, kind: str, workspace: dict[str, Any], **fields: Any) -> dict:
     """A record Twilio creates in a workspace by itself."""
-    record = new_record(KINDS[kind], store, utcnow(), None, workspace["account_sid"])
+    record = new_record(KINDS[kind], store, store.now(), None, workspace["account_sid"])
     record.update(workspace_sid=workspace["sid"], **fields)
     store.records(kind)[record["sid"]] = record
     return record
@@ -92,10 +92,7 @@ def _fifo(store: Store, workspace: dict[str, Any]) -> None:
         store,
         QUEUES,
         workspace,
-        friendly_name=FIFO_QUEUE,
-        target_workers="1==1",
-        task_order="FIFO",
-        max_reserved_workers=1,
+        friendly_name=FIFO_QUEUE,  # the rest: the kind's defaults (new_record)
     )
     routing = {"task_routing": {"default_filter": {"queue": queue["sid"]}}}
     add(

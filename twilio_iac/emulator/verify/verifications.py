@@ -19,13 +19,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from ...numbering import impossible
 from ..http.actions import ActionCall, register_action
 from ..http.handlers import create_record
 from ..http.kinds import Behaviour, Kind, register, render
-from ..http.params import E164
+from ..http.params import dialable
 from ..http.problems import ApiProblem, bad_request, not_found
-from ..store import Store, iso8601, utcnow
+from ..store import Store, iso8601
 
 SANDBOX_CODE = "123456"
 MAX_CHECKS = 5  # wrong codes a verification takes; the next check is 60202
@@ -50,11 +49,7 @@ class Verifications(Behaviour):
                 f"{', '.join(CHANNELS)})",
             )
         # A number must also have a length its country's numbers can have.
-        valid = (
-            "@" in to
-            if channel == "email"
-            else bool(E164.match(to)) and impossible(to) is None
-        )
+        valid = "@" in to if channel == "email" else dialable(to)
         if not valid:
             raise bad_request(VERIFY_INVALID_TO, "Invalid parameter `To`: " + to)
         _refuse_too_many_sends(store, record["service_sid"], to)
@@ -71,7 +66,7 @@ class Verifications(Behaviour):
         return False
 
     def on_update(self, store: Store, record: dict[str, Any], values: dict) -> None:
-        if _gone(record, utcnow()):
+        if _gone(record, store.now()):
             raise _missing(record)
 
 
@@ -90,7 +85,7 @@ def _sends(store: Store, service: str, to: str) -> list[str]:
 
 
 def _refuse_too_many_sends(store: Store, service: str, to: str) -> None:
-    since = iso8601(utcnow() - SEND_WINDOW)
+    since = iso8601(store.now() - SEND_WINDOW)
     if sum(1 for time in _sends(store, service, to) if time > since) >= MAX_SENDS:
         raise ApiProblem(
             429,
